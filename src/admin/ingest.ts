@@ -1,0 +1,45 @@
+/**
+ * embargo-list ingest: raw messages from files or standard input through the very pipeline the
+ * daemon uses, then one delivery pass. The copy is identified by its SHA-256, so an MTA that
+ * pipes the same message again after a failure does not apply it twice.
+ */
+import fs from 'node:fs';
+import type { Context } from '../context';
+import { AppError } from '../errors';
+import { createTransport } from '../mail/transport';
+import { Deliverer } from '../runners/deliver';
+import { processRaw } from '../runners/pipeline';
+import { sha256 } from '../store/inbound';
+
+async function readInput(name: string): Promise<Buffer> {
+  try {
+    if (name === '-') {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks);
+    }
+    return await fs.promises.readFile(name);
+  } catch (err) {
+    throw new AppError('INPUT_UNREADABLE', `cannot read ${name === '-' ? 'standard input' : name}: ${(err as Error).message}`);
+  }
+}
+
+export async function runIngest(ctx: Context, files: string[]): Promise<void> {
+  const inputs = files.length === 0 ? ['-'] : files;
+  const transport = createTransport(ctx.config);
+  try {
+    for (const name of inputs) {
+      const raw = await readInput(name);
+      try {
+        await processRaw(ctx, `ingest:${sha256(raw)}`, raw);
+      } catch (err) {
+        // The message was not handled (database busy, disk full): the MTA should try again.
+        throw new AppError('INGEST_TEMPFAIL', `${name}: not handled, try again later: ${(err as Error).message}`, { cause: err });
+      }
+    }
+    const result = await new Deliverer(ctx, transport).drainOnce();
+    ctx.log.info(result, `DELIVERY_PASS sent=${result.sent} deferred=${result.retried} failed=${result.failed}`);
+  } finally {
+    transport.close();
+  }
+}

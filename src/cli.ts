@@ -1,0 +1,120 @@
+#!/usr/bin/env node
+/**
+ * The command line. Errors are one line with a stable code; --debug adds the stack.
+ * Exit codes: 0 done, 1 failed, 2 wrong usage, 75 temporary failure (an MTA retries),
+ * 78 configuration error.
+ */
+import YAML from 'yaml';
+import { Command, CommanderError, Option } from 'commander';
+import { createContext } from './app';
+import { loadConfig, redact } from './config';
+import { startDaemon } from './daemon';
+import { AppError } from './errors';
+import { runIngest } from './admin/ingest';
+import { registerMembers } from './admin/members';
+import { dbFile, migrate, openDb, schemaVersion } from './store/db';
+import path from 'node:path';
+
+export const EXIT = { ok: 0, failed: 1, usage: 2, tempfail: 75, config: 78 } as const;
+
+interface GlobalOptions { config?: string; logLevel?: string; debug?: boolean }
+
+export function buildProgram(): Command {
+  const program = new Command('embargo-list')
+    .description('Runs a private early-disclosure security mailing list.')
+    .option('-c, --config <file>', 'configuration file (YAML); default: $EMBARGO_LIST_CONFIG, else the embedded default')
+    .addOption(new Option('--log-level <level>', 'log level for this run').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace']))
+    .option('--debug', 'print stack traces with errors')
+    .showHelpAfterError()
+    .exitOverride();
+
+  const globals = (): GlobalOptions => program.opts<GlobalOptions>();
+  const load = () => loadConfig(globals().config);
+
+  program.command('run')
+    .description('run the daemon: fetch, process and relay mail until stopped (SIGTERM/SIGINT)')
+    .action(async () => {
+      const ctx = createContext(load(), { logLevel: globals().logLevel, announce: true });
+      const daemon = startDaemon(ctx);
+      await new Promise<void>((resolve) => {
+        const onSignal = (signal: string) => {
+          ctx.log.info({ signal }, `SIGNAL ${signal}`);
+          // A second signal, or a stop that hangs, ends the process anyway.
+          process.once('SIGTERM', () => process.exit(EXIT.failed));
+          process.once('SIGINT', () => process.exit(EXIT.failed));
+          setTimeout(() => { ctx.log.error('STOP_TIMEOUT stopping took too long; exiting'); process.exit(EXIT.failed); }, 15_000).unref();
+          daemon.stop().then(resolve, (err) => { ctx.log.error({ err }, 'STOP_FAILED'); process.exit(EXIT.failed); });
+        };
+        process.once('SIGTERM', onSignal);
+        process.once('SIGINT', onSignal);
+      });
+    });
+
+  program.command('ingest')
+    .description('pass raw RFC 5322 messages (files, or - for standard input) through the pipeline once, deliver, and exit; suits an MTA pipe such as "|embargo-list ingest -"')
+    .argument('[files...]', 'message files; none or "-" reads one message from standard input')
+    .action(async (files: string[]) => {
+      const ctx = createContext(load(), { logLevel: globals().logLevel });
+      try {
+        await runIngest(ctx, files);
+      } finally {
+        ctx.db.close();
+      }
+    });
+
+  program.command('check-config')
+    .description('validate the configuration and print it with secrets redacted')
+    .action(() => {
+      const loaded = load();
+      process.stdout.write(`# ok: ${loaded.source}\n${YAML.stringify(redact(loaded.config))}`);
+    });
+
+  program.command('migrate')
+    .description('bring the database to the newest schema (the daemon also does this at start)')
+    .action(() => {
+      const { config } = load();
+      const db = openDb(dbFile(path.resolve(config.dataDir)));
+      try {
+        const applied = migrate(db);
+        process.stdout.write(applied.length > 0
+          ? `migrated to schema version ${schemaVersion(db)} (applied ${applied.join(', ')})\n`
+          : `schema is at version ${schemaVersion(db)}, nothing to do\n`);
+      } finally {
+        db.close();
+      }
+    });
+
+  registerMembers(program, () => createContext(load(), { logLevel: globals().logLevel ?? 'warn' }));
+  return program;
+}
+
+function exitCodeFor(err: AppError): number {
+  if (err.code.startsWith('CONFIG_')) return EXIT.config;
+  if (err.code === 'INGEST_TEMPFAIL') return EXIT.tempfail;
+  return EXIT.failed;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    const debug = program.opts<GlobalOptions>().debug;
+    if (err instanceof AppError) {
+      process.stderr.write(`embargo-list: ${err.code} ${err.message}\n`);
+      if (debug && err.stack) process.stderr.write(`${err.stack}\n`);
+      return exitCodeFor(err);
+    }
+    process.stderr.write(`embargo-list: INTERNAL_ERROR ${(err as Error)?.message ?? String(err)}\n`);
+    if (debug && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    return EXIT.failed;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv).then((code) => { process.exitCode = code; });
+}

@@ -1,0 +1,172 @@
+/**
+ * Configuration: one YAML file, secrets also from the environment, validated once at start.
+ * A bad or missing key stops the program with one line that names the key and what was expected.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { z } from 'zod';
+import { AppError } from './errors';
+
+const email = z.email({ error: 'expected an email address such as list@example.org' });
+const port = z.number({ error: 'expected a port number' }).int().min(1).max(65535);
+const seconds = z.number({ error: 'expected a number of seconds' }).positive();
+
+const imapSchema = z.strictObject({
+  host: z.string().min(1),
+  port,
+  secure: z.boolean().default(false),
+  user: z.string().min(1),
+  password: z.string().nullable().default(null),
+  mailbox: z.string().min(1).default('INBOX'),
+  processedMailbox: z.string().min(1).default('Processed'),
+  quarantineMailbox: z.string().min(1).default('Quarantine'),
+  pollSeconds: seconds.default(60),
+  idle: z.boolean().default(true),
+  /** How many messages one FETCH takes; bounds memory on a large backlog. */
+  batchSize: z.number().int().min(1).max(5000).default(200),
+});
+
+const smtpSchema = z.strictObject({
+  host: z.string().min(1),
+  port,
+  secure: z.boolean().default(false),
+  user: z.string().nullable().default(null),
+  password: z.string().nullable().default(null),
+  maxConnections: z.number().int().min(1).max(100).default(5),
+});
+
+const retrySchema = z.strictObject({
+  firstSeconds: seconds.default(60),
+  maxSeconds: seconds.default(3600),
+  giveUpHours: z.number().positive().default(72),
+});
+
+export const configSchema = z.strictObject({
+  list: z.strictObject({
+    name: z.string().min(1),
+    address: email,
+    requestsAddress: email,
+    bounceAddress: email.optional(),
+    moderators: z.array(email).min(1, { error: 'expected at least one moderator address' }),
+  }),
+  dataDir: z.string().min(1),
+  inbound: z
+    .strictObject({ imap: imapSchema.optional(), maildir: z.string().min(1).optional() })
+    .refine((v) => (v.imap === undefined) !== (v.maildir === undefined), {
+      error: 'expected exactly one of inbound.imap or inbound.maildir',
+    }),
+  outbound: z
+    .strictObject({
+      smtp: smtpSchema.optional(),
+      directory: z.string().min(1).optional(),
+      retry: retrySchema.default({ firstSeconds: 60, maxSeconds: 3600, giveUpHours: 72 }),
+      pollSeconds: seconds.default(5),
+    })
+    .refine((v) => (v.smtp === undefined) !== (v.directory === undefined), {
+      error: 'expected exactly one of outbound.smtp or outbound.directory',
+    }),
+  log: z
+    .strictObject({
+      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+      format: z.enum(['auto', 'json', 'pretty']).default('auto'),
+    })
+    .default({ level: 'info', format: 'auto' }),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type ImapConfig = z.infer<typeof imapSchema>;
+export type SmtpConfig = z.infer<typeof smtpSchema>;
+
+export interface LoadedConfig {
+  config: Config;
+  /** The file it came from, or 'embedded default'. */
+  source: string;
+  embedded: boolean;
+}
+
+/** config/default.yaml ships with the package and is the embedded default. */
+export const DEFAULT_CONFIG_FILE = path.resolve(__dirname, '..', '..', 'config', 'default.yaml');
+
+/** Secrets may come from the environment instead of the file. */
+const SECRET_ENV: { env: string; apply: (raw: Record<string, any>, value: string) => void }[] = [
+  { env: 'EMBARGO_LIST_IMAP_PASSWORD', apply: (raw, v) => { if (raw.inbound?.imap) raw.inbound.imap.password = v; } },
+  { env: 'EMBARGO_LIST_SMTP_PASSWORD', apply: (raw, v) => { if (raw.outbound?.smtp) raw.outbound.smtp.password = v; } },
+];
+
+export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  const chosen = file ?? env.EMBARGO_LIST_CONFIG;
+  const embedded = chosen === undefined || chosen === '';
+  const source = embedded ? DEFAULT_CONFIG_FILE : path.resolve(chosen);
+  let text: string;
+  try {
+    text = fs.readFileSync(source, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'CONFIG_NOT_FOUND' : 'CONFIG_UNREADABLE';
+    throw new AppError(code, `config file ${source} cannot be read: ${(err as Error).message}`);
+  }
+  return { config: parseConfig(text, source, env), source: embedded ? 'embedded default' : source, embedded };
+}
+
+export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv = {}): Config {
+  let raw: unknown;
+  try {
+    raw = YAML.parse(text);
+  } catch (err) {
+    throw new AppError('CONFIG_INVALID', `${source}: not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new AppError('CONFIG_INVALID', `${source}: expected a YAML mapping with the keys list, dataDir, inbound, outbound`);
+  }
+  for (const secret of SECRET_ENV) {
+    const value = env[secret.env];
+    if (value !== undefined && value !== '') secret.apply(raw as Record<string, any>, value);
+  }
+  const result = configSchema.safeParse(raw);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const key = issueKey(issue);
+    throw new AppError('CONFIG_INVALID', `${source}: ${key}: ${issueText(issue)}`);
+  }
+  return result.data;
+}
+
+function issueKey(issue: z.core.$ZodIssue): string {
+  const parts = issue.path.map(String);
+  if (issue.code === 'unrecognized_keys') parts.push(issue.keys.join(', '));
+  return parts.length > 0 ? parts.join('.') : '(top level)';
+}
+
+function issueText(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') return 'unknown key (check the spelling against config/default.yaml)';
+  if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) {
+    return `missing; expected ${issue.expected}`;
+  }
+  return issue.message.replace(/^Invalid input: /, '');
+}
+
+/** The address bounces of relayed mail return to: list-bounces@domain unless configured. */
+export function bounceAddress(config: Config): string {
+  if (config.list.bounceAddress) return config.list.bounceAddress;
+  const [local, domain] = splitAddress(config.list.address);
+  return `${local}-bounces@${domain}`;
+}
+
+/** RFC 2919 list identifier: the list address with "@" turned into ".". */
+export function listId(config: Config): string {
+  const [local, domain] = splitAddress(config.list.address);
+  return `${local}.${domain}`;
+}
+
+function splitAddress(address: string): [string, string] {
+  const at = address.lastIndexOf('@');
+  return [address.slice(0, at), address.slice(at + 1)];
+}
+
+/** A copy safe to log: passwords replaced. */
+export function redact(config: Config): Config {
+  const copy = structuredClone(config);
+  if (copy.inbound.imap?.password) copy.inbound.imap.password = '[redacted]';
+  if (copy.outbound.smtp?.password) copy.outbound.smtp.password = '[redacted]';
+  return copy;
+}

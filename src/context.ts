@@ -1,0 +1,19 @@
+import type { Logger } from 'pino';
+import type { Config } from './config';
+import type { TemplateSet } from './mail/templates';
+import type { Db } from './store/db';
+
+/** What every stage is handed. The clock is injected so that rules and tests control time. */
+export interface Context {
+  config: Config;
+  db: Db;
+  log: Logger;
+  clock: () => Date;
+  templates: TemplateSet;
+  /** Called after a commit that put mail in the outbox, so that delivery starts at once. */
+  outboxChanged: () => void;
+}
+
+export function nowIso(ctx: Pick<Context, 'clock'>): string {
+  return ctx.clock().toISOString();
+}

@@ -1,0 +1,64 @@
+/**
+ * The daemon: one fetcher (IMAP or Maildir) feeding the pipeline, one deliverer draining the
+ * outbox. SIGTERM and SIGINT finish the message in hand, stop fetching, let the copies in flight
+ * finish, close the connections and the database.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Context } from './context';
+import { AppError } from './errors';
+import { createTransport } from './mail/transport';
+import { Deliverer } from './runners/deliver';
+import { ImapFetcher } from './runners/fetch-imap';
+import { MaildirFetcher } from './runners/fetch-maildir';
+import { processRuns } from './pid';
+
+export interface Daemon { stop(): Promise<void> }
+
+export function startDaemon(ctx: Context): Daemon {
+  const { config, log } = ctx;
+  const lock = acquireLock(path.resolve(config.dataDir));
+  const transport = createTransport(config);
+  const deliverer = new Deliverer(ctx, transport);
+  ctx.outboxChanged = deliverer.wake;
+  deliverer.recover();
+  deliverer.start();
+  const fetcher = config.inbound.imap ? new ImapFetcher(ctx, config.inbound.imap) : new MaildirFetcher(ctx, config.inbound.maildir!);
+  fetcher.start();
+  log.info({ pid: process.pid, outbound: transport.describe() }, `STARTED list=${config.list.address} outbound=${transport.describe()}`);
+  let stopping: Promise<void> | null = null;
+  return {
+    stop() {
+      stopping ??= (async () => {
+        log.info('STOPPING finishing the message in hand');
+        await fetcher.stop();
+        await deliverer.stop();
+        transport.close();
+        ctx.db.close();
+        lock.release();
+        log.info('STOPPED');
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** One daemon per data directory: a pid file, taken over when its process is gone. */
+function acquireLock(dataDir: string): { release(): void } {
+  fs.mkdirSync(dataDir, { recursive: true });
+  const file = path.join(dataDir, 'embargo-list.pid');
+  for (let i = 0; i < 2; i += 1) {
+    try {
+      fs.writeFileSync(file, `${process.pid}\n`, { flag: 'wx' });
+      return { release: () => fs.rmSync(file, { force: true }) };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const pid = Number(fs.readFileSync(file, 'utf8').trim());
+      if (pid && pid !== process.pid && processRuns(pid)) {
+        throw new AppError('DAEMON_ALREADY_RUNNING', `another embargo-list daemon (pid ${pid}) is running on ${dataDir}; stop it first`);
+      }
+      fs.rmSync(file, { force: true });
+    }
+  }
+  throw new AppError('DAEMON_ALREADY_RUNNING', `cannot take the lock ${file}`);
+}

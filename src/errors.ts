@@ -1,0 +1,39 @@
+/**
+ * Errors with a stable UPPER_SNAKE code and a sentence a person can act on.
+ * The code is what logs, the inbound table and tests match on; the message may change.
+ */
+export type ErrorCode =
+  | 'CONFIG_INVALID'
+  | 'CONFIG_NOT_FOUND'
+  | 'CONFIG_UNREADABLE'
+  | 'DB_TOO_NEW'
+  | 'DB_MIGRATION_FAILED'
+  | 'DAEMON_ALREADY_RUNNING'
+  | 'MESSAGE_UNPARSEABLE'
+  | 'MESSAGE_NO_FROM'
+  | 'MESSAGE_TOO_MANY_ATTEMPTS'
+  | 'HANDLER_FAILED'
+  | 'TEMPLATE_MISSING'
+  | 'TEMPLATE_INVALID'
+  | 'MEMBER_INVALID_ADDRESS'
+  | 'MEMBER_NOT_FOUND'
+  | 'INPUT_UNREADABLE'
+  | 'INGEST_TEMPFAIL';
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = 'AppError';
+  }
+}
+
+/** The stable code of any thrown value: ours, or HANDLER_FAILED for everything else. */
+export function errorCode(err: unknown): ErrorCode {
+  return err instanceof AppError ? err.code : 'HANDLER_FAILED';
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,17 @@
+/**
+ * pino, to standard error (standard output is for command results): JSON by default, readable
+ * on a terminal. One child logger per stage: grep for stage, or for the disposition words
+ * (RELAYED, DROPPED, HELD, QUARANTINED, SENT, DEFERRED, FAILED).
+ */
+import pino, { type Logger } from 'pino';
+import pretty from 'pino-pretty';
+import type { Config } from './config';
+
+export function createLogger(options: Config['log'], stream: NodeJS.WritableStream & { fd?: number } = process.stderr): Logger {
+  const usePretty = options.format === 'pretty' || (options.format === 'auto' && Boolean((stream as { isTTY?: boolean }).isTTY));
+  const base = { name: 'embargo-list' };
+  if (usePretty) {
+    return pino({ level: options.level, base }, pretty({ destination: stream, sync: true, colorize: true, ignore: 'pid,hostname,name' }));
+  }
+  return pino({ level: options.level, base, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination({ fd: stream.fd ?? 2, sync: true }));
+}

@@ -1,0 +1,44 @@
+/**
+ * Composes the mails we write ourselves (notices, answers) into RFC 5322 bytes, synchronously,
+ * so that an action can put them in the outbox inside its transaction. Header encoding and
+ * address formatting are nodemailer's; the body is quoted-printable UTF-8 text.
+ */
+import crypto from 'node:crypto';
+import MimeNode from 'nodemailer/lib/mime-node';
+import * as qp from 'nodemailer/lib/qp';
+import type { Config } from '../config';
+import type { Rendered } from './templates';
+
+export interface NoticeMail {
+  to: string[];
+  rendered: Rendered;
+  /** auto-replied: an answer to a mail; auto-generated: a notice of our own (RFC 3834). */
+  autoSubmitted: 'auto-replied' | 'auto-generated';
+  inReplyTo?: string | null;
+  references?: string[];
+}
+
+export function newMessageId(config: Config): string {
+  const domain = config.list.address.slice(config.list.address.lastIndexOf('@') + 1);
+  return `<${crypto.randomUUID()}@${domain}>`;
+}
+
+export function composeNotice(config: Config, mail: NoticeMail, now: Date): { raw: Buffer; messageId: string } {
+  const messageId = newMessageId(config);
+  const node = new MimeNode('text/plain; charset=utf-8');
+  node.setHeader('From', { name: config.list.name, address: config.list.requestsAddress });
+  node.setHeader('To', mail.to);
+  node.setHeader('Subject', mail.rendered.subject);
+  node.setHeader('Date', now.toUTCString().replace('GMT', '+0000'));
+  node.setHeader('Message-ID', messageId);
+  if (mail.inReplyTo) node.setHeader('In-Reply-To', mail.inReplyTo);
+  const refs = [...(mail.references ?? []), ...(mail.inReplyTo ? [mail.inReplyTo] : [])];
+  if (refs.length > 0) node.setHeader('References', [...new Set(refs)].join(' '));
+  node.setHeader('Auto-Submitted', mail.autoSubmitted);
+  node.setHeader('X-Auto-Response-Suppress', 'All');
+  node.setHeader('X-Loop', config.list.address);
+  node.setHeader('Content-Transfer-Encoding', 'quoted-printable');
+  const text = mail.rendered.text.replace(/\r?\n/g, '\r\n');
+  const head = node.buildHeaders();
+  return { raw: Buffer.from(`${head}\r\n\r\n${qp.wrap(qp.encode(text), 76)}`, 'utf8'), messageId };
+}

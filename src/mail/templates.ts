@@ -1,0 +1,53 @@
+/**
+ * render: a template name plus parameters gives the text of a mail we write ourselves.
+ * Templates live in templates/ as audience.kind.name.txt: header lines (only Subject for now),
+ * a blank line, then the body. Rendering is plain text: nothing is HTML-escaped, and every
+ * value that lands in a header is stripped of line breaks first.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Mustache from 'mustache';
+import { AppError } from '../errors';
+import { headerSafe } from '../message/headers';
+
+export const TEMPLATES_DIR = path.resolve(__dirname, '..', '..', '..', 'templates');
+
+export interface Rendered { subject: string; text: string }
+
+export type TemplateSet = Map<string, string>;
+
+export function loadTemplates(dir: string = TEMPLATES_DIR): TemplateSet {
+  const set: TemplateSet = new Map();
+  for (const file of fs.readdirSync(dir)) {
+    if (!file.endsWith('.txt')) continue;
+    const name = file.slice(0, -'.txt'.length);
+    const text = fs.readFileSync(path.join(dir, file), 'utf8');
+    checkTemplate(name, text);
+    set.set(name, text);
+  }
+  return set;
+}
+
+function checkTemplate(name: string, text: string): void {
+  const blank = text.indexOf('\n\n');
+  const head = blank < 0 ? text : text.slice(0, blank);
+  if (!/^Subject: .+$/m.test(head)) throw new AppError('TEMPLATE_INVALID', `template ${name} has no "Subject:" line before its first blank line`);
+  Mustache.parse(text);
+}
+
+const plain = { escape: (v: unknown): string => String(v) };
+
+export function render(set: TemplateSet, name: string, params: Record<string, unknown>): Rendered {
+  const template = set.get(name);
+  if (template === undefined) throw new AppError('TEMPLATE_MISSING', `there is no template named ${name} in templates/`);
+  const blank = template.indexOf('\n\n');
+  const head = template.slice(0, blank);
+  const body = template.slice(blank + 2);
+  const headerParams = Object.fromEntries(
+    Object.entries(params).map(([k, v]) => [k, typeof v === 'string' ? headerSafe(v) : v]),
+  );
+  const subjectLine = head.split('\n').find((l) => l.startsWith('Subject: '))!;
+  const subject = headerSafe(Mustache.render(subjectLine.slice('Subject: '.length), headerParams, {}, plain));
+  const text = Mustache.render(body, params, {}, plain).replace(/\n{3,}/g, '\n\n');
+  return { subject, text };
+}

@@ -1,0 +1,93 @@
+/**
+ * parse: bytes become one typed InboundMessage, once (mailparser). Everything later reads this
+ * object; nothing parses the raw bytes again except the relay, which must keep them intact.
+ */
+import { simpleParser, type AddressObject } from 'mailparser';
+import { AppError } from '../errors';
+import { isAddress, normalizeAddress, parseAddressList, type Address } from './address';
+import { headerSafe } from './headers';
+
+export interface InboundMessage {
+  raw: Buffer;
+  size: number;
+  messageId: string | null;
+  inReplyTo: string | null;
+  references: string[];
+  from: Address;
+  to: Address[];
+  cc: Address[];
+  subject: string;
+  date: Date | null;
+  text: string;
+  /** Lower-cased header name -> every value, unfolded, in order. */
+  headers: Map<string, string[]>;
+}
+
+export function header(msg: Pick<InboundMessage, 'headers'>, name: string): string[] {
+  return msg.headers.get(name.toLowerCase()) ?? [];
+}
+
+export async function parseMessage(raw: Buffer): Promise<InboundMessage> {
+  let parsed;
+  try {
+    parsed = await simpleParser(raw, { skipHtmlToText: false, skipTextToHtml: true, skipImageLinks: true });
+  } catch (err) {
+    throw new AppError('MESSAGE_UNPARSEABLE', `the message cannot be parsed as MIME: ${(err as Error).message}`, { cause: err });
+  }
+  const headers = new Map<string, string[]>();
+  for (const { key, line } of parsed.headerLines) {
+    const colon = line.indexOf(':');
+    const value = line.slice(colon + 1).replace(/\r?\n[ \t]/g, ' ').trim();
+    const list = headers.get(key) ?? [];
+    list.push(value);
+    headers.set(key, list);
+  }
+  if (headers.size === 0) {
+    throw new AppError('MESSAGE_UNPARSEABLE', 'the message has no header fields');
+  }
+  const fromHeaders = headers.get('from') ?? [];
+  const from = parseAddressList(fromHeaders[0]);
+  if (fromHeaders.length !== 1 || from.length !== 1) {
+    throw new AppError('MESSAGE_NO_FROM', fromHeaders.length === 0
+      ? 'the message has no From header'
+      : 'the message needs exactly one From header with exactly one valid address');
+  }
+  return {
+    raw,
+    size: raw.length,
+    messageId: cleanId(parsed.messageId),
+    inReplyTo: cleanId(parsed.inReplyTo),
+    references: toList(parsed.references).map(cleanId).filter((x): x is string => x !== null),
+    from: from[0]!,
+    to: addresses(parsed.to),
+    cc: addresses(parsed.cc),
+    subject: headerSafe(parsed.subject ?? ''),
+    date: parsed.date ?? null,
+    text: parsed.text ?? '',
+    headers,
+  };
+}
+
+function addresses(obj: AddressObject | AddressObject[] | undefined): Address[] {
+  const list = toList(obj).flatMap((o) => o.value);
+  const out: Address[] = [];
+  const walk = (items: typeof list): void => {
+    for (const a of items) {
+      if (a.group) walk(a.group);
+      else if (a.address && isAddress(a.address)) out.push({ name: a.name ?? '', address: normalizeAddress(a.address) });
+    }
+  };
+  walk(list);
+  return out;
+}
+
+function toList<T>(v: T | T[] | undefined): T[] {
+  return v === undefined ? [] : Array.isArray(v) ? v : [v];
+}
+
+/** A Message-ID as stored and compared: angle brackets kept, no whitespace, never empty. */
+function cleanId(id: string | undefined): string | null {
+  if (!id) return null;
+  const t = headerSafe(id).replace(/\s+/g, '');
+  return t === '' || t === '<>' ? null : t;
+}

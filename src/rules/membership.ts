@@ -1,0 +1,19 @@
+import type { Rule } from './types';
+
+/** The From address is an active member. */
+export const fromMember: Rule = {
+  name: 'from-member',
+  description: 'The From address is an active member of the list.',
+  check(msg, snap) {
+    return snap.senderIsMember ? `${msg.from.address} is an active member` : null;
+  },
+};
+
+/** The From address is not an active member. */
+export const fromNonMember: Rule = {
+  name: 'from-non-member',
+  description: 'The From address is not an active member of the list.',
+  check(msg, snap) {
+    return snap.senderIsMember ? null : `${msg.from.address} is not an active member`;
+  },
+};

@@ -1,0 +1,84 @@
+/**
+ * The journey of one message after fetch: record, parse, classify, decide, act, all or nothing;
+ * an error at any stage shunts the message to quarantine with its code. Sources (IMAP, Maildir,
+ * ingest) call processRaw one message at a time, in order, and move the message afterwards.
+ */
+import { decide } from '../chains/inbound';
+import { ACTIONS } from '../actions';
+import { nowIso, type Context } from '../context';
+import { AppError, errorCode, errorMessage } from '../errors';
+import { parseMessage, type InboundMessage } from '../message/parse';
+import { classify } from '../rules';
+import type { Snapshot } from '../rules/types';
+import { appendAudit } from '../store/audit';
+import { transaction } from '../store/db';
+import { finishInbound, recordInbound, wasRelayed, type InboundRow } from '../store/inbound';
+import { isActiveMember } from '../store/members';
+
+/** A copy recorded this many times without being finished crashed the daemon each time. */
+export const MAX_ATTEMPTS = 3;
+
+export type ProcessStatus = 'processed' | 'quarantined' | 'already-processed' | 'already-quarantined';
+
+export interface ProcessResult { status: ProcessStatus; inboundId: number; outcome?: string }
+
+export async function processRaw(ctx: Context, sourceRef: string, raw: Buffer): Promise<ProcessResult> {
+  const row = transaction(ctx.db, () => recordInbound(ctx.db, sourceRef, raw, nowIso(ctx)));
+  if (row.status !== 'received') {
+    ctx.log.debug({ sourceRef, inbound: row.id }, `SEEN ${sourceRef} status=${row.status}`);
+    return { status: row.status === 'processed' ? 'already-processed' : 'already-quarantined', inboundId: row.id };
+  }
+  let msg: InboundMessage | undefined;
+  try {
+    if (row.attempts > MAX_ATTEMPTS) {
+      throw new AppError('MESSAGE_TOO_MANY_ATTEMPTS', `handling this message was started ${row.attempts - 1} times and never finished`);
+    }
+    msg = await parseMessage(raw);
+    const parsed = msg;
+    return transaction(ctx.db, () => act(ctx, row, parsed));
+  } catch (err) {
+    return shunt(ctx, row, msg, err);
+  }
+}
+
+function snapshot(ctx: Context, row: InboundRow, msg: InboundMessage): Snapshot {
+  return {
+    listAddress: ctx.config.list.address,
+    requestsAddress: ctx.config.list.requestsAddress,
+    senderIsMember: isActiveMember(ctx.db, msg.from.address),
+    alreadyRelayed: msg.messageId !== null && wasRelayed(ctx.db, msg.messageId, row.id),
+  };
+}
+
+/** Inside the message's one transaction: everything it changes, or nothing. */
+function act(ctx: Context, row: InboundRow, msg: InboundMessage): ProcessResult {
+  const hits = classify(msg, snapshot(ctx, row, msg));
+  const decision = decide(hits);
+  const result = ACTIONS[decision.outcome](ctx, { inboundId: row.id, msg, decision, receivedAt: row.received_at });
+  finishInbound(ctx.db, row.id, {
+    status: 'processed', outcome: decision.outcome, hits, messageId: msg.messageId, sender: msg.from.address, subject: msg.subject,
+  }, nowIso(ctx));
+  const reasons = decision.outcome === 'relay' ? '' : ` reason=${decision.label}`;
+  ctx.log.info(
+    { inbound: row.id, messageId: msg.messageId, from: msg.from.address, outcome: decision.outcome, label: decision.label, copies: result.copies, hits: hits.map((h) => h.rule) },
+    `${result.disposition} ${msg.messageId ?? '(no message-id)'}${reasons} copies=${result.copies}`,
+  );
+  if (result.copies > 0) queueMicrotask(ctx.outboxChanged);
+  return { status: 'processed', inboundId: row.id, outcome: decision.outcome };
+}
+
+/** shunt: the message is kept, marked quarantined with a code, and never retried by itself. */
+function shunt(ctx: Context, row: InboundRow, msg: InboundMessage | undefined, err: unknown): ProcessResult {
+  const code = errorCode(err);
+  const message = errorMessage(err);
+  transaction(ctx.db, () => {
+    finishInbound(ctx.db, row.id, {
+      status: 'quarantined', outcome: 'quarantine', hits: [], messageId: msg?.messageId, sender: msg?.from.address, subject: msg?.subject,
+      errorCode: code, errorMessage: message,
+    }, nowIso(ctx));
+    appendAudit(ctx.db, { at: nowIso(ctx), actor: 'daemon', action: 'inbound.quarantine', object: `inbound:${row.id}`, messageId: msg?.messageId, detail: { code, message } });
+  });
+  const level = code === 'HANDLER_FAILED' ? 'error' : 'warn';
+  ctx.log[level]({ inbound: row.id, sourceRef: row.source_ref, code, err: code === 'HANDLER_FAILED' ? err : undefined }, `QUARANTINED ${msg?.messageId ?? row.source_ref} code=${code} reason="${message}"`);
+  return { status: 'quarantined', inboundId: row.id, outcome: 'quarantine' };
+}

@@ -1,0 +1,80 @@
+/**
+ * The SQLite database: opened in WAL mode, migrated to the newest schema, and a transaction
+ * helper. Plain functions that take the db live beside this file, one module per table.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { AppError } from '../errors';
+
+export type Db = Database.Database;
+
+export const MIGRATIONS_DIR = path.resolve(__dirname, '..', '..', '..', 'migrations');
+export const DB_FILE_NAME = 'embargo-list.sqlite';
+
+export interface Migration { version: number; name: string; sql: string }
+
+export function openDb(file: string): Db {
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  // FULL: a committed transaction survives a power cut, not only a killed process.
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  return db;
+}
+
+export function dbFile(dataDir: string): string {
+  return path.join(dataDir, DB_FILE_NAME);
+}
+
+/** The numbered migrations: migrations/0001-name.sql, 0002-..., in order. */
+export function loadMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
+  return fs
+    .readdirSync(dir)
+    .filter((f) => /^\d{4}-[\w-]+\.sql$/.test(f))
+    .sort()
+    .map((f, i) => {
+      const version = Number(f.slice(0, 4));
+      if (version !== i + 1) throw new AppError('DB_MIGRATION_FAILED', `migration ${f} is out of sequence: expected number ${i + 1}`);
+      return { version, name: f, sql: fs.readFileSync(path.join(dir, f), 'utf8') };
+    });
+}
+
+export function schemaVersion(db: Db): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/**
+ * Applies every migration newer than PRAGMA user_version, each in its own transaction.
+ * Refuses a database written by a newer version of embargo-list. Returns the versions applied.
+ */
+export function migrate(db: Db, migrations: Migration[] = loadMigrations()): number[] {
+  const current = schemaVersion(db);
+  const newest = migrations.length;
+  if (current > newest) {
+    throw new AppError(
+      'DB_TOO_NEW',
+      `the database is at schema version ${current}, but this embargo-list knows only up to ${newest}: it was written by a newer version; upgrade embargo-list instead of using this one`,
+    );
+  }
+  const applied: number[] = [];
+  for (const m of migrations.slice(current)) {
+    try {
+      db.transaction(() => {
+        db.exec(m.sql);
+        db.pragma(`user_version = ${m.version}`);
+      })();
+    } catch (err) {
+      throw new AppError('DB_MIGRATION_FAILED', `migration ${m.name} failed: ${(err as Error).message}`, { cause: err });
+    }
+    applied.push(m.version);
+  }
+  return applied;
+}
+
+/** Runs fn in one IMMEDIATE transaction (takes the write lock at BEGIN, so no upgrade deadlock). */
+export function transaction<T>(db: Db, fn: () => T): T {
+  return db.transaction(fn).immediate();
+}

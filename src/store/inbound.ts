@@ -1,0 +1,76 @@
+import crypto from 'node:crypto';
+import type { Db } from './db';
+
+export type InboundStatus = 'received' | 'processed' | 'quarantined';
+
+export interface InboundRow {
+  id: number;
+  source_ref: string;
+  received_at: string;
+  sha256: string;
+  size: number;
+  raw: Buffer;
+  message_id: string | null;
+  sender: string | null;
+  subject: string | null;
+  status: InboundStatus;
+  attempts: number;
+  outcome: string | null;
+  hits: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  processed_at: string | null;
+}
+
+export function sha256(raw: Buffer): string {
+  return crypto.createHash('sha256').update(raw).digest('hex');
+}
+
+export function findInbound(db: Db, sourceRef: string): InboundRow | undefined {
+  return db.prepare('SELECT * FROM inbound WHERE source_ref = ?').get(sourceRef) as InboundRow | undefined;
+}
+
+export function getInbound(db: Db, id: number): InboundRow | undefined {
+  return db.prepare('SELECT * FROM inbound WHERE id = ?').get(id) as InboundRow | undefined;
+}
+
+/**
+ * Records the raw bytes of a copy before anything else happens to it, and counts the attempt.
+ * Returns the row as it is now: a final status means the copy was handled before.
+ */
+export function recordInbound(db: Db, sourceRef: string, raw: Buffer, at: string): InboundRow {
+  db.prepare(
+    `INSERT INTO inbound (source_ref, received_at, sha256, size, raw, attempts) VALUES (?, ?, ?, ?, ?, 1)
+     ON CONFLICT (source_ref) DO UPDATE SET attempts = attempts + 1 WHERE status = 'received'`,
+  ).run(sourceRef, at, sha256(raw), raw.length, raw);
+  return findInbound(db, sourceRef)!;
+}
+
+export interface Disposition {
+  status: Exclude<InboundStatus, 'received'>;
+  outcome: string;
+  hits: unknown[];
+  messageId?: string | null;
+  sender?: string | null;
+  subject?: string | null;
+  errorCode?: string | null;
+  errorMessage?: string | null;
+}
+
+export function finishInbound(db: Db, id: number, d: Disposition, at: string): void {
+  db.prepare(
+    `UPDATE inbound SET status = ?, outcome = ?, hits = ?, message_id = coalesce(?, message_id), sender = coalesce(?, sender),
+       subject = coalesce(?, subject), error_code = ?, error_message = ?, processed_at = ? WHERE id = ?`,
+  ).run(d.status, d.outcome, JSON.stringify(d.hits), d.messageId ?? null, d.sender ?? null, d.subject ?? null,
+    d.errorCode ?? null, d.errorMessage ?? null, at, id);
+}
+
+/** Has another inbound message with this Message-ID already been relayed? */
+export function wasRelayed(db: Db, messageId: string, exceptId: number): boolean {
+  return db.prepare("SELECT 1 FROM inbound WHERE message_id = ? AND outcome = 'relay' AND id != ? LIMIT 1").get(messageId, exceptId) !== undefined;
+}
+
+export function countByStatus(db: Db): Record<string, number> {
+  const rows = db.prepare('SELECT status, count(*) AS n FROM inbound GROUP BY status').all() as { status: string; n: number }[];
+  return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+}

@@ -1,0 +1,43 @@
+import type { Db } from './db';
+
+export interface MemberRow {
+  id: number;
+  address: string;
+  organization: string;
+  status: 'active' | 'removed';
+  added_at: string;
+  removed_at: string | null;
+}
+
+export function findMember(db: Db, address: string): MemberRow | undefined {
+  return db.prepare('SELECT * FROM members WHERE address = ?').get(address) as MemberRow | undefined;
+}
+
+export function isActiveMember(db: Db, address: string): boolean {
+  return findMember(db, address)?.status === 'active';
+}
+
+export function activeMembers(db: Db): MemberRow[] {
+  return db.prepare("SELECT * FROM members WHERE status = 'active' ORDER BY address").all() as MemberRow[];
+}
+
+export function allMembers(db: Db): MemberRow[] {
+  return db.prepare('SELECT * FROM members ORDER BY status, address').all() as MemberRow[];
+}
+
+/** Adds a member, or re-activates a removed one. Returns 'added', 'reactivated' or 'unchanged'. */
+export function upsertMember(db: Db, address: string, organization: string, at: string): 'added' | 'reactivated' | 'unchanged' {
+  const existing = findMember(db, address);
+  if (!existing) {
+    db.prepare('INSERT INTO members (address, organization, added_at) VALUES (?, ?, ?)').run(address, organization, at);
+    return 'added';
+  }
+  if (existing.status === 'active' && existing.organization === organization) return 'unchanged';
+  db.prepare("UPDATE members SET status = 'active', organization = ?, removed_at = NULL WHERE id = ?").run(organization, existing.id);
+  return existing.status === 'active' ? 'unchanged' : 'reactivated';
+}
+
+export function removeMember(db: Db, address: string, at: string): boolean {
+  const r = db.prepare("UPDATE members SET status = 'removed', removed_at = ? WHERE address = ? AND status = 'active'").run(at, address);
+  return r.changes > 0;
+}

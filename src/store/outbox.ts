@@ -1,0 +1,103 @@
+/**
+ * The outbox: mail we want sent, written in the same transaction as the state change that caused
+ * it, and drained by the deliver runner after the commit. One row per recipient.
+ */
+import type { Db } from './db';
+
+export interface OutboundMail {
+  inboundId: number | null;
+  purpose: string;
+  envelopeFrom: string;
+  messageId: string | null;
+  raw: Buffer;
+  recipients: string[];
+}
+
+export interface DeliveryRow {
+  id: number;
+  message: number;
+  recipient: string;
+  status: 'pending' | 'sending' | 'sent' | 'failed';
+  attempts: number;
+  next_attempt_at: string;
+  created_at: string;
+  last_code: number | null;
+  last_error: string | null;
+}
+
+export interface ClaimedDelivery extends DeliveryRow {
+  envelope_from: string;
+  raw: Buffer;
+  purpose: string;
+  mail_message_id: string | null;
+}
+
+/** Queues one mail for its recipients (duplicates removed, case-insensitively). Returns the number of copies. */
+export function enqueueMail(db: Db, mail: OutboundMail, at: string): number {
+  const { lastInsertRowid } = db
+    .prepare('INSERT INTO outbox_message (created_at, inbound_id, purpose, envelope_from, message_id, raw) VALUES (?, ?, ?, ?, ?, ?)')
+    .run(at, mail.inboundId, mail.purpose, mail.envelopeFrom, mail.messageId, mail.raw);
+  const insert = db.prepare('INSERT INTO outbox (message, recipient, next_attempt_at, created_at) VALUES (?, ?, ?, ?)');
+  const seen = new Set<string>();
+  for (const r of mail.recipients) {
+    const key = r.toLowerCase();
+    if (seen.has(key)) continue;
+    seen.add(key);
+    insert.run(lastInsertRowid, r, at, at);
+  }
+  return seen.size;
+}
+
+/** Claims up to `limit` copies that are due, so that no other process sends them too. */
+export function claimDue(db: Db, owner: string, now: string, limit: number): ClaimedDelivery[] {
+  return db.transaction(() => {
+    const rows = db
+      .prepare(
+        `SELECT o.*, m.envelope_from, m.raw, m.purpose, m.message_id AS mail_message_id
+         FROM outbox o JOIN outbox_message m ON m.id = o.message
+         WHERE o.status = 'pending' AND o.next_attempt_at <= ? ORDER BY o.next_attempt_at, o.id LIMIT ?`,
+      )
+      .all(now, limit) as ClaimedDelivery[];
+    const claim = db.prepare("UPDATE outbox SET status = 'sending', claimed_by = ?, claimed_at = ?, attempts = attempts + 1 WHERE id = ?");
+    for (const r of rows) {
+      claim.run(owner, now, r.id);
+      r.attempts += 1;
+    }
+    return rows;
+  }).immediate();
+}
+
+export function markSent(db: Db, id: number, code: number | null, at: string): void {
+  db.prepare("UPDATE outbox SET status = 'sent', last_code = ?, last_error = NULL, finished_at = ?, claimed_by = NULL WHERE id = ?").run(code, at, id);
+}
+
+export function markRetry(db: Db, id: number, code: number | null, error: string, nextAt: string): void {
+  db.prepare("UPDATE outbox SET status = 'pending', last_code = ?, last_error = ?, next_attempt_at = ?, claimed_by = NULL WHERE id = ?").run(code, error, nextAt, id);
+}
+
+export function markFailed(db: Db, id: number, code: number | null, error: string, at: string): void {
+  db.prepare("UPDATE outbox SET status = 'failed', last_code = ?, last_error = ?, finished_at = ?, claimed_by = NULL WHERE id = ?").run(code, error, at, id);
+}
+
+/**
+ * Puts back copies claimed by a process that no longer runs (killed mid-send): they are sent
+ * again, which is the one duplicate a crash may cause. Returns how many were put back.
+ */
+export function releaseOrphans(db: Db, isAlive: (owner: string) => boolean): number {
+  const owners = db.prepare("SELECT DISTINCT claimed_by FROM outbox WHERE status = 'sending'").pluck().all() as (string | null)[];
+  let released = 0;
+  for (const owner of owners) {
+    if (owner !== null && isAlive(owner)) continue;
+    released += db.prepare("UPDATE outbox SET status = 'pending', claimed_by = NULL WHERE status = 'sending' AND claimed_by IS ?").run(owner).changes;
+  }
+  return released;
+}
+
+export function outboxCounts(db: Db): Record<string, number> {
+  const rows = db.prepare('SELECT status, count(*) AS n FROM outbox GROUP BY status').all() as { status: string; n: number }[];
+  return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+}
+
+export function nextDueAt(db: Db): string | undefined {
+  return db.prepare("SELECT min(next_attempt_at) FROM outbox WHERE status = 'pending'").pluck().get() as string | undefined;
+}
