@@ -1,0 +1,82 @@
+/**
+ * A Context for unit tests: the test list's configuration, an in-memory database migrated to the
+ * newest schema, a silent logger, a fixed clock and the shipped templates.
+ */
+import path from 'node:path';
+import pino from 'pino';
+import { parseConfig, type Config } from '../../src/config';
+import type { Context } from '../../src/context';
+import { loadTemplates } from '../../src/mail/templates';
+import { loadMigrations, migrate, openDb, type Db } from '../../src/store/db';
+import { upsertMember } from '../../src/store/members';
+
+/** The repository root, found from this file (test/helpers/ under the root). */
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+/**
+ * The shipped templates/ and migrations/ are named explicitly: the defaults in src/ are resolved
+ * for the compiled layout (dist/src/...), and tests run the sources (see the path tests in
+ * test/unit/mail/templates.test.ts and test/unit/store/db.test.ts).
+ */
+export const TEMPLATES_DIR = path.join(REPO_ROOT, 'templates');
+export const MIGRATIONS_DIR = path.join(REPO_ROOT, 'migrations');
+
+export const LIST_ADDRESS = 'security@lists.example.org';
+export const REQUESTS_ADDRESS = 'security-requests@lists.example.org';
+export const BOUNCE_ADDRESS = 'security-bounces@lists.example.org';
+export const MODERATORS = ['moderator@example.org', 'second-moderator@example.org'];
+
+export const TEST_CONFIG_YAML = `
+list:
+  name: Example Security
+  address: ${LIST_ADDRESS}
+  requestsAddress: ${REQUESTS_ADDRESS}
+  moderators: [${MODERATORS.join(', ')}]
+dataDir: /nonexistent/embargo-list-test
+inbound:
+  maildir: /nonexistent/embargo-list-test/inbox
+outbound:
+  directory: /nonexistent/embargo-list-test/outbox
+  retry: { firstSeconds: 60, maxSeconds: 3600, giveUpHours: 72 }
+log: { level: fatal, format: json }
+`;
+
+export const FIXED_DATE = new Date('2026-03-10T09:30:00.000Z');
+
+export function testConfig(): Config {
+  return parseConfig(TEST_CONFIG_YAML, 'test');
+}
+
+export function migratedMemoryDb(): Db {
+  const db = openDb(':memory:');
+  migrate(db, loadMigrations(MIGRATIONS_DIR));
+  return db;
+}
+
+export function createTestContext(overrides: Partial<Context> = {}): Context {
+  return {
+    config: testConfig(),
+    db: overrides.db ?? migratedMemoryDb(),
+    log: pino({ level: 'silent' }),
+    clock: () => FIXED_DATE,
+    templates: loadTemplates(TEMPLATES_DIR),
+    outboxChanged: () => {},
+    ...overrides,
+  };
+}
+
+/** A clock a test moves by hand. */
+export interface ManualClock { now: () => Date; set(at: Date | string): void; advance(ms: number): void }
+
+export function manualClock(start: Date = FIXED_DATE): ManualClock {
+  let current = new Date(start);
+  return {
+    now: () => new Date(current),
+    set: (at) => { current = new Date(at); },
+    advance: (ms) => { current = new Date(current.getTime() + ms); },
+  };
+}
+
+/** Adds active members (organization "Org <address>"). */
+export function addMembers(ctx: Pick<Context, 'db'>, ...addresses: string[]): void {
+  for (const a of addresses) upsertMember(ctx.db, a, `Org ${a}`, FIXED_DATE.toISOString());
+}

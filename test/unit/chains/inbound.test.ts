@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { decide, INBOUND_CHAIN, type ChainRow } from '../../../src/chains/inbound';
+import type { Hit } from '../../../src/rules/types';
+import { RULES } from '../../../src/rules';
+
+const hit = (...rules: string[]): Hit[] => rules.map((rule) => ({ rule, reason: `${rule} reason` }));
+
+describe('chains/inbound (decide)', () => {
+  it('relays a member post to the list', () => {
+    assert.deepEqual(decide(hit('to-list', 'from-member')), { outcome: 'relay', label: 'member-post', hits: hit('to-list', 'from-member') });
+  });
+
+  it('holds a post to the list from a non-member', () => {
+    const d = decide(hit('to-list', 'from-non-member'));
+    assert.equal(d.outcome, 'hold');
+    assert.equal(d.label, 'non-member');
+  });
+
+  it('discards a loop before anything else, even a member post', () => {
+    const d = decide(hit('loop', 'to-list', 'from-member'));
+    assert.equal(d.outcome, 'discard');
+    assert.equal(d.label, 'loop');
+  });
+
+  it('discards a duplicate of a relayed post', () => {
+    const d = decide(hit('duplicate', 'to-list', 'from-member'));
+    assert.deepEqual([d.outcome, d.label], ['discard', 'duplicate']);
+  });
+
+  it('holds mail to the requests address, even from a member', () => {
+    const d = decide(hit('to-requests', 'from-member'));
+    assert.deepEqual([d.outcome, d.label], ['hold', 'requests-address']);
+  });
+
+  it('holds a member post that names neither list address (implicit destination)', () => {
+    const d = decide(hit('implicit-destination', 'from-member'));
+    assert.deepEqual([d.outcome, d.label], ['hold', 'implicit-destination']);
+  });
+
+  it('keeps every hit on the decision, not only the ones of the matching row', () => {
+    const hits = hit('to-list', 'from-non-member');
+    assert.deepEqual(decide(hits).hits, hits);
+  });
+
+  it('holds a message that no row matches (fail closed)', () => {
+    assert.deepEqual(decide([]), { outcome: 'hold', label: 'no-rule-matched', hits: [] });
+  });
+
+  it('does not relay on a member hit alone, without the list address', () => {
+    assert.equal(decide(hit('from-member')).outcome, 'hold');
+  });
+
+  it('does not relay when contradictory hits say both member and non-member: the non-member row comes first', () => {
+    assert.equal(decide(hit('to-list', 'from-member', 'from-non-member')).outcome, 'hold');
+  });
+
+  it('ignores a hit from a rule it does not know', () => {
+    const d = decide(hit('something-new'));
+    assert.deepEqual([d.outcome, d.label], ['hold', 'no-rule-matched']);
+  });
+
+  it('takes the first row whose rules all hit, in a custom chain', () => {
+    const chain: ChainRow[] = [
+      { when: ['a', 'b'], outcome: 'discard', label: 'both' },
+      { when: ['a'], outcome: 'relay', label: 'a-only' },
+    ];
+    assert.equal(decide(hit('a'), chain).label, 'a-only');
+    assert.equal(decide(hit('b', 'a'), chain).label, 'both');
+  });
+
+  it('names only rules that exist in every row of the inbound chain', () => {
+    const names = new Set(RULES.map((r) => r.name));
+    for (const row of INBOUND_CHAIN) for (const w of row.when) assert.ok(names.has(w), `${row.label} names rule ${w}`);
+  });
+});
