@@ -124,7 +124,9 @@ export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv
   }
   const result = configSchema.safeParse(raw);
   if (!result.success) {
-    const issue = result.error.issues[0]!;
+    // A misspelt key also makes the right one "missing": name the misspelling, the cause.
+    const issues = result.error.issues;
+    const issue = issues.find((i) => i.code === 'unrecognized_keys') ?? issues[0]!;
     const key = issueKey(issue);
     throw new AppError('CONFIG_INVALID', `${source}: ${key}: ${issueText(issue)}`);
   }

@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { AppError } from '../../../src/errors';
+import { loadTemplates, render, type TemplateSet } from '../../../src/mail/templates';
+import { TEMPLATES_DIR } from '../../helpers/context';
+
+function templateDir(files: Record<string, string>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'embargo-templates-'));
+  for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
+  return dir;
+}
+
+function isAppError(code: string, mentions?: string) {
+  return (err: unknown): boolean => {
+    assert.ok(err instanceof AppError, `an AppError, got ${String(err)}`);
+    assert.equal(err.code, code);
+    if (mentions) assert.match(err.message, new RegExp(mentions.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+    return true;
+  };
+}
+
+const heldParams = {
+  listName: 'Example Security', listAddress: 'security@lists.example.org', from: 'mallory@evil.example', subject: 'A subject',
+  messageId: '<m@evil.example>', receivedAt: '2026-03-10T09:30:00.000Z', inboundId: 7, reasons: ['first reason', 'second reason'], nonMember: true,
+};
+
+describe('mail/templates', () => {
+  const dirs: string[] = [];
+  const dir = (files: Record<string, string>): string => { const d = templateDir(files); dirs.push(d); return d; };
+  after(() => { for (const d of dirs) fs.rmSync(d, { recursive: true, force: true }); });
+
+  describe('loadTemplates', () => {
+    it('finds the shipped templates/ directory when given no directory', () => {
+      const set = loadTemplates();
+      assert.ok(set.has('moderator.notice.held-post'));
+    });
+
+    it('loads every .txt file by its name without the extension, and nothing else', () => {
+      const set = loadTemplates(dir({ 'a.notice.one.txt': 'Subject: one\n\nbody\n', 'README.md': '# not a template', 'b.notice.two.txt.bak': 'x' }));
+      assert.deepEqual([...set.keys()], ['a.notice.one']);
+    });
+
+    it('loads the shipped templates, each with a Subject line', () => {
+      const set = loadTemplates(TEMPLATES_DIR);
+      assert.ok(set.size >= 1);
+      for (const [name, text] of set) assert.match(text.split('\n\n')[0]!, /^Subject: .+$/m, name);
+    });
+
+    it('refuses a template without a Subject line before its first blank line, naming it', () => {
+      const d = dir({ 'moderator.notice.bad.txt': 'Hello\n\nSubject: too late\n' });
+      assert.throws(() => loadTemplates(d), isAppError('TEMPLATE_INVALID', 'moderator.notice.bad'));
+    });
+
+    it('refuses a template with broken Mustache syntax as TEMPLATE_INVALID, naming it', () => {
+      const d = dir({ 'moderator.notice.broken.txt': 'Subject: x\n\n{{#reasons}}\n  - {{.}}\n' });
+      assert.throws(() => loadTemplates(d), isAppError('TEMPLATE_INVALID', 'moderator.notice.broken'));
+    });
+  });
+
+  describe('render', () => {
+    let set: TemplateSet;
+    before(() => { set = loadTemplates(TEMPLATES_DIR); });
+
+    it('renders the held-post notice with its subject and every reason', () => {
+      const r = render(set, 'moderator.notice.held-post', heldParams);
+      assert.equal(r.subject, '[Example Security] Not relayed: A subject');
+      assert.match(r.text, /^A message sent to security@lists\.example\.org was not relayed to the members\.\n/);
+      assert.match(r.text, /  From:       mallory@evil\.example\n/);
+      assert.match(r.text, /  - first reason\n  - second reason\n/);
+      assert.match(r.text, /inbound message 7\)/);
+    });
+
+    it('shows the members add hint only for a non-member', () => {
+      assert.match(render(set, 'moderator.notice.held-post', heldParams).text, /embargo-list members add mallory@evil\.example --org/);
+      assert.doesNotMatch(render(set, 'moderator.notice.held-post', { ...heldParams, nonMember: false }).text, /members add/);
+    });
+
+    it('never leaves more than one blank line in a row', () => {
+      const r = render(set, 'moderator.notice.held-post', { ...heldParams, reasons: [], nonMember: false });
+      assert.doesNotMatch(r.text, /\n\n\n/);
+    });
+
+    it('writes values as plain text, without HTML escaping', () => {
+      const r = render(set, 'moderator.notice.held-post', { ...heldParams, subject: 'a < b & "c"', from: '"x"@example.org' });
+      assert.equal(r.subject, '[Example Security] Not relayed: a < b & "c"');
+      assert.match(r.text, /Subject:    a < b & "c"\n/);
+    });
+
+    it('strips the line breaks of a value that lands in the subject', () => {
+      const r = render(set, 'moderator.notice.held-post', { ...heldParams, subject: 'hi\r\nBcc: attacker@evil.example\n' });
+      assert.equal(r.subject, '[Example Security] Not relayed: hi Bcc: attacker@evil.example');
+      assert.doesNotMatch(r.subject, /[\r\n]/);
+    });
+
+    it('does not render Mustache tags that arrive inside a value', () => {
+      const r = render(set, 'moderator.notice.held-post', { ...heldParams, subject: '{{listAddress}} {{#reasons}}x{{/reasons}}' });
+      assert.equal(r.subject, '[Example Security] Not relayed: {{listAddress}} {{#reasons}}x{{/reasons}}');
+    });
+
+    it('refuses an unknown template name with TEMPLATE_MISSING', () => {
+      assert.throws(() => render(set, 'member.notice.nonexistent', {}), isAppError('TEMPLATE_MISSING', 'member.notice.nonexistent'));
+    });
+
+    it('renders a template saved with CRLF line ends like the same template saved with LF', () => {
+      const text = 'Subject: Hello {{name}}\n\nDear {{name}},\nbody\n';
+      const lfSet = loadTemplates(dir({ 'member.notice.t.txt': text }));
+      const crlfSet = loadTemplates(dir({ 'member.notice.t.txt': text.replace(/\n/g, '\r\n') }));
+      const fromLf = render(lfSet, 'member.notice.t', { name: 'Alice' });
+      const fromCrlf = render(crlfSet, 'member.notice.t', { name: 'Alice' });
+      assert.equal(fromCrlf.subject, fromLf.subject);
+      assert.equal(fromCrlf.text.replace(/\r\n/g, '\n'), fromLf.text);
+    });
+  });
+});
