@@ -54,11 +54,16 @@ export function buildProgram(): Command {
     .description('pass raw RFC 5322 messages (files, or - for standard input) through the pipeline once, deliver, and exit; suits an MTA pipe such as "|embargo-list ingest -"')
     .argument('[files...]', 'message files; none or "-" reads one message from standard input')
     .action(async (files: string[]) => {
-      const ctx = createContext(load(), { logLevel: globals().logLevel });
+      // For an MTA every failure here is temporary: exit 75 keeps the mail queued until it is fixed.
       try {
-        await runIngest(ctx, files);
-      } finally {
-        ctx.db.close();
+        const ctx = createContext(load(), { logLevel: globals().logLevel });
+        try {
+          await runIngest(ctx, files);
+        } finally {
+          ctx.db.close();
+        }
+      } catch (err) {
+        throw new AppError('INGEST_TEMPFAIL', `not handled, the sender's MTA should try again: ${err instanceof AppError ? `${err.code} ` : ''}${(err as Error).message}`, { cause: err });
       }
     });
 
@@ -89,12 +94,14 @@ export function buildProgram(): Command {
 }
 
 function exitCodeFor(err: AppError): number {
-  if (err.code.startsWith('CONFIG_')) return EXIT.config;
   if (err.code === 'INGEST_TEMPFAIL') return EXIT.tempfail;
+  if (err.code.startsWith('CONFIG_')) return EXIT.config;
   return EXIT.failed;
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // The database, the Maildir and the outbox hold embargoed text: readable by this user alone.
+  process.umask(0o077);
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

@@ -30,12 +30,7 @@ export async function runIngest(ctx: Context, files: string[]): Promise<void> {
   try {
     for (const name of inputs) {
       const raw = await readInput(name);
-      try {
-        await processRaw(ctx, `ingest:${sha256(raw)}`, raw);
-      } catch (err) {
-        // The message was not handled (database busy, disk full): the MTA should try again.
-        throw new AppError('INGEST_TEMPFAIL', `${name}: not handled, try again later: ${(err as Error).message}`, { cause: err });
-      }
+      await processRaw(ctx, `ingest:${sha256(raw)}`, raw);
     }
     const result = await new Deliverer(ctx, transport).drainOnce();
     ctx.log.info(result, `DELIVERY_PASS sent=${result.sent} deferred=${result.retried} failed=${result.failed}`);

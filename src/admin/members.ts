@@ -31,10 +31,12 @@ export function registerMembers(program: Command, open: () => Context): void {
       withContext(open, (ctx) => {
         const result = transaction(ctx.db, () => {
           const r = upsertMember(ctx.db, addr, org, nowIso(ctx));
-          if (r !== 'unchanged') appendAudit(ctx.db, { at: nowIso(ctx), actor: operator(), action: `member.${r === 'added' ? 'add' : 'reactivate'}`, object: addr, detail: { organization: org } });
+          const action = { added: 'member.add', reactivated: 'member.reactivate', updated: 'member.update', unchanged: null }[r];
+          if (action) appendAudit(ctx.db, { at: nowIso(ctx), actor: operator(), action, object: addr, detail: { organization: org } });
           return r;
         });
-        process.stdout.write(`${result === 'unchanged' ? 'already a member' : result}: ${addr} (${org})\n`);
+        const said = { added: 'added', reactivated: 'added again', updated: 'organization changed', unchanged: 'already a member' }[result];
+        process.stdout.write(`${said}: ${addr} (${org})\n`);
       });
     });
 

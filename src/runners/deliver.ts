@@ -2,6 +2,7 @@
  * deliver: the only code that sends. Drains the outbox after each commit and on a timer; each
  * copy is claimed, sent in its own envelope, and marked sent, retried or failed right after.
  */
+import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { nowIso, type Context } from '../context';
 import { judge } from '../mail/smtp-replies';
@@ -9,15 +10,19 @@ import type { Transport } from '../mail/transport';
 import { processRuns } from '../pid';
 import { claimDue, markFailed, markRetry, markSent, releaseOrphans, type ClaimedDelivery } from '../store/outbox';
 
-export const OWNER = `${os.hostname()}:${process.pid}`;
+/** Who claims copies: this host, this process, and this start (a pid alone recurs, e.g. pid 1 in a container). */
+export const OWNER = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 
 export interface DrainResult { sent: number; retried: number; failed: number }
 
-/** Is the process that claimed a copy still running? Only processes of this host can be asked. */
+/**
+ * Is the process that claimed a copy still running? Another start of this process, or a process
+ * on another host (SQLite is not shared across hosts, so that is an earlier container), is not.
+ */
 export function ownerAlive(owner: string): boolean {
+  if (owner === OWNER) return true;
   const [host, pid] = owner.split(':');
-  if (host !== os.hostname()) return true;
-  return Number(pid) === process.pid || processRuns(Number(pid));
+  return host === os.hostname() && Number(pid) !== process.pid && processRuns(Number(pid));
 }
 
 export class Deliverer {
@@ -59,6 +64,8 @@ export class Deliverer {
       this.pending = false;
       let drained: DrainResult;
       try {
+        // Copies left claimed by a process that died since (an ingest killed mid-send) go back.
+        this.recover();
         drained = await this.drainOnce();
       } catch (err) {
         this.log.error({ err }, 'DELIVER_FAILED the outbox could not be read; trying again');

@@ -19,6 +19,8 @@ export class ImapFetcher {
   private wakeUp: (() => void) | null = null;
   /** Set when the server told of new mail while we were busy, so that we look again at once. */
   private news = false;
+  /** True while a message is in the pipeline: stop() lets it finish. */
+  private busy = false;
   private loopDone: Promise<void> | null = null;
   private readonly log;
   /** When the server was last heard from; for status. */
@@ -36,6 +38,8 @@ export class ImapFetcher {
   async stop(): Promise<void> {
     this.stopping = true;
     this.wakeUp?.();
+    // Between messages nothing is lost by cutting the connection (a connect that hangs, a FETCH).
+    if (!this.busy) this.client?.close();
     await this.loopDone;
   }
 
@@ -115,11 +119,14 @@ export class ImapFetcher {
       const quarantined: number[] = [];
       try {
         for (const m of fetched) {
-          const result: ProcessResult = await processRaw(ctx, `imap:${imap.mailbox}:${uidValidity}:${m.uid}`, m.source);
-          (result.status.endsWith('quarantined') ? quarantined : done).push(m.uid);
           if (this.stopping) break;
+          this.busy = true;
+          const result: ProcessResult = await processRaw(ctx, `imap:${imap.mailbox}:${uidValidity}:${m.uid}`, m.source);
+          this.busy = false;
+          (result.status.endsWith('quarantined') ? quarantined : done).push(m.uid);
         }
       } finally {
+        this.busy = false;
         // Whatever was committed is moved, even when a later message failed or we are stopping.
         await this.move(client, done, imap.processedMailbox);
         await this.move(client, quarantined, imap.quarantineMailbox);

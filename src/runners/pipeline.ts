@@ -12,7 +12,7 @@ import { classify } from '../rules';
 import type { Snapshot } from '../rules/types';
 import { appendAudit } from '../store/audit';
 import { transaction } from '../store/db';
-import { finishInbound, recordInbound, wasRelayed, type InboundRow } from '../store/inbound';
+import { finishInbound, getInbound, recordInbound, wasRelayed, type InboundRow } from '../store/inbound';
 import { isActiveMember } from '../store/members';
 
 /** A copy recorded this many times without being finished crashed the daemon each time. */
@@ -35,7 +35,12 @@ export async function processRaw(ctx: Context, sourceRef: string, raw: Buffer): 
     }
     msg = await parseMessage(raw);
     const parsed = msg;
-    return transaction(ctx.db, () => act(ctx, row, parsed));
+    return transaction(ctx.db, () => {
+      // Another process may have finished this very copy while we parsed it (two MTA retries at once).
+      const now = getInbound(ctx.db, row.id)!;
+      if (now.status !== 'received') return { status: now.status === 'processed' ? 'already-processed' : 'already-quarantined', inboundId: row.id } as ProcessResult;
+      return act(ctx, row, parsed);
+    });
   } catch (err) {
     return shunt(ctx, row, msg, err);
   }
@@ -59,7 +64,7 @@ function act(ctx: Context, row: InboundRow, msg: InboundMessage): ProcessResult 
     status: 'processed', outcome: decision.outcome, hits, messageId: msg.messageId, sender: msg.from.address, subject: msg.subject,
   }, nowIso(ctx));
   const reasons = decision.outcome === 'relay' ? '' : ` reason=${decision.label}`;
-  ctx.log.info(
+  ctx.log.child({ stage: 'act' }).info(
     { inbound: row.id, messageId: msg.messageId, from: msg.from.address, outcome: decision.outcome, label: decision.label, copies: result.copies, hits: hits.map((h) => h.rule) },
     `${result.disposition} ${msg.messageId ?? '(no message-id)'}${reasons} copies=${result.copies}`,
   );
@@ -79,6 +84,6 @@ function shunt(ctx: Context, row: InboundRow, msg: InboundMessage | undefined, e
     appendAudit(ctx.db, { at: nowIso(ctx), actor: 'daemon', action: 'inbound.quarantine', object: `inbound:${row.id}`, messageId: msg?.messageId, detail: { code, message } });
   });
   const level = code === 'HANDLER_FAILED' ? 'error' : 'warn';
-  ctx.log[level]({ inbound: row.id, sourceRef: row.source_ref, code, err: code === 'HANDLER_FAILED' ? err : undefined }, `QUARANTINED ${msg?.messageId ?? row.source_ref} code=${code} reason="${message}"`);
+  ctx.log.child({ stage: 'shunt' })[level]({ inbound: row.id, sourceRef: row.source_ref, code, err: code === 'HANDLER_FAILED' ? err : undefined }, `QUARANTINED ${msg?.messageId ?? row.source_ref} code=${code} reason="${message}"`);
   return { status: 'quarantined', inboundId: row.id, outcome: 'quarantine' };
 }

@@ -25,8 +25,8 @@ export function allMembers(db: Db): MemberRow[] {
   return db.prepare('SELECT * FROM members ORDER BY status, address').all() as MemberRow[];
 }
 
-/** Adds a member, or re-activates a removed one. Returns 'added', 'reactivated' or 'unchanged'. */
-export function upsertMember(db: Db, address: string, organization: string, at: string): 'added' | 'reactivated' | 'unchanged' {
+/** Adds a member, re-activates a removed one, or changes its organization. */
+export function upsertMember(db: Db, address: string, organization: string, at: string): 'added' | 'reactivated' | 'updated' | 'unchanged' {
   const existing = findMember(db, address);
   if (!existing) {
     db.prepare('INSERT INTO members (address, organization, added_at) VALUES (?, ?, ?)').run(address, organization, at);
@@ -34,7 +34,7 @@ export function upsertMember(db: Db, address: string, organization: string, at: 
   }
   if (existing.status === 'active' && existing.organization === organization) return 'unchanged';
   db.prepare("UPDATE members SET status = 'active', organization = ?, removed_at = NULL WHERE id = ?").run(organization, existing.id);
-  return existing.status === 'active' ? 'unchanged' : 'reactivated';
+  return existing.status === 'active' ? 'updated' : 'reactivated';
 }
 
 export function removeMember(db: Db, address: string, at: string): boolean {

@@ -112,6 +112,13 @@ describe('integration: command line', function () {
     assert.match(typo.stderr, /list\.moderator: unknown key/);
   });
 
+  it('ingest exits 75 (try again later) when it cannot handle the mail, so that the MTA keeps it queued', async () => {
+    const config = writeYaml(dir, DIRECTORY_CONFIG(dir).replace('moderators:', 'moderator:'));
+    const r = await runCli(['--config', config, 'ingest', '-'], { input: makeMessage({ from: 'a@b.example', to: LIST }) });
+    assert.equal(r.code, 75);
+    assert.match(r.stderr, /^embargo-list: INGEST_TEMPFAIL .*CONFIG_INVALID .*list\.moderator: unknown key/);
+  });
+
   it('check-config prints the configuration with secrets redacted', async () => {
     const config = writeYaml(dir, DIRECTORY_CONFIG(dir).replace('outbound: { directory: ' + dir + '/outbox }', 'outbound: { smtp: { host: 127.0.0.1, port: 25, user: u, password: hunter2 } }'));
     const r = await runCli(['--config', config, 'check-config'], { env: { EMBARGO_LIST_SMTP_PASSWORD: 'from-env' } });
