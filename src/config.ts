@@ -7,6 +7,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { AppError } from './errors';
+import { shipped } from './paths';
 
 const email = z.email({ error: 'expected an email address such as list@example.org' });
 const port = z.number({ error: 'expected a port number' }).int().min(1).max(65535);
@@ -86,7 +87,7 @@ export interface LoadedConfig {
 }
 
 /** config/default.yaml ships with the package and is the embedded default. */
-export const DEFAULT_CONFIG_FILE = path.resolve(__dirname, '..', '..', 'config', 'default.yaml');
+export const DEFAULT_CONFIG_FILE = shipped('config', 'default.yaml');
 
 /** Secrets may come from the environment instead of the file. */
 const SECRET_ENV: { env: string; apply: (raw: Record<string, any>, value: string) => void }[] = [

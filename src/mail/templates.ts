@@ -9,8 +9,9 @@ import path from 'node:path';
 import Mustache from 'mustache';
 import { AppError } from '../errors';
 import { headerSafe } from '../message/headers';
+import { shipped } from '../paths';
 
-export const TEMPLATES_DIR = path.resolve(__dirname, '..', '..', '..', 'templates');
+export const TEMPLATES_DIR = shipped('templates');
 
 export interface Rendered { subject: string; text: string }
 
@@ -21,7 +22,7 @@ export function loadTemplates(dir: string = TEMPLATES_DIR): TemplateSet {
   for (const file of fs.readdirSync(dir)) {
     if (!file.endsWith('.txt')) continue;
     const name = file.slice(0, -'.txt'.length);
-    const text = fs.readFileSync(path.join(dir, file), 'utf8');
+    const text = fs.readFileSync(path.join(dir, file), 'utf8').replace(/\r\n/g, '\n');
     checkTemplate(name, text);
     set.set(name, text);
   }
@@ -32,7 +33,11 @@ function checkTemplate(name: string, text: string): void {
   const blank = text.indexOf('\n\n');
   const head = blank < 0 ? text : text.slice(0, blank);
   if (!/^Subject: .+$/m.test(head)) throw new AppError('TEMPLATE_INVALID', `template ${name} has no "Subject:" line before its first blank line`);
-  Mustache.parse(text);
+  try {
+    Mustache.parse(text);
+  } catch (err) {
+    throw new AppError('TEMPLATE_INVALID', `template ${name}: ${(err as Error).message}`);
+  }
 }
 
 const plain = { escape: (v: unknown): string => String(v) };

@@ -18,6 +18,9 @@ export interface SplitMessage {
   eol: '\r\n' | '\n';
 }
 
+/** RFC 5322 field name: printable US-ASCII except the colon, no spaces. */
+const FIELD_NAME = /^[\x21-\x39\x3b-\x7e]+$/;
+
 /**
  * Splits a raw message into its header fields and its body. Header bytes are read as latin1 so
  * that 8-bit bytes in them pass through unchanged when written back.
@@ -48,7 +51,9 @@ export function splitMessage(raw: Buffer): SplitMessage {
       continue;
     }
     const colon = line.indexOf(':');
-    headers.push({ name: colon > 0 ? line.slice(0, colon).trim() : '', raw: line.endsWith('\n') ? line : line + eol });
+    const name = colon > 0 ? line.slice(0, colon).trim() : '';
+    // Not a field (an mbox "From " line, garbage): kept with no name, which nobody writes back.
+    headers.push({ name: FIELD_NAME.test(name) ? name : '', raw: line.endsWith('\n') ? line : line + eol });
   }
   return { headers, body: raw.subarray(bodyStart), eol };
 }

@@ -4,7 +4,7 @@
  */
 import { simpleParser, type AddressObject } from 'mailparser';
 import { AppError } from '../errors';
-import { isAddress, normalizeAddress, parseAddressList, type Address } from './address';
+import { isAddress, normalizeAddress, type Address } from './address';
 import { headerSafe } from './headers';
 
 export interface InboundMessage {
@@ -36,6 +36,7 @@ export async function parseMessage(raw: Buffer): Promise<InboundMessage> {
   }
   const headers = new Map<string, string[]>();
   for (const { key, line } of parsed.headerLines) {
+    if (key === '') continue;
     const colon = line.indexOf(':');
     const value = line.slice(colon + 1).replace(/\r?\n[ \t]/g, ' ').trim();
     const list = headers.get(key) ?? [];
@@ -46,7 +47,8 @@ export async function parseMessage(raw: Buffer): Promise<InboundMessage> {
     throw new AppError('MESSAGE_UNPARSEABLE', 'the message has no header fields');
   }
   const fromHeaders = headers.get('from') ?? [];
-  const from = parseAddressList(fromHeaders[0]);
+  // mailparser decodes the display name (RFC 2047); the header line count guards against two Froms.
+  const from = addresses(parsed.from).map((a) => ({ address: a.address, name: headerSafe(a.name) }));
   if (fromHeaders.length !== 1 || from.length !== 1) {
     throw new AppError('MESSAGE_NO_FROM', fromHeaders.length === 0
       ? 'the message has no From header'

@@ -1,3 +1,4 @@
+import { parseAddressList } from '../message/address';
 import { header } from '../message/parse';
 import type { Rule } from './types';
 
@@ -7,7 +8,8 @@ export const loop: Rule = {
   description: 'The message carries the X-Loop header this list puts on everything it sends.',
   check(msg, snap) {
     const ours = snap.listAddress.toLowerCase();
-    const hit = header(msg, 'x-loop').some((v) => v.toLowerCase().includes(ours));
+    // The exact address: another list whose address merely contains ours is not our loop.
+    const hit = header(msg, 'x-loop').some((v) => parseAddressList(v).some((a) => a.address === ours));
     return hit ? `X-Loop names ${snap.listAddress}` : null;
   },
 };

@@ -6,10 +6,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { AppError } from '../errors';
+import { shipped } from '../paths';
 
 export type Db = Database.Database;
 
-export const MIGRATIONS_DIR = path.resolve(__dirname, '..', '..', '..', 'migrations');
+export const MIGRATIONS_DIR = shipped('migrations');
 export const DB_FILE_NAME = 'embargo-list.sqlite';
 
 export interface Migration { version: number; name: string; sql: string }

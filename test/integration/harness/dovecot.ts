@@ -11,7 +11,12 @@
  * runs as that user, chroot turned off for anvil and imap-login).
  *
  * Facts this relies on (measured with Dovecot 2.3.19):
- *  - `dovecot -F -c CONFIG` reads only CONFIG; SIGTERM stops it in about 1.1 s.
+ *  - `dovecot -F -c CONFIG` reads only CONFIG; SIGTERM stops the master in about 1.1 s, but
+ *    imap processes of connected clients outlive it by ~10 s, so stop()/restart() signal the
+ *    master and all its descendants together (see stopProcesses).
+ *  - One failed login from an IP makes Dovecot's anvil delay later logins from that IP (auth
+ *    penalty, 2-15 s); the generated config turns the penalty off. The failed reply itself is
+ *    still delayed by 2 s (auth_failure_delay).
  *  - Every new connection may first get "* OK Waiting for authentication process to respond.."
  *    and then the real "* OK [CAPABILITY ...] ... ready." greeting; clients cope with both.
  *  - Restarting in the same base_dir fails ("Dovecot is already running") until the old master
@@ -327,30 +332,21 @@ function probeGreeting(port: number, attemptTimeoutMs: number): Promise<boolean>
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-function signalGroup(pgid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pgid, signal);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
-  }
+interface ProcInfo {
+  pid: number;
+  ppid: number;
+  state: string;
 }
 
-/**
- * Whether any live (non-zombie) process is in process group `pgid`. Reads /proc on Linux, so
- * zombies (left to an init that might not reap) do not count; elsewhere falls back to kill(-pgid, 0).
- */
-function groupAlive(pgid: number): boolean {
+/** All processes from /proc (Linux), or undefined where there is no /proc. */
+function readProcs(): ProcInfo[] | undefined {
   let entries: string[];
   try {
     entries = fs.readdirSync('/proc');
   } catch {
-    try {
-      process.kill(-pgid, 0);
-      return true;
-    } catch {
-      return false;
-    }
+    return undefined;
   }
+  const procs: ProcInfo[] = [];
   for (const name of entries) {
     if (!/^\d+$/.test(name)) continue;
     let stat: string;
@@ -361,15 +357,55 @@ function groupAlive(pgid: number): boolean {
     }
     // "pid (comm) state ppid pgrp ..."; comm may contain spaces and parentheses.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (fields[2] === String(pgid) && fields[0] !== 'Z' && fields[0] !== 'X') return true;
+    procs.push({ pid: Number(name), state: fields[0] ?? '?', ppid: Number(fields[1]) });
   }
-  return false;
+  return procs;
 }
 
-async function waitForGroupExit(child: ChildProcess, pgid: number, timeoutMs: number): Promise<boolean> {
+/** Every live descendant of `rootPid` (children, grandchildren, ...). */
+function descendantsOf(rootPid: number): number[] {
+  const procs = readProcs() ?? [];
+  const found: number[] = [];
+  let frontier = [rootPid];
+  while (frontier.length > 0) {
+    const parents = new Set(frontier);
+    frontier = procs.filter((p) => parents.has(p.ppid) && !found.includes(p.pid)).map((p) => p.pid);
+    found.push(...frontier);
+  }
+  return found;
+}
+
+/** Whether `pid` is a live process; zombies (which an init may be slow to reap) do not count. */
+function pidAlive(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+    return state !== 'Z' && state !== 'X';
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && fs.existsSync('/proc/self')) return false;
+  }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function signalAll(pids: number[], signal: NodeJS.Signals): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
+async function waitForAllExit(child: ChildProcess, pids: number[], timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   if (!(await waitForExit(child, timeoutMs))) return false;
-  while (groupAlive(pgid)) {
+  while (pids.some(pidAlive)) {
     if (Date.now() >= deadline) return false;
     await sleep(20);
   }
@@ -391,12 +427,9 @@ class DovecotInstance implements Dovecot {
 
   async start(): Promise<void> {
     this.output = '';
-    // detached: the master and every process it forks (imap, imap-login, auth, log, ...) get a
-    // process group of their own, so stop()/restart() can end all of them (see stopProcesses).
     const child = spawn(DOVECOT_BIN(), ['-F', '-c', this.layout.config], {
       cwd: this.dir,
       stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
     });
     this.child = child;
     const collect = (d: Buffer) => {
@@ -433,25 +466,27 @@ class DovecotInstance implements Dovecot {
   }
 
   /**
-   * SIGTERM the whole process group and wait until the master has exited and no process of the
-   * group is left (SIGKILL after the timeout).
+   * SIGTERM the master and all its descendants at once, and wait until every one of them has
+   * exited (SIGKILL after the timeout).
    *
-   * Why the group and not just the master: when only the master gets SIGTERM it exits in about
-   * 1.1 s, but the imap processes of connected clients are left behind (reparented to init) and
-   * keep serving their connections for about 10 more seconds before they say
-   * "* BYE Server shutting down.". A restart() would then not look like the server going away to a
-   * connected client. Signalled directly, an imap process says BYE and closes at once (that is
-   * also what `doveadm kick` does).
+   * Why not just the master: on SIGTERM the master exits in about 1.1 s, but the imap processes
+   * of connected clients are left behind (reparented to init) and keep serving their
+   * connections for about 10 more seconds before they say "* BYE Server shutting down.". A
+   * restart() would then not look like the server going away to a connected client, and the
+   * old processes would still hold files in the directory. Signalled directly, an imap process
+   * says BYE and closes at once (that is also what `doveadm kick` does).
+   *
+   * (Dovecot stays in our process group on purpose, so that Ctrl-C on a test run also ends it.)
    */
   private async stopProcesses(): Promise<void> {
     const child = this.child;
     if (!child || child.pid === undefined) return;
-    const pgid = child.pid;
-    signalGroup(pgid, 'SIGTERM');
-    if (await waitForGroupExit(child, pgid, STOP_TIMEOUT_MS)) return;
-    signalGroup(pgid, 'SIGKILL');
-    if (!(await waitForGroupExit(child, pgid, 5_000))) {
-      throw new Error(`dovecot (process group ${pgid}) did not exit after SIGTERM and SIGKILL`);
+    const pids = [...(hasExited(child) ? [] : [child.pid]), ...descendantsOf(child.pid)];
+    signalAll(pids, 'SIGTERM');
+    if (await waitForAllExit(child, pids, STOP_TIMEOUT_MS)) return;
+    signalAll(pids.filter(pidAlive), 'SIGKILL');
+    if (!(await waitForAllExit(child, pids, 5_000))) {
+      throw new Error(`dovecot (pid ${child.pid}) or one of its processes did not exit after SIGTERM and SIGKILL`);
     }
   }
 

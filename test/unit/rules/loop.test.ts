@@ -40,6 +40,10 @@ describe('rules/loop', () => {
     assert.notEqual(loop.check(await withXLoop(`<${LIST_ADDRESS}>`), snap), null);
   });
 
+  it('hits an X-Loop that names the list address followed by a comment', async () => {
+    assert.notEqual(loop.check(await withXLoop(`${LIST_ADDRESS} (Example Security)`), snap), null);
+  });
+
   it('misses an X-Loop naming another list whose address merely ends with ours', async () => {
     // product-security@lists.example.org is another list; its relayed posts are not our loop.
     assert.equal(loop.check(await withXLoop(`product-${LIST_ADDRESS}`), snap), null);

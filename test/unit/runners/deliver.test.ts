@@ -179,14 +179,18 @@ describe('runners/deliver (Deliverer)', () => {
       assert.equal((await deliverer.drainOnce()).sent, 1);
     });
 
-    it('leaves alone copies claimed by this process or by another host', () => {
-      queue(['a@member.example', 'b@member.example']);
-      const now = clock.now().toISOString();
-      ctx.db.prepare("UPDATE outbox SET status = 'sending', claimed_by = ? WHERE recipient = 'a@member.example'").run(OWNER);
-      ctx.db.prepare("UPDATE outbox SET status = 'sending', claimed_by = ? WHERE recipient = 'b@member.example'").run('some-other-host.example:1');
+    it('leaves alone the copies this very process is sending', () => {
+      queue(['a@member.example']);
+      claimDue(ctx.db, OWNER, clock.now().toISOString(), 10);
       assert.equal(new Deliverer(ctx, new FakeTransport()).recover(), 0);
-      assert.deepEqual(rows(ctx).map((r) => r.status), ['sending', 'sending']);
-      assert.ok(now);
+      assert.deepEqual(rows(ctx).map((r) => r.status), ['sending']);
+    });
+
+    it('puts back the copies claimed on another host: the database is not shared, so that was an earlier container', () => {
+      queue(['a@member.example']);
+      claimDue(ctx.db, 'old-container.example:1:abcdef12', clock.now().toISOString(), 10);
+      assert.equal(new Deliverer(ctx, new FakeTransport()).recover(), 1);
+      assert.deepEqual(rows(ctx).map((r) => r.status), ['pending']);
     });
   });
 
@@ -195,12 +199,20 @@ describe('runners/deliver (Deliverer)', () => {
       assert.equal(ownerAlive(OWNER), true);
     });
 
-    it('says a pid that does not run on this host is not alive', () => {
-      assert.equal(ownerAlive(`${os.hostname()}:2147483646`), false);
+    it('says another running process of this host is alive', () => {
+      assert.equal(ownerAlive(`${os.hostname()}:${process.ppid}:0000abcd`), true);
     });
 
-    it('assumes an owner on another host is alive, since it cannot be asked', () => {
-      assert.equal(ownerAlive('some-other-host.example:1'), true);
+    it('says a pid that does not run on this host is not alive', () => {
+      assert.equal(ownerAlive(`${os.hostname()}:2147483646:0000abcd`), false);
+    });
+
+    it('says an earlier start with this same pid is not alive', () => {
+      assert.equal(ownerAlive(`${os.hostname()}:${process.pid}:0000abcd`), false);
+    });
+
+    it('says an owner on another host is not alive', () => {
+      assert.equal(ownerAlive('some-other-host.example:1:0000abcd'), false);
     });
   });
 });

@@ -275,6 +275,15 @@ describe('runners/pipeline (processRaw)', () => {
       assert.equal(inbound(ctx, 'imap:INBOX:7:42').attempts, 1);
     });
 
+    it('applies a copy once when two deliveries of it are handled at the same time', async () => {
+      const raw = makeMessage({ from: 'alice@member.example', to: LIST_ADDRESS });
+      const results = await Promise.all([processRaw(ctx, 'ingest:abc', raw), processRaw(ctx, 'ingest:abc', raw)]);
+      assert.deepEqual(results.map((r) => r.status).sort(), ['already-processed', 'processed']);
+      assert.equal(copies(ctx).length, MEMBERS.length);
+      assert.deepEqual(audit(ctx).map((a) => a.action), ['post.relay']);
+      assert.equal(inbound(ctx, 'ingest:abc').status, 'processed');
+    });
+
     it('says a quarantined copy is already quarantined the second time', async () => {
       const raw = crlf(`To: ${LIST_ADDRESS}`, '', 'no sender');
       await processRaw(ctx, 'maildir:1', raw);

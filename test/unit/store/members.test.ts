@@ -53,6 +53,13 @@ describe('store/members', () => {
     assert.deepEqual([m.status, m.organization, m.removed_at], ['active', 'New Org', null]);
   });
 
+  it('changes the organization of an active member and says so', () => {
+    upsertMember(db, 'a@org.example', 'Org', T0);
+    assert.equal(upsertMember(db, 'a@org.example', 'Renamed Org', T1), 'updated');
+    assert.equal(findMember(db, 'a@org.example')?.organization, 'Renamed Org');
+    assert.equal(findMember(db, 'a@org.example')?.added_at, T0);
+  });
+
   it('lists active members in address order', () => {
     for (const a of ['c@org.example', 'a@org.example', 'b@org.example']) upsertMember(db, a, 'Org', T0);
     assert.deepEqual(activeMembers(db).map((m) => m.address), ['a@org.example', 'b@org.example', 'c@org.example']);
