@@ -121,7 +121,7 @@ describe('integration: relaying posts (Dovecot + SMTP peer)', function () {
     await waitUntil(async () => (await listUids(dovecot, 'Quarantine', account())).length === 1, { what: 'the bad message in Quarantine' });
     await waitUntil(async () => (await listUids(dovecot, 'Processed', account())).length === 1, { what: 'the good message in Processed' });
     const rows = query<{ status: string; error_code: string | null }>(setup, 'SELECT status, error_code FROM inbound ORDER BY id');
-    assert.deepEqual(rows, [{ status: 'quarantined', error_code: 'MESSAGE_NO_FROM' }, { status: 'processed', error_code: null }]);
-    assert.ok(daemon.logs.some((l) => /^QUARANTINED .* code=MESSAGE_NO_FROM/.test(l.msg)));
+    assert.deepEqual(rows, [{ status: 'quarantined', error_code: 'MESSAGE_UNPARSEABLE' }, { status: 'processed', error_code: null }]);
+    assert.ok(daemon.logs.some((l) => /^QUARANTINED .* code=MESSAGE_UNPARSEABLE/.test(l.msg)));
   });
 });
