@@ -12,6 +12,10 @@ import { startDaemon } from './daemon';
 import { AppError } from './errors';
 import { runIngest } from './admin/ingest';
 import { registerMembers } from './admin/members';
+import { explain } from './admin/explain';
+import { registerRequests } from './admin/requests';
+import { createLogger } from './log';
+import { loadTemplates } from './mail/templates';
 import { dbFile, migrate, openDb, schemaVersion } from './store/db';
 import path from 'node:path';
 
@@ -89,6 +93,17 @@ export function buildProgram(): Command {
       }
     });
 
+  program.command('explain')
+    .description('print as JSON how the pipeline classifies a raw message and what it extracts, changing nothing')
+    .argument('<file>', 'a raw RFC 5322 message, or - for standard input')
+    .action(async (file: string) => {
+      const { config } = load();
+      const log = createLogger({ level: 'warn', format: 'json' });
+      const result = await explain(config, log, loadTemplates(), file);
+      process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    });
+
+  registerRequests(program, () => createContext(load(), { logLevel: globals().logLevel ?? 'warn' }));
   registerMembers(program, () => createContext(load(), { logLevel: globals().logLevel ?? 'warn' }));
   return program;
 }

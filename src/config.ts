@@ -8,6 +8,8 @@ import YAML from 'yaml';
 import { z } from 'zod';
 import { AppError } from './errors';
 import { shipped } from './paths';
+import { DEFAULT_CRITERIA } from './policy/criteria';
+import { validate as cronValidate } from 'node-cron';
 
 const email = z.email({ error: 'expected an email address such as list@example.org' });
 const port = z.number({ error: 'expected a port number' }).int().min(1).max(65535);
@@ -43,6 +45,43 @@ const retrySchema = z.strictObject({
   giveUpHours: z.number().positive().default(72),
 });
 
+const domain = z.string().min(1).transform((d) => d.trim().toLowerCase().replace(/\.$/, ''));
+const cron = z.string().refine((v) => cronValidate(v), { error: 'expected a cron expression such as "* * * * *" (minute hour day month weekday, optionally seconds first)' });
+
+const policySchema = z.strictObject({
+  /** The membership criteria, in order; answers are keyed by 1-based position. Default: the policy document's five. */
+  criteria: z.array(z.string().min(1)).min(1).default(DEFAULT_CRITERIA),
+  /** Which criterion asks for the alias, and which for accepting the embargo policy (1-based). */
+  aliasCriterion: z.number().int().min(1).default(1),
+  embargoCriterion: z.number().int().min(1).default(5),
+  /** How long a token in our mails stays valid. */
+  tokenDays: z.number().positive().default(3),
+  /** A text file with the embargo policy sent in the welcome mail; default config/embargo-policy.txt. */
+  embargoPolicyFile: z.string().min(1).nullable().default(null),
+  alias: z.strictObject({
+    allowDomains: z.array(domain).default([]),
+    denyDomains: z.array(domain).default([]),
+    organizationDomains: z.record(z.string(), z.array(domain)).default({}),
+  }).default({ allowDomains: [], denyDomains: [], organizationDomains: {} }),
+});
+
+const securitySchema = z.strictObject({
+  /** authserv-ids of the receiving hosts whose Authentication-Results headers are believed. */
+  trustedAuthservIds: z.array(domain).default([]),
+  /**
+   * How many Received headers may stand above the trusted Authentication-Results: 0 when the
+   * receiving host writes its results on top; 1 when final delivery (LMTP) adds its own Received.
+   */
+  maxReceivedAbove: z.number().int().min(0).max(5).default(0),
+  /** Verify DKIM and DMARC of moderators' mail ourselves (mailauth, with DNS). */
+  verifyDkim: z.boolean().default(true),
+});
+
+const scheduleSchema = z.strictObject({
+  /** Lapses unanswered confirmations and expired requests. */
+  expiry: cron.default('* * * * *'),
+});
+
 export const configSchema = z.strictObject({
   list: z.strictObject({
     name: z.string().min(1),
@@ -67,6 +106,9 @@ export const configSchema = z.strictObject({
     .refine((v) => (v.smtp === undefined) !== (v.directory === undefined), {
       error: 'expected exactly one of outbound.smtp or outbound.directory',
     }),
+  policy: policySchema.default(() => policySchema.parse({})),
+  security: securitySchema.default(() => securitySchema.parse({})),
+  schedule: scheduleSchema.default(() => scheduleSchema.parse({})),
   log: z
     .strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
@@ -78,6 +120,7 @@ export const configSchema = z.strictObject({
 export type Config = z.infer<typeof configSchema>;
 export type ImapConfig = z.infer<typeof imapSchema>;
 export type SmtpConfig = z.infer<typeof smtpSchema>;
+export type PolicyConfig = z.infer<typeof policySchema>;
 
 export interface LoadedConfig {
   config: Config;
@@ -124,6 +167,7 @@ export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv
     if (value !== undefined && value !== '') secret.apply(raw as Record<string, any>, value);
   }
   const result = configSchema.safeParse(raw);
+  if (result.success) checkCriteria(result.data, source);
   if (!result.success) {
     // A misspelt key also makes the right one "missing": name the misspelling, the cause.
     const issues = result.error.issues;
@@ -132,6 +176,13 @@ export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv
     throw new AppError('CONFIG_INVALID', `${source}: ${key}: ${issueText(issue)}`);
   }
   return result.data;
+}
+
+function checkCriteria(config: Config, source: string): void {
+  const n = config.policy.criteria.length;
+  for (const key of ['aliasCriterion', 'embargoCriterion'] as const) {
+    if (config.policy[key] > n) throw new AppError('CONFIG_INVALID', `${source}: policy.${key}: expected a criterion number from 1 to ${n}`);
+  }
 }
 
 function issueKey(issue: z.core.$ZodIssue): string {

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from './config';
 import type { TemplateSet } from './mail/templates';
+import type { TxtResolver } from './policy/sender-auth';
 import type { Db } from './store/db';
 
 /** What every stage is handed. The clock is injected so that rules and tests control time. */
@@ -12,6 +13,8 @@ export interface Context {
   templates: TemplateSet;
   /** Called after a commit that put mail in the outbox, so that delivery starts at once. */
   outboxChanged: () => void;
+  /** DNS for verifying DKIM ourselves; tests put a resolver of their own here. Default: the system's. */
+  resolver?: TxtResolver;
 }
 
 export function nowIso(ctx: Pick<Context, 'clock'>): string {

@@ -1,6 +1,6 @@
 /**
  * The daemon: one fetcher (IMAP or Maildir) feeding the pipeline, one deliverer draining the
- * outbox. SIGTERM and SIGINT finish the message in hand, stop fetching, let the copies in flight
+ * outbox, and the scheduler running the clocks. SIGTERM and SIGINT finish the message in hand, stop fetching, let the copies in flight
  * finish, close the connections and the database.
  */
 import fs from 'node:fs';
@@ -12,6 +12,7 @@ import { Deliverer } from './runners/deliver';
 import { ImapFetcher } from './runners/fetch-imap';
 import { MaildirFetcher } from './runners/fetch-maildir';
 import { processRuns } from './pid';
+import { Scheduler } from './runners/schedule';
 
 export interface Daemon { stop(): Promise<void> }
 
@@ -25,12 +26,15 @@ export function startDaemon(ctx: Context): Daemon {
   deliverer.start();
   const fetcher = config.inbound.imap ? new ImapFetcher(ctx, config.inbound.imap) : new MaildirFetcher(ctx, config.inbound.maildir!);
   fetcher.start();
+  const scheduler = new Scheduler(ctx);
+  scheduler.start();
   log.info({ pid: process.pid, outbound: transport.describe() }, `STARTED list=${config.list.address} outbound=${transport.describe()}`);
   let stopping: Promise<void> | null = null;
   return {
     stop() {
       stopping ??= (async () => {
         log.info('STOPPING finishing the message in hand');
+        await scheduler.stop();
         await fetcher.stop();
         await deliverer.stop();
         transport.close();

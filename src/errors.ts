@@ -18,7 +18,9 @@ export type ErrorCode =
   | 'MEMBER_INVALID_ADDRESS'
   | 'MEMBER_NOT_FOUND'
   | 'INPUT_UNREADABLE'
-  | 'INGEST_TEMPFAIL';
+  | 'INGEST_TEMPFAIL'
+  | 'REQUEST_NOT_FOUND'
+  | 'IMPORT_INVALID';
 
 export class AppError extends Error {
   readonly code: ErrorCode;

@@ -1,8 +1,17 @@
 import type { Outcome } from '../chains/inbound';
+import { applicantReply } from './applicant-reply';
+import { confirmation } from './confirmation';
 import { discard } from './discard';
 import { hold } from './hold';
+import { joinRequest } from './join-request';
+import { moderatorCommand } from './moderator-command';
+import { refuse } from './refuse';
 import { relay } from './relay';
 import type { Action } from './types';
+import { unsubscribe } from './unsubscribe';
 
 /** One action per outcome. */
-export const ACTIONS: Record<Outcome, Action> = { relay, discard, hold };
+export const ACTIONS: Record<Outcome, Action> = {
+  relay, discard, hold, 'join-request': joinRequest, 'moderator-command': moderatorCommand,
+  'applicant-reply': applicantReply, confirmation, unsubscribe, refuse,
+};

@@ -1,11 +1,13 @@
 import type { Decision } from '../chains/inbound';
 import type { Context } from '../context';
 import type { InboundMessage } from '../message/parse';
+import type { Snapshot } from '../rules/types';
 
 export interface ActInput {
   inboundId: number;
   msg: InboundMessage;
   decision: Decision;
+  snap: Snapshot;
   receivedAt: string;
 }
 

@@ -6,8 +6,7 @@
 import fs from 'node:fs';
 import type { Context } from '../context';
 import { AppError } from '../errors';
-import { createTransport } from '../mail/transport';
-import { Deliverer } from '../runners/deliver';
+import { deliverNow } from './deliver-now';
 import { processRaw } from '../runners/pipeline';
 import { sha256 } from '../store/inbound';
 
@@ -26,15 +25,9 @@ async function readInput(name: string): Promise<Buffer> {
 
 export async function runIngest(ctx: Context, files: string[]): Promise<void> {
   const inputs = files.length === 0 ? ['-'] : files;
-  const transport = createTransport(ctx.config);
-  try {
-    for (const name of inputs) {
-      const raw = await readInput(name);
-      await processRaw(ctx, `ingest:${sha256(raw)}`, raw);
-    }
-    const result = await new Deliverer(ctx, transport).drainOnce();
-    ctx.log.info(result, `DELIVERY_PASS sent=${result.sent} deferred=${result.retried} failed=${result.failed}`);
-  } finally {
-    transport.close();
+  for (const name of inputs) {
+    const raw = await readInput(name);
+    await processRaw(ctx, `ingest:${sha256(raw)}`, raw);
   }
+  await deliverNow(ctx);
 }

@@ -1,12 +1,18 @@
 /** embargo-list members add|list|remove: the roster, kept by hand until join requests arrive. */
 import type { Command } from 'commander';
 import type { Context } from '../context';
+import { withContext, withContextAsync } from './with-context';
 import { nowIso } from '../context';
 import { AppError } from '../errors';
 import { isAddress, normalizeAddress } from '../message/address';
 import { appendAudit } from '../store/audit';
 import { transaction } from '../store/db';
-import { allMembers, removeMember, upsertMember } from '../store/members';
+import { allMembers, upsertMember } from '../store/members';
+import { removeMemberWithNotice } from '../actions/remove-member';
+import { deliverNow } from './deliver-now';
+import { parseMembershipTable, renderMembershipTable } from './membership-table';
+import fs from 'node:fs';
+import path from 'node:path';
 
 function checkedAddress(address: string): string {
   if (!isAddress(address)) throw new AppError('MEMBER_INVALID_ADDRESS', `"${address}" is not an email address; expected something like security@example.com`);
@@ -57,27 +63,54 @@ export function registerMembers(program: Command, open: () => Context): void {
     });
 
   members.command('remove')
-    .description('remove a member: it gets no more mail from the list')
+    .description('remove a member: it gets no more mail from the list, and is told so (with the reason)')
     .argument('<address>', 'the member\'s address')
-    .action((address: string) => {
+    .option('--reason <text>', 'why; sent to the alias and the moderators')
+    .action(async (address: string, opts: { reason?: string }) => {
       const addr = checkedAddress(address);
-      withContext(open, (ctx) => {
-        const removed = transaction(ctx.db, () => {
-          const r = removeMember(ctx.db, addr, nowIso(ctx));
-          if (r) appendAudit(ctx.db, { at: nowIso(ctx), actor: operator(), action: 'member.remove', object: addr });
-          return r;
-        });
-        if (!removed) throw new AppError('MEMBER_NOT_FOUND', `${addr} is not an active member`);
+      await withContextAsync(open, async (ctx) => {
+        const copies = transaction(ctx.db, () => removeMemberWithNotice(ctx, null, addr, operator(), 'removed', opts.reason ?? null));
+        if (copies < 0) throw new AppError('MEMBER_NOT_FOUND', `${addr} is not an active member`);
         process.stdout.write(`removed: ${addr}\n`);
+        await deliverNow(ctx);
       });
     });
-}
 
-function withContext(open: () => Context, fn: (ctx: Context) => void): void {
-  const ctx = open();
-  try {
-    fn(ctx);
-  } finally {
-    ctx.db.close();
-  }
+  members.command('import')
+    .description('add the members listed in a Markdown Membership table (| Email | Organization |)')
+    .argument('<file>', 'a Markdown file, such as the policy document')
+    .action((file: string) => {
+      let text: string;
+      try {
+        text = fs.readFileSync(file, 'utf8');
+      } catch (err) {
+        throw new AppError('INPUT_UNREADABLE', `cannot read ${file}: ${(err as Error).message}`);
+      }
+      const { rows, skipped } = parseMembershipTable(text);
+      if (rows.length === 0) throw new AppError('IMPORT_INVALID', `${file} has no table row of the form | address | organization |`);
+      withContext(open, (ctx) => {
+        const counts = transaction(ctx.db, () => {
+          const c: Record<string, number> = { added: 0, reactivated: 0, updated: 0, unchanged: 0 };
+          for (const row of rows) {
+            const r = upsertMember(ctx.db, row.address, row.organization, nowIso(ctx));
+            c[r] = (c[r] ?? 0) + 1;
+            if (r !== 'unchanged') appendAudit(ctx.db, { at: nowIso(ctx), actor: operator(), action: `member.import.${r}`, object: row.address, detail: { organization: row.organization, file: path.basename(file) } });
+          }
+          return c;
+        });
+        const listed = new Set(rows.map((r) => r.address));
+        const notListed = allMembers(ctx.db).filter((m) => m.status === 'active' && !listed.has(m.address));
+        process.stdout.write(`imported ${rows.length} rows: ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')}\n`);
+        for (const s of skipped) process.stdout.write(`skipped (not | address | organization |): ${s}\n`);
+        for (const m of notListed) process.stdout.write(`active but not in ${path.basename(file)}: ${m.address} (${m.organization})\n`);
+      });
+    });
+
+  members.command('export')
+    .description('print the active members as the policy document\'s Markdown Membership table')
+    .option('--markdown', 'Markdown table (the default and only format)')
+    .action(() => withContext(open, (ctx) => {
+      const rows = allMembers(ctx.db).filter((m) => m.status === 'active').map((m) => ({ address: m.address, organization: m.organization }));
+      process.stdout.write(renderMembershipTable(rows));
+    }));
 }

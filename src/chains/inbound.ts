@@ -4,7 +4,9 @@
  */
 import type { Hit } from '../rules/types';
 
-export type Outcome = 'relay' | 'discard' | 'hold';
+export type Outcome =
+  | 'relay' | 'discard' | 'hold'
+  | 'join-request' | 'moderator-command' | 'applicant-reply' | 'confirmation' | 'unsubscribe' | 'refuse';
 
 export interface ChainRow {
   /** Every one of these rules must have hit. */
@@ -15,16 +17,30 @@ export interface ChainRow {
 }
 
 export const INBOUND_CHAIN: readonly ChainRow[] = [
-  // Our own mail coming back: never relayed again, never answered.
+  // Our own mail coming back, bounces and robots: never relayed, never answered.
   { when: ['loop'], outcome: 'discard', label: 'loop' },
+  { when: ['bounce'], outcome: 'discard', label: 'bounce' },
+  { when: ['auto-reply'], outcome: 'discard', label: 'auto-reply' },
   // The same post a second time: the members already have it.
   { when: ['duplicate'], outcome: 'discard', label: 'duplicate' },
-  // Join requests and commands are not handled yet: a moderator sees them.
-  { when: ['to-requests'], outcome: 'hold', label: 'requests-address' },
-  { when: ['implicit-destination'], outcome: 'hold', label: 'implicit-destination' },
+
+  // The list address.
   { when: ['to-list', 'from-non-member'], outcome: 'hold', label: 'non-member' },
-  // A member posting to the list: relayed to every member.
   { when: ['to-list', 'from-member'], outcome: 'relay', label: 'member-post' },
+  { when: ['implicit-destination'], outcome: 'hold', label: 'implicit-destination' },
+
+  // The requests address: replies to our own mails first, matched by token only.
+  { when: ['to-requests', 'unknown-token'], outcome: 'refuse', label: 'unknown-token' },
+  { when: ['to-requests', 'reply-to-moderation'], outcome: 'moderator-command', label: 'moderator-reply' },
+  { when: ['to-requests', 'reply-to-question'], outcome: 'applicant-reply', label: 'applicant-answer' },
+  { when: ['to-requests', 'reply-to-confirmation'], outcome: 'confirmation', label: 'confirmation' },
+  // A moderator's keyword with no token of ours: nothing to act on, and worth a look.
+  { when: ['to-requests', 'moderator-keyword'], outcome: 'refuse', label: 'keyword-without-token' },
+  { when: ['to-requests', 'remove-keyword', 'from-moderator'], outcome: 'moderator-command', label: 'remove' },
+  { when: ['to-requests', 'remove-keyword'], outcome: 'refuse', label: 'remove-not-moderator' },
+  { when: ['to-requests', 'unsubscribe-keyword'], outcome: 'unsubscribe', label: 'unsubscribe' },
+  // Anything else to the requests address asks to join.
+  { when: ['to-requests'], outcome: 'join-request', label: 'join-request' },
 ];
 
 export interface Decision { outcome: Outcome; label: string; hits: Hit[] }

@@ -16,15 +16,25 @@ export interface NoticeMail {
   autoSubmitted: 'auto-replied' | 'auto-generated';
   inReplyTo?: string | null;
   references?: string[];
+  /** A Message-ID of our choosing, e.g. one that carries a token; default a random one. */
+  messageId?: string;
+}
+
+export function listDomain(config: Config): string {
+  return config.list.address.slice(config.list.address.lastIndexOf('@') + 1);
 }
 
 export function newMessageId(config: Config): string {
-  const domain = config.list.address.slice(config.list.address.lastIndexOf('@') + 1);
-  return `<${crypto.randomUUID()}@${domain}>`;
+  return `<${crypto.randomUUID()}@${listDomain(config)}>`;
+}
+
+/** A Message-ID that carries a token, so that a reply's In-Reply-To and References bring it back. */
+export function tokenMessageId(config: Config, token: string, tag: string): string {
+  return `<${tag}.${crypto.randomBytes(4).toString('hex')}.tk-${token}@${listDomain(config)}>`;
 }
 
 export function composeNotice(config: Config, mail: NoticeMail, now: Date): { raw: Buffer; messageId: string } {
-  const messageId = newMessageId(config);
+  const messageId = mail.messageId ?? newMessageId(config);
   const node = new MimeNode('text/plain; charset=utf-8');
   node.setHeader('From', { name: config.list.name, address: config.list.requestsAddress });
   node.setHeader('To', mail.to);

@@ -1,13 +1,20 @@
 import type { InboundMessage } from '../message/parse';
+import { autoReply, bounce } from './automated';
 import { duplicate } from './duplicate';
 import { implicitDestination, toList, toRequests } from './destination';
+import { fromModerator, moderatorKeyword, removeKeyword, unsubscribeKeyword } from './keywords';
 import { loop } from './loop';
 import { fromMember, fromNonMember } from './membership';
+import { replyToConfirmation, replyToModeration, replyToQuestion, unknownToken } from './replies';
 import type { Hit, Rule, Snapshot } from './types';
 
-export const RULES: readonly Rule[] = [loop, duplicate, toList, toRequests, implicitDestination, fromMember, fromNonMember];
-
-export type RuleName = (typeof RULES)[number]['name'];
+export const RULES: readonly Rule[] = [
+  loop, bounce, autoReply, duplicate,
+  toList, toRequests, implicitDestination,
+  fromMember, fromNonMember, fromModerator,
+  replyToModeration, replyToQuestion, replyToConfirmation, unknownToken,
+  moderatorKeyword, unsubscribeKeyword, removeKeyword,
+];
 
 /** classify: runs every rule and keeps every hit with its reason. */
 export function classify(msg: InboundMessage, snap: Snapshot, rules: readonly Rule[] = RULES): Hit[] {

@@ -1,13 +1,27 @@
 import type { InboundMessage } from '../message/parse';
+import type { AuthVerdict } from '../policy/sender-auth';
+import type { TokenRow } from '../store/tokens';
+
+/** A token of ours found in a message, and what the database knows of it (undefined: unknown). */
+export interface TokenSighting { token: string; row: TokenRow | undefined }
 
 /** What the rules may know of the state: read before classifying, never written by a rule. */
 export interface Snapshot {
   listAddress: string;
   requestsAddress: string;
+  now: Date;
   /** Is the From address an active member? */
   senderIsMember: boolean;
+  /** Is the From address a configured moderator? */
+  senderIsModerator: boolean;
   /** Has a message with this Message-ID already been relayed? */
   alreadyRelayed: boolean;
+  /** Our tokens found in In-Reply-To, References and Subject, distinct. */
+  tokens: TokenSighting[];
+  /** The keyword on the first line the sender wrote, if any. */
+  keyword: { keyword: string; argument: string | null } | null;
+  /** Sender authentication, when it was checked (only for moderators' mail). */
+  auth: AuthVerdict | null;
 }
 
 export interface Hit { rule: string; reason: string }

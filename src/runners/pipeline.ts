@@ -14,6 +14,12 @@ import { appendAudit } from '../store/audit';
 import { transaction } from '../store/db';
 import { finishInbound, getInbound, recordInbound, wasRelayed, type InboundRow } from '../store/inbound';
 import { isActiveMember } from '../store/members';
+import { findToken } from '../store/tokens';
+import { headerValue, splitMessage } from '../message/headers';
+import { firstReplyLine, readKeyword } from '../message/reply';
+import { findTokens } from '../message/tokens';
+import { authenticateSender, type AuthVerdict } from '../policy/sender-auth';
+import { ALL_KEYWORDS } from '../rules/keywords';
 
 /** A copy recorded this many times without being finished crashed the daemon each time. */
 export const MAX_ATTEMPTS = 3;
@@ -35,31 +41,56 @@ export async function processRaw(ctx: Context, sourceRef: string, raw: Buffer): 
     }
     msg = await parseMessage(raw);
     const parsed = msg;
+    const auth = await authenticate(ctx, parsed);
     return transaction(ctx.db, () => {
       // Another process may have finished this very copy while we parsed it (two MTA retries at once).
       const now = getInbound(ctx.db, row.id)!;
       if (now.status !== 'received') return { status: now.status === 'processed' ? 'already-processed' : 'already-quarantined', inboundId: row.id } as ProcessResult;
-      return act(ctx, row, parsed);
+      return act(ctx, row, parsed, auth);
     });
   } catch (err) {
     return shunt(ctx, row, msg, err);
   }
 }
 
-function snapshot(ctx: Context, row: InboundRow, msg: InboundMessage): Snapshot {
+export function isModerator(ctx: Pick<Context, 'config'>, address: string): boolean {
+  return ctx.config.list.moderators.some((m) => m.toLowerCase() === address);
+}
+
+/**
+ * Sender authentication is looked up (headers, and DNS when verifyDkim is on) before the
+ * transaction, and only for mail whose From is a moderator: nobody else's keyword counts.
+ */
+export async function authenticate(ctx: Context, msg: InboundMessage): Promise<AuthVerdict | null> {
+  if (!isModerator(ctx, msg.from.address)) return null;
+  const { security } = ctx.config;
+  const headers = splitMessage(msg.raw).headers.filter((h) => h.name !== '').map((h) => ({ name: h.name, value: headerValue(h) }));
+  return authenticateSender(msg.raw, headers, msg.from.address, {
+    trustedAuthservIds: security.trustedAuthservIds, maxReceivedAbove: security.maxReceivedAbove, verify: security.verifyDkim, resolver: ctx.resolver,
+  });
+}
+
+/** What the rules may know: read inside the transaction, so it cannot change under them. */
+export function snapshot(ctx: Context, inboundId: number, msg: InboundMessage, auth: AuthVerdict | null): Snapshot {
   return {
     listAddress: ctx.config.list.address,
     requestsAddress: ctx.config.list.requestsAddress,
+    now: ctx.clock(),
     senderIsMember: isActiveMember(ctx.db, msg.from.address),
-    alreadyRelayed: msg.messageId !== null && wasRelayed(ctx.db, msg.messageId, row.id),
+    senderIsModerator: isModerator(ctx, msg.from.address),
+    alreadyRelayed: msg.messageId !== null && wasRelayed(ctx.db, msg.messageId, inboundId),
+    tokens: findTokens(msg).map((token) => ({ token, row: findToken(ctx.db, token) })),
+    keyword: readKeyword(firstReplyLine(msg.text), ALL_KEYWORDS),
+    auth,
   };
 }
 
 /** Inside the message's one transaction: everything it changes, or nothing. */
-function act(ctx: Context, row: InboundRow, msg: InboundMessage): ProcessResult {
-  const hits = classify(msg, snapshot(ctx, row, msg));
+function act(ctx: Context, row: InboundRow, msg: InboundMessage, auth: AuthVerdict | null): ProcessResult {
+  const snap = snapshot(ctx, row.id, msg, auth);
+  const hits = classify(msg, snap);
   const decision = decide(hits);
-  const result = ACTIONS[decision.outcome](ctx, { inboundId: row.id, msg, decision, receivedAt: row.received_at });
+  const result = ACTIONS[decision.outcome](ctx, { inboundId: row.id, msg, decision, snap, receivedAt: row.received_at });
   finishInbound(ctx.db, row.id, {
     status: 'processed', outcome: decision.outcome, hits, messageId: msg.messageId, sender: msg.from.address, subject: msg.subject,
   }, nowIso(ctx));

@@ -80,3 +80,12 @@ export function manualClock(start: Date = FIXED_DATE): ManualClock {
 export function addMembers(ctx: Pick<Context, 'db'>, ...addresses: string[]): void {
   for (const a of addresses) upsertMember(ctx.db, a, `Org ${a}`, FIXED_DATE.toISOString());
 }
+
+/** A rules snapshot with everything off; tests turn on what they are about. */
+export function snapshotWith(overrides: Partial<import('../../src/rules/types').Snapshot> = {}): import('../../src/rules/types').Snapshot {
+  return {
+    listAddress: LIST_ADDRESS, requestsAddress: REQUESTS_ADDRESS, now: new Date('2026-11-26T12:00:00Z'),
+    senderIsMember: false, senderIsModerator: false, alreadyRelayed: false, tokens: [], keyword: null, auth: null,
+    ...overrides,
+  };
+}

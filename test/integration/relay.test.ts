@@ -7,7 +7,7 @@ import { waitUntil } from '../helpers/wait';
 import { startDovecot, type Dovecot } from './harness/dovecot';
 import { appendRaw, listUids } from './harness/imap';
 import { startSmtpPeer, type SmtpPeer } from './harness/smtp-peer';
-import { addMembers, cleanup, LIST, MODERATOR, query, REQUESTS, startDaemon, writeConfig, type DaemonProcess, type Setup } from './helpers/daemon';
+import { addMembers, cleanup, LIST, MODERATOR, MODERATOR_2, query, REQUESTS, startDaemon, writeConfig, type DaemonProcess, type Setup } from './helpers/daemon';
 
 const MEMBERS = [
   { address: 'psirt@alpha.test.example', org: 'Alpha' },
@@ -83,11 +83,11 @@ describe('integration: relaying posts (Dovecot + SMTP peer)', function () {
   it('does not relay a post from a non-member: it is kept with the reason and the moderators are told', async () => {
     daemon = startDaemon(setup);
     await appendRaw(dovecot, 'INBOX', makeMessage({ from: 'someone@stranger.test.example', to: LIST, subject: 'Hello list', body: 'Secret stuff\n' }), account());
-    await smtp.waitFor((r) => r.length >= 1);
+    await smtp.waitFor((r) => r.length >= 2);
     await waitUntil(async () => (await listUids(dovecot, 'Processed', account())).length === 1, { what: 'the post in Processed' });
-    assert.equal(smtp.received.length, 1);
+    assert.equal(smtp.received.length, 2, 'one notice to each of the two moderators');
+    assert.deepEqual(smtp.received.flatMap((r) => r.rcptTo).sort(), [MODERATOR_2, MODERATOR].sort());
     const notice = smtp.received[0]!;
-    assert.deepEqual(notice.rcptTo, [MODERATOR]);
     assert.match(notice.headers.get('subject')![0]!, /Not relayed: Hello list/);
     assert.deepEqual(notice.headers.get('auto-submitted'), ['auto-generated']);
     assert.doesNotMatch(notice.raw.toString(), /Secret stuff/, 'the notice does not carry the body');

@@ -16,6 +16,9 @@ export const CLI = path.resolve(__dirname, '..', '..', '..', 'dist', 'src', 'cli
 export const LIST = 'sec-announce@lists.test.example';
 export const REQUESTS = 'sec-announce-requests@lists.test.example';
 export const MODERATOR = 'security-team@project.test.example';
+export const MODERATOR_2 = 'lead@project.test.example';
+/** The receiving host whose Authentication-Results the tests' daemons believe. */
+export const TRUSTED_MX = 'mx.lists.test.example';
 
 export interface Setup { dir: string; configFile: string; dbFile: string }
 
@@ -27,7 +30,7 @@ export function writeConfig(d: Dovecot, smtp: SmtpPeer, extra: { maxConnections?
   name: Test Early Disclosure
   address: ${LIST}
   requestsAddress: ${REQUESTS}
-  moderators: [${MODERATOR}]
+  moderators: [${MODERATOR}, ${MODERATOR_2}]
 dataDir: ${dir}/data
 inbound:
   imap: { host: ${d.host}, port: ${d.port}, secure: false, user: ${user.user}, password: ${user.password},
@@ -36,6 +39,7 @@ outbound:
   smtp: { host: ${smtp.host}, port: ${smtp.port}, secure: false, maxConnections: ${extra.maxConnections ?? 5} }
   retry: { firstSeconds: 0.5, maxSeconds: 2, giveUpHours: 1 }
   pollSeconds: 0.5
+security: { trustedAuthservIds: [${TRUSTED_MX}], verifyDkim: false }
 log: { level: info, format: json }
 `;
   const configFile = path.join(dir, 'embargo-list.yaml');

@@ -5,12 +5,12 @@ import type { Decision } from '../../../src/chains/inbound';
 import type { Context } from '../../../src/context';
 import { parseMessage } from '../../../src/message/parse';
 import { recordInbound } from '../../../src/store/inbound';
-import { createTestContext, FIXED_DATE, LIST_ADDRESS, MODERATORS } from '../../helpers/context';
+import { createTestContext, FIXED_DATE, LIST_ADDRESS, MODERATORS, snapshotWith } from '../../helpers/context';
 import { crlf } from '../../helpers/raw-mail';
 
 async function held(ctx: Context, raw: Buffer, decision: Decision): Promise<string> {
   const row = recordInbound(ctx.db, 'test:1', raw, FIXED_DATE.toISOString());
-  const result = hold(ctx, { inboundId: row.id, msg: await parseMessage(raw), decision, receivedAt: row.received_at });
+  const result = hold(ctx, { inboundId: row.id, msg: await parseMessage(raw), decision, snap: snapshotWith(), receivedAt: row.received_at });
   assert.deepEqual(result, { disposition: 'HELD', copies: MODERATORS.length });
   const notice = ctx.db.prepare('SELECT raw FROM outbox_message').pluck().get() as Buffer;
   return (await simpleParser(notice)).text ?? '';

@@ -27,9 +27,9 @@ describe('chains/inbound (decide)', () => {
     assert.deepEqual([d.outcome, d.label], ['discard', 'duplicate']);
   });
 
-  it('holds mail to the requests address, even from a member', () => {
+  it('takes other mail to the requests address, even from a member, as a join request', () => {
     const d = decide(hit('to-requests', 'from-member'));
-    assert.deepEqual([d.outcome, d.label], ['hold', 'requests-address']);
+    assert.deepEqual([d.outcome, d.label], ['join-request', 'join-request']);
   });
 
   it('holds a member post that names neither list address (implicit destination)', () => {

@@ -3,10 +3,11 @@ import { parseMessage } from '../../../src/message/parse';
 import { implicitDestination, toList, toRequests } from '../../../src/rules/destination';
 import type { Snapshot } from '../../../src/rules/types';
 import { LIST_ADDRESS, REQUESTS_ADDRESS } from '../../helpers/context';
+import { snapshotWith } from '../../helpers/context';
 import { makeMessage } from '../../helpers/mail-factory';
 import { crlf } from '../../helpers/raw-mail';
 
-const snap: Snapshot = { listAddress: LIST_ADDRESS, requestsAddress: REQUESTS_ADDRESS, senderIsMember: true, alreadyRelayed: false };
+const snap: Snapshot = snapshotWith({ senderIsMember: true, alreadyRelayed: false });
 const from = 'alice@member.example';
 
 describe('rules/destination', () => {

@@ -3,9 +3,10 @@ import { parseMessage } from '../../../src/message/parse';
 import { duplicate } from '../../../src/rules/duplicate';
 import type { Snapshot } from '../../../src/rules/types';
 import { LIST_ADDRESS, REQUESTS_ADDRESS } from '../../helpers/context';
+import { snapshotWith } from '../../helpers/context';
 import { makeMessage } from '../../helpers/mail-factory';
 
-const base: Snapshot = { listAddress: LIST_ADDRESS, requestsAddress: REQUESTS_ADDRESS, senderIsMember: true, alreadyRelayed: false };
+const base: Snapshot = snapshotWith({ senderIsMember: true, alreadyRelayed: false });
 
 describe('rules/duplicate', () => {
   it('hits a message whose Message-ID was already relayed, naming the Message-ID', async () => {

@@ -3,9 +3,10 @@ import { parseMessage } from '../../../src/message/parse';
 import { classify, RULES } from '../../../src/rules';
 import type { Rule, Snapshot } from '../../../src/rules/types';
 import { LIST_ADDRESS, REQUESTS_ADDRESS } from '../../helpers/context';
+import { snapshotWith } from '../../helpers/context';
 import { makeMessage } from '../../helpers/mail-factory';
 
-const snap: Snapshot = { listAddress: LIST_ADDRESS, requestsAddress: REQUESTS_ADDRESS, senderIsMember: true, alreadyRelayed: false };
+const snap: Snapshot = snapshotWith({ senderIsMember: true, alreadyRelayed: false });
 
 describe('rules/index (classify)', () => {
   it('gives every rule a distinct name and a description', () => {

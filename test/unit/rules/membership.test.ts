@@ -3,9 +3,10 @@ import { parseMessage } from '../../../src/message/parse';
 import { fromMember, fromNonMember } from '../../../src/rules/membership';
 import type { Snapshot } from '../../../src/rules/types';
 import { LIST_ADDRESS, REQUESTS_ADDRESS } from '../../helpers/context';
+import { snapshotWith } from '../../helpers/context';
 import { makeMessage } from '../../helpers/mail-factory';
 
-const member: Snapshot = { listAddress: LIST_ADDRESS, requestsAddress: REQUESTS_ADDRESS, senderIsMember: true, alreadyRelayed: false };
+const member: Snapshot = snapshotWith({ senderIsMember: true, alreadyRelayed: false });
 const stranger: Snapshot = { ...member, senderIsMember: false };
 
 describe('rules/membership', () => {

@@ -104,7 +104,7 @@ describe('runners/pipeline (processRaw)', () => {
 
       const out = copies(ctx);
       assert.deepEqual(out.map((c) => c.recipient), MODERATORS);
-      for (const c of out) assert.deepEqual([c.purpose, c.envelope_from], ['notice.held-post', BOUNCE_ADDRESS]);
+      for (const c of out) assert.deepEqual([c.purpose, c.envelope_from], ['moderator.notice.held-post', BOUNCE_ADDRESS]);
       assert.ok(!out.some((c) => MEMBERS.includes(c.recipient)));
 
       const notice = await simpleParser(out[0]!.raw);
@@ -148,10 +148,10 @@ describe('runners/pipeline (processRaw)', () => {
       assert.deepEqual(copies(ctx).map((c) => c.recipient), MODERATORS);
     });
 
-    it('holds mail to the requests address for a moderator', async () => {
+    it('takes any other mail to the requests address as a join request', async () => {
       await processRaw(ctx, 'maildir:1', makeMessage({ from: 'newcomer@org.example', to: REQUESTS_ADDRESS, subject: 'join' }));
-      assert.deepEqual(audit(ctx).map((a) => a.action), ['post.hold.requests-address']);
-      assert.equal(inbound(ctx, 'maildir:1').outcome, 'hold');
+      assert.deepEqual(audit(ctx).map((a) => a.action), ['request.receive']);
+      assert.equal(inbound(ctx, 'maildir:1').outcome, 'join-request');
     });
   });
 

@@ -1,0 +1,60 @@
+/**
+ * A reply to a confirmation we asked for: an alias confirming its subscription, or a member
+ * confirming that it leaves. The token proves the mail reached that address; the CONFIRM keyword
+ * shows a person answered it (an auto-reply never gets here: it is discarded earlier).
+ */
+import { nowIso, type Context } from '../context';
+import type { InboundMessage } from '../message/parse';
+import { shipped } from '../paths';
+import { checkToken } from '../policy/command-auth';
+import { appendAudit } from '../store/audit';
+import { upsertMember } from '../store/members';
+import { addEvent, getRequest, setState } from '../store/requests';
+import { useToken, type TokenRow } from '../store/tokens';
+import { removeMemberWithNotice } from './remove-member';
+import { sendTemplate } from './send';
+import type { Action, ActResult } from './types';
+import fs from 'node:fs';
+import path from 'node:path';
+
+export const confirmation: Action = (ctx, { inboundId, msg, snap }) => {
+  const check = checkToken(msg, snap, ['confirm', 'unsubscribe']);
+  const reply = { to: [msg.from.address], autoSubmitted: 'auto-replied' as const, inReplyTo: msg.messageId, references: msg.references };
+  if (check.state !== 'valid') {
+    appendAudit(ctx.db, { at: nowIso(ctx), actor: msg.from.address, action: 'confirmation.refused', object: check.row?.token ? `token:${check.row.purpose}` : null, messageId: msg.messageId, detail: { state: check.state } });
+    return { disposition: 'REFUSED', copies: sendTemplate(ctx, inboundId, { ...reply, template: 'requester.notice.confirmation-problem', params: { problem: check.detail, expired: check.state === 'expired', used: check.state === 'used' } }) };
+  }
+  if (snap.keyword?.keyword !== 'CONFIRM') {
+    return { disposition: 'NO_KEYWORD', copies: sendTemplate(ctx, inboundId, { ...reply, template: 'requester.notice.confirmation-problem', params: { problem: 'the first line of your reply is not CONFIRM', noKeyword: true } }) };
+  }
+  const token = check.row!;
+  return token.purpose === 'confirm' ? subscribe(ctx, inboundId, msg, token) : leave(ctx, inboundId, msg, token);
+};
+
+function subscribe(ctx: Context, inboundId: number, msg: InboundMessage, token: TokenRow): ActResult {
+  const at = nowIso(ctx);
+  const request = getRequest(ctx.db, token.request_id!)!;
+  const alias = request.alias!;
+  useToken(ctx.db, token.token, msg.from.address, at);
+  upsertMember(ctx.db, alias, request.organization ?? alias.split('@')[1]!, at);
+  setState(ctx.db, request.id, 'subscribed', at);
+  addEvent(ctx.db, request.id, at, msg.from.address, 'confirmed', null);
+  appendAudit(ctx.db, { at, actor: msg.from.address, action: 'member.subscribe', object: alias, messageId: msg.messageId, detail: { request: request.id, organization: request.organization } });
+  const params = { id: request.id, alias, organization: request.organization ?? '', confirmedBy: msg.from.address, policy: embargoPolicyText(ctx) };
+  let copies = sendTemplate(ctx, inboundId, { template: 'alias.notice.welcome', to: [alias], params });
+  copies += sendTemplate(ctx, inboundId, { template: 'moderator.notice.subscribed', to: ctx.config.list.moderators, params });
+  if (request.applicant !== alias) copies += sendTemplate(ctx, inboundId, { template: 'applicant.notice.subscribed', to: [request.applicant], inReplyTo: request.message_id, params });
+  return { disposition: 'SUBSCRIBED', copies };
+}
+
+function leave(ctx: Context, inboundId: number, msg: InboundMessage, token: TokenRow): ActResult {
+  useToken(ctx.db, token.token, msg.from.address, nowIso(ctx));
+  const copies = removeMemberWithNotice(ctx, inboundId, token.subject!, msg.from.address, 'unsubscribed', null, msg.messageId);
+  return { disposition: copies < 0 ? 'STALE' : 'UNSUBSCRIBED', copies: Math.max(copies, 0) };
+}
+
+/** The operator's embargo policy text, or the one shipped in config/. Read when a welcome is sent. */
+export function embargoPolicyText(ctx: Pick<Context, 'config'>): string {
+  const file = ctx.config.policy.embargoPolicyFile ? path.resolve(ctx.config.policy.embargoPolicyFile) : shipped('config', 'embargo-policy.txt');
+  return fs.readFileSync(file, 'utf8').trim();
+}

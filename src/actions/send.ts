@@ -1,0 +1,38 @@
+/**
+ * Puts one mail of our own in the outbox: a template rendered, composed, queued for each
+ * recipient. Runs inside the caller's transaction like every action.
+ */
+import { bounceAddress } from '../config';
+import { nowIso, type Context } from '../context';
+import { composeNotice } from '../mail/compose';
+import { render } from '../mail/templates';
+import { enqueueMail } from '../store/outbox';
+
+export interface TemplatedMail {
+  template: string;
+  to: string[];
+  params: Record<string, unknown>;
+  /** auto-replied: answers a mail; auto-generated: our own initiative (RFC 3834). */
+  autoSubmitted?: 'auto-replied' | 'auto-generated';
+  inReplyTo?: string | null;
+  references?: string[];
+  messageId?: string;
+}
+
+export function baseParams(ctx: Context): Record<string, unknown> {
+  const { list } = ctx.config;
+  return { listName: list.name, listAddress: list.address, requestsAddress: list.requestsAddress };
+}
+
+/** Returns the number of copies queued. */
+export function sendTemplate(ctx: Context, inboundId: number | null, mail: TemplatedMail): number {
+  const rendered = render(ctx.templates, mail.template, { ...baseParams(ctx), ...mail.params });
+  const composed = composeNotice(ctx.config, {
+    to: mail.to, rendered, autoSubmitted: mail.autoSubmitted ?? 'auto-generated',
+    inReplyTo: mail.inReplyTo, references: mail.references, messageId: mail.messageId,
+  }, ctx.clock());
+  return enqueueMail(ctx.db, {
+    inboundId, purpose: mail.template, envelopeFrom: bounceAddress(ctx.config), messageId: composed.messageId,
+    raw: composed.raw, recipients: mail.to,
+  }, nowIso(ctx));
+}

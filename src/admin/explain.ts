@@ -1,0 +1,81 @@
+/**
+ * embargo-list explain FILE: how the pipeline classifies a raw message and what it extracts,
+ * as JSON, changing nothing. The database is opened read-only (an in-memory empty one when
+ * there is none yet), so the answer reflects the list's real members and tokens.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { extractRequest } from '../actions/join-request';
+import { decide } from '../chains/inbound';
+import type { Config } from '../config';
+import type { Context } from '../context';
+import { AppError } from '../errors';
+import { parseMessage } from '../message/parse';
+import { checkCommand } from '../policy/command-auth';
+import { classify } from '../rules';
+import { snapshot, authenticate } from '../runners/pipeline';
+import { dbFile, loadMigrations, migrate, openDb, schemaVersion, type Db } from '../store/db';
+import type { Logger } from 'pino';
+import type { TemplateSet } from '../mail/templates';
+
+function openReadOnly(config: Config): Db {
+  const file = dbFile(path.resolve(config.dataDir));
+  if (!fs.existsSync(file)) {
+    const db = openDb(':memory:');
+    migrate(db);
+    return db;
+  }
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  const newest = loadMigrations().length;
+  if (schemaVersion(db) !== newest) {
+    db.close();
+    throw new AppError('DB_TOO_NEW', `the database is at schema version ${schemaVersion(db)}, this embargo-list expects ${newest}; run "embargo-list migrate" first (explain changes nothing itself)`);
+  }
+  return db;
+}
+
+export async function explain(config: Config, log: Logger, templates: TemplateSet, file: string): Promise<Record<string, unknown>> {
+  let raw: Buffer;
+  try {
+    raw = file === '-' ? fs.readFileSync(0) : fs.readFileSync(file);
+  } catch (err) {
+    throw new AppError('INPUT_UNREADABLE', `cannot read ${file}: ${(err as Error).message}`);
+  }
+  const db = openReadOnly(config);
+  try {
+    const ctx: Context = { config, db, log, clock: () => new Date(), templates, outboxChanged: () => undefined };
+    const msg = await parseMessage(raw);
+    const auth = await authenticate(ctx, msg);
+    const snap = snapshot(ctx, 0, msg, auth);
+    const hits = classify(msg, snap);
+    const decision = decide(hits);
+    const out: Record<string, unknown> = {
+      kind: decision.outcome,
+      label: decision.label,
+      message: { messageId: msg.messageId, from: msg.from.address, subject: msg.subject },
+      hits,
+    };
+    if (decision.outcome === 'join-request') {
+      const r = extractRequest(ctx, msg);
+      out.request = {
+        organization: r.organization, alias: r.alias, answers: r.answers, missing: r.missing,
+        acceptsEmbargo: r.acceptsEmbargo, aliasFindings: r.aliasFindings.map((f) => ({ code: f.code, severity: f.severity, message: f.message })),
+      };
+    }
+    if (snap.keyword || decision.outcome === 'moderator-command') {
+      out.command = snap.keyword ? { keyword: snap.keyword.keyword, argument: snap.keyword.argument } : null;
+      const a = checkCommand(msg, snap, decision.label === 'remove' ? ['remove'] : ['moderate', 'remove']);
+      out.auth = {
+        moderator: a.moderator,
+        token: { state: decision.label === 'remove' ? 'not-needed' : a.token.state, detail: a.token.detail, request: a.token.row?.request_id ?? null },
+        authenticated: a.authenticated,
+        method: auth?.method ?? null,
+        evidence: a.evidence,
+      };
+    }
+    return out;
+  } finally {
+    db.close();
+  }
+}

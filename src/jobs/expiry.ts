@@ -1,0 +1,50 @@
+/**
+ * The expiry clock: confirmations nobody answered lapse (the moderators are told); requests whose
+ * moderation token expired without a decision come back to the moderators with a new token;
+ * other expired tokens are retired. Reads what is due from the database, so a restart loses
+ * nothing and nothing fires twice.
+ */
+import { sendModeration } from '../actions/join-request';
+import { sendTemplate } from '../actions/send';
+import { nowIso, type Context } from '../context';
+import { appendAudit } from '../store/audit';
+import { transaction } from '../store/db';
+import { addEvent, getRequest, setState } from '../store/requests';
+import { expiredUnused, liveToken, useToken } from '../store/tokens';
+
+export interface ExpiryResult { lapsed: number; reminded: number; retired: number }
+
+export function runExpiry(ctx: Context): ExpiryResult {
+  return transaction(ctx.db, () => {
+    const at = nowIso(ctx);
+    const result: ExpiryResult = { lapsed: 0, reminded: 0, retired: 0 };
+    let copies = 0;
+    for (const token of expiredUnused(ctx.db, 'confirm', at)) {
+      useToken(ctx.db, token.token, 'expiry', at);
+      const request = getRequest(ctx.db, token.request_id!);
+      if (!request || request.state !== 'confirming') continue;
+      setState(ctx.db, request.id, 'lapsed', at, { by: 'expiry', reason: 'the alias did not confirm in time' });
+      addEvent(ctx.db, request.id, at, 'expiry', 'lapsed', null);
+      appendAudit(ctx.db, { at, actor: 'daemon', action: 'request.lapse', object: `request:${request.id}` });
+      copies += sendTemplate(ctx, null, { template: 'moderator.notice.confirmation-lapsed', to: ctx.config.list.moderators,
+        params: { id: request.id, alias: request.alias, organization: request.organization ?? '(unknown)', expiredAt: token.expires_at } });
+      result.lapsed += 1;
+    }
+    for (const token of expiredUnused(ctx.db, 'moderate', at)) {
+      useToken(ctx.db, token.token, 'expiry', at);
+      const request = getRequest(ctx.db, token.request_id!);
+      if (!request || !['moderation', 'asked'].includes(request.state) || liveToken(ctx.db, request.id, 'moderate', at)) continue;
+      copies += sendTemplate(ctx, null, { template: 'moderator.notice.request-waiting', to: ctx.config.list.moderators, params: { id: request.id } });
+      copies += sendModeration(ctx, null, request.id, { reason: 'Reminder: this request is still waiting for a decision.' });
+      result.reminded += 1;
+    }
+    for (const purpose of ['applicant', 'unsubscribe', 'remove'] as const) {
+      for (const token of expiredUnused(ctx.db, purpose, at)) {
+        useToken(ctx.db, token.token, 'expiry', at);
+        result.retired += 1;
+      }
+    }
+    if (copies > 0) queueMicrotask(ctx.outboxChanged);
+    return result;
+  });
+}

@@ -1,0 +1,53 @@
+/**
+ * The three conditions under which a keyword is acted on, judged without side effects:
+ * the sender is a configured moderator; the reply carries a live token of ours for what it
+ * answers; the sender is authenticated (DKIM-aligned or DMARC pass). `explain` prints this.
+ */
+import type { InboundMessage } from '../message/parse';
+import { requestNumberInSubject } from '../message/tokens';
+import type { Snapshot } from '../rules/types';
+import type { TokenPurpose, TokenRow } from '../store/tokens';
+
+export type TokenState = 'valid' | 'missing' | 'unknown' | 'conflict' | 'wrong-request' | 'expired' | 'used';
+
+export interface TokenCheck { state: TokenState; detail: string; row?: TokenRow }
+
+export interface CommandAuth {
+  moderator: boolean;
+  token: TokenCheck;
+  authenticated: boolean;
+  evidence: string[];
+  /** All three hold. */
+  ok: boolean;
+}
+
+/** Which of our tokens a reply carries for these purposes, and whether it may be used now. */
+export function checkToken(msg: Pick<InboundMessage, 'subject'>, snap: Snapshot, purposes: TokenPurpose[]): TokenCheck {
+  if (snap.tokens.some((t) => !t.row)) return { state: 'unknown', detail: 'the reply carries a token that was never issued' };
+  const rows = snap.tokens.map((t) => t.row!).filter((r) => purposes.includes(r.purpose));
+  if (rows.length === 0) return { state: 'missing', detail: `the reply carries no ${purposes.join(' or ')} token of ours` };
+  const targets = new Set(rows.map((r) => `${r.purpose}:${r.request_id ?? r.subject}`));
+  if (targets.size > 1) return { state: 'conflict', detail: 'the reply carries tokens of different requests' };
+  // Prefer a live token when the thread holds several of the same request (a reminder's, say).
+  const now = snap.now.toISOString();
+  const row = rows.find((r) => !r.used_at && r.expires_at > now) ?? rows[0]!;
+  const named = requestNumberInSubject(msg.subject);
+  if (named !== null && row.request_id !== null && named !== row.request_id) {
+    return { state: 'wrong-request', detail: `the subject names request #${named} but the token belongs to request #${row.request_id}`, row };
+  }
+  if (row.used_at) return { state: 'used', detail: `the token was used at ${row.used_at} by ${row.used_by}`, row };
+  if (row.expires_at <= now) return { state: 'expired', detail: `the token expired at ${row.expires_at}`, row };
+  return { state: 'valid', detail: `token of ${row.request_id !== null ? `request #${row.request_id}` : row.subject} (${row.purpose})`, row };
+}
+
+export function checkCommand(msg: Pick<InboundMessage, 'subject'>, snap: Snapshot, purposes: TokenPurpose[]): CommandAuth {
+  const token = checkToken(msg, snap, purposes);
+  const authenticated = snap.auth?.authenticated === true;
+  return {
+    moderator: snap.senderIsModerator,
+    token,
+    authenticated,
+    evidence: snap.auth?.evidence ?? ['not checked: the sender is not a configured moderator'],
+    ok: snap.senderIsModerator && token.state === 'valid' && authenticated,
+  };
+}

@@ -1,0 +1,30 @@
+import type { Rule } from './types';
+
+/** Keywords a moderator uses in reply to one of our mails. */
+export const MODERATOR_KEYWORDS = ['APPROVE', 'REJECT', 'ASK', 'CONFIRM'] as const;
+/** Keywords that start something by a new mail to the requests address. */
+export const REQUEST_KEYWORDS = ['UNSUBSCRIBE', 'REMOVE'] as const;
+export const ALL_KEYWORDS: readonly string[] = [...MODERATOR_KEYWORDS, ...REQUEST_KEYWORDS];
+
+function keywordRule(name: string, keywords: readonly string[], description: string): Rule {
+  return {
+    name,
+    description,
+    check(_msg, snap) {
+      return snap.keyword && keywords.includes(snap.keyword.keyword) ? `first line reads ${snap.keyword.keyword}` : null;
+    },
+  };
+}
+
+export const moderatorKeyword = keywordRule('moderator-keyword', MODERATOR_KEYWORDS, 'The first line the sender wrote is APPROVE, REJECT, ASK or CONFIRM.');
+export const unsubscribeKeyword = keywordRule('unsubscribe-keyword', ['UNSUBSCRIBE'], 'The first line the sender wrote is UNSUBSCRIBE.');
+export const removeKeyword = keywordRule('remove-keyword', ['REMOVE'], 'The first line the sender wrote is REMOVE <alias> <reason>.');
+
+/** The sender is one of the configured moderators (by From address alone: not yet authenticated). */
+export const fromModerator: Rule = {
+  name: 'from-moderator',
+  description: 'The From address is a configured moderator.',
+  check(msg, snap) {
+    return snap.senderIsModerator ? `${msg.from.address} is a configured moderator` : null;
+  },
+};

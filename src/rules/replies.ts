@@ -1,0 +1,36 @@
+import type { TokenPurpose } from '../store/tokens';
+import type { Rule, Snapshot } from './types';
+
+function withPurpose(snap: Snapshot, purposes: TokenPurpose[]): string[] {
+  return snap.tokens.filter((t) => t.row && purposes.includes(t.row.purpose)).map((t) => t.token);
+}
+
+function replyRule(name: string, description: string, purposes: TokenPurpose[]): Rule {
+  return {
+    name,
+    description,
+    check(_msg, snap) {
+      const found = withPurpose(snap, purposes);
+      return found.length > 0 ? `carries ${purposes.join('/')} token ${found.map((t) => `tk-${t.slice(0, 6)}…`).join(', ')}` : null;
+    },
+  };
+}
+
+/** A reply to a mail we sent the moderators (a request to decide, a removal to confirm). */
+export const replyToModeration = replyRule('reply-to-moderation', 'Carries the token of a mail we sent the moderators.', ['moderate', 'remove']);
+
+/** The applicant answering a moderator's question. */
+export const replyToQuestion = replyRule('reply-to-question', 'Carries the token of a question we sent an applicant.', ['applicant']);
+
+/** An alias confirming its subscription, or a member confirming that it leaves. */
+export const replyToConfirmation = replyRule('reply-to-confirmation', 'Carries the token of a confirmation we asked for.', ['confirm', 'unsubscribe']);
+
+/** Something that looks like our token but that we never issued: forged or mangled. */
+export const unknownToken: Rule = {
+  name: 'unknown-token',
+  description: 'Carries a token in our format that we never issued.',
+  check(_msg, snap) {
+    const unknown = snap.tokens.filter((t) => !t.row);
+    return unknown.length > 0 ? `carries ${unknown.length} token(s) we never issued` : null;
+  },
+};

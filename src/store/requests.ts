@@ -1,0 +1,81 @@
+/** Join requests: a saved workflow per request, and the thread of what happened to it. */
+import type { Db } from './db';
+
+export type RequestState = 'moderation' | 'asked' | 'confirming' | 'subscribed' | 'rejected' | 'lapsed' | 'superseded';
+
+export interface RequestRow {
+  id: number;
+  state: RequestState;
+  applicant: string;
+  applicant_name: string;
+  organization: string | null;
+  alias: string | null;
+  subject: string;
+  answers: string;
+  missing: string;
+  accepts_embargo: number;
+  findings: string;
+  inbound_id: number | null;
+  message_id: string | null;
+  created_at: string;
+  updated_at: string;
+  decided_by: string | null;
+  decided_at: string | null;
+  reason: string | null;
+}
+
+export interface NewRequest {
+  applicant: string;
+  applicantName: string;
+  organization: string | null;
+  alias: string | null;
+  subject: string;
+  answers: Record<string, string>;
+  missing: number[];
+  acceptsEmbargo: boolean;
+  findings: unknown[];
+  inboundId: number;
+  messageId: string | null;
+}
+
+export function insertRequest(db: Db, r: NewRequest, at: string): number {
+  const { lastInsertRowid } = db.prepare(
+    `INSERT INTO requests (state, applicant, applicant_name, organization, alias, subject, answers, missing, accepts_embargo, findings, inbound_id, message_id, created_at, updated_at)
+     VALUES ('moderation', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(r.applicant, r.applicantName, r.organization, r.alias, r.subject, JSON.stringify(r.answers), JSON.stringify(r.missing),
+    r.acceptsEmbargo ? 1 : 0, JSON.stringify(r.findings), r.inboundId, r.messageId, at, at);
+  return Number(lastInsertRowid);
+}
+
+export function getRequest(db: Db, id: number): RequestRow | undefined {
+  return db.prepare('SELECT * FROM requests WHERE id = ?').get(id) as RequestRow | undefined;
+}
+
+export function listRequests(db: Db, opts: { open?: boolean } = {}): RequestRow[] {
+  const where = opts.open ? "WHERE state IN ('moderation', 'asked', 'confirming')" : '';
+  return db.prepare(`SELECT * FROM requests ${where} ORDER BY id DESC`).all() as RequestRow[];
+}
+
+/** Open requests of this applicant (the newest supersedes them). */
+export function openRequestsOf(db: Db, applicant: string): RequestRow[] {
+  return db.prepare("SELECT * FROM requests WHERE applicant = ? AND state IN ('moderation', 'asked') ORDER BY id").all(applicant) as RequestRow[];
+}
+
+export function setState(db: Db, id: number, state: RequestState, at: string, decision?: { by: string; reason?: string | null }): void {
+  if (decision) {
+    db.prepare('UPDATE requests SET state = ?, updated_at = ?, decided_by = ?, decided_at = ?, reason = ? WHERE id = ?')
+      .run(state, at, decision.by, at, decision.reason ?? null, id);
+  } else {
+    db.prepare('UPDATE requests SET state = ?, updated_at = ? WHERE id = ?').run(state, at, id);
+  }
+}
+
+export interface RequestEvent { id: number; request_id: number; at: string; actor: string; kind: string; text: string | null }
+
+export function addEvent(db: Db, requestId: number, at: string, actor: string, kind: string, text: string | null = null): void {
+  db.prepare('INSERT INTO request_events (request_id, at, actor, kind, text) VALUES (?, ?, ?, ?, ?)').run(requestId, at, actor, kind, text);
+}
+
+export function eventsOf(db: Db, requestId: number): RequestEvent[] {
+  return db.prepare('SELECT * FROM request_events WHERE request_id = ? ORDER BY id').all(requestId) as RequestEvent[];
+}

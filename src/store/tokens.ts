@@ -1,0 +1,67 @@
+/**
+ * Single-use tokens: 128 random bits, base32, that travel in our Message-IDs and subjects. A reply
+ * is tied to what it answers only through one of these, never through a subject line alone.
+ */
+import crypto from 'node:crypto';
+import type { Db } from './db';
+
+export type TokenPurpose = 'moderate' | 'applicant' | 'confirm' | 'unsubscribe' | 'remove';
+
+export interface TokenRow {
+  token: string;
+  purpose: TokenPurpose;
+  request_id: number | null;
+  subject: string | null;
+  detail: string | null;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+  used_by: string | null;
+}
+
+const ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
+
+/** 128 random bits as 26 base32 characters (lower case, RFC 4648 alphabet). */
+export function newToken(): string {
+  let n = BigInt(`0x${crypto.randomBytes(16).toString('hex')}`);
+  let out = '';
+  for (let i = 0; i < 26; i += 1) {
+    out = ALPHABET[Number(n & 31n)]! + out;
+    n >>= 5n;
+  }
+  return out;
+}
+
+/** What a token looks like where it travels: tk- then 26 base32 characters. */
+export const TOKEN_PATTERN = /\btk-([a-z2-7]{26})\b/gi;
+
+export function createToken(db: Db, t: { purpose: TokenPurpose; requestId?: number | null; subject?: string | null; detail?: unknown; at: Date; days: number }): string {
+  const token = newToken();
+  db.prepare('INSERT INTO tokens (token, purpose, request_id, subject, detail, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+    token, t.purpose, t.requestId ?? null, t.subject ?? null, t.detail === undefined ? null : JSON.stringify(t.detail),
+    t.at.toISOString(), new Date(t.at.getTime() + t.days * 86_400_000).toISOString(),
+  );
+  return token;
+}
+
+export function findToken(db: Db, token: string): TokenRow | undefined {
+  return db.prepare('SELECT * FROM tokens WHERE token = ?').get(token.toLowerCase()) as TokenRow | undefined;
+}
+
+export function useToken(db: Db, token: string, by: string, at: string): boolean {
+  return db.prepare('UPDATE tokens SET used_at = ?, used_by = ? WHERE token = ? AND used_at IS NULL').run(at, by, token).changes === 1;
+}
+
+/** Retires every unused token of a request for a purpose (a decision closes them all). */
+export function retireTokens(db: Db, requestId: number, purpose: TokenPurpose, by: string, at: string): void {
+  db.prepare('UPDATE tokens SET used_at = ?, used_by = ? WHERE request_id = ? AND purpose = ? AND used_at IS NULL').run(at, by, requestId, purpose);
+}
+
+export function liveToken(db: Db, requestId: number, purpose: TokenPurpose, now: string): TokenRow | undefined {
+  return db.prepare('SELECT * FROM tokens WHERE request_id = ? AND purpose = ? AND used_at IS NULL AND expires_at > ? ORDER BY created_at DESC LIMIT 1')
+    .get(requestId, purpose, now) as TokenRow | undefined;
+}
+
+export function expiredUnused(db: Db, purpose: TokenPurpose, now: string): TokenRow[] {
+  return db.prepare('SELECT * FROM tokens WHERE purpose = ? AND used_at IS NULL AND expires_at <= ?').all(purpose, now) as TokenRow[];
+}
