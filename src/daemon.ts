@@ -13,12 +13,14 @@ import { ImapFetcher } from './runners/fetch-imap';
 import { MaildirFetcher } from './runners/fetch-maildir';
 import { processRuns } from './pid';
 import { Scheduler } from './runners/schedule';
+import { aliasLists } from './policy/corporate-alias';
 
 export interface Daemon { stop(): Promise<void> }
 
 export function startDaemon(ctx: Context): Daemon {
   const { config, log } = ctx;
   const lock = acquireLock(path.resolve(config.dataDir));
+  aliasLists();
   const transport = createTransport(config);
   const deliverer = new Deliverer(ctx, transport);
   ctx.outboxChanged = deliverer.wake;

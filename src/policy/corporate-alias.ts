@@ -55,10 +55,23 @@ function loadDomainList(moduleId: string): Set<string> {
   return set;
 }
 
-const FREEMAIL = loadDomainList('email-providers/all.json');
-const DISPOSABLE = loadDomainList('disposable-email-domains/index.json');
-/** Domains any of whose subdomains is disposable. */
-const DISPOSABLE_WILDCARD = loadDomainList('disposable-email-domains/wildcard.json');
+interface DomainLists { freemail: Set<string>; disposable: Set<string>; disposableWildcard: Set<string> }
+
+let domainLists: DomainLists | null = null;
+
+/**
+ * The lists take a few hundred milliseconds to load, so they are loaded on first use rather than
+ * by every command; the daemon calls this at start so that a broken package stops it there.
+ */
+export function aliasLists(): DomainLists {
+  domainLists ??= {
+    freemail: loadDomainList('email-providers/all.json'),
+    disposable: loadDomainList('disposable-email-domains/index.json'),
+    /** Domains any of whose subdomains is disposable. */
+    disposableWildcard: loadDomainList('disposable-email-domains/wildcard.json'),
+  };
+  return domainLists;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Addresses and domains
@@ -272,8 +285,9 @@ export function checkAlias(input: AliasCheckInput, policy: AliasPolicy): AliasFi
 
   const allowed = !denied && firstIn(candidates, domainSet(policy.allowDomains)) !== undefined;
   if (!allowed) {
-    const disposable = firstIn(candidates, DISPOSABLE, DISPOSABLE_WILDCARD);
-    const freemail = disposable ? undefined : firstIn(candidates, FREEMAIL);
+    const lists = aliasLists();
+    const disposable = firstIn(candidates, lists.disposable, lists.disposableWildcard);
+    const freemail = disposable ? undefined : firstIn(candidates, lists.freemail);
     if (disposable) {
       findings.push(block('ALIAS_DISPOSABLE', `The alias ${address} is at ${disposable}, a disposable-mail service, so give a monitored security alias at your organization's own domain.`));
     } else if (freemail) {

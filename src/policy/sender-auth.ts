@@ -13,7 +13,7 @@
  * for the From a moderator reads, and the daemon does not know the connecting IP anyway.
  */
 import { domainToASCII } from 'node:url';
-import { dkimVerify, dmarc, type DKIMResult } from 'mailauth';
+import type { DKIMResult } from 'mailauth';
 import { getDomain } from 'tldts';
 import { parseAddressList } from '../message/address';
 
@@ -393,6 +393,8 @@ export async function verifyWithMailauth(raw: Buffer, fromAddress: string, resol
 
   const evidence: string[] = ['SPF not checked (the connecting IP is not known to the daemon)'];
   try {
+    // Loaded when first needed: mailauth and its dependencies cost every command start-up time.
+    const { dkimVerify, dmarc } = await import('mailauth');
     const dkim = await dkimVerify(raw, { ...(resolver ? { resolver } : {}), ...(now ? { curTime: now } : {}) });
     const headerFrom = dkim.headerFrom ?? [];
     if (headerFrom.length !== 1 || domainOf(headerFrom[0]!) !== fromDomain) {

@@ -4,7 +4,7 @@
  * committed. IDLE wakes it when mail arrives; a poll every pollSeconds is the safety net; a
  * dropped connection is reopened with backoff.
  */
-import { ImapFlow } from 'imapflow';
+import type { ImapFlow } from 'imapflow';
 import type { ImapConfig } from '../config';
 import { nowIso, type Context } from '../context';
 import { saveCheckpoint } from '../store/checkpoints';
@@ -61,6 +61,7 @@ export class ImapFetcher {
   /** One connection's life: connect, drain, wait for news, drain again, until it drops or we stop. */
   private async session(connected: () => void): Promise<void> {
     const { imap } = this;
+    const { ImapFlow } = await import('imapflow');
     const client = new ImapFlow({
       host: imap.host, port: imap.port, secure: imap.secure,
       auth: { user: imap.user, pass: imap.password ?? '' },
