@@ -28,9 +28,11 @@ function openReadOnly(config: Config): Db {
   }
   const db = new Database(file, { readonly: true, fileMustExist: true });
   const newest = loadMigrations().length;
-  if (schemaVersion(db) !== newest) {
+  const version = schemaVersion(db);
+  if (version !== newest) {
     db.close();
-    throw new AppError('DB_TOO_NEW', `the database is at schema version ${schemaVersion(db)}, this embargo-list expects ${newest}; run "embargo-list migrate" first (explain changes nothing itself)`);
+    if (version > newest) throw new AppError('DB_TOO_NEW', `the database is at schema version ${version}, but this embargo-list knows only up to ${newest}; upgrade embargo-list`);
+    throw new AppError('DB_NOT_MIGRATED', `the database is at schema version ${version}, older than this embargo-list's ${newest}; run "embargo-list migrate" first (explain changes nothing itself)`);
   }
   return db;
 }

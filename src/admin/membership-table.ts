@@ -13,7 +13,8 @@ export function parseMembershipTable(markdown: string): { rows: TableRow[]; skip
   for (const line of markdown.split(/\r?\n/)) {
     const t = line.trim();
     if (!t.startsWith('|')) continue;
-    const cells = t.replace(/^\|/, '').replace(/\|$/, '').split('|').map((c) => c.trim());
+    // A "|" inside a cell is written "\|" (GitHub's Markdown tables do the same).
+    const cells = t.replace(/^\|/, '').replace(/(?<!\\)\|$/, '').split(/(?<!\\)\|/).map((c) => c.trim().replace(/\\\|/g, '|'));
     const [first = '', second = ''] = cells;
     if (/^:?-+:?$/.test(first) || /^email$/i.test(first)) continue;
     const address = first.replace(/^<|>$/g, '').replace(/^mailto:/i, '').replace(/^\[([^\]]+)\]\(.*\)$/, '$1');
@@ -27,6 +28,6 @@ export function parseMembershipTable(markdown: string): { rows: TableRow[]; skip
 }
 
 export function renderMembershipTable(rows: TableRow[]): string {
-  const lines = ['| Email\t\t| Organization\t|', '| ------------- |:-------------:|', ...rows.map((r) => `| ${r.address} | ${r.organization} |`)];
+  const lines = ['| Email\t\t| Organization\t|', '| ------------- |:-------------:|', ...rows.map((r) => `| ${r.address} | ${r.organization.replace(/\|/g, '\\|')} |`)];
   return `${lines.join('\n')}\n`;
 }

@@ -39,6 +39,8 @@ export const INBOUND_CHAIN: readonly ChainRow[] = [
   { when: ['to-requests', 'remove-keyword', 'from-moderator'], outcome: 'moderator-command', label: 'remove' },
   { when: ['to-requests', 'remove-keyword'], outcome: 'refuse', label: 'remove-not-moderator' },
   { when: ['to-requests', 'unsubscribe-keyword'], outcome: 'unsubscribe', label: 'unsubscribe' },
+  // An answer to an acknowledgement or notice of ours is not a new request: a moderator looks.
+  { when: ['to-requests', 'reply-to-our-mail'], outcome: 'hold', label: 'reply-to-our-mail' },
   // Anything else to the requests address asks to join.
   { when: ['to-requests'], outcome: 'join-request', label: 'join-request' },
 ];

@@ -10,7 +10,7 @@ import { nowIso, type Context } from '../context';
 import { appendAudit } from '../store/audit';
 import { transaction } from '../store/db';
 import { addEvent, getRequest, setState } from '../store/requests';
-import { expiredUnused, liveToken, useToken } from '../store/tokens';
+import { expiredUnhandled, liveToken, markRetired } from '../store/tokens';
 
 export interface ExpiryResult { lapsed: number; reminded: number; retired: number }
 
@@ -19,8 +19,8 @@ export function runExpiry(ctx: Context): ExpiryResult {
     const at = nowIso(ctx);
     const result: ExpiryResult = { lapsed: 0, reminded: 0, retired: 0 };
     let copies = 0;
-    for (const token of expiredUnused(ctx.db, 'confirm', at)) {
-      useToken(ctx.db, token.token, 'expiry', at);
+    for (const token of expiredUnhandled(ctx.db, 'confirm', at)) {
+      markRetired(ctx.db, token.token, at);
       const request = getRequest(ctx.db, token.request_id!);
       if (!request || request.state !== 'confirming') continue;
       setState(ctx.db, request.id, 'lapsed', at, { by: 'expiry', reason: 'the alias did not confirm in time' });
@@ -30,8 +30,8 @@ export function runExpiry(ctx: Context): ExpiryResult {
         params: { id: request.id, alias: request.alias, organization: request.organization ?? '(unknown)', expiredAt: token.expires_at } });
       result.lapsed += 1;
     }
-    for (const token of expiredUnused(ctx.db, 'moderate', at)) {
-      useToken(ctx.db, token.token, 'expiry', at);
+    for (const token of expiredUnhandled(ctx.db, 'moderate', at)) {
+      markRetired(ctx.db, token.token, at);
       const request = getRequest(ctx.db, token.request_id!);
       if (!request || !['moderation', 'asked'].includes(request.state) || liveToken(ctx.db, request.id, 'moderate', at)) continue;
       copies += sendTemplate(ctx, null, { template: 'moderator.notice.request-waiting', to: ctx.config.list.moderators, params: { id: request.id } });
@@ -39,8 +39,8 @@ export function runExpiry(ctx: Context): ExpiryResult {
       result.reminded += 1;
     }
     for (const purpose of ['applicant', 'unsubscribe', 'remove'] as const) {
-      for (const token of expiredUnused(ctx.db, purpose, at)) {
-        useToken(ctx.db, token.token, 'expiry', at);
+      for (const token of expiredUnhandled(ctx.db, purpose, at)) {
+        markRetired(ctx.db, token.token, at);
         result.retired += 1;
       }
     }

@@ -5,14 +5,14 @@ import { implicitDestination, toList, toRequests } from './destination';
 import { fromModerator, moderatorKeyword, removeKeyword, unsubscribeKeyword } from './keywords';
 import { loop } from './loop';
 import { fromMember, fromNonMember } from './membership';
-import { replyToConfirmation, replyToModeration, replyToQuestion, unknownToken } from './replies';
+import { replyToConfirmation, replyToModeration, replyToOurMail, replyToQuestion, unknownToken } from './replies';
 import type { Hit, Rule, Snapshot } from './types';
 
 export const RULES: readonly Rule[] = [
   loop, bounce, autoReply, duplicate,
   toList, toRequests, implicitDestination,
   fromMember, fromNonMember, fromModerator,
-  replyToModeration, replyToQuestion, replyToConfirmation, unknownToken,
+  replyToModeration, replyToQuestion, replyToConfirmation, unknownToken, replyToOurMail,
   moderatorKeyword, unsubscribeKeyword, removeKeyword,
 ];
 

@@ -25,6 +25,20 @@ export const replyToQuestion = replyRule('reply-to-question', 'Carries the token
 /** An alias confirming its subscription, or a member confirming that it leaves. */
 export const replyToConfirmation = replyRule('reply-to-confirmation', 'Carries the token of a confirmation we asked for.', ['confirm', 'unsubscribe']);
 
+/**
+ * A reply to some other mail of ours (an acknowledgement, a notice): its In-Reply-To or
+ * References name a Message-ID at the list's domain. Not a new request, and not a command.
+ */
+export const replyToOurMail: Rule = {
+  name: 'reply-to-our-mail',
+  description: 'In-Reply-To or References name a Message-ID the list wrote.',
+  check(msg, snap) {
+    const domain = snap.listAddress.slice(snap.listAddress.lastIndexOf('@') + 1).toLowerCase();
+    const ours = [msg.inReplyTo ?? '', ...msg.references].find((id) => id.toLowerCase().endsWith(`@${domain}>`));
+    return ours ? `answers our message ${ours}` : null;
+  },
+};
+
 /** Something that looks like our token but that we never issued: forged or mangled. */
 export const unknownToken: Rule = {
   name: 'unknown-token',

@@ -5,7 +5,7 @@
 import crypto from 'node:crypto';
 import type { Db } from './db';
 
-export type TokenPurpose = 'moderate' | 'applicant' | 'confirm' | 'unsubscribe' | 'remove';
+export type TokenPurpose = 'moderate' | 'applicant' | 'confirm' | 'unsubscribe' | 'remove' | 'thread' | 'send' | 'leak';
 
 export interface TokenRow {
   token: string;
@@ -17,6 +17,7 @@ export interface TokenRow {
   expires_at: string;
   used_at: string | null;
   used_by: string | null;
+  retired_at: string | null;
 }
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
@@ -62,6 +63,12 @@ export function liveToken(db: Db, requestId: number, purpose: TokenPurpose, now:
     .get(requestId, purpose, now) as TokenRow | undefined;
 }
 
-export function expiredUnused(db: Db, purpose: TokenPurpose, now: string): TokenRow[] {
-  return db.prepare('SELECT * FROM tokens WHERE purpose = ? AND used_at IS NULL AND expires_at <= ?').all(purpose, now) as TokenRow[];
+/** Expired, never used, and not yet dealt with by the expiry clock. */
+export function expiredUnhandled(db: Db, purpose: TokenPurpose, now: string): TokenRow[] {
+  return db.prepare('SELECT * FROM tokens WHERE purpose = ? AND used_at IS NULL AND retired_at IS NULL AND expires_at <= ?').all(purpose, now) as TokenRow[];
+}
+
+/** The expiry clock has dealt with this token. It stays unused: a late reply is told it expired. */
+export function markRetired(db: Db, token: string, at: string): void {
+  db.prepare('UPDATE tokens SET retired_at = ? WHERE token = ?').run(at, token);
 }

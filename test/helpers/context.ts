@@ -42,8 +42,27 @@ log: { level: fatal, format: json }
 
 export const FIXED_DATE = new Date('2026-03-10T09:30:00.000Z');
 
-export function testConfig(): Config {
-  return parseConfig(TEST_CONFIG_YAML, 'test');
+/**
+ * The test list's configuration; `extraYaml` adds top-level sections (such as `security:` or
+ * `policy:`) that TEST_CONFIG_YAML does not have, e.g. trustedAuthConfig() below.
+ */
+export function testConfig(extraYaml = ''): Config {
+  return parseConfig(`${TEST_CONFIG_YAML}${extraYaml}`, 'test');
+}
+
+/** The receiving host whose Authentication-Results the membership tests trust. */
+export const TRUSTED_AUTHSERV_ID = 'mx.lists.example.org';
+
+/**
+ * A `security:` section that believes TRUSTED_AUTHSERV_ID and never verifies DKIM itself (no DNS
+ * in unit tests): a moderator's reply is authenticated by the Authentication-Results on top.
+ */
+export function trustedAuthConfig(trusted: string[] = [TRUSTED_AUTHSERV_ID]): string {
+  return `
+security:
+  trustedAuthservIds: [${trusted.join(', ')}]
+  verifyDkim: false
+`;
 }
 
 export function migratedMemoryDb(): Db {
