@@ -1,0 +1,434 @@
+import assert from 'node:assert/strict';
+import {
+  findEmbargoEnd,
+  formatUtc,
+  isUpstreamNotice,
+  parseEmbargoDate,
+  type EmbargoProblem,
+} from '../../../src/policy/embargo-date';
+
+const NOW = new Date('2026-11-25T12:00:00Z');
+const OPTS = { now: NOW, maxDays: 90 };
+const MINUTE = 60_000;
+const DAY = 86_400_000;
+
+function endOf(text: string, opts = OPTS): string {
+  const r = findEmbargoEnd(text, opts);
+  assert.ok(r.ok, `expected an end in ${JSON.stringify(text)}, got ${r.ok ? '' : JSON.stringify(r.problem)}`);
+  return r.end.end.toISOString();
+}
+
+function problemOf(text: string, opts = OPTS): EmbargoProblem {
+  const r = findEmbargoEnd(text, opts);
+  assert.ok(!r.ok, `expected a problem in ${JSON.stringify(text)}, got ${r.ok ? r.end.end.toISOString() : ''}`);
+  return r.problem;
+}
+
+function dateOf(text: string, opts = OPTS): string {
+  const r = parseEmbargoDate(text, opts);
+  assert.ok(r.ok, `expected a date in ${JSON.stringify(text)}, got ${r.ok ? '' : JSON.stringify(r.problem)}`);
+  return r.end.toISOString();
+}
+
+function dateProblem(text: string, opts = OPTS): EmbargoProblem {
+  const r = parseEmbargoDate(text, opts);
+  assert.ok(!r.ok, `expected a problem in ${JSON.stringify(text)}, got ${r.ok ? r.end.toISOString() : ''}`);
+  return r.problem;
+}
+
+const unreadable = (p: EmbargoProblem): Extract<EmbargoProblem, { code: 'EMBARGO_UNREADABLE' }> => {
+  assert.equal(p.code, 'EMBARGO_UNREADABLE', JSON.stringify(p));
+  return p as Extract<EmbargoProblem, { code: 'EMBARGO_UNREADABLE' }>;
+};
+
+describe('policy/embargo-date', () => {
+  describe('findEmbargoEnd: the labels it reads', () => {
+    const cases: [string, string][] = [
+      ['Embargo: 2026-12-03 16:00 UTC', 'a plain "Embargo:" line'],
+      ['Embargo until: 2026-12-03 16:00 UTC', '"Embargo until:"'],
+      ['Embargoed until 2026-12-03 16:00 UTC', '"Embargoed until" without a colon'],
+      ['Embargoed until: 2026-12-03 16:00 UTC', '"Embargoed until:" with a colon'],
+      ['Embargo end: 2026-12-03 16:00 UTC', '"Embargo end:"'],
+      ['Public disclosure: 2026-12-03 16:00 UTC', '"Public disclosure:"'],
+      ['Public disclosure date: 2026-12-03 16:00 UTC', '"Public disclosure date:"'],
+      ['Disclosure date: 2026-12-03 16:00 UTC', '"Disclosure date:"'],
+      ['EMBARGO: 2026-12-03 16:00 UTC', 'an upper-case label'],
+      ['embargo: 2026-12-03 16:00 utc', 'a lower-case label and zone'],
+      ['**Embargo:** 2026-12-03 16:00 UTC', 'Markdown bold around the label and colon'],
+      ['**Embargo**: **2026-12-03 16:00 UTC**', 'Markdown bold around the label and the value'],
+      ['- Embargo: 2026-12-03 16:00 UTC', 'a list bullet'],
+      ['## Embargo: 2026-12-03 16:00 UTC', 'a Markdown heading'],
+      ['   Embargo:   2026-12-03 16:00 UTC  ', 'surrounding spaces'],
+      ['This issue is embargoed until Thursday, December 3rd 2026 at 16:00 UTC, please keep it private.', '"embargoed until" in the middle of a sentence'],
+    ];
+    for (const [line, what] of cases) {
+      it(`reads ${what}`, () => {
+        assert.equal(endOf(`Hello list,\n\n${line}\n\nDetails follow.`), '2026-12-03T16:00:00.000Z');
+      });
+    }
+
+    it('returns the line the end was read from, as written', () => {
+      const r = findEmbargoEnd('Hi\n**Embargo:** 2026-12-03 16:00 UTC\n', OPTS);
+      assert.ok(r.ok);
+      assert.equal(r.end.line, '**Embargo:** 2026-12-03 16:00 UTC');
+    });
+
+    it('does not take a heading or prose that only mentions the embargo for an embargo line', () => {
+      const p = problemOf('## Embargo policy\nPlease respect the embargo.\nThe embargo lasts two weeks.');
+      assert.equal(p.code, 'EMBARGO_MISSING');
+    });
+  });
+
+  describe('findEmbargoEnd: the date forms it reads', () => {
+    const cases: [string, string][] = [
+      ['2026-12-03T16:00:00Z', '2026-12-03T16:00:00.000Z'],
+      ['2026-12-03T16:00Z', '2026-12-03T16:00:00.000Z'],
+      ['2026-12-03 16:00Z', '2026-12-03T16:00:00.000Z'],
+      ['2026-12-03 16:00 UTC', '2026-12-03T16:00:00.000Z'],
+      ['2026-12-03 16:00 GMT', '2026-12-03T16:00:00.000Z'],
+      ['2026-12-03 16:00 (UTC)', '2026-12-03T16:00:00.000Z'],
+      ['2026-12-03 at 16:00 UTC', '2026-12-03T16:00:00.000Z'],
+      ['2026-12-03T16:00+01:00', '2026-12-03T15:00:00.000Z'],
+      ['2026-12-03 16:00 +0100', '2026-12-03T15:00:00.000Z'],
+      ['2026-12-03 16:00 -05:00', '2026-12-03T21:00:00.000Z'],
+      ['2026-12-03 16:00 UTC+2', '2026-12-03T14:00:00.000Z'],
+      ['2026-12-03 16:00 UTC+05:30', '2026-12-03T10:30:00.000Z'],
+      ['2026-12-03 04:00 pm UTC', '2026-12-03T16:00:00.000Z'],
+      ['2026-12-03T16:00:30.250Z', '2026-12-03T16:00:30.250Z'],
+      ['2026/12/03 16:00 UTC', '2026-12-03T16:00:00.000Z'],
+      ['3 December 2026 16:00 UTC', '2026-12-03T16:00:00.000Z'],
+      ['Dec 3, 2026 4pm UTC', '2026-12-03T16:00:00.000Z'],
+      ['December 3, 2026, 16:00 UTC', '2026-12-03T16:00:00.000Z'],
+      ['Thursday, December 3rd 2026 at 16:00 UTC', '2026-12-03T16:00:00.000Z'],
+      ['3rd of December 2026 at 4:00 p.m. UTC', '2026-12-03T16:00:00.000Z'],
+      ['16:00 UTC on 3 December 2026', '2026-12-03T16:00:00.000Z'],
+      ['Thu, 03 Dec 2026 16:00:00 +0000', '2026-12-03T16:00:00.000Z'],
+      ['3 Dec 2026 16:00 -05:00', '2026-12-03T21:00:00.000Z'],
+      ['Dec 3 2026 16:00 GMT+1', '2026-12-03T15:00:00.000Z'],
+      ['2026-12-03 16:00 PST', '2026-12-04T00:00:00.000Z'],
+      ['Dec 3, 2026 11:00 EST', '2026-12-03T16:00:00.000Z'],
+      ['2026-12-03 16:00 JST', '2026-12-03T07:00:00.000Z'],
+    ];
+    for (const [value, iso] of cases) {
+      it(`reads "${value}" as ${iso}`, () => {
+        assert.equal(endOf(`Embargo: ${value}`), iso);
+      });
+    }
+
+    it('accepts the same end written twice in two zones on one line', () => {
+      assert.equal(endOf('Embargo: 2026-12-03 16:00 UTC (17:00 CET)'), '2026-12-03T16:00:00.000Z');
+      assert.equal(endOf('Embargo: 2026-12-03 16:00 UTC / 2026-12-03 17:00 CET'), '2026-12-03T16:00:00.000Z');
+    });
+
+    it('accepts a weekday in brackets beside the date', () => {
+      assert.equal(endOf('Embargo: 2026-12-03 16:00 UTC (Thursday)'), '2026-12-03T16:00:00.000Z');
+    });
+  });
+
+  describe('findEmbargoEnd: what it refuses as unreadable', () => {
+    it('refuses a date and time without a time zone, asking for one', () => {
+      const p = unreadable(problemOf('Embargo: 2026-12-03 16:00'));
+      assert.equal(p.line, 'Embargo: 2026-12-03 16:00');
+      assert.match(p.message, /no time zone; say the time zone, e\.g\. "2026-12-03 16:00 UTC"/);
+      unreadable(problemOf('Embargo: Dec 3 2026 4pm'));
+    });
+
+    it('refuses a date without a time, asking for a time and a zone', () => {
+      for (const value of ['2026-12-03', '3 December 2026', 'Thursday, December 3rd 2026']) {
+        assert.match(unreadable(problemOf(`Embargo: ${value}`)).message, /no time; add a time and a time zone/, value);
+      }
+    });
+
+    it('refuses numeric day/month dates, asking for ISO 8601', () => {
+      for (const value of ['12/03/2026 16:00 UTC', '03/12/2026 16:00 UTC', '3.12.2026 16:00 UTC', '03-12-2026 16:00 UTC', '12/13/2026 16:00 UTC', '12/03 16:00 UTC', '12/03/26 16:00 UTC']) {
+        const p = unreadable(problemOf(`Embargo: ${value}`));
+        assert.match(p.message, /read differently \(day\/month or month\/day\); write it in ISO 8601/, value);
+      }
+    });
+
+    it('refuses "Embargo: none" and other placeholders', () => {
+      for (const value of ['none', 'None yet', 'TBD', 'n/a', '-']) {
+        const p = unreadable(problemOf(`Embargo: ${value}`));
+        assert.match(p.message, /gives no date/, value);
+      }
+    });
+
+    it('refuses an empty embargo line, asking for the end on the same line', () => {
+      assert.match(unreadable(problemOf('Embargo:\n2026-12-03 16:00 UTC')).message, /on the same line/);
+    });
+
+    it('refuses a line with two different dates', () => {
+      for (const value of ['2026-12-03 16:00 UTC or 2026-12-04 16:00 UTC', '2026-12-03 16:00 UTC (moved from 2026-11-30)', '2026-12-01 - 2026-12-03 16:00 UTC']) {
+        assert.match(unreadable(problemOf(`Embargo: ${value}`)).message, /names more than one date/, value);
+      }
+    });
+
+    it('refuses a date without a year and relative dates', () => {
+      assert.match(unreadable(problemOf('Embargo: December 3rd at 16:00 UTC')).message, /without a year/);
+      assert.match(unreadable(problemOf('Embargo: tomorrow 16:00 UTC')).message, /no full date/);
+      assert.match(unreadable(problemOf('Embargo: in 5 days')).message, /relative/);
+      assert.match(unreadable(problemOf('Embargo: Thursday 16:00 UTC')).message, /no full date|no date that can be read/);
+    });
+
+    it('refuses a weekday that does not match the date', () => {
+      const p = unreadable(problemOf('Embargo: Friday, December 3rd 2026 at 16:00 UTC'));
+      assert.match(p.message, /says Friday, but 2026-12-03 is a Thursday/);
+    });
+
+    it('refuses dates and times that do not exist', () => {
+      for (const value of ['2026-02-30 16:00 UTC', '2026-12-03 25:00 UTC', '2026-12-03 16:61 UTC', '2026-12-03 13:00 pm UTC']) {
+        assert.match(unreadable(problemOf(`Embargo: ${value}`)).message, /not a real date and time/, value);
+      }
+    });
+
+    it('refuses ambiguous, moving, unknown and IANA zone names', () => {
+      for (const zone of ['CST', 'IST', 'BST', 'ET', 'PT', 'XYZ', 'Europe/Berlin', '+15:00']) {
+        const p = unreadable(problemOf(`Embargo: 2026-12-03 16:00 ${zone}`));
+        assert.match(p.message, new RegExp(`time zone "${zone.replace('+', '\\+')}", which is ambiguous or not known here`), zone);
+      }
+      assert.match(unreadable(problemOf('Embargo: Dec 3, 2026 16:00 CST')).message, /"CST"/);
+      assert.match(unreadable(problemOf('Embargo: Dec 3, 2026 16:00 Europe/Berlin')).message, /"Europe\/Berlin"/);
+    });
+
+    it('refuses a line it cannot read at all', () => {
+      assert.match(unreadable(problemOf('Embargo: until the fix ships')).message, /holds no date that can be read/);
+    });
+
+    it('reports an unreadable line even when another line can be read', () => {
+      const p = unreadable(problemOf('Embargo: 2026-12-03 16:00 UTC\nDisclosure date: soon'));
+      assert.equal(p.line, 'Disclosure date: soon');
+    });
+
+    it('writes one sentence that quotes what it read and shows an example end', () => {
+      const p = unreadable(problemOf('Embargo: 2026-12-03'));
+      assert.match(p.message, /^The embargo line "Embargo: 2026-12-03" gives a date but no time; .*, e\.g\. "2026-12-03 16:00 UTC"\.$/);
+      assert.doesNotMatch(p.message, /\n/);
+    });
+  });
+
+  describe('findEmbargoEnd: missing, ambiguous, past and too far', () => {
+    it('reports a text without an embargo line as missing', () => {
+      const p = problemOf('Hello,\nhere is the advisory.\n');
+      assert.equal(p.code, 'EMBARGO_MISSING');
+      assert.match(p.message, /no embargo line; add one such as "Embargo: \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC"\.$/);
+      assert.equal(problemOf('').code, 'EMBARGO_MISSING');
+    });
+
+    it('reports two lines with different ends as ambiguous, naming both', () => {
+      const p = problemOf('Embargo: 2026-12-03 16:00 UTC\nblah\nPublic disclosure: 2026-12-04 16:00 UTC');
+      assert.equal(p.code, 'EMBARGO_AMBIGUOUS');
+      assert.ok(p.code === 'EMBARGO_AMBIGUOUS');
+      assert.deepEqual(p.lines, ['Embargo: 2026-12-03 16:00 UTC', 'Public disclosure: 2026-12-04 16:00 UTC']);
+      assert.match(p.message, /2 different embargo ends/);
+    });
+
+    it('accepts two lines that give the same end in different forms', () => {
+      const text = 'Embargo: 2026-12-03 16:00 UTC\nPublic disclosure date: Thursday, December 3rd 2026 at 17:00 CET';
+      assert.equal(endOf(text), '2026-12-03T16:00:00.000Z');
+    });
+
+    it('counts the same line written twice once', () => {
+      assert.equal(endOf('Embargo: 2026-12-03 16:00 UTC\n\nEmbargo: 2026-12-03 16:00 UTC'), '2026-12-03T16:00:00.000Z');
+    });
+
+    it('reports many different embargo lines as ambiguous without reading each', () => {
+      const text = Array.from({ length: 30 }, (_, i) => `Embargo: 2026-12-${String(i + 1).padStart(2, '0')} 16:00 UTC`).join('\n');
+      assert.equal(problemOf(text).code, 'EMBARGO_AMBIGUOUS');
+    });
+
+    it('reports an end in the past, naming it and asking for a future date', () => {
+      const p = problemOf('Embargo: 2026-11-20 16:00 UTC');
+      assert.equal(p.code, 'EMBARGO_PAST');
+      assert.ok(p.code === 'EMBARGO_PAST');
+      assert.equal(p.end.toISOString(), '2026-11-20T16:00:00.000Z');
+      assert.equal(p.message, 'The embargo end "2026-11-20 16:00 UTC" is in the past; give a future date such as "Embargo: 2026-12-02 12:00 UTC".');
+    });
+
+    it('reports an end equal to now as past', () => {
+      assert.equal(problemOf('Embargo: 2026-11-25 12:00 UTC').code, 'EMBARGO_PAST');
+    });
+
+    it('accepts an end one minute from now', () => {
+      assert.equal(endOf('Embargo: 2026-11-25 12:01 UTC'), '2026-11-25T12:01:00.000Z');
+    });
+
+    it('accepts an end exactly maxDays from now', () => {
+      const end = new Date(NOW.getTime() + 90 * DAY);
+      assert.equal(endOf(`Embargo: ${formatUtc(end)}`), end.toISOString());
+    });
+
+    it('reports an end maxDays and one minute from now as too far', () => {
+      const end = new Date(NOW.getTime() + 90 * DAY + MINUTE);
+      const p = problemOf(`Embargo: ${formatUtc(end)}`);
+      assert.equal(p.code, 'EMBARGO_TOO_FAR');
+      assert.ok(p.code === 'EMBARGO_TOO_FAR');
+      assert.equal(p.maxDays, 90);
+      assert.equal(p.message, 'The embargo end "2027-02-23 12:01 UTC" is more than 90 days away; give an end no later than "2027-02-23 12:00 UTC".');
+    });
+
+    it('reports the year 9999 as too far', () => {
+      const p = problemOf('Embargo: 9999-12-31 23:59 UTC');
+      assert.equal(p.code, 'EMBARGO_TOO_FAR');
+      assert.ok(p.code === 'EMBARGO_TOO_FAR');
+      assert.equal(p.end.toISOString(), '9999-12-31T23:59:00.000Z');
+    });
+  });
+
+  describe('findEmbargoEnd: where the line sits', () => {
+    it('ignores quoted lines', () => {
+      assert.equal(problemOf('> Embargo: 2026-12-03 16:00 UTC\n>> Embargo: 2026-12-04 16:00 UTC\nThanks!').code, 'EMBARGO_MISSING');
+      assert.equal(endOf('> Embargo: 2026-11-01 16:00 UTC\nEmbargo: 2026-12-03 16:00 UTC'), '2026-12-03T16:00:00.000Z');
+      assert.equal(endOf('   > Embargo: 2026-11-01 16:00 UTC\nEmbargo: 2026-12-03 16:00 UTC'), '2026-12-03T16:00:00.000Z');
+    });
+
+    it('counts an embargo line in a signature-like footer', () => {
+      const text = 'Please find the advisory attached.\n\n-- \nAcme Product Security\nEmbargo: 2026-12-03 16:00 UTC\nhttps://security.acme.example\n';
+      assert.equal(endOf(text), '2026-12-03T16:00:00.000Z');
+    });
+
+    it('reads CRLF, bare CR and LF line ends alike', () => {
+      assert.equal(endOf('Hello\r\nEmbargo: 2026-12-03 16:00 UTC\r\nBye\r\n'), '2026-12-03T16:00:00.000Z');
+      assert.equal(endOf('Hello\rEmbargo: 2026-12-03 16:00 UTC\rBye'), '2026-12-03T16:00:00.000Z');
+      const r = findEmbargoEnd('Hello\r\nEmbargo: 2026-12-03 16:00 UTC\r\n', OPTS);
+      assert.ok(r.ok);
+      assert.equal(r.end.line, 'Embargo: 2026-12-03 16:00 UTC');
+    });
+
+    it('finds the line at the end of a 200 KB body', () => {
+      const filler = 'The quick brown fox jumps over the lazy dog, on 12 Dec at 4pm.\n'.repeat(3300);
+      assert.ok(filler.length > 200_000);
+      assert.equal(endOf(`${filler}Embargo: 2026-12-03 16:00 UTC\n`), '2026-12-03T16:00:00.000Z');
+    });
+
+    it('refuses a 200 KB embargo line, quoting it shortened', () => {
+      const p = unreadable(problemOf(`Embargo: ${'x'.repeat(200_000)} 2026-12-03 16:00 UTC`));
+      assert.ok(p.line.length <= 200);
+      assert.ok(p.message.length < 600);
+    });
+
+    it('quotes a line with control characters without them', () => {
+      const p = unreadable(problemOf('Embargo: \u0007none\u0000'));
+      assert.doesNotMatch(p.message, /[\u0000-\u001f]/);
+    });
+  });
+
+  describe('findEmbargoEnd: summer time', () => {
+    const SUMMER = { now: new Date('2026-03-01T00:00:00Z'), maxDays: 300 };
+
+    it('reads +02:00 and CEST on a summer date as the same instant', () => {
+      assert.equal(endOf('Embargo: 2026-07-03 16:00 +02:00', SUMMER), '2026-07-03T14:00:00.000Z');
+      assert.equal(endOf('Embargo: 2026-07-03 16:00 CEST', SUMMER), '2026-07-03T14:00:00.000Z');
+    });
+
+    it('reads CET on a winter date as +01:00', () => {
+      assert.equal(endOf('Embargo: 2026-12-03 16:00 CET', SUMMER), '2026-12-03T15:00:00.000Z');
+      assert.equal(endOf('Embargo: 3 December 2026 16:00 CET', SUMMER), '2026-12-03T15:00:00.000Z');
+    });
+
+    it('refuses CET on a summer date and CEST on a winter date, naming the right offset', () => {
+      assert.match(unreadable(problemOf('Embargo: 2026-07-03 16:00 CET', SUMMER)).message, /says CET, but Central Europe is on summer time then \(\+02:00\); write CEST or the offset, e\.g\. "2026-07-03 16:00 \+02:00"/);
+      assert.match(unreadable(problemOf('Embargo: Dec 3, 2026 16:00 CEST', SUMMER)).message, /says CEST, but Central Europe is on standard time then \(\+01:00\)/);
+      assert.match(unreadable(problemOf('Embargo: 2026-07-04 12:00 EST', SUMMER)).message, /says EST, but US Eastern is on summer time then \(-04:00\)/);
+    });
+
+    it('follows the European switch on the last Sunday of October at 01:00 UTC', () => {
+      assert.equal(endOf('Embargo: 2026-10-25 02:30 CEST', SUMMER), '2026-10-25T00:30:00.000Z');
+      assert.equal(endOf('Embargo: 2026-10-25 02:30 CET', SUMMER), '2026-10-25T01:30:00.000Z');
+      unreadable(problemOf('Embargo: 2026-10-25 03:30 CEST', SUMMER));
+    });
+
+    it('refuses a CET time that does not exist on the last Sunday of March', () => {
+      assert.equal(endOf('Embargo: 2026-03-29 01:30 CET', SUMMER), '2026-03-29T00:30:00.000Z');
+      unreadable(problemOf('Embargo: 2026-03-29 02:30 CET', SUMMER));
+      assert.equal(endOf('Embargo: 2026-03-29 03:30 CEST', SUMMER), '2026-03-29T01:30:00.000Z');
+    });
+
+    it('follows the US switch on the second Sunday of March at 02:00 local time', () => {
+      assert.equal(endOf('Embargo: 2026-03-08 01:30 EST', SUMMER), '2026-03-08T06:30:00.000Z');
+      unreadable(problemOf('Embargo: 2026-03-08 03:30 EST', SUMMER));
+      assert.equal(endOf('Embargo: 2026-03-08 03:30 EDT', SUMMER), '2026-03-08T07:30:00.000Z');
+      assert.equal(endOf('Embargo: 2026-07-04 12:00 PDT', SUMMER), '2026-07-04T19:00:00.000Z');
+    });
+
+    it('reads MST all year, as Arizona does', () => {
+      assert.equal(endOf('Embargo: 2026-07-04 12:00 MST', SUMMER), '2026-07-04T19:00:00.000Z');
+    });
+  });
+
+  describe('parseEmbargoDate', () => {
+    it('reads the date after the EMBARGO keyword', () => {
+      assert.equal(dateOf('EMBARGO 2026-12-05 16:00 UTC'), '2026-12-05T16:00:00.000Z');
+      assert.equal(dateOf('embargo: Dec 5, 2026 4pm UTC'), '2026-12-05T16:00:00.000Z');
+    });
+
+    it('reads a bare date', () => {
+      assert.equal(dateOf('2026-12-05T16:00:00Z'), '2026-12-05T16:00:00.000Z');
+      assert.equal(dateOf('  2026-12-05 17:00 +01:00  '), '2026-12-05T16:00:00.000Z');
+    });
+
+    it('reports a keyword without a date as missing', () => {
+      const p = dateProblem('EMBARGO');
+      assert.equal(p.code, 'EMBARGO_MISSING');
+      assert.match(p.message, /write it after the keyword, e\.g\. "EMBARGO \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC"/);
+      assert.equal(dateProblem('   ').code, 'EMBARGO_MISSING');
+    });
+
+    it('applies the same rules as an embargo line', () => {
+      assert.match(unreadable(dateProblem('EMBARGO 2026-12-05 16:00')).message, /^The embargo date "EMBARGO 2026-12-05 16:00" gives no time zone/);
+      assert.equal(unreadable(dateProblem('EMBARGO 2026-12-05')).line, 'EMBARGO 2026-12-05');
+      unreadable(dateProblem('EMBARGO 05/12/2026 16:00 UTC'));
+      assert.equal(dateProblem('EMBARGO 2026-11-25 12:00 UTC').code, 'EMBARGO_PAST');
+      assert.equal(dateProblem('EMBARGO 2027-02-23 12:01 UTC').code, 'EMBARGO_TOO_FAR');
+      assert.equal(dateOf('EMBARGO 2027-02-23 12:00 UTC'), '2027-02-23T12:00:00.000Z');
+    });
+
+    it('refuses a value with CR/LF in it when the part after the break is a second date', () => {
+      unreadable(dateProblem('EMBARGO 2026-12-05 16:00 UTC\r\n2026-12-06 16:00 UTC'));
+    });
+  });
+
+  describe('formatUtc', () => {
+    it('writes an instant as "YYYY-MM-DD HH:MM UTC"', () => {
+      assert.equal(formatUtc(new Date('2026-12-03T16:00:00Z')), '2026-12-03 16:00 UTC');
+      assert.equal(formatUtc(new Date('2026-12-03T17:00:00+01:00')), '2026-12-03 16:00 UTC');
+      assert.equal(formatUtc(new Date('0999-01-02T03:04:00Z')), '0999-01-02 03:04 UTC');
+    });
+
+    it('writes seconds only when they are not zero', () => {
+      assert.equal(formatUtc(new Date('2026-12-03T16:00:30.999Z')), '2026-12-03 16:00:30 UTC');
+    });
+
+    it('throws on an invalid date', () => {
+      assert.throws(() => formatUtc(new Date(Number.NaN)), RangeError);
+    });
+
+    it('writes what findEmbargoEnd reads back', () => {
+      const end = new Date('2026-12-24T23:59:00Z');
+      assert.equal(endOf(`Embargo: ${formatUtc(end)}`), end.toISOString());
+    });
+  });
+
+  describe('isUpstreamNotice', () => {
+    it('reads "Upstream: yes" and "Upstream notice: yes|true"', () => {
+      assert.equal(isUpstreamNotice('Hi\nUpstream: yes\n'), true);
+      assert.equal(isUpstreamNotice('Upstream notice: true'), true);
+      assert.equal(isUpstreamNotice('UPSTREAM NOTICE: Yes.'), true);
+      assert.equal(isUpstreamNotice('**Upstream:** yes\r\n'), true);
+      assert.equal(isUpstreamNotice('- Upstream notice: yes'), true);
+    });
+
+    it('is false without such a line, or with "no"', () => {
+      assert.equal(isUpstreamNotice('Embargo: 2026-12-03 16:00 UTC'), false);
+      assert.equal(isUpstreamNotice('Upstream: no'), false);
+      assert.equal(isUpstreamNotice('Upstream: yes\nUpstream: no'), false);
+      assert.equal(isUpstreamNotice(''), false);
+    });
+
+    it('ignores quoted lines and lines that only mention upstream', () => {
+      assert.equal(isUpstreamNotice('> Upstream: yes'), false);
+      assert.equal(isUpstreamNotice('We told upstream: yes, they know.'), false);
+      assert.equal(isUpstreamNotice('Upstream: yes, but only the patch'), false);
+      assert.equal(isUpstreamNotice('Upstream: yesterday'), false);
+    });
+  });
+});
