@@ -1,4 +1,4 @@
--- 0002: join requests as saved workflows, single-use tokens, and pending operator actions.
+-- 0002: join requests as saved workflows, and single-use tokens.
 
 CREATE TABLE requests (
   id              INTEGER PRIMARY KEY,

@@ -58,6 +58,14 @@ const policySchema = z.strictObject({
   tokenDays: z.number().positive().default(3),
   /** A text file with the embargo policy sent in the welcome mail; default config/embargo-policy.txt. */
   embargoPolicyFile: z.string().min(1).nullable().default(null),
+  /** Disclosures: the longest embargo, acknowledgements, the lift reminder. */
+  maxEmbargoDays: z.number().positive().default(14),
+  ackHours: z.number().positive().default(72),
+  liftReminderHours: z.number().positive().default(24),
+  /** Leaks: the retrospective's due date, and when an organization is proposed for removal. */
+  retrospectiveDays: z.number().positive().default(7),
+  leakLimit: z.number().int().min(1).default(2),
+  leakWindowDays: z.number().positive().default(365),
   alias: z.strictObject({
     allowDomains: z.array(domain).default([]),
     denyDomains: z.array(domain).default([]),
@@ -73,13 +81,21 @@ const securitySchema = z.strictObject({
    * receiving host writes its results on top; 1 when final delivery (LMTP) adds its own Received.
    */
   maxReceivedAbove: z.number().int().min(0).max(5).default(0),
-  /** Verify DKIM and DMARC of moderators' mail ourselves (mailauth, with DNS). */
+  /** Verify DKIM and DMARC ourselves (mailauth, with DNS) when no trusted header says pass. */
   verifyDkim: z.boolean().default(true),
+  /** Relay nothing to the members unless its sender is authenticated like a moderator's keyword. */
+  requireAuthenticatedPosts: z.boolean().default(true),
 });
 
 const scheduleSchema = z.strictObject({
   /** Lapses unanswered confirmations and expired requests. */
   expiry: cron.default('* * * * *'),
+  /** Lift reminders and lifts at the embargo end. */
+  embargo: cron.default('* * * * *'),
+  /** Reminders to members who have not acknowledged a disclosure. */
+  receipts: cron.default('*/5 * * * *'),
+  /** Reminders of retrospectives past their due date. */
+  retrospectives: cron.default('0 * * * *'),
 });
 
 export const configSchema = z.strictObject({
@@ -149,7 +165,16 @@ export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = pr
     const code = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'CONFIG_NOT_FOUND' : 'CONFIG_UNREADABLE';
     throw new AppError(code, `config file ${source} cannot be read: ${(err as Error).message}`);
   }
-  return { config: parseConfig(text, source, env), source: embedded ? 'embedded default' : source, embedded };
+  const config = parseConfig(text, source, env);
+  const policyFile = config.policy.embargoPolicyFile;
+  if (policyFile !== null) {
+    try {
+      fs.accessSync(path.resolve(policyFile), fs.constants.R_OK);
+    } catch {
+      throw new AppError('CONFIG_INVALID', `${source}: policy.embargoPolicyFile: expected a readable text file, but ${path.resolve(policyFile)} cannot be read`);
+    }
+  }
+  return { config, source: embedded ? 'embedded default' : source, embedded };
 }
 
 export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv = {}): Config {

@@ -12,6 +12,7 @@ export const hold: Action = (ctx, { inboundId, msg, decision, receivedAt }) => {
   const { config } = ctx;
   const copies = sendTemplate(ctx, inboundId, { template: 'moderator.notice.held-post', to: config.list.moderators, params: {
     from: msg.from.address,
+    addressedTo: decision.hits.some((h) => h.rule === 'to-requests') ? config.list.requestsAddress : config.list.address,
     subject: msg.subject || '(no subject)',
     messageId: msg.messageId ?? '(none)',
     receivedAt,

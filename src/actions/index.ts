@@ -9,9 +9,10 @@ import { refuse } from './refuse';
 import { relay } from './relay';
 import type { Action } from './types';
 import { unsubscribe } from './unsubscribe';
+import { help } from './help';
 
 /** One action per outcome. */
 export const ACTIONS: Record<Outcome, Action> = {
   relay, discard, hold, 'join-request': joinRequest, 'moderator-command': moderatorCommand,
-  'applicant-reply': applicantReply, confirmation, unsubscribe, refuse,
+  'applicant-reply': applicantReply, confirmation, unsubscribe, refuse, help,
 };

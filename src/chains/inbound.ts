@@ -6,7 +6,7 @@ import type { Hit } from '../rules/types';
 
 export type Outcome =
   | 'relay' | 'discard' | 'hold'
-  | 'join-request' | 'moderator-command' | 'applicant-reply' | 'confirmation' | 'unsubscribe' | 'refuse';
+  | 'join-request' | 'moderator-command' | 'applicant-reply' | 'confirmation' | 'unsubscribe' | 'refuse' | 'help';
 
 export interface ChainRow {
   /** Every one of these rules must have hit. */
@@ -35,10 +35,11 @@ export const INBOUND_CHAIN: readonly ChainRow[] = [
   { when: ['to-requests', 'reply-to-question'], outcome: 'applicant-reply', label: 'applicant-answer' },
   { when: ['to-requests', 'reply-to-confirmation'], outcome: 'confirmation', label: 'confirmation' },
   // A moderator's keyword with no token of ours: nothing to act on, and worth a look.
-  { when: ['to-requests', 'moderator-keyword'], outcome: 'refuse', label: 'keyword-without-token' },
+  { when: ['to-requests', 'moderator-keyword', 'from-moderator'], outcome: 'refuse', label: 'keyword-without-token' },
   { when: ['to-requests', 'remove-keyword', 'from-moderator'], outcome: 'moderator-command', label: 'remove' },
   { when: ['to-requests', 'remove-keyword'], outcome: 'refuse', label: 'remove-not-moderator' },
   { when: ['to-requests', 'unsubscribe-keyword'], outcome: 'unsubscribe', label: 'unsubscribe' },
+  { when: ['to-requests', 'help-request'], outcome: 'help', label: 'help' },
   // An answer to an acknowledgement or notice of ours is not a new request: a moderator looks.
   { when: ['to-requests', 'reply-to-our-mail'], outcome: 'hold', label: 'reply-to-our-mail' },
   // Anything else to the requests address asks to join.

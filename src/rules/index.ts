@@ -2,7 +2,7 @@ import type { InboundMessage } from '../message/parse';
 import { autoReply, bounce } from './automated';
 import { duplicate } from './duplicate';
 import { implicitDestination, toList, toRequests } from './destination';
-import { fromModerator, moderatorKeyword, removeKeyword, unsubscribeKeyword } from './keywords';
+import { fromModerator, helpRequest, moderatorKeyword, removeKeyword, unsubscribeKeyword } from './keywords';
 import { loop } from './loop';
 import { fromMember, fromNonMember } from './membership';
 import { replyToConfirmation, replyToModeration, replyToOurMail, replyToQuestion, unknownToken } from './replies';
@@ -13,7 +13,7 @@ export const RULES: readonly Rule[] = [
   toList, toRequests, implicitDestination,
   fromMember, fromNonMember, fromModerator,
   replyToModeration, replyToQuestion, replyToConfirmation, unknownToken, replyToOurMail,
-  moderatorKeyword, unsubscribeKeyword, removeKeyword,
+  moderatorKeyword, unsubscribeKeyword, removeKeyword, helpRequest,
 ];
 
 /** classify: runs every rule and keeps every hit with its reason. */

@@ -3,7 +3,7 @@ import type { Rule } from './types';
 /** Keywords a moderator uses in reply to one of our mails. */
 export const MODERATOR_KEYWORDS = ['APPROVE', 'REJECT', 'ASK', 'CONFIRM'] as const;
 /** Keywords that start something by a new mail to the requests address. */
-export const REQUEST_KEYWORDS = ['UNSUBSCRIBE', 'REMOVE'] as const;
+export const REQUEST_KEYWORDS = ['UNSUBSCRIBE', 'REMOVE', 'HELP'] as const;
 export const ALL_KEYWORDS: readonly string[] = [...MODERATOR_KEYWORDS, ...REQUEST_KEYWORDS];
 
 function keywordRule(name: string, keywords: readonly string[], description: string): Rule {
@@ -19,6 +19,16 @@ function keywordRule(name: string, keywords: readonly string[], description: str
 export const moderatorKeyword = keywordRule('moderator-keyword', MODERATOR_KEYWORDS, 'The first line the sender wrote is APPROVE, REJECT, ASK or CONFIRM.');
 export const unsubscribeKeyword = keywordRule('unsubscribe-keyword', ['UNSUBSCRIBE'], 'The first line the sender wrote is UNSUBSCRIBE.');
 export const removeKeyword = keywordRule('remove-keyword', ['REMOVE'], 'The first line the sender wrote is REMOVE <alias> <reason>.');
+
+/** "help" as the subject or the first line (List-Help points to ?subject=help). */
+export const helpRequest: Rule = {
+  name: 'help-request',
+  description: 'The subject or the first line the sender wrote is "help".',
+  check(msg, snap) {
+    const subject = msg.subject.replace(/^((re|aw|fwd?|sv)\s*:\s*)+/i, '').trim();
+    return /^help\W*$/i.test(subject) || snap.keyword?.keyword === 'HELP' ? 'asks for help' : null;
+  },
+};
 
 /** The sender is one of the configured moderators (by From address alone: not yet authenticated). */
 export const fromModerator: Rule = {

@@ -22,7 +22,7 @@ function isAppError(code: string, mentions?: string) {
 }
 
 const heldParams = {
-  listName: 'Example Security', listAddress: 'security@lists.example.org', from: 'mallory@evil.example', subject: 'A subject',
+  listName: 'Example Security', listAddress: 'security@lists.example.org', addressedTo: 'security@lists.example.org', from: 'mallory@evil.example', subject: 'A subject',
   messageId: '<m@evil.example>', receivedAt: '2026-03-10T09:30:00.000Z', inboundId: 7, reasons: ['first reason', 'second reason'], nonMember: true,
 };
 
@@ -66,7 +66,7 @@ describe('mail/templates', () => {
     it('renders the held-post notice with its subject and every reason', () => {
       const r = render(set, 'moderator.notice.held-post', heldParams);
       assert.equal(r.subject, '[Example Security] Not relayed: A subject');
-      assert.match(r.text, /^A message sent to security@lists\.example\.org was not relayed to the members\.\n/);
+      assert.match(r.text, /^A message sent to security@lists\.example\.org was not acted on: it was not relayed,\nand nothing was changed\.\n/);
       assert.match(r.text, /  From:       mallory@evil\.example\n/);
       assert.match(r.text, /  - first reason\n  - second reason\n/);
       assert.match(r.text, /inbound message 7\)/);
