@@ -14,6 +14,7 @@ import { runIngest } from './admin/ingest';
 import { registerMembers } from './admin/members';
 import { explain } from './admin/explain';
 import { registerRequests } from './admin/requests';
+import { registerDisclosures } from './admin/disclosures';
 import { createLogger } from './log';
 import { loadTemplates } from './mail/templates';
 import { dbFile, migrate, openDb, schemaVersion } from './store/db';
@@ -104,6 +105,7 @@ export function buildProgram(): Command {
     });
 
   registerRequests(program, () => createContext(load(), { logLevel: globals().logLevel ?? 'warn' }));
+  registerDisclosures(program, () => createContext(load(), { logLevel: globals().logLevel ?? 'warn' }));
   registerMembers(program, () => createContext(load(), { logLevel: globals().logLevel ?? 'warn' }));
   return program;
 }

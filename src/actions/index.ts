@@ -10,9 +10,14 @@ import { relay } from './relay';
 import type { Action } from './types';
 import { unsubscribe } from './unsubscribe';
 import { help } from './help';
+import { ack } from './ack';
+import { leakReport } from './leak-report';
+import { openDisclosureAction } from './open-disclosure';
+import { threadPost } from './thread-post';
 
 /** One action per outcome. */
 export const ACTIONS: Record<Outcome, Action> = {
   relay, discard, hold, 'join-request': joinRequest, 'moderator-command': moderatorCommand,
   'applicant-reply': applicantReply, confirmation, unsubscribe, refuse, help,
+  'open-disclosure': openDisclosureAction, 'thread-post': threadPost, ack, 'leak-report': leakReport,
 };

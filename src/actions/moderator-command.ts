@@ -12,7 +12,14 @@ import { getRequest } from '../store/requests';
 import { sendModeration } from './join-request';
 import { refuseCommand } from './refuse';
 import { sendTemplate } from './send';
+import type { TokenPurpose } from '../store/tokens';
 import type { Action } from './types';
+
+/** How a token's object is named to a moderator. */
+const TOKEN_OBJECT: Record<TokenPurpose, (subject: string | null) => string> = {
+  remove: (s) => `the removal of ${s}`, thread: (s) => `disclosure #${s}`, send: () => 'the returned post', leak: (s) => `the retrospective of leak #${s}`,
+  moderate: (s) => `request ${s}`, applicant: (s) => `request ${s}`, confirm: (s) => `request ${s}`, unsubscribe: (s) => `the unsubscription of ${s}`,
+};
 
 export function failedConditions(auth: Pick<CommandAuth, 'moderator' | 'authenticated' | 'token'>, needToken = true): string[] {
   const why: string[] = [];
@@ -33,7 +40,7 @@ export const moderatorCommand: Action = (ctx, { inboundId, msg, decision, snap }
     return startRemove(ctx, { inboundId, msg, actor, argument: keyword?.argument ?? null });
   }
 
-  const auth = checkCommand(msg, snap, ['moderate', 'remove']);
+  const auth = checkCommand(msg, snap, ['moderate', 'remove', 'thread', 'send', 'leak']);
   const why = failedConditions(auth);
   if (why.length > 0) return { disposition: 'REFUSED', copies: refuseCommand(ctx, inboundId, msg, 'conditions', why) };
 
@@ -45,7 +52,7 @@ export const moderatorCommand: Action = (ctx, { inboundId, msg, decision, snap }
   if (auth.token.state === 'used' || (request && !['moderation', 'asked'].includes(request.state))) {
     appendAudit(ctx.db, { at, actor, action: 'command.stale', object: request ? `request:${request.id}` : token.subject, messageId: msg.messageId, detail: { keyword: keyword?.keyword ?? null } });
     return { disposition: 'STALE', copies: sendTemplate(ctx, inboundId, { ...reply, template: 'moderator.notice.already-decided', params: {
-      id: request?.id ?? null, what: request ? `request #${request.id}` : `the removal of ${token.subject}`,
+      id: request?.id ?? null, what: request ? `request #${request.id}` : TOKEN_OBJECT[token.purpose](token.subject),
       state: request?.state ?? 'done', by: request?.decided_by ?? token.used_by, when: request?.decided_at ?? token.used_at, reason: request?.reason ?? null,
     } }) };
   }

@@ -6,7 +6,8 @@ import type { Hit } from '../rules/types';
 
 export type Outcome =
   | 'relay' | 'discard' | 'hold'
-  | 'join-request' | 'moderator-command' | 'applicant-reply' | 'confirmation' | 'unsubscribe' | 'refuse' | 'help';
+  | 'join-request' | 'moderator-command' | 'applicant-reply' | 'confirmation' | 'unsubscribe' | 'refuse' | 'help'
+  | 'open-disclosure' | 'thread-post' | 'ack' | 'leak-report';
 
 export interface ChainRow {
   /** Every one of these rules must have hit. */
@@ -24,8 +25,19 @@ export const INBOUND_CHAIN: readonly ChainRow[] = [
   // The same post a second time: the members already have it.
   { when: ['duplicate'], outcome: 'discard', label: 'duplicate' },
 
-  // The list address.
-  { when: ['to-list', 'from-non-member'], outcome: 'hold', label: 'non-member' },
+  // The list address. Strangers never reach the members, nor does anyone unauthenticated.
+  { when: ['to-list', 'from-stranger', 'leak'], outcome: 'hold', label: 'leak-from-non-member' },
+  { when: ['to-list', 'from-stranger'], outcome: 'hold', label: 'non-member' },
+  { when: ['to-list', 'unauthenticated'], outcome: 'hold', label: 'unauthenticated' },
+  // A member reporting a leak: in the thread, or naming its number from a new mail.
+  { when: ['to-list', 'from-member', 'leak', 'in-thread'], outcome: 'leak-report', label: 'leak' },
+  { when: ['to-list', 'from-member', 'leak', 'names-thread'], outcome: 'leak-report', label: 'leak-by-number' },
+  { when: ['to-list', 'from-member', 'leak'], outcome: 'hold', label: 'leak-without-thread' },
+  // Receipts are recorded, not relayed.
+  { when: ['to-list', 'in-thread', 'ack-keyword', 'from-member'], outcome: 'ack', label: 'ack' },
+  { when: ['to-list', 'in-thread'], outcome: 'thread-post', label: 'thread-reply' },
+  // A moderator's new post opens a disclosure; a member's is relayed as a discussion.
+  { when: ['to-list', 'from-moderator'], outcome: 'open-disclosure', label: 'new-disclosure' },
   { when: ['to-list', 'from-member'], outcome: 'relay', label: 'member-post' },
   { when: ['implicit-destination'], outcome: 'hold', label: 'implicit-destination' },
 

@@ -1,6 +1,9 @@
 import type { Config } from '../config';
 import type { Context } from '../context';
+import { runEmbargoClock } from './embargo';
 import { runExpiry } from './expiry';
+import { runReceipts } from './receipts';
+import { runRetrospectives } from './retrospectives';
 
 export interface Job {
   name: string;
@@ -9,7 +12,10 @@ export interface Job {
   run: (ctx: Context) => Record<string, number>;
 }
 
-/** Every clock of the daemon. Each job reads what is due from the database. */
+/** Every clock of the daemon. Each job reads what is due from the database and marks it done. */
 export const JOBS: readonly Job[] = [
   { name: 'expiry', schedule: (c) => c.schedule.expiry, run: (ctx) => ({ ...runExpiry(ctx) }) },
+  { name: 'embargo', schedule: (c) => c.schedule.embargo, run: (ctx) => ({ ...runEmbargoClock(ctx) }) },
+  { name: 'receipts', schedule: (c) => c.schedule.receipts, run: (ctx) => ({ ...runReceipts(ctx) }) },
+  { name: 'retrospectives', schedule: (c) => c.schedule.retrospectives, run: (ctx) => ({ ...runRetrospectives(ctx) }) },
 ];

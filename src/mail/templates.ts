@@ -29,10 +29,15 @@ export function loadTemplates(dir: string = TEMPLATES_DIR): TemplateSet {
   return set;
 }
 
+/** Footers (audience.footer.name.txt) are a body only: text added to a mail we relay. */
+function isBodyOnly(name: string): boolean {
+  return name.split('.')[1] === 'footer';
+}
+
 function checkTemplate(name: string, text: string): void {
   const blank = text.indexOf('\n\n');
   const head = blank < 0 ? text : text.slice(0, blank);
-  if (!/^Subject: .+$/m.test(head)) throw new AppError('TEMPLATE_INVALID', `template ${name} has no "Subject:" line before its first blank line`);
+  if (!isBodyOnly(name) && !/^Subject: .+$/m.test(head)) throw new AppError('TEMPLATE_INVALID', `template ${name} has no "Subject:" line before its first blank line`);
   try {
     Mustache.parse(text);
   } catch (err) {
@@ -41,6 +46,13 @@ function checkTemplate(name: string, text: string): void {
 }
 
 const plain = { escape: (v: unknown): string => String(v) };
+
+/** A body-only template (a footer), rendered as plain text. */
+export function renderBody(set: TemplateSet, name: string, params: Record<string, unknown>): string {
+  const template = set.get(name);
+  if (template === undefined || !isBodyOnly(name)) throw new AppError('TEMPLATE_MISSING', `there is no footer template named ${name} in templates/`);
+  return Mustache.render(template, params, {}, plain).replace(/\n{3,}/g, '\n\n');
+}
 
 export function render(set: TemplateSet, name: string, params: Record<string, unknown>): Rendered {
   const template = set.get(name);

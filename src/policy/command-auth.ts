@@ -7,6 +7,7 @@ import type { InboundMessage } from '../message/parse';
 import { requestNumberInSubject } from '../message/tokens';
 import type { Snapshot } from '../rules/types';
 import type { TokenPurpose, TokenRow } from '../store/tokens';
+import { REUSABLE } from '../commands/reusable';
 
 export type TokenState = 'valid' | 'missing' | 'unknown' | 'conflict' | 'wrong-request' | 'expired' | 'used';
 
@@ -35,7 +36,7 @@ export function checkToken(msg: Pick<InboundMessage, 'subject'>, snap: Snapshot,
   if (named !== null && row.request_id !== null && named !== row.request_id) {
     return { state: 'wrong-request', detail: `the subject names request #${named} but the token belongs to request #${row.request_id}`, row };
   }
-  if (row.used_at) return { state: 'used', detail: `the token was used at ${row.used_at} by ${row.used_by}`, row };
+  if (row.used_at && !REUSABLE.has(row.purpose)) return { state: 'used', detail: `the token was used at ${row.used_at} by ${row.used_by}`, row };
   if (row.expires_at <= now) return { state: 'expired', detail: `the token expired at ${row.expires_at}`, row };
   return { state: 'valid', detail: `token of ${row.request_id !== null ? `request #${row.request_id}` : row.subject} (${row.purpose})`, row };
 }

@@ -2,16 +2,18 @@ import type { InboundMessage } from '../message/parse';
 import { autoReply, bounce } from './automated';
 import { duplicate } from './duplicate';
 import { implicitDestination, toList, toRequests } from './destination';
-import { fromModerator, helpRequest, moderatorKeyword, removeKeyword, unsubscribeKeyword } from './keywords';
+import { ackKeyword, fromModerator, helpRequest, moderatorKeyword, removeKeyword, unsubscribeKeyword } from './keywords';
 import { loop } from './loop';
-import { fromMember, fromNonMember } from './membership';
+import { fromMember, fromNonMember, fromStranger } from './membership';
+import { inThread, leak, namesThread, unauthenticated } from './threads';
 import { replyToConfirmation, replyToModeration, replyToOurMail, replyToQuestion, unknownToken } from './replies';
 import type { Hit, Rule, Snapshot } from './types';
 
 export const RULES: readonly Rule[] = [
   loop, bounce, autoReply, duplicate,
   toList, toRequests, implicitDestination,
-  fromMember, fromNonMember, fromModerator,
+  fromMember, fromNonMember, fromModerator, fromStranger, unauthenticated,
+  inThread, namesThread, leak, ackKeyword,
   replyToModeration, replyToQuestion, replyToConfirmation, unknownToken, replyToOurMail,
   moderatorKeyword, unsubscribeKeyword, removeKeyword, helpRequest,
 ];

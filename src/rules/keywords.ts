@@ -1,10 +1,12 @@
 import type { Rule } from './types';
 
 /** Keywords a moderator uses in reply to one of our mails. */
-export const MODERATOR_KEYWORDS = ['APPROVE', 'REJECT', 'ASK', 'CONFIRM'] as const;
+export const MODERATOR_KEYWORDS = ['APPROVE', 'REJECT', 'ASK', 'CONFIRM', 'EMBARGO', 'LIFT', 'SEND', 'RETRO'] as const;
+/** What a member writes in a disclosure thread to acknowledge it. */
+export const MEMBER_KEYWORDS = ['ACK'] as const;
 /** Keywords that start something by a new mail to the requests address. */
 export const REQUEST_KEYWORDS = ['UNSUBSCRIBE', 'REMOVE', 'HELP'] as const;
-export const ALL_KEYWORDS: readonly string[] = [...MODERATOR_KEYWORDS, ...REQUEST_KEYWORDS];
+export const ALL_KEYWORDS: readonly string[] = [...MODERATOR_KEYWORDS, ...REQUEST_KEYWORDS, ...MEMBER_KEYWORDS];
 
 function keywordRule(name: string, keywords: readonly string[], description: string): Rule {
   return {
@@ -16,7 +18,8 @@ function keywordRule(name: string, keywords: readonly string[], description: str
   };
 }
 
-export const moderatorKeyword = keywordRule('moderator-keyword', MODERATOR_KEYWORDS, 'The first line the sender wrote is APPROVE, REJECT, ASK or CONFIRM.');
+export const moderatorKeyword = keywordRule('moderator-keyword', MODERATOR_KEYWORDS, `The first line the sender wrote is a moderator keyword (${MODERATOR_KEYWORDS.join(', ')}).`);
+export const ackKeyword = keywordRule('ack-keyword', MEMBER_KEYWORDS, 'The first line the sender wrote is ACK.');
 export const unsubscribeKeyword = keywordRule('unsubscribe-keyword', ['UNSUBSCRIBE'], 'The first line the sender wrote is UNSUBSCRIBE.');
 export const removeKeyword = keywordRule('remove-keyword', ['REMOVE'], 'The first line the sender wrote is REMOVE <alias> <reason>.');
 

@@ -9,6 +9,15 @@ export const fromMember: Rule = {
   },
 };
 
+/** Neither a member nor a moderator: a stranger, whose mail never reaches the members. */
+export const fromStranger: Rule = {
+  name: 'from-stranger',
+  description: 'The From address is neither an active member nor a configured moderator.',
+  check(msg, snap) {
+    return snap.senderIsMember || snap.senderIsModerator ? null : `${msg.from.address} is neither a member nor a moderator`;
+  },
+};
+
 /** The From address is not an active member. */
 export const fromNonMember: Rule = {
   name: 'from-non-member',

@@ -17,7 +17,7 @@ function replyRule(name: string, description: string, purposes: TokenPurpose[]):
 }
 
 /** A reply to a mail we sent the moderators (a request to decide, a removal to confirm). */
-export const replyToModeration = replyRule('reply-to-moderation', 'Carries the token of a mail we sent the moderators.', ['moderate', 'remove']);
+export const replyToModeration = replyRule('reply-to-moderation', 'Carries the token of a mail we sent the moderators.', ['moderate', 'remove', 'thread', 'send', 'leak']);
 
 /** The applicant answering a moderator's question. */
 export const replyToQuestion = replyRule('reply-to-question', 'Carries the token of a question we sent an applicant.', ['applicant']);

@@ -1,5 +1,6 @@
 import type { InboundMessage } from '../message/parse';
 import type { AuthVerdict } from '../policy/sender-auth';
+import type { DisclosureRow } from '../store/disclosures';
 import type { TokenRow } from '../store/tokens';
 
 /** A token of ours found in a message, and what the database knows of it (undefined: unknown). */
@@ -20,8 +21,16 @@ export interface Snapshot {
   tokens: TokenSighting[];
   /** The keyword on the first line the sender wrote, if any. */
   keyword: { keyword: string; argument: string | null } | null;
-  /** Sender authentication, when it was checked (only for moderators' mail). */
+  /** Sender authentication, when it was checked (moderators' mail, and everything to the list). */
   auth: AuthVerdict | null;
+  /** security.requireAuthenticatedPosts. */
+  requireAuthenticatedPosts: boolean;
+  /** The disclosure thread the message replies to (In-Reply-To, References, or [#N] in the subject). */
+  thread: DisclosureRow | null;
+  /** A disclosure the message names by number without replying in its thread. */
+  namedThread: DisclosureRow | null;
+  /** Subject or first line starts with LEAK. */
+  isLeak: boolean;
 }
 
 export interface Hit { rule: string; reason: string }

@@ -16,7 +16,9 @@ import { finishInbound, getInbound, recordInbound, wasRelayed, type InboundRow }
 import { isActiveMember } from '../store/members';
 import { findToken } from '../store/tokens';
 import { headerValue, splitMessage } from '../message/headers';
-import { firstReplyLine, readKeyword } from '../message/reply';
+import { firstReplyLine, ownReplyText, readKeyword } from '../message/reply';
+import { isLeakReport, threadNumberIn } from '../policy/leak-report';
+import { getDisclosure, threadOf } from '../store/disclosures';
 import { findTokens } from '../message/tokens';
 import { authenticateSender, type AuthVerdict } from '../policy/sender-auth';
 import { ALL_KEYWORDS } from '../rules/keywords';
@@ -62,8 +64,9 @@ export function isModerator(ctx: Pick<Context, 'config'>, address: string): bool
  * transaction, and only for mail whose From is a moderator: nobody else's keyword counts.
  */
 export async function authenticate(ctx: Context, msg: InboundMessage): Promise<AuthVerdict | null> {
-  if (!isModerator(ctx, msg.from.address)) return null;
-  const { security } = ctx.config;
+  const { security, list } = ctx.config;
+  const toList = [...msg.to, ...msg.cc].some((a) => a.address === list.address.toLowerCase());
+  if (!isModerator(ctx, msg.from.address) && !(toList && security.requireAuthenticatedPosts)) return null;
   const headers = splitMessage(msg.raw).headers.filter((h) => h.name !== '').map((h) => ({ name: h.name, value: headerValue(h) }));
   return authenticateSender(msg.raw, headers, msg.from.address, {
     trustedAuthservIds: security.trustedAuthservIds, maxReceivedAbove: security.maxReceivedAbove, verify: security.verifyDkim, resolver: ctx.resolver,
@@ -72,6 +75,11 @@ export async function authenticate(ctx: Context, msg: InboundMessage): Promise<A
 
 /** What the rules may know: read inside the transaction, so it cannot change under them. */
 export function snapshot(ctx: Context, inboundId: number, msg: InboundMessage, auth: AuthVerdict | null): Snapshot {
+  const firstLine = firstReplyLine(msg.text);
+  const bySubject = /\[#(\d{1,9})\]/.exec(msg.subject);
+  const thread = threadOf(ctx.db, [msg.inReplyTo ?? '', ...msg.references].filter(Boolean))
+    ?? (bySubject ? getDisclosure(ctx.db, Number(bySubject[1])) : undefined);
+  const named = threadNumberIn(`${msg.subject}\n${ownReplyText(msg.text)}`);
   return {
     listAddress: ctx.config.list.address,
     requestsAddress: ctx.config.list.requestsAddress,
@@ -80,8 +88,12 @@ export function snapshot(ctx: Context, inboundId: number, msg: InboundMessage, a
     senderIsModerator: isModerator(ctx, msg.from.address),
     alreadyRelayed: msg.messageId !== null && wasRelayed(ctx.db, msg.messageId, inboundId),
     tokens: findTokens(msg).map((token) => ({ token, row: findToken(ctx.db, token) })),
-    keyword: readKeyword(firstReplyLine(msg.text), ALL_KEYWORDS),
+    keyword: readKeyword(firstLine, ALL_KEYWORDS),
     auth,
+    requireAuthenticatedPosts: ctx.config.security.requireAuthenticatedPosts,
+    thread: thread ?? null,
+    namedThread: thread ? null : (named !== null ? getDisclosure(ctx.db, named) ?? null : null),
+    isLeak: isLeakReport(msg.subject, firstLine),
   };
 }
 

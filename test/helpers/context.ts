@@ -47,7 +47,10 @@ export const FIXED_DATE = new Date('2026-03-10T09:30:00.000Z');
  * `policy:`) that TEST_CONFIG_YAML does not have, e.g. trustedAuthConfig() below.
  */
 export function testConfig(extraYaml = ''): Config {
-  return parseConfig(`${TEST_CONFIG_YAML}${extraYaml}`, 'test');
+  // Unit tests never reach DNS; and the backbone's tests relay members' posts without
+  // authentication, which has tests of its own (trustedAuthConfig with requirePosts).
+  const security = /^security:/m.test(extraYaml) ? '' : '\nsecurity: { verifyDkim: false, requireAuthenticatedPosts: false }\n';
+  return parseConfig(`${TEST_CONFIG_YAML}${security}${extraYaml}`, 'test');
 }
 
 /** The receiving host whose Authentication-Results the membership tests trust. */
@@ -57,11 +60,12 @@ export const TRUSTED_AUTHSERV_ID = 'mx.lists.example.org';
  * A `security:` section that believes TRUSTED_AUTHSERV_ID and never verifies DKIM itself (no DNS
  * in unit tests): a moderator's reply is authenticated by the Authentication-Results on top.
  */
-export function trustedAuthConfig(trusted: string[] = [TRUSTED_AUTHSERV_ID]): string {
+export function trustedAuthConfig(trusted: string[] = [TRUSTED_AUTHSERV_ID], opts: { requirePosts?: boolean } = {}): string {
   return `
 security:
   trustedAuthservIds: [${trusted.join(', ')}]
   verifyDkim: false
+  requireAuthenticatedPosts: ${opts.requirePosts ?? false}
 `;
 }
 
@@ -105,6 +109,7 @@ export function snapshotWith(overrides: Partial<import('../../src/rules/types').
   return {
     listAddress: LIST_ADDRESS, requestsAddress: REQUESTS_ADDRESS, now: new Date('2026-11-26T12:00:00Z'),
     senderIsMember: false, senderIsModerator: false, alreadyRelayed: false, tokens: [], keyword: null, auth: null,
+    requireAuthenticatedPosts: false, thread: null, namedThread: null, isLeak: false,
     ...overrides,
   };
 }

@@ -8,6 +8,7 @@ import { waitUntil } from '../helpers/wait';
 import { startDovecot, type Dovecot } from './harness/dovecot';
 import { appendRaw, listUids } from './harness/imap';
 import { startSmtpPeer, type Received, type SmtpPeer } from './harness/smtp-peer';
+import { authResults } from './helpers/authenticated';
 import { addMembers, cleanup, LIST, MODERATOR, MODERATOR_2, query, REQUESTS, startDaemon, TRUSTED_MX, writeConfig, type DaemonProcess, type Setup } from './helpers/daemon';
 
 const APPLICANT = 'jane.doe@seven-corp.test.example';
@@ -37,10 +38,7 @@ Our members Acidburn, Cereal and ZeroCool are well known in the community.
 We accept.
 `;
 
-/** What the trusted receiving host writes on top of a message it authenticated. */
-function authenticated(domain: string, result: 'pass' | 'fail' = 'pass'): string {
-  return `Authentication-Results: ${TRUSTED_MX}; dkim=${result} header.d=${domain} header.s=sel; dmarc=${result} header.from=${domain}\r\n`;
-}
+const authenticated = authResults;
 
 function reply(opts: { from: string; to: Received; body: string; auth?: string; subject?: string }): Buffer {
   const raw = makeMessage({

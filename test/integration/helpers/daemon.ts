@@ -23,7 +23,11 @@ export const TRUSTED_MX = 'mx.lists.test.example';
 export interface Setup { dir: string; configFile: string; dbFile: string }
 
 /** A fresh data directory and a config pointing at the given Dovecot user and SMTP peer. */
-export function writeConfig(d: Dovecot, smtp: SmtpPeer, extra: { maxConnections?: number } = {}): Setup {
+/**
+ * `requireAuthenticatedPosts` is off unless asked for: the backbone's tests are about moving mail,
+ * and the disclosure tests, which turn it on, show what authentication does to posts.
+ */
+export function writeConfig(d: Dovecot, smtp: SmtpPeer, extra: { maxConnections?: number; requireAuthenticatedPosts?: boolean; schedule?: string; policy?: string } = {}): Setup {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'embargo-list-it-'));
   const user = d.users[0]!;
   const yaml = `list:
@@ -39,7 +43,9 @@ outbound:
   smtp: { host: ${smtp.host}, port: ${smtp.port}, secure: false, maxConnections: ${extra.maxConnections ?? 5} }
   retry: { firstSeconds: 0.5, maxSeconds: 2, giveUpHours: 1 }
   pollSeconds: 0.5
-security: { trustedAuthservIds: [${TRUSTED_MX}], verifyDkim: false }
+security: { trustedAuthservIds: [${TRUSTED_MX}], verifyDkim: false, requireAuthenticatedPosts: ${extra.requireAuthenticatedPosts ?? false} }
+${extra.schedule ? `schedule: ${extra.schedule}` : ''}
+${extra.policy ? `policy: ${extra.policy}` : ''}
 log: { level: info, format: json }
 `;
   const configFile = path.join(dir, 'embargo-list.yaml');

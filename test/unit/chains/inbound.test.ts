@@ -10,8 +10,8 @@ describe('chains/inbound (decide)', () => {
     assert.deepEqual(decide(hit('to-list', 'from-member')), { outcome: 'relay', label: 'member-post', hits: hit('to-list', 'from-member') });
   });
 
-  it('holds a post to the list from a non-member', () => {
-    const d = decide(hit('to-list', 'from-non-member'));
+  it('holds a post to the list from a stranger (neither member nor moderator)', () => {
+    const d = decide(hit('to-list', 'from-non-member', 'from-stranger'));
     assert.equal(d.outcome, 'hold');
     assert.equal(d.label, 'non-member');
   });
@@ -50,8 +50,22 @@ describe('chains/inbound (decide)', () => {
     assert.equal(decide(hit('from-member')).outcome, 'hold');
   });
 
-  it('does not relay when contradictory hits say both member and non-member: the non-member row comes first', () => {
-    assert.equal(decide(hit('to-list', 'from-member', 'from-non-member')).outcome, 'hold');
+  it('does not relay when contradictory hits say both member and stranger: the stranger row comes first', () => {
+    assert.equal(decide(hit('to-list', 'from-member', 'from-stranger')).outcome, 'hold');
+  });
+
+  it('holds an unauthenticated post to the list, even from a member', () => {
+    assert.deepEqual(decide(hit('to-list', 'from-member', 'unauthenticated')).label, 'unauthenticated');
+  });
+
+  it('opens a disclosure for a moderator\'s new post, and relays a reply in a thread', () => {
+    assert.equal(decide(hit('to-list', 'from-moderator', 'from-non-member')).outcome, 'open-disclosure');
+    assert.equal(decide(hit('to-list', 'from-member', 'in-thread')).outcome, 'thread-post');
+    assert.equal(decide(hit('to-list', 'from-member', 'in-thread', 'ack-keyword')).outcome, 'ack');
+    assert.equal(decide(hit('to-list', 'from-member', 'in-thread', 'leak')).outcome, 'leak-report');
+    assert.equal(decide(hit('to-list', 'from-member', 'names-thread', 'leak')).outcome, 'leak-report');
+    assert.equal(decide(hit('to-list', 'from-member', 'leak')).label, 'leak-without-thread');
+    assert.equal(decide(hit('to-list', 'from-stranger', 'from-non-member', 'in-thread', 'leak')).label, 'leak-from-non-member');
   });
 
   it('ignores a hit from a rule it does not know', () => {

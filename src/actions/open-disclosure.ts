@@ -1,0 +1,74 @@
+/**
+ * A moderator's new post to the list opens a disclosure thread, when it says when the embargo
+ * ends. Without a readable end, or with one in the past or too far ahead, it is not relayed: the
+ * moderator gets it back with the reason and the keywords that send it anyway.
+ */
+import { nowIso, type Context } from '../context';
+import { tokenMessageId } from '../mail/compose';
+import { findEmbargoEnd, formatUtc, isUpstreamNotice, type EmbargoProblem } from '../policy/embargo-date';
+import { appendAudit } from '../store/audit';
+import { addReceipt, getDisclosure, insertDisclosure } from '../store/disclosures';
+import { activeMembers } from '../store/members';
+import { createToken } from '../store/tokens';
+import { sendTemplate } from './send';
+import { relayToThread } from './thread-relay';
+import type { Action } from './types';
+
+export interface Opening {
+  inboundId: number;
+  raw: Buffer;
+  subject: string;
+  messageId: string | null;
+  openedBy: string;
+  end: Date | null;
+  upstream: boolean;
+}
+
+/** What a returned post's "send" token remembers, so SEND can open it later. */
+export interface HeldOpening { inboundId: number; subject: string; messageId: string | null; openedBy: string; upstream: boolean; problem: EmbargoProblem['code']; end: string | null }
+
+const DAY = 86_400_000;
+
+export function openDisclosure(ctx: Context, o: Opening): { id: number; copies: number } {
+  const at = nowIso(ctx);
+  const { config } = ctx;
+  const id = insertDisclosure(ctx.db, { subject: o.subject, openingMessageId: o.messageId, openedBy: o.openedBy, embargoEnd: o.end?.toISOString() ?? null, upstream: o.upstream, inboundId: o.inboundId }, at);
+  for (const m of activeMembers(ctx.db)) addReceipt(ctx.db, id, m.address, m.organization);
+  const disclosure = getDisclosure(ctx.db, id)!;
+  let copies = relayToThread(ctx, o.inboundId, o.raw, disclosure, o.openedBy, o.messageId);
+  appendAudit(ctx.db, { at, actor: o.openedBy, action: 'disclosure.open', object: `disclosure:${id}`, messageId: o.messageId, detail: { end: disclosure.embargo_end, upstream: o.upstream } });
+  // The moderators' handle on the thread: EMBARGO and LIFT in reply to this notice.
+  const until = (o.end?.getTime() ?? ctx.clock().getTime() + config.policy.maxEmbargoDays * DAY) + 7 * DAY;
+  const token = createToken(ctx.db, { purpose: 'thread', subject: String(id), at: ctx.clock(), days: (until - ctx.clock().getTime()) / DAY });
+  copies += sendTemplate(ctx, o.inboundId, {
+    template: 'moderator.action.disclosure-opened', to: config.list.moderators, messageId: tokenMessageId(config, token, `d${id}`),
+    params: { id, token, subject: o.subject, end: o.end ? formatUtc(o.end) : null, upstream: o.upstream, members: activeMembers(ctx.db).length, openedBy: o.openedBy },
+  });
+  return { id, copies };
+}
+
+export const openDisclosureAction: Action = (ctx, { inboundId, msg }) => {
+  const { config } = ctx;
+  const upstream = isUpstreamNotice(msg.text);
+  const found = findEmbargoEnd(msg.text, { now: ctx.clock(), maxDays: config.policy.maxEmbargoDays });
+  if (found.ok) {
+    const { id, copies } = openDisclosure(ctx, { inboundId, raw: msg.raw, subject: msg.subject, messageId: msg.messageId, openedBy: msg.from.address, end: found.end.end, upstream });
+    ctx.log.child({ stage: 'act' }).info({ disclosure: id, end: found.end.end.toISOString() }, `DISCLOSURE_OPENED #${id} until ${formatUtc(found.end.end)}`);
+    return { disposition: 'DISCLOSED', copies };
+  }
+  const problem = found.problem;
+  const end = 'end' in problem ? problem.end.toISOString() : null;
+  const detail: HeldOpening = { inboundId, subject: msg.subject, messageId: msg.messageId, openedBy: msg.from.address, upstream, problem: problem.code, end };
+  const token = createToken(ctx.db, { purpose: 'send', detail, at: ctx.clock(), days: config.policy.tokenDays });
+  appendAudit(ctx.db, { at: nowIso(ctx), actor: msg.from.address, action: 'disclosure.returned', object: `inbound:${inboundId}`, messageId: msg.messageId, detail: { problem: problem.code } });
+  const copies = sendTemplate(ctx, inboundId, {
+    template: 'moderator.action.disclosure-returned', to: [msg.from.address], autoSubmitted: 'auto-replied', inReplyTo: msg.messageId,
+    messageId: tokenMessageId(config, token, 'hold'),
+    params: {
+      token, subject: msg.subject || '(no subject)', problem: problem.message, code: problem.code,
+      sendAsIs: problem.code !== 'EMBARGO_PAST', sendOpenEnded: problem.code !== 'EMBARGO_TOO_FAR' && problem.code !== 'EMBARGO_PAST',
+      end: end ? formatUtc(new Date(end)) : null, maxDays: config.policy.maxEmbargoDays,
+    },
+  });
+  return { disposition: 'RETURNED', copies };
+};

@@ -1,0 +1,19 @@
+/** Our own notices into a disclosure thread (lift, reminder, new end): to every member, threaded. */
+import type { Context } from '../context';
+import { newMessageId } from '../mail/compose';
+import { addThreadMessage, type DisclosureRow } from '../store/disclosures';
+import { activeMembers } from '../store/members';
+import { sendTemplate } from './send';
+import { threadPrefix } from './thread-relay';
+
+export function noticeToThread(ctx: Context, inboundId: number | null, d: DisclosureRow, template: string, params: Record<string, unknown>, to?: string[]): number {
+  const recipients = to ?? activeMembers(ctx.db).map((m) => m.address);
+  if (recipients.length === 0) return 0;
+  const messageId = newMessageId(ctx.config);
+  addThreadMessage(ctx.db, messageId, d.id);
+  return sendTemplate(ctx, inboundId, {
+    template, to: recipients, messageId,
+    inReplyTo: d.opening_message_id, references: d.opening_message_id ? [d.opening_message_id] : [],
+    params: { id: d.id, prefix: threadPrefix(d), subject: d.subject, ...params },
+  });
+}

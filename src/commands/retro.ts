@@ -1,0 +1,24 @@
+/** RETRO <summary> in reply to a leak's urgent mail: the retrospective is closed and kept. */
+import { nowIso } from '../context';
+import { sendTemplate } from '../actions/send';
+import { appendAudit } from '../store/audit';
+import { closeRetrospective, getLeak } from '../store/leaks';
+import { useToken } from '../store/tokens';
+import type { Command } from './types';
+
+export const retro: Command = (ctx, input) => {
+  const leak = getLeak(ctx.db, Number(input.token.subject))!;
+  if (!input.argument) {
+    return { disposition: 'REFUSED', copies: sendTemplate(ctx, input.inboundId, {
+      template: 'moderator.notice.cannot-approve', to: [input.actor], autoSubmitted: 'auto-replied', inReplyTo: input.msg.messageId,
+      params: { id: null, why: 'RETRO needs the summary on the same line, e.g. "RETRO The alias forwarded to a vendor; forwarding is now off"' },
+    }) };
+  }
+  const at = nowIso(ctx);
+  useToken(ctx.db, input.token.token, input.actor, at);
+  closeRetrospective(ctx.db, leak.id, input.actor, input.argument, at);
+  appendAudit(ctx.db, { at, actor: input.actor, action: 'leak.retro', object: `leak:${leak.id}`, messageId: input.msg.messageId, detail: { summary: input.argument } });
+  const params = { id: leak.id, disclosure: leak.disclosure_id, organization: leak.organization, actor: input.actor, summary: input.argument };
+  const copies = sendTemplate(ctx, input.inboundId, { template: 'moderator.notice.retrospective-closed', to: [...new Set([...ctx.config.list.moderators, leak.reporter])], params });
+  return { disposition: 'RETRO_CLOSED', copies };
+};

@@ -1,0 +1,38 @@
+/**
+ * SEND / EMBARGO <end> in reply to a returned post: the moderator opens the disclosure anyway,
+ * as it is or with the end given. The post's bytes are the ones recorded when it came in.
+ */
+import { nowIso } from '../context';
+import { openDisclosure, type HeldOpening } from '../actions/open-disclosure';
+import { sendTemplate } from '../actions/send';
+import { parseEmbargoDate } from '../policy/embargo-date';
+import { getInbound } from '../store/inbound';
+import { useToken } from '../store/tokens';
+import type { Command, CommandInput, CommandResult } from './types';
+import type { Context } from '../context';
+
+function notDone(ctx: Context, input: CommandInput, why: string): CommandResult {
+  return { disposition: 'REFUSED', copies: sendTemplate(ctx, input.inboundId, {
+    template: 'moderator.notice.cannot-approve', to: [input.actor], autoSubmitted: 'auto-replied', inReplyTo: input.msg.messageId, params: { id: null, why },
+  }) };
+}
+
+function open(ctx: Context, input: CommandInput, held: HeldOpening, end: Date | null): CommandResult {
+  const inbound = getInbound(ctx.db, held.inboundId)!;
+  useToken(ctx.db, input.token.token, input.actor, nowIso(ctx));
+  const { copies } = openDisclosure(ctx, { inboundId: held.inboundId, raw: inbound.raw, subject: held.subject, messageId: held.messageId, openedBy: input.actor, end, upstream: held.upstream });
+  return { disposition: 'DISCLOSED', copies };
+}
+
+export const sendAsIs: Command = (ctx, input) => {
+  const held = JSON.parse(input.token.detail!) as HeldOpening;
+  if (held.problem === 'EMBARGO_PAST') return notDone(ctx, input, 'the embargo end it gives is in the past; reply with EMBARGO <end> instead');
+  return open(ctx, input, held, held.end ? new Date(held.end) : null);
+};
+
+export const sendWithEnd: Command = (ctx, input) => {
+  const held = JSON.parse(input.token.detail!) as HeldOpening;
+  const parsed = parseEmbargoDate(input.argument ?? '', { now: ctx.clock(), maxDays: ctx.config.policy.maxEmbargoDays });
+  if (!parsed.ok) return notDone(ctx, input, parsed.problem.message.replace(/\.$/, ''));
+  return open(ctx, input, held, parsed.end);
+};
