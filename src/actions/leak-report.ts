@@ -17,6 +17,7 @@ import { findMember } from '../store/members';
 import { createToken } from '../store/tokens';
 import { sendTemplate } from './send';
 import { relayToThread } from './thread-relay';
+import { LONG_LIVED_DAYS } from './open-disclosure';
 import type { Action } from './types';
 
 const DAY = 86_400_000;
@@ -41,7 +42,8 @@ export const leakReport: Action = (ctx, { inboundId, msg, snap }) => {
     appendAudit(ctx.db, { at, actor: member.address, action: 'leak.report', object: `leak:${leakId}`, messageId: msg.messageId, detail: { disclosure: d.id, organization: member.organization } });
   }
   const leak = getLeak(ctx.db, leakId)!;
-  copies += urgentMail(ctx, inboundId, leak.id, d, open !== undefined);
+  const kind = !open ? 'reported' : leak.what && leak.to_whom ? 'report completed' : 'report updated';
+  copies += urgentMail(ctx, inboundId, leak.id, d, kind);
   copies += relayToThread(ctx, inboundId, msg.raw, d, member.address, msg.messageId);
   const missing = [...(leak.what ? [] : ['What:']), ...(leak.to_whom ? [] : ['To whom:'])];
   copies += sendTemplate(ctx, inboundId, {
@@ -53,14 +55,14 @@ export const leakReport: Action = (ctx, { inboundId, msg, snap }) => {
   return { disposition: 'LEAK', copies };
 };
 
-function urgentMail(ctx: Context, inboundId: number, leakId: number, d: DisclosureRow, update: boolean): number {
+function urgentMail(ctx: Context, inboundId: number, leakId: number, d: DisclosureRow, kind: string): number {
   const leak = getLeak(ctx.db, leakId)!;
-  const days = ctx.config.policy.retrospectiveDays + 30;
-  const token = createToken(ctx.db, { purpose: 'leak', subject: String(leakId), at: ctx.clock(), days });
+  // Serves until RETRO closes the retrospective, however late: the reminders never stop before.
+  const token = createToken(ctx.db, { purpose: 'leak', subject: String(leakId), at: ctx.clock(), days: LONG_LIVED_DAYS });
   return sendTemplate(ctx, inboundId, {
     template: 'moderator.action.leak-reported', to: ctx.config.list.moderators, messageId: tokenMessageId(ctx.config, token, `leak${leakId}`),
     params: {
-      id: leakId, token, update, disclosure: d.id, subject: d.subject, state: d.state, reporter: leak.reporter, organization: leak.organization,
+      id: leakId, token, kind, disclosure: d.id, subject: d.subject, state: d.state, reporter: leak.reporter, organization: leak.organization,
       what: leak.what ?? '(not said yet: the reporter was asked)', toWhom: leak.to_whom ?? '(not said yet: the reporter was asked)',
       text: leak.text, due: formatUtc(new Date(leak.retro_due)),
     },

@@ -27,7 +27,8 @@ export interface Opening {
 /** What a returned post's "send" token remembers, so SEND can open it later. */
 export interface HeldOpening { inboundId: number; subject: string; messageId: string | null; openedBy: string; upstream: boolean; problem: EmbargoProblem['code']; end: string | null }
 
-const DAY = 86_400_000;
+/** Tokens that must serve until something is done, not for a few days: ten years. */
+export const LONG_LIVED_DAYS = 3650;
 
 export function openDisclosure(ctx: Context, o: Opening): { id: number; copies: number } {
   const at = nowIso(ctx);
@@ -37,9 +38,9 @@ export function openDisclosure(ctx: Context, o: Opening): { id: number; copies: 
   const disclosure = getDisclosure(ctx.db, id)!;
   let copies = relayToThread(ctx, o.inboundId, o.raw, disclosure, o.openedBy, o.messageId);
   appendAudit(ctx.db, { at, actor: o.openedBy, action: 'disclosure.open', object: `disclosure:${id}`, messageId: o.messageId, detail: { end: disclosure.embargo_end, upstream: o.upstream } });
-  // The moderators' handle on the thread: EMBARGO and LIFT in reply to this notice.
-  const until = (o.end?.getTime() ?? ctx.clock().getTime() + config.policy.maxEmbargoDays * DAY) + 7 * DAY;
-  const token = createToken(ctx.db, { purpose: 'thread', subject: String(id), at: ctx.clock(), days: (until - ctx.clock().getTime()) / DAY });
+  // The moderators' handle on the thread: EMBARGO and LIFT in reply to this notice, for as long as
+  // the thread lives (an open-ended embargo, an end moved later). Once public, LIFT and EMBARGO refuse.
+  const token = createToken(ctx.db, { purpose: 'thread', subject: String(id), at: ctx.clock(), days: LONG_LIVED_DAYS });
   copies += sendTemplate(ctx, o.inboundId, {
     template: 'moderator.action.disclosure-opened', to: config.list.moderators, messageId: tokenMessageId(config, token, `d${id}`),
     params: { id, token, subject: o.subject, end: o.end ? formatUtc(o.end) : null, upstream: o.upstream, members: activeMembers(ctx.db).length, openedBy: o.openedBy },

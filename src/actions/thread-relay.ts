@@ -13,6 +13,9 @@ import { addThreadMessage, type DisclosureRow } from '../store/disclosures';
 import { activeMembers } from '../store/members';
 import { enqueueMail } from '../store/outbox';
 
+/** Every tag threadPrefix writes, whatever end it named: a reply's old tags give way to the current ones. */
+const THREAD_TAGS = /\[(?:EMBARGOED(?: until [^\]]*)?|#\d+|upstream notice)\]\s*/gi;
+
 export function threadPrefix(d: DisclosureRow): string {
   if (d.state === 'public') return `[#${d.id}]`;
   const upstream = d.upstream ? ' [upstream notice]' : '';
@@ -29,7 +32,7 @@ export function footerParams(ctx: Context, d: DisclosureRow): Record<string, unk
 /** Queues the decorated copy for every active member; returns the number of copies. */
 export function relayToThread(ctx: Context, inboundId: number | null, raw: Buffer, d: DisclosureRow, author: string, messageId: string | null): number {
   const relayed = composeRelay(raw, ctx.config);
-  const decorated = decorate(relayed.raw, { subjectPrefix: threadPrefix(d), footer: renderBody(ctx.templates, 'member.footer.disclosure', footerParams(ctx, d)) });
+  const decorated = decorate(relayed.raw, { subjectPrefix: threadPrefix(d), footer: renderBody(ctx.templates, 'member.footer.disclosure', footerParams(ctx, d)), staleTags: THREAD_TAGS });
   const recipients = activeMembers(ctx.db).map((m) => m.address);
   const copies = enqueueMail(ctx.db, { inboundId, purpose: 'relay', envelopeFrom: relayed.envelopeFrom, messageId, raw: decorated, recipients }, nowIso(ctx));
   addThreadMessage(ctx.db, messageId, d.id);

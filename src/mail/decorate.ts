@@ -18,6 +18,8 @@ export interface Decoration {
   subjectPrefix: string | null;
   /** Plain text added as a second, inline part; null (or empty) leaves the body alone. */
   footer: string | null;
+  /** Tags of ours that may be stale in the Subject (an older embargo end); removed before the prefix. */
+  staleTags?: RegExp;
 }
 
 export interface DecorateOptions {
@@ -47,7 +49,7 @@ export function decorate(raw: Buffer, d: Decoration, options: DecorateOptions = 
   if (prefix === '' && footer === '') return raw;
 
   const { headers, body, eol } = split(raw);
-  let top = prefix === '' ? headers : withSubjectPrefix(headers, prefix, eol);
+  let top = prefix === '' ? headers : withSubjectPrefix(headers, prefix, eol, d.staleTags);
   if (footer === '') return Buffer.concat([Buffer.from(top.map((h) => h.raw).join('') + eol, 'latin1'), body]);
 
   // The original entity's MIME headers go with it into the first part; the top level becomes ours.
@@ -120,13 +122,15 @@ function field(name: string, value: string, eol: string): RawHeader {
 }
 
 /** Prefixes the first Subject (or adds one), leaving every other header as it was. */
-function withSubjectPrefix(headers: RawHeader[], prefix: string, eol: string): RawHeader[] {
+function withSubjectPrefix(headers: RawHeader[], prefix: string, eol: string, staleTags?: RegExp): RawHeader[] {
   const i = headers.findIndex((h) => h.name.toLowerCase() === 'subject');
   const current = headers[i];
   if (current === undefined) return [...headers, subjectHeader('Subject', prefix, eol)];
   const subject = decodeSubject(headerValue(current));
-  if (hasPrefix(subject, prefix)) return headers;
-  const value = subject === '' ? prefix : `${prefix} ${subject}`;
+  const refreshed = staleTags ? replaceTags(subject, staleTags, prefix) : null;
+  if (refreshed === null && hasPrefix(subject, prefix)) return headers;
+  if (refreshed === subject) return headers;
+  const value = refreshed ?? (subject === '' ? prefix : `${prefix} ${subject}`);
   return [...headers.slice(0, i), subjectHeader(current.name, value, eol), ...headers.slice(i + 1)];
 }
 
@@ -146,6 +150,19 @@ function decodeSubject(value: string): string {
   }
   // eslint-disable-next-line no-control-regex
   return libmime.decodeWords(text).replace(/[\u0000-\u001f\u007f]/g, ' ').trim();
+}
+
+/**
+ * Our tags already in the subject are replaced where they stand ("Re: [old] x" becomes
+ * "Re: [new] x"), so a reply keeps its shape and never carries a stale tag. Null: none there.
+ */
+function replaceTags(subject: string, tags: RegExp, prefix: string): string | null {
+  const global = new RegExp(tags.source, tags.flags.includes('g') ? tags.flags : `${tags.flags}g`);
+  const first = subject.search(global);
+  if (first < 0) return null;
+  const before = subject.slice(0, first);
+  const after = subject.slice(first).replace(global, '').trim();
+  return `${before}${prefix}${after === '' ? '' : ` ${after}`}`.replace(/\s{2,}/g, ' ').trim();
 }
 
 function hasPrefix(subject: string, prefix: string): boolean {
