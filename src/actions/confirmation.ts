@@ -34,7 +34,10 @@ export const confirmation: Action = (ctx, { inboundId, msg, snap }) => {
 function subscribe(ctx: Context, inboundId: number, msg: InboundMessage, token: TokenRow): ActResult {
   const at = nowIso(ctx);
   const request = getRequest(ctx.db, token.request_id!)!;
-  const alias = request.alias!;
+  if (request.state !== 'confirming' || !request.alias) {
+    return { disposition: 'STALE', copies: 0 };
+  }
+  const alias = request.alias;
   useToken(ctx.db, token.token, msg.from.address, at);
   upsertMember(ctx.db, alias, request.organization ?? alias.split('@')[1]!, at);
   setState(ctx.db, request.id, 'subscribed', at);

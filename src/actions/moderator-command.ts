@@ -12,7 +12,7 @@ import { getRequest } from '../store/requests';
 import { sendModeration } from './join-request';
 import { refuseCommand } from './refuse';
 import { sendTemplate } from './send';
-import type { TokenPurpose } from '../store/tokens';
+import { MODERATOR_PURPOSES, type TokenPurpose } from '../store/tokens';
 import type { Action } from './types';
 
 /** How a token's object is named to a moderator. */
@@ -40,7 +40,7 @@ export const moderatorCommand: Action = (ctx, { inboundId, msg, decision, snap }
     return startRemove(ctx, { inboundId, msg, actor, argument: keyword?.argument ?? null });
   }
 
-  const auth = checkCommand(msg, snap, ['moderate', 'remove', 'thread', 'send', 'leak']);
+  const auth = checkCommand(msg, snap, [...MODERATOR_PURPOSES]);
   const why = failedConditions(auth);
   if (why.length > 0) return { disposition: 'REFUSED', copies: refuseCommand(ctx, inboundId, msg, 'conditions', why) };
 

@@ -2,6 +2,7 @@
 import { nowIso, type Context } from '../context';
 import { appendAudit } from '../store/audit';
 import { findMember, removeMember } from '../store/members';
+import { cancelMemberMail } from '../store/outbox';
 import { sendTemplate } from './send';
 
 export type RemovalKind = 'removed' | 'unsubscribed';
@@ -11,6 +12,7 @@ export function removeMemberWithNotice(ctx: Context, inboundId: number | null, a
   const at = nowIso(ctx);
   const member = findMember(ctx.db, address);
   if (!member || !removeMember(ctx.db, address, at)) return -1;
+  cancelMemberMail(ctx.db, address, `cancelled: ${kind} at ${at}`, at);
   appendAudit(ctx.db, { at, actor, action: kind === 'removed' ? 'member.remove' : 'member.unsubscribe', object: address, messageId, detail: reason ? { reason } : null });
   const params = { address, organization: member.organization, reason, actor, kind, removed: kind === 'removed' };
   let copies = sendTemplate(ctx, inboundId, { template: 'member.notice.removed', to: [address], params });

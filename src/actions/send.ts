@@ -17,6 +17,8 @@ export interface TemplatedMail {
   inReplyTo?: string | null;
   references?: string[];
   messageId?: string;
+  headerTo?: string[];
+  replyTo?: string;
 }
 
 export function baseParams(ctx: Context): Record<string, unknown> {
@@ -29,7 +31,7 @@ export function sendTemplate(ctx: Context, inboundId: number | null, mail: Templ
   const rendered = render(ctx.templates, mail.template, { ...baseParams(ctx), ...mail.params });
   const composed = composeNotice(ctx.config, {
     to: mail.to, rendered, autoSubmitted: mail.autoSubmitted ?? 'auto-generated',
-    inReplyTo: mail.inReplyTo, references: mail.references, messageId: mail.messageId,
+    inReplyTo: mail.inReplyTo, references: mail.references, messageId: mail.messageId, headerTo: mail.headerTo, replyTo: mail.replyTo,
   }, ctx.clock());
   return enqueueMail(ctx.db, {
     inboundId, purpose: mail.template, envelopeFrom: bounceAddress(ctx.config), messageId: composed.messageId,

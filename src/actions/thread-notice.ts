@@ -11,8 +11,9 @@ export function noticeToThread(ctx: Context, inboundId: number | null, d: Disclo
   if (recipients.length === 0) return 0;
   const messageId = newMessageId(ctx.config);
   addThreadMessage(ctx.db, messageId, d.id);
+  // Addressed to the list, answered to the list: a reply-all never goes to every member directly.
   return sendTemplate(ctx, inboundId, {
-    template, to: recipients, messageId,
+    template, to: recipients, messageId, headerTo: [ctx.config.list.address], replyTo: ctx.config.list.address,
     inReplyTo: d.opening_message_id, references: d.opening_message_id ? [d.opening_message_id] : [],
     params: { id: d.id, prefix: threadPrefix(d), subject: d.subject, ...params },
   });

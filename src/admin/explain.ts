@@ -13,6 +13,7 @@ import type { Context } from '../context';
 import { AppError } from '../errors';
 import { parseMessage } from '../message/parse';
 import { checkCommand } from '../policy/command-auth';
+import { MODERATOR_PURPOSES } from '../store/tokens';
 import { classify } from '../rules';
 import { snapshot, authenticate } from '../runners/pipeline';
 import { dbFile, loadMigrations, migrate, openDb, schemaVersion, type Db } from '../store/db';
@@ -67,7 +68,7 @@ export async function explain(config: Config, log: Logger, templates: TemplateSe
     }
     if (snap.keyword || decision.outcome === 'moderator-command') {
       out.command = snap.keyword ? { keyword: snap.keyword.keyword, argument: snap.keyword.argument } : null;
-      const a = checkCommand(msg, snap, decision.label === 'remove' ? ['remove'] : ['moderate', 'remove']);
+      const a = checkCommand(msg, snap, decision.label === 'remove' ? ['remove'] : [...MODERATOR_PURPOSES]);
       out.auth = {
         moderator: a.moderator,
         token: { state: decision.label === 'remove' ? 'not-needed' : a.token.state, detail: a.token.detail, request: a.token.row?.request_id ?? null },

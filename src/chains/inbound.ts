@@ -32,12 +32,13 @@ export const INBOUND_CHAIN: readonly ChainRow[] = [
   // A member reporting a leak: in the thread, or naming its number from a new mail.
   { when: ['to-list', 'from-member', 'leak', 'in-thread'], outcome: 'leak-report', label: 'leak' },
   { when: ['to-list', 'from-member', 'leak', 'names-thread'], outcome: 'leak-report', label: 'leak-by-number' },
+  // A moderator's new post opens a disclosure, whatever its subject says.
+  { when: ['to-list', 'from-moderator', 'new-thread'], outcome: 'open-disclosure', label: 'new-disclosure' },
   { when: ['to-list', 'from-member', 'leak'], outcome: 'hold', label: 'leak-without-thread' },
   // Receipts are recorded, not relayed.
   { when: ['to-list', 'in-thread', 'ack-keyword', 'from-member'], outcome: 'ack', label: 'ack' },
   { when: ['to-list', 'in-thread'], outcome: 'thread-post', label: 'thread-reply' },
-  // A moderator's new post opens a disclosure; a member's is relayed as a discussion.
-  { when: ['to-list', 'from-moderator'], outcome: 'open-disclosure', label: 'new-disclosure' },
+  // A member's new post is relayed as a discussion.
   { when: ['to-list', 'from-member'], outcome: 'relay', label: 'member-post' },
   { when: ['implicit-destination'], outcome: 'hold', label: 'implicit-destination' },
 

@@ -16,7 +16,12 @@ export const retro: Command = (ctx, input) => {
   }
   const at = nowIso(ctx);
   useToken(ctx.db, input.token.token, input.actor, at);
-  closeRetrospective(ctx.db, leak.id, input.actor, input.argument, at);
+  if (!closeRetrospective(ctx.db, leak.id, input.actor, input.argument, at)) {
+    return { disposition: 'STALE', copies: sendTemplate(ctx, input.inboundId, {
+      template: 'moderator.notice.cannot-approve', to: [input.actor], autoSubmitted: 'auto-replied', inReplyTo: input.msg.messageId,
+      params: { id: null, why: `the retrospective of leak #${leak.id} was already closed at ${leak.retro_closed_at} by ${leak.retro_closed_by}` },
+    }) };
+  }
   appendAudit(ctx.db, { at, actor: input.actor, action: 'leak.retro', object: `leak:${leak.id}`, messageId: input.msg.messageId, detail: { summary: input.argument } });
   const params = { id: leak.id, disclosure: leak.disclosure_id, organization: leak.organization, actor: input.actor, summary: input.argument };
   const copies = sendTemplate(ctx, input.inboundId, { template: 'moderator.notice.retrospective-closed', to: [...new Set([...ctx.config.list.moderators, leak.reporter])], params });

@@ -18,6 +18,9 @@ export interface NoticeMail {
   references?: string[];
   /** A Message-ID of our choosing, e.g. one that carries a token; default a random one. */
   messageId?: string;
+  /** The To header when it differs from the envelope recipients (a notice to the list's members). */
+  headerTo?: string[];
+  replyTo?: string;
 }
 
 export function listDomain(config: Config): string {
@@ -37,7 +40,8 @@ export function composeNotice(config: Config, mail: NoticeMail, now: Date): { ra
   const messageId = mail.messageId ?? newMessageId(config);
   const node = new MimeNode('text/plain; charset=utf-8');
   node.setHeader('From', { name: config.list.name, address: config.list.requestsAddress });
-  node.setHeader('To', mail.to);
+  node.setHeader('To', mail.headerTo ?? mail.to);
+  if (mail.replyTo) node.setHeader('Reply-To', mail.replyTo);
   node.setHeader('Subject', mail.rendered.subject);
   node.setHeader('Date', now.toUTCString().replace('GMT', '+0000'));
   node.setHeader('Message-ID', messageId);

@@ -6,11 +6,17 @@
 import { bounceAddress, listId, type Config } from '../config';
 import { headerSafe, joinMessage, splitMessage } from '../message/headers';
 
-/** Headers a relayed copy must not carry: the original envelope, Bcc, and list headers we set. */
+/**
+ * Headers a relayed copy must not carry: the original envelope and Bcc; list headers we set; and
+ * everything that would send members' replies or read receipts somewhere other than the list
+ * (an outsider in Cc gets every reply-all; a Reply-To or a receipt request can point anywhere).
+ */
 const STRIPPED = new Set([
   'bcc', 'return-path', 'delivered-to', 'x-original-to', 'envelope-to', 'x-envelope-to', 'x-envelope-from',
   'list-id', 'list-post', 'list-help', 'list-unsubscribe', 'list-subscribe', 'list-archive', 'list-owner',
   'list-unsubscribe-post', 'precedence',
+  'cc', 'reply-to', 'mail-followup-to', 'mail-reply-to', 'disposition-notification-to', 'return-receipt-to',
+  'x-confirm-reading-to', 'read-receipt-to',
 ]);
 
 export function listHeaders(config: Config): [string, string][] {
@@ -21,6 +27,8 @@ export function listHeaders(config: Config): [string, string][] {
     ['List-Help', `<mailto:${config.list.requestsAddress}?subject=help>`],
     ['Precedence', 'list'],
     ['X-Loop', config.list.address],
+    // Replies, ACK and LEAK go to the list, where they are authenticated and kept.
+    ['Reply-To', `<${config.list.address}>`],
   ];
 }
 

@@ -117,8 +117,12 @@ const CLIENT_FOOTER = /^(?:Sent from my\s|Sent from Mail for Windows|Sent from O
  * lines between them come out as ''. Quotes, attributions, signatures, client footers and an
  * unquoted original below an Outlook separator or header block are left out.
  */
+const MAX_LINE = 1000;
+
 function* ownLines(text: string): Generator<string> {
-  const lines = text.split(/\r\n|\r|\n/);
+  // Lines are cut at 1,000 characters: the attribution patterns are not linear in a line's length,
+  // and nobody writes a keyword or an attribution further out than that.
+  const lines = text.split(/\r\n|\r|\n/).map((l) => (l.length > MAX_LINE ? l.slice(0, MAX_LINE) : l));
   let inSignature = false;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] ?? '';
@@ -151,10 +155,22 @@ export interface KeywordCommand { keyword: string; argument: string | null }
 
 /** Markdown and punctuation that may stand before a keyword: "*APPROVE*", "**APPROVE**", "- APPROVE", "“APPROVE”". */
 const LEADING = /^[\s*_~`#\-–—•"'“”‘’«»([{]+/;
-/** What may stick to a keyword's end: "APPROVE.", "APPROVE:", "*APPROVE*", "APPROVE!". */
-const KEYWORD = /^([A-Za-z][A-Za-z0-9_-]*?)([*_~`.,:;!?"'“”‘’»)\]}]*)(?:\s+|$)/;
+/** What may stick to a keyword's end: "APPROVE.", "APPROVE:", "*APPROVE*", "APPROVE!" (never "?"). */
+const KEYWORD = /^([A-Z][A-Z0-9_-]*?)([*_~`.,:;!"'“”‘’»)\]}]*)(?:\s+|$)/;
 
-/** Reads "KEYWORD argument..." from a line: keyword case-insensitive, returned upper-case, only if it is one of `known`; leading punctuation/markdown like "*APPROVE*" or "APPROVE." tolerated; argument trimmed, null when empty. */
+/**
+ * Keywords that take an argument; every other keyword must stand alone on its line, so that a
+ * sentence such as "Lift this once the release is out" or "Approve? The alias looks personal"
+ * is never read as a command.
+ */
+export const KEYWORDS_WITH_ARGUMENT: ReadonlySet<string> = new Set(['REJECT', 'ASK', 'EMBARGO', 'RETRO', 'REMOVE']);
+
+/**
+ * Reads "KEYWORD argument..." from a line. The keyword is written in capitals, as the mails ask
+ * ("approve" or "Lift" in a sentence is talk, not a command), and must be one of `known`; leading
+ * markdown such as "*APPROVE*" and a trailing "." or ":" are tolerated, a "?" is not. Keywords
+ * outside KEYWORDS_WITH_ARGUMENT must be alone on the line. Argument trimmed, null when empty.
+ */
 export function readKeyword(line: string | null, known: readonly string[]): KeywordCommand | null {
   if (line === null) return null;
   const text = clean(line).trim();
@@ -162,11 +178,12 @@ export function readKeyword(line: string | null, known: readonly string[]): Keyw
   const rest = text.slice(lead.length);
   const m = KEYWORD.exec(rest);
   if (!m) return null;
-  const keyword = (m[1] ?? '').toUpperCase();
-  if (!known.some((k) => k.toUpperCase() === keyword)) return null;
+  const keyword = m[1] ?? '';
+  if (!known.includes(keyword)) return null;
   let argument = rest.slice(m[0].length).trim();
   // "*REJECT not a team alias*": the closing markup of the opening one is not part of the argument.
   const markup = lead.replace(/[^*_~`]/g, '');
   if (markup && argument.endsWith(markup)) argument = argument.slice(0, -markup.length).trim();
+  if (argument !== '' && !KEYWORDS_WITH_ARGUMENT.has(keyword)) return null;
   return { keyword, argument: argument === '' ? null : argument };
 }

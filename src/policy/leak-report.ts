@@ -8,7 +8,8 @@ export interface LeakReport { what: string | null; toWhom: string | null; text: 
 /** One reply prefix ("Re:", "AW:", "Fwd:", "Re[2]:") or one bracketed tag ("[EMBARGOED until ...]", "[#12]"). */
 const SUBJECT_PREFIX = /\s*(?:(?:re|aw|fwd?|fw|wg|sv|vs|antw|tr|rif|odp|ynt)\s*(?:\[\d{1,4}\]|\(\d{1,4}\))?\s*:|\[[^\]\r\n]{0,300}\])/iy;
 /** The word LEAK and what may follow it: end, space, punctuation, a dash after a space ("LEAK -"). */
-const LEAK_WORD = /^[*_]{0,3}leak(?=$|[\s:!,.;)*_—–])/i;
+/** LEAK in capitals, as the footer asks: "Leak of service tokens in X" is a subject, not a report. */
+const LEAK_WORD = /^[*_]{0,3}LEAK(?=$|[\s:!,.;)*_—–])/;
 
 /** The subject after its prefixes and tags, and whether one of the tags is itself "[LEAK ...]". */
 function withoutPrefixes(subject: string): { rest: string; leakTag: boolean } {

@@ -1,4 +1,4 @@
-import type { TokenPurpose } from '../store/tokens';
+import { MODERATOR_PURPOSES, type TokenPurpose } from '../store/tokens';
 import type { Rule, Snapshot } from './types';
 
 function withPurpose(snap: Snapshot, purposes: TokenPurpose[]): string[] {
@@ -17,7 +17,7 @@ function replyRule(name: string, description: string, purposes: TokenPurpose[]):
 }
 
 /** A reply to a mail we sent the moderators (a request to decide, a removal to confirm). */
-export const replyToModeration = replyRule('reply-to-moderation', 'Carries the token of a mail we sent the moderators.', ['moderate', 'remove', 'thread', 'send', 'leak']);
+export const replyToModeration = replyRule('reply-to-moderation', 'Carries the token of a mail we sent the moderators.', [...MODERATOR_PURPOSES]);
 
 /** The applicant answering a moderator's question. */
 export const replyToQuestion = replyRule('reply-to-question', 'Carries the token of a question we sent an applicant.', ['applicant']);

@@ -9,6 +9,15 @@ export const inThread: Rule = {
   },
 };
 
+/** Not in any disclosure thread. */
+export const newThread: Rule = {
+  name: 'new-thread',
+  description: 'Is not a reply in a disclosure thread.',
+  check(_msg, snap) {
+    return snap.thread ? null : 'not in a disclosure thread';
+  },
+};
+
 /** Not a reply in a thread, but names one by number: a leak report sent to the wrong place. */
 export const namesThread: Rule = {
   name: 'names-thread',

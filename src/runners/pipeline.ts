@@ -51,8 +51,18 @@ export async function processRaw(ctx: Context, sourceRef: string, raw: Buffer): 
       return act(ctx, row, parsed, auth);
     });
   } catch (err) {
+    // The database being busy, full or failing is not the message's fault: leave it "received"
+    // (the source keeps it and tries again) instead of quarantining a real disclosure for good.
+    if (isTransient(err)) throw err;
     return shunt(ctx, row, msg, err);
   }
+}
+
+const TRANSIENT_SQLITE = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|CANTOPEN|NOMEM|PROTOCOL)/;
+
+function isTransient(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'string' && TRANSIENT_SQLITE.test(code);
 }
 
 export function isModerator(ctx: Pick<Context, 'config'>, address: string): boolean {

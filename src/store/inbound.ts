@@ -65,9 +65,13 @@ export function finishInbound(db: Db, id: number, d: Disposition, at: string): v
     d.errorCode ?? null, d.errorMessage ?? null, at, id);
 }
 
-/** Has another inbound message with this Message-ID already been relayed? */
+/** Outcomes whose effect a second copy would repeat for the members (a relay, a thread, a leak count). */
+const MEMBER_VISIBLE = ['relay', 'thread-post', 'open-disclosure', 'leak-report', 'ack'];
+
+/** Has another inbound message with this Message-ID already reached the members? */
 export function wasRelayed(db: Db, messageId: string, exceptId: number): boolean {
-  return db.prepare("SELECT 1 FROM inbound WHERE message_id = ? AND outcome = 'relay' AND id != ? LIMIT 1").get(messageId, exceptId) !== undefined;
+  return db.prepare(`SELECT 1 FROM inbound WHERE message_id = ? AND outcome IN (${MEMBER_VISIBLE.map(() => '?').join(', ')}) AND id != ? LIMIT 1`)
+    .get(messageId, ...MEMBER_VISIBLE, exceptId) !== undefined;
 }
 
 export function countByStatus(db: Db): Record<string, number> {

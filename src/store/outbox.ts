@@ -93,6 +93,17 @@ export function releaseOrphans(db: Db, isAlive: (owner: string) => boolean): num
   return released;
 }
 
+/**
+ * A member who leaves or is removed gets nothing more that was queued for it as a member (list
+ * posts, thread notices); copies already in flight cannot be called back. Returns the count.
+ */
+export function cancelMemberMail(db: Db, recipient: string, reason: string, at: string): number {
+  return db.prepare(
+    `UPDATE outbox SET status = 'failed', last_error = ?, finished_at = ? WHERE status = 'pending' AND recipient = ? COLLATE NOCASE
+       AND message IN (SELECT id FROM outbox_message WHERE purpose = 'relay' OR purpose LIKE 'member.%')`,
+  ).run(reason, at, recipient).changes;
+}
+
 export function outboxCounts(db: Db): Record<string, number> {
   const rows = db.prepare('SELECT status, count(*) AS n FROM outbox GROUP BY status').all() as { status: string; n: number }[];
   return Object.fromEntries(rows.map((r) => [r.status, r.n]));

@@ -7,6 +7,9 @@ import type { Db } from './db';
 
 export type TokenPurpose = 'moderate' | 'applicant' | 'confirm' | 'unsubscribe' | 'remove' | 'thread' | 'send' | 'leak';
 
+/** Tokens of mails we send the moderators: a reply carrying one is a moderator command. */
+export const MODERATOR_PURPOSES: readonly TokenPurpose[] = ['moderate', 'remove', 'thread', 'send', 'leak'];
+
 export interface TokenRow {
   token: string;
   purpose: TokenPurpose;

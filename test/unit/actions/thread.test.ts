@@ -110,7 +110,7 @@ describe('actions/thread-post and actions/ack (through processRaw)', () => {
     it('sent twice is recorded once: the first time stays', async () => {
       await h.replyInThread(ALPHA.address, thread.copy, 'ACK\n');
       h.clock.advance(3_600_000);
-      const result = await h.replyInThread(ALPHA.address, thread.copy, 'ack\n');
+      const result = await h.replyInThread(ALPHA.address, thread.copy, 'ACK\n');
       assert.equal(result.outcome, 'ack');
       const receipts = h.receipts(1).filter((r) => r.acked_at);
       assert.deepEqual(receipts.map((r) => [r.member, r.acked_at]), [[ALPHA.address, '2026-03-10T09:30:00.000Z']]);

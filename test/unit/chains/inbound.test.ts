@@ -59,7 +59,8 @@ describe('chains/inbound (decide)', () => {
   });
 
   it('opens a disclosure for a moderator\'s new post, and relays a reply in a thread', () => {
-    assert.equal(decide(hit('to-list', 'from-moderator', 'from-non-member')).outcome, 'open-disclosure');
+    assert.equal(decide(hit('to-list', 'from-moderator', 'from-non-member', 'new-thread')).outcome, 'open-disclosure');
+    assert.equal(decide(hit('to-list', 'from-moderator', 'from-member', 'new-thread', 'leak')).outcome, 'open-disclosure', 'a moderator-member\'s new post whose subject starts with LEAK still opens a disclosure');
     assert.equal(decide(hit('to-list', 'from-member', 'in-thread')).outcome, 'thread-post');
     assert.equal(decide(hit('to-list', 'from-member', 'in-thread', 'ack-keyword')).outcome, 'ack');
     assert.equal(decide(hit('to-list', 'from-member', 'in-thread', 'leak')).outcome, 'leak-report');

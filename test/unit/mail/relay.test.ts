@@ -16,7 +16,7 @@ describe('mail/relay', () => {
     const text = raw.toString();
     assert.ok(text.startsWith(
       `List-Id: "Example Security" <security.lists.example.org>\r\nList-Post: <mailto:${LIST_ADDRESS}>\r\n`
-      + `List-Help: <mailto:${REQUESTS_ADDRESS}?subject=help>\r\nPrecedence: list\r\nX-Loop: ${LIST_ADDRESS}\r\nFrom: alice@member.example\r\n`,
+      + `List-Help: <mailto:${REQUESTS_ADDRESS}?subject=help>\r\nPrecedence: list\r\nX-Loop: ${LIST_ADDRESS}\r\nReply-To: <${LIST_ADDRESS}>\r\nFrom: alice@member.example\r\n`,
     ), text);
   });
 
@@ -36,7 +36,7 @@ describe('mail/relay', () => {
     const before = splitMessage(original);
     const after = splitMessage(raw);
     assert.deepEqual(after.body, before.body);
-    assert.deepEqual(after.headers.slice(5).map((h) => h.raw), before.headers.map((h) => h.raw));
+    assert.deepEqual(after.headers.slice(6).map((h) => h.raw), before.headers.map((h) => h.raw));
   });
 
   it('drops the envelope, Bcc and private delivery headers', () => {
@@ -44,7 +44,17 @@ describe('mail/relay', () => {
       'Return-Path: <alice@member.example>', 'Delivered-To: security@lists.example.org', 'X-Original-To: security@lists.example.org',
       'Envelope-To: security@lists.example.org', 'From: alice@member.example', `To: ${LIST_ADDRESS}`, 'Bcc: secret-friend@elsewhere.example', '', 'body',
     );
-    assert.deepEqual(names(composeRelay(original, config).raw), ['List-Id', 'List-Post', 'List-Help', 'Precedence', 'X-Loop', 'From', 'To']);
+    assert.deepEqual(names(composeRelay(original, config).raw), ['List-Id', 'List-Post', 'List-Help', 'Precedence', 'X-Loop', 'Reply-To', 'From', 'To']);
+  });
+
+  it('drops what would send replies or read receipts elsewhere, and points replies to the list', () => {
+    const original = crlf(
+      'From: alice@member.example', `To: ${LIST_ADDRESS}`, 'Cc: outsider@vendor.example', 'Reply-To: attacker@evil.example',
+      'Mail-Followup-To: attacker@evil.example', 'Disposition-Notification-To: attacker@evil.example', 'Return-Receipt-To: attacker@evil.example', '', 'body',
+    );
+    const raw = composeRelay(original, config).raw.toString();
+    assert.doesNotMatch(raw, /outsider@vendor\.example|attacker@evil\.example/);
+    assert.match(raw, new RegExp(`^Reply-To: <${LIST_ADDRESS}>\r$`, 'm'));
   });
 
   it('drops headers named in odd case, and a folded Bcc with all its continuation lines', () => {
@@ -66,7 +76,7 @@ describe('mail/relay', () => {
   it('keeps bare LF line ends for a message stored with them', () => {
     const { raw } = composeRelay(lf('From: alice@member.example', 'Bcc: x@elsewhere.example', 'Subject: s', '', 'body'), config);
     assert.equal(raw.toString(), `List-Id: "Example Security" <security.lists.example.org>\nList-Post: <mailto:${LIST_ADDRESS}>\n`
-      + `List-Help: <mailto:${REQUESTS_ADDRESS}?subject=help>\nPrecedence: list\nX-Loop: ${LIST_ADDRESS}\nFrom: alice@member.example\nSubject: s\n\nbody\n`);
+      + `List-Help: <mailto:${REQUESTS_ADDRESS}?subject=help>\nPrecedence: list\nX-Loop: ${LIST_ADDRESS}\nReply-To: <${LIST_ADDRESS}>\nFrom: alice@member.example\nSubject: s\n\nbody\n`);
   });
 
   it('drops a header line that has no field name', () => {

@@ -203,10 +203,10 @@ describe('message/reply', () => {
         'On 11/26/26 10:00, Embargo List wrote:',
         ...QUOTED_NOTICE,
         '',
-        'approve.',
+        'APPROVE.',
         '',
       );
-      assert.equal(firstReplyLine(text), 'approve.');
+      assert.equal(firstReplyLine(text), 'APPROVE.');
       assert.deepEqual(readKeyword(firstReplyLine(text), KNOWN), { keyword: 'APPROVE', argument: null });
     });
 
@@ -352,10 +352,18 @@ describe('message/reply', () => {
   });
 
   describe('readKeyword', () => {
-    it('reads a known keyword, in any case, returned upper-case', () => {
+    it('reads a known keyword written in capitals, and nothing else: "approve" in a sentence is talk', () => {
       assert.deepEqual(readKeyword('APPROVE', KNOWN), { keyword: 'APPROVE', argument: null });
-      assert.deepEqual(readKeyword('approve', KNOWN), { keyword: 'APPROVE', argument: null });
-      assert.deepEqual(readKeyword('Reject', ['reject']), { keyword: 'REJECT', argument: null });
+      assert.equal(readKeyword('approve', KNOWN), null);
+      assert.equal(readKeyword('Reject', KNOWN), null);
+    });
+
+    it('reads an argument-less keyword only when it stands alone: "LIFT this once the patch is out" is not LIFT', () => {
+      assert.equal(readKeyword('LIFT this only once the patch release is out, please.', ['LIFT']), null);
+      assert.equal(readKeyword('APPROVE? The alias looks personal to me.', KNOWN), null);
+      assert.equal(readKeyword('APPROVE?', KNOWN), null);
+      assert.deepEqual(readKeyword('LIFT.', ['LIFT']), { keyword: 'LIFT', argument: null });
+      assert.deepEqual(readKeyword('EMBARGO 2026-12-10 16:00 UTC', ['EMBARGO']), { keyword: 'EMBARGO', argument: '2026-12-10 16:00 UTC' });
     });
 
     it('reads the argument, trimmed', () => {

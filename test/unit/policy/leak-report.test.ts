@@ -10,16 +10,19 @@ describe('policy/leak-report', () => {
       assert.equal(isLeakReport('LEAK: CVE details', null), true);
     });
 
-    it('reads "Leak report" and the word in any case', () => {
-      assert.equal(isLeakReport('Leak report for #12', null), true);
-      assert.equal(isLeakReport('leak: sent to the wrong list', null), true);
-      assert.equal(isLeakReport('Re: [#12] Leak!', null), true);
+    it('reads LEAK in capitals only: "Leak of service tokens" is a subject, not a report', () => {
+      assert.equal(isLeakReport('LEAK report for #12', null), true);
+      assert.equal(isLeakReport('Re: [#12] LEAK!', null), true);
+      assert.equal(isLeakReport('Leak report for #12', null), false);
+      assert.equal(isLeakReport('leak: sent to the wrong list', null), false);
+      assert.equal(isLeakReport('Re: [EMBARGOED until 2026-12-03 16:00 UTC] [#1] Leak of service account tokens', 'ACK'), false);
     });
 
     it('sees LEAK at the start of the first line the sender wrote', () => {
       assert.equal(isLeakReport('Re: [#12] CVE-2026-1234 details', 'LEAK: the PoC went to our partner'), true);
       assert.equal(isLeakReport('Re: [#12] CVE-2026-1234 details', '  **LEAK:** see below'), true);
-      assert.equal(isLeakReport('Re: [#12] CVE-2026-1234 details', '- Leak report'), true);
+      assert.equal(isLeakReport('Re: [#12] CVE-2026-1234 details', '- LEAK report'), true);
+      assert.equal(isLeakReport('Re: [#12] CVE-2026-1234 details', 'Leak report'), false);
     });
 
     it('does not take "leaky", "leakage" or a later LEAK for a leak report', () => {
@@ -34,7 +37,7 @@ describe('policy/leak-report', () => {
 
     it('counts a tag of its own that starts with LEAK, but not a tag that merely contains it', () => {
       assert.equal(isLeakReport('Re: [#12] [LEAK] patch sent to a partner', null), true);
-      assert.equal(isLeakReport('[Leak report] [#12] patch sent to a partner', null), true);
+      assert.equal(isLeakReport('[LEAK report] [#12] patch sent to a partner', null), true);
       assert.equal(isLeakReport('[EMBARGOED until 2026-12-03 16:00 UTC, no leak] [#12] details', null), false);
       assert.equal(isLeakReport('[leaky-list] details', null), false);
       assert.equal(isLeakReport('Re: [EMBARGOED until 2026-12-03 16:00 UTC LEAK', null), false);

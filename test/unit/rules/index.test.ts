@@ -18,7 +18,7 @@ describe('rules/index (classify)', () => {
   it('keeps every hit with its reason, in the order of the rules', async () => {
     const msg = await parseMessage(makeMessage({ from: 'alice@member.example', to: LIST_ADDRESS, headers: { 'X-Loop': LIST_ADDRESS } }));
     const hits = classify(msg, snap);
-    assert.deepEqual(hits.map((h) => h.rule), ['loop', 'to-list', 'from-member']);
+    assert.deepEqual(hits.map((h) => h.rule), ['loop', 'to-list', 'from-member', 'new-thread']);
     for (const h of hits) assert.ok(h.reason.length > 0);
   });
 

@@ -51,7 +51,7 @@ describe('runners/pipeline (processRaw)', () => {
       const row = inbound(ctx, 'maildir:1');
       assert.deepEqual([row.status, row.outcome, row.message_id, row.sender, row.subject, row.attempts, row.processed_at],
         ['processed', 'relay', '<post-1@member.example>', 'alice@member.example', 'CVE-2026-0001', 1, FIXED_DATE.toISOString()]);
-      assert.deepEqual(JSON.parse(row.hits!).map((h: { rule: string }) => h.rule), ['to-list', 'from-member']);
+      assert.deepEqual(JSON.parse(row.hits!).map((h: { rule: string }) => h.rule), ['to-list', 'from-member', 'new-thread']);
 
       const out = copies(ctx);
       assert.deepEqual(out.map((c) => c.recipient), MEMBERS);
