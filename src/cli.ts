@@ -15,6 +15,7 @@ import { registerMembers } from './admin/members';
 import { explain } from './admin/explain';
 import { registerRequests } from './admin/requests';
 import { registerDisclosures } from './admin/disclosures';
+import { registerHeld } from './admin/held';
 import { createLogger } from './log';
 import { loadTemplates } from './mail/templates';
 import { dbFile, migrate, openDb, schemaVersion } from './store/db';
@@ -106,6 +107,7 @@ export function buildProgram(): Command {
 
   registerRequests(program, () => createContext(load(), { logLevel: globals().logLevel ?? 'warn' }));
   registerDisclosures(program, () => createContext(load(), { logLevel: globals().logLevel ?? 'warn' }));
+  registerHeld(program, () => createContext(load(), { logLevel: globals().logLevel ?? 'warn' }));
   registerMembers(program, () => createContext(load(), { logLevel: globals().logLevel ?? 'warn' }));
   return program;
 }

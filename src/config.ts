@@ -58,6 +58,14 @@ const policySchema = z.strictObject({
   tokenDays: z.number().positive().default(3),
   /** A text file with the embargo policy sent in the welcome mail; default config/embargo-policy.txt. */
   embargoPolicyFile: z.string().min(1).nullable().default(null),
+  /** May members open threads with a new post? If not (the default), such posts wait for a moderator. */
+  membersMayOpenThreads: z.boolean().default(false),
+  /** Held posts expire after this, with a notice to the moderators. */
+  holdDays: z.number().positive().default(14),
+  /** Larger messages are held unparsed. */
+  maxMessageBytes: z.number().int().positive().default(5 * 1024 * 1024),
+  /** Automatic answers (acknowledgements, notices) any one address gets per day, at most. */
+  autoRepliesPerDay: z.number().int().min(0).default(10),
   /** Disclosures: the longest embargo, acknowledgements, the lift reminder. */
   maxEmbargoDays: z.number().positive().default(14),
   ackHours: z.number().positive().default(72),
@@ -71,6 +79,14 @@ const policySchema = z.strictObject({
     denyDomains: z.array(domain).default([]),
     organizationDomains: z.record(z.string(), z.array(domain)).default({}),
   }).default({ allowDomains: [], denyDomains: [], organizationDomains: {} }),
+});
+
+const relaySchema = z.strictObject({
+  /**
+   * always: relayed posts are From "Name via List <list address>" (the author in X-Original-From),
+   * so that members' hosts enforcing the author's DMARC policy accept them; never: From kept.
+   */
+  fromRewrite: z.enum(['always', 'never']).default('always'),
 });
 
 const securitySchema = z.strictObject({
@@ -124,6 +140,7 @@ export const configSchema = z.strictObject({
     }),
   policy: policySchema.default(() => policySchema.parse({})),
   security: securitySchema.default(() => securitySchema.parse({})),
+  relay: relaySchema.default(() => relaySchema.parse({})),
   schedule: scheduleSchema.default(() => scheduleSchema.parse({})),
   log: z
     .strictObject({

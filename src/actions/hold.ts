@@ -1,27 +1,54 @@
-import { nowIso } from '../context';
+/**
+ * Held: not relayed, kept in the moderation queue with every reason, and the moderators get one
+ * mail per held message with the keywords that act on it (APPROVE, REJECT <reason>, DISCARD).
+ * The sender is not answered: a stranger's mail earns no reply from a security list.
+ */
+import { nowIso, type Context } from '../context';
+import { tokenMessageId } from '../mail/compose';
 import { appendAudit } from '../store/audit';
+import { insertHeld } from '../store/held';
+import { createToken } from '../store/tokens';
+import { formatUtc } from '../policy/embargo-date';
 import { sendTemplate } from './send';
 import type { Action } from './types';
 
-/**
- * Not relayed: kept in the database with every reason, and the moderators told in one notice.
- * The sender is not answered: a stranger's mail earns no reply from a security list.
- */
-export const hold: Action = (ctx, { inboundId, msg, decision, receivedAt }) => {
+/** Hits that say what a message is, not why it was held. */
+const NOT_REASONS = new Set(['to-list', 'to-requests', 'from-member', 'from-moderator', 'new-thread', 'in-thread']);
+
+export interface HoldInput {
+  inboundId: number;
+  sender: string;
+  subject: string;
+  messageId: string | null;
+  label: string;
+  reasons: string[];
+  /** Addressed to the list: APPROVE relays it. Otherwise only REJECT and DISCARD apply. */
+  relayable: boolean;
+  receivedAt: string;
+}
+
+export function holdMessage(ctx: Context, h: HoldInput): number {
   const at = nowIso(ctx);
   const { config } = ctx;
-  const copies = sendTemplate(ctx, inboundId, { template: 'moderator.notice.held-post', to: config.list.moderators, params: {
-    from: msg.from.address,
-    addressedTo: decision.hits.some((h) => h.rule === 'to-requests') ? config.list.requestsAddress : config.list.address,
-    subject: msg.subject || '(no subject)',
-    messageId: msg.messageId ?? '(none)',
-    receivedAt,
-    inboundId,
-    reasons: decision.hits.filter((h) => !['to-list', 'from-member'].includes(h.rule)).map((h) => h.reason),
-    nonMember: decision.label === 'non-member',
-  } });
-  appendAudit(ctx.db, {
-    at, actor: msg.from.address, action: `post.hold.${decision.label}`, object: `inbound:${inboundId}`, messageId: msg.messageId,
+  const expiresAt = new Date(ctx.clock().getTime() + config.policy.holdDays * 86_400_000).toISOString();
+  insertHeld(ctx.db, { inboundId: h.inboundId, sender: h.sender, subject: h.subject, messageId: h.messageId, reasons: h.reasons, relayable: h.relayable, expiresAt }, at);
+  const token = createToken(ctx.db, { purpose: 'held', subject: String(h.inboundId), at: ctx.clock(), days: config.policy.holdDays + 1 });
+  appendAudit(ctx.db, { at, actor: h.sender, action: `post.hold.${h.label}`, object: `inbound:${h.inboundId}`, messageId: h.messageId, detail: { reasons: h.reasons } });
+  return sendTemplate(ctx, h.inboundId, {
+    template: 'moderator.action.held-post', to: config.list.moderators, messageId: tokenMessageId(config, token, `h${h.inboundId}`),
+    params: {
+      id: h.inboundId, token, from: h.sender, subject: h.subject || '(no subject)', messageId: h.messageId ?? '(none)', receivedAt: h.receivedAt,
+      addressedTo: h.relayable ? config.list.address : config.list.requestsAddress, reasons: h.reasons, relayable: h.relayable,
+      nonMember: h.label === 'non-member', expires: formatUtc(new Date(expiresAt)),
+    },
+  });
+}
+
+export const hold: Action = (ctx, { inboundId, msg, decision, receivedAt }) => {
+  const reasons = decision.hits.filter((x) => !NOT_REASONS.has(x.rule)).map((x) => x.reason);
+  const copies = holdMessage(ctx, {
+    inboundId, sender: msg.from.address, subject: msg.subject, messageId: msg.messageId, label: decision.label,
+    reasons: reasons.length ? reasons : [decision.label], relayable: decision.hits.some((x) => x.rule === 'to-list'), receivedAt,
   });
   return { disposition: 'HELD', copies };
 };

@@ -7,6 +7,12 @@ import { nowIso, type Context } from '../context';
 import { composeNotice } from '../mail/compose';
 import { render } from '../mail/templates';
 import { enqueueMail } from '../store/outbox';
+import { autoRepliesSince, recordAutoReply } from '../store/auto-replies';
+
+function underCap(ctx: Context, recipient: string): boolean {
+  const since = new Date(ctx.clock().getTime() - 86_400_000).toISOString();
+  return autoRepliesSince(ctx.db, recipient, since) < ctx.config.policy.autoRepliesPerDay;
+}
 
 export interface TemplatedMail {
   template: string;
@@ -26,8 +32,21 @@ export function baseParams(ctx: Context): Record<string, unknown> {
   return { listName: list.name, listAddress: list.address, requestsAddress: list.requestsAddress };
 }
 
-/** Returns the number of copies queued. */
+/**
+ * Returns the number of copies queued. An automatic answer (auto-replied) goes to no address more
+ * than policy.autoRepliesPerDay times a day, so that a forged From cannot turn us into a
+ * reflector and two robots cannot talk forever (RFC 3834); over the cap it is skipped and logged.
+ */
 export function sendTemplate(ctx: Context, inboundId: number | null, mail: TemplatedMail): number {
+  if (mail.autoSubmitted === 'auto-replied') {
+    const allowed = mail.to.filter((r) => underCap(ctx, r));
+    if (allowed.length < mail.to.length) {
+      ctx.log.child({ stage: 'act' }).warn({ template: mail.template, skipped: mail.to.filter((r) => !allowed.includes(r)) }, `AUTOREPLY_CAPPED ${mail.template}`);
+    }
+    if (allowed.length === 0) return 0;
+    for (const r of allowed) recordAutoReply(ctx.db, r, nowIso(ctx));
+    mail = { ...mail, to: allowed };
+  }
   const rendered = render(ctx.templates, mail.template, { ...baseParams(ctx), ...mail.params });
   const composed = composeNotice(ctx.config, {
     to: mail.to, rendered, autoSubmitted: mail.autoSubmitted ?? 'auto-generated',

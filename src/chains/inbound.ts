@@ -38,7 +38,8 @@ export const INBOUND_CHAIN: readonly ChainRow[] = [
   // Receipts are recorded, not relayed.
   { when: ['to-list', 'in-thread', 'ack-keyword', 'from-member'], outcome: 'ack', label: 'ack' },
   { when: ['to-list', 'in-thread'], outcome: 'thread-post', label: 'thread-reply' },
-  // A member's new post is relayed as a discussion.
+  // A member's new post waits for a moderator, unless members may open threads.
+  { when: ['to-list', 'from-member', 'members-may-not-open'], outcome: 'hold', label: 'member-new-thread' },
   { when: ['to-list', 'from-member'], outcome: 'relay', label: 'member-post' },
   { when: ['implicit-destination'], outcome: 'hold', label: 'implicit-destination' },
 

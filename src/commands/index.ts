@@ -5,6 +5,7 @@ import { lift, moveEmbargo } from './embargo';
 import { reject } from './reject';
 import { confirmRemove } from './remove';
 import { retro } from './retro';
+import { approveHeldPost, discardHeldPost, rejectHeldPost } from './held';
 import { sendAsIs, sendWithEnd } from './send';
 import type { Command } from './types';
 
@@ -15,5 +16,6 @@ export const COMMANDS: ReadonlyMap<TokenPurpose, ReadonlyMap<string, Command>> =
   ['thread', new Map<string, Command>([['EMBARGO', moveEmbargo], ['LIFT', lift]])],
   ['send', new Map<string, Command>([['SEND', sendAsIs], ['EMBARGO', sendWithEnd]])],
   ['leak', new Map<string, Command>([['RETRO', retro]])],
+  ['held', new Map<string, Command>([['APPROVE', approveHeldPost], ['REJECT', rejectHeldPost], ['DISCARD', discardHeldPost]])],
 ]);
 

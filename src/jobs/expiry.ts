@@ -11,13 +11,14 @@ import { appendAudit } from '../store/audit';
 import { transaction } from '../store/db';
 import { addEvent, getRequest, setState } from '../store/requests';
 import { expiredUnhandled, liveToken, markRetired } from '../store/tokens';
+import { decideHeld, heldExpiring } from '../store/held';
 
-export interface ExpiryResult { lapsed: number; reminded: number; retired: number }
+export interface ExpiryResult { lapsed: number; reminded: number; retired: number; heldExpired: number }
 
 export function runExpiry(ctx: Context): ExpiryResult {
   return transaction(ctx.db, () => {
     const at = nowIso(ctx);
-    const result: ExpiryResult = { lapsed: 0, reminded: 0, retired: 0 };
+    const result: ExpiryResult = { lapsed: 0, reminded: 0, retired: 0, heldExpired: 0 };
     let copies = 0;
     for (const token of expiredUnhandled(ctx.db, 'confirm', at)) {
       markRetired(ctx.db, token.token, at);
@@ -38,11 +39,18 @@ export function runExpiry(ctx: Context): ExpiryResult {
       copies += sendModeration(ctx, null, request.id, { reason: 'Reminder: this request is still waiting for a decision.' });
       result.reminded += 1;
     }
-    for (const purpose of ['applicant', 'unsubscribe', 'remove'] as const) {
+    for (const purpose of ['applicant', 'unsubscribe', 'remove', 'held'] as const) {
       for (const token of expiredUnhandled(ctx.db, purpose, at)) {
         markRetired(ctx.db, token.token, at);
         result.retired += 1;
       }
+    }
+    for (const held of heldExpiring(ctx.db, at)) {
+      decideHeld(ctx.db, held.inbound_id, 'expired', 'expiry', at);
+      appendAudit(ctx.db, { at, actor: 'daemon', action: 'held.expire', object: `inbound:${held.inbound_id}`, messageId: held.message_id });
+      copies += sendTemplate(ctx, null, { template: 'moderator.notice.held-expired', to: ctx.config.list.moderators,
+        params: { id: held.inbound_id, from: held.sender, subject: held.subject || '(no subject)', holdDays: ctx.config.policy.holdDays } });
+      result.heldExpired += 1;
     }
     if (copies > 0) queueMicrotask(ctx.outboxChanged);
     return result;

@@ -4,7 +4,9 @@
  * the envelope and private headers are dropped and the list headers added.
  */
 import { bounceAddress, listId, type Config } from '../config';
-import { headerSafe, joinMessage, splitMessage } from '../message/headers';
+import { headerSafe, headerValue, joinMessage, splitMessage, type RawHeader } from '../message/headers';
+import addressparser from 'nodemailer/lib/addressparser';
+import { encodeWords } from 'nodemailer/lib/mime-funcs';
 
 /**
  * Headers a relayed copy must not carry: the original envelope and Bcc; list headers we set; and
@@ -34,8 +36,28 @@ export function listHeaders(config: Config): [string, string][] {
 
 export function composeRelay(raw: Buffer, config: Config): { raw: Buffer; envelopeFrom: string } {
   const { headers, body, eol } = splitMessage(raw);
-  const kept = headers.filter((h) => h.name !== '' && !STRIPPED.has(h.name.toLowerCase()));
+  let kept = headers.filter((h) => h.name !== '' && !STRIPPED.has(h.name.toLowerCase()));
   // List headers go first: they are trace-like fields added by the last hop.
   const added = listHeaders(config).map(([name, value]) => ({ name, raw: `${name}: ${value}${eol}` }));
+  if (config.relay.fromRewrite === 'always') kept = rewriteFrom(kept, config, eol);
   return { raw: joinMessage([...added, ...kept], body, eol), envelopeFrom: bounceAddress(config) };
+}
+
+/**
+ * DMARC-safe From: members' hosts that enforce the author's DMARC policy would refuse a copy whose
+ * body or subject we changed under the author's From. The copy is From "Name via List" at the
+ * list address; the author's From is kept in X-Original-From. Replies go to the list (Reply-To).
+ */
+function rewriteFrom(headers: RawHeader[], config: Config, eol: string): RawHeader[] {
+  const i = headers.findIndex((h) => h.name.toLowerCase() === 'from');
+  if (i < 0) return headers;
+  const original = headerValue(headers[i]!);
+  const author = addressparser(original, { flatten: true })[0];
+  const who = headerSafe(author?.name || author?.address || 'a member').replace(/["\\]/g, '');
+  const phrase = `${who} via ${headerSafe(config.list.name).replace(/["\\]/g, '')}`;
+  // An encoded word may not stand inside quotes (RFC 2047 section 5): quote plain text only.
+  const display = /^[\x20-\x7e]*$/.test(phrase) ? `"${phrase}"` : encodeWords(phrase, 'Q', 52);
+  const from = { name: 'From', raw: `From: ${display} <${config.list.address}>${eol}` };
+  const originalFrom = { name: 'X-Original-From', raw: `X-Original-From:${headers[i]!.raw.slice(headers[i]!.raw.indexOf(':') + 1)}` };
+  return [...headers.slice(0, i), from, originalFrom, ...headers.slice(i + 1)];
 }

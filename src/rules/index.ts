@@ -5,7 +5,7 @@ import { implicitDestination, toList, toRequests } from './destination';
 import { ackKeyword, fromModerator, helpRequest, moderatorKeyword, removeKeyword, unsubscribeKeyword } from './keywords';
 import { loop } from './loop';
 import { fromMember, fromNonMember, fromStranger } from './membership';
-import { inThread, leak, namesThread, newThread, unauthenticated } from './threads';
+import { inThread, leak, membersMayNotOpen, namesThread, newThread, unauthenticated } from './threads';
 import { replyToConfirmation, replyToModeration, replyToOurMail, replyToQuestion, unknownToken } from './replies';
 import type { Hit, Rule, Snapshot } from './types';
 
@@ -13,7 +13,7 @@ export const RULES: readonly Rule[] = [
   loop, bounce, autoReply, duplicate,
   toList, toRequests, implicitDestination,
   fromMember, fromNonMember, fromModerator, fromStranger, unauthenticated,
-  inThread, newThread, namesThread, leak, ackKeyword,
+  inThread, newThread, namesThread, leak, ackKeyword, membersMayNotOpen,
   replyToModeration, replyToQuestion, replyToConfirmation, unknownToken, replyToOurMail,
   moderatorKeyword, unsubscribeKeyword, removeKeyword, helpRequest,
 ];

@@ -1,7 +1,7 @@
 import type { Rule } from './types';
 
 /** Keywords a moderator uses in reply to one of our mails. */
-export const MODERATOR_KEYWORDS = ['APPROVE', 'REJECT', 'ASK', 'CONFIRM', 'EMBARGO', 'LIFT', 'SEND', 'RETRO'] as const;
+export const MODERATOR_KEYWORDS = ['APPROVE', 'REJECT', 'ASK', 'CONFIRM', 'EMBARGO', 'LIFT', 'SEND', 'RETRO', 'DISCARD'] as const;
 /** What a member writes in a disclosure thread to acknowledge it. */
 export const MEMBER_KEYWORDS = ['ACK'] as const;
 /** Keywords that start something by a new mail to the requests address. */

@@ -18,6 +18,15 @@ export const newThread: Rule = {
   },
 };
 
+/** A member's new post waits for a moderator unless members may open threads (policy). */
+export const membersMayNotOpen: Rule = {
+  name: 'members-may-not-open',
+  description: 'policy.membersMayOpenThreads is off: a new post from a member waits for a moderator.',
+  check(_msg, snap) {
+    return snap.membersMayOpenThreads ? null : 'members may not open threads (policy.membersMayOpenThreads is off)';
+  },
+};
+
 /** Not a reply in a thread, but names one by number: a leak report sent to the wrong place. */
 export const namesThread: Rule = {
   name: 'names-thread',

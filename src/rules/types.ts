@@ -31,6 +31,8 @@ export interface Snapshot {
   namedThread: DisclosureRow | null;
   /** Subject or first line starts with LEAK. */
   isLeak: boolean;
+  /** policy.membersMayOpenThreads. */
+  membersMayOpenThreads: boolean;
 }
 
 export interface Hit { rule: string; reason: string }

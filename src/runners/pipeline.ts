@@ -15,7 +15,10 @@ import { transaction } from '../store/db';
 import { finishInbound, getInbound, recordInbound, wasRelayed, type InboundRow } from '../store/inbound';
 import { isActiveMember } from '../store/members';
 import { findToken } from '../store/tokens';
-import { headerValue, splitMessage } from '../message/headers';
+import { headerSafe, headerValue, splitMessage } from '../message/headers';
+import { parseAddressList } from '../message/address';
+import { holdMessage } from '../actions/hold';
+import libmime from 'libmime';
 import { firstReplyLine, ownReplyText, readKeyword } from '../message/reply';
 import { isLeakReport, threadNumberIn } from '../policy/leak-report';
 import { getDisclosure, threadOf } from '../store/disclosures';
@@ -41,6 +44,7 @@ export async function processRaw(ctx: Context, sourceRef: string, raw: Buffer): 
     if (row.attempts > MAX_ATTEMPTS) {
       throw new AppError('MESSAGE_TOO_MANY_ATTEMPTS', `handling this message was started ${row.attempts - 1} times and never finished`);
     }
+    if (raw.length > ctx.config.policy.maxMessageBytes) return holdTooLarge(ctx, row, raw);
     msg = await parseMessage(raw);
     const parsed = msg;
     const auth = await authenticate(ctx, parsed);
@@ -63,6 +67,26 @@ const TRANSIENT_SQLITE = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|CANTOPEN|NOMEM|PROTOCO
 function isTransient(err: unknown): boolean {
   const code = (err as { code?: unknown })?.code;
   return typeof code === 'string' && TRANSIENT_SQLITE.test(code);
+}
+
+/**
+ * Over policy.maxMessageBytes: held for a moderator without parsing the body. Only the header is
+ * read, to name the sender and the subject in the moderators' mail.
+ */
+function holdTooLarge(ctx: Context, row: InboundRow, raw: Buffer): ProcessResult {
+  const fields = new Map(splitMessage(raw).headers.filter((h) => h.name !== '').map((h) => [h.name.toLowerCase(), headerValue(h)]));
+  const sender = parseAddressList(fields.get('from'))[0]?.address ?? '(unknown sender)';
+  const recipients = [...parseAddressList(fields.get('to')), ...parseAddressList(fields.get('cc'))].map((a) => a.address);
+  const messageId = fields.get('message-id')?.match(/<[^<>\s]+>/)?.[0] ?? null;
+  const subject = headerSafe(libmime.decodeWords(fields.get('subject') ?? ''));
+  return transaction(ctx.db, () => {
+    const reason = `it is ${raw.length} bytes, over the limit of ${ctx.config.policy.maxMessageBytes} (policy.maxMessageBytes)`;
+    const copies = holdMessage(ctx, { inboundId: row.id, sender, subject, messageId, label: 'too-large', reasons: [reason], relayable: recipients.includes(ctx.config.list.address.toLowerCase()), receivedAt: row.received_at });
+    finishInbound(ctx.db, row.id, { status: 'processed', outcome: 'hold', hits: [{ rule: 'too-large', reason }], messageId, sender, subject }, nowIso(ctx));
+    ctx.log.child({ stage: 'act' }).info({ inbound: row.id, size: raw.length }, `HELD ${messageId ?? row.source_ref} reason=too-large copies=${copies}`);
+    if (copies > 0) queueMicrotask(ctx.outboxChanged);
+    return { status: 'processed' as const, inboundId: row.id, outcome: 'hold' };
+  });
 }
 
 export function isModerator(ctx: Pick<Context, 'config'>, address: string): boolean {
@@ -104,6 +128,7 @@ export function snapshot(ctx: Context, inboundId: number, msg: InboundMessage, a
     thread: thread ?? null,
     namedThread: thread ? null : (named !== null ? getDisclosure(ctx.db, named) ?? null : null),
     isLeak: isLeakReport(msg.subject, firstLine),
+    membersMayOpenThreads: ctx.config.policy.membersMayOpenThreads,
   };
 }
 

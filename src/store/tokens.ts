@@ -5,10 +5,10 @@
 import crypto from 'node:crypto';
 import type { Db } from './db';
 
-export type TokenPurpose = 'moderate' | 'applicant' | 'confirm' | 'unsubscribe' | 'remove' | 'thread' | 'send' | 'leak';
+export type TokenPurpose = 'moderate' | 'applicant' | 'confirm' | 'unsubscribe' | 'remove' | 'thread' | 'send' | 'leak' | 'held';
 
 /** Tokens of mails we send the moderators: a reply carrying one is a moderator command. */
-export const MODERATOR_PURPOSES: readonly TokenPurpose[] = ['moderate', 'remove', 'thread', 'send', 'leak'];
+export const MODERATOR_PURPOSES: readonly TokenPurpose[] = ['moderate', 'remove', 'thread', 'send', 'leak', 'held'];
 
 export interface TokenRow {
   token: string;

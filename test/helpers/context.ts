@@ -1,3 +1,4 @@
+import YAML from 'yaml';
 /**
  * A Context for unit tests: the test list's configuration, an in-memory database migrated to the
  * newest schema, a silent logger, a fixed clock and the shipped templates.
@@ -47,10 +48,15 @@ export const FIXED_DATE = new Date('2026-03-10T09:30:00.000Z');
  * `policy:`) that TEST_CONFIG_YAML does not have, e.g. trustedAuthConfig() below.
  */
 export function testConfig(extraYaml = ''): Config {
-  // Unit tests never reach DNS; and the backbone's tests relay members' posts without
-  // authentication, which has tests of its own (trustedAuthConfig with requirePosts).
-  const security = /^security:/m.test(extraYaml) ? '' : '\nsecurity: { verifyDkim: false, requireAuthenticatedPosts: false }\n';
-  return parseConfig(`${TEST_CONFIG_YAML}${security}${extraYaml}`, 'test');
+  // Unit tests never reach DNS; the backbone's tests relay members' new posts without
+  // authentication or a moderator; both have tests of their own that turn them on.
+  const defaults = { security: { verifyDkim: false, requireAuthenticatedPosts: false }, policy: { membersMayOpenThreads: true } };
+  const base = YAML.parse(TEST_CONFIG_YAML) as Record<string, unknown>;
+  const extra = (YAML.parse(extraYaml) ?? {}) as Record<string, Record<string, unknown>>;
+  const merged: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(defaults)) merged[key] = { ...value, ...(extra[key] ?? {}) };
+  for (const [key, value] of Object.entries(extra)) if (!(key in defaults)) merged[key] = value;
+  return parseConfig(YAML.stringify(merged), 'test');
 }
 
 /** The receiving host whose Authentication-Results the membership tests trust. */
@@ -109,7 +115,7 @@ export function snapshotWith(overrides: Partial<import('../../src/rules/types').
   return {
     listAddress: LIST_ADDRESS, requestsAddress: REQUESTS_ADDRESS, now: new Date('2026-11-26T12:00:00Z'),
     senderIsMember: false, senderIsModerator: false, alreadyRelayed: false, tokens: [], keyword: null, auth: null,
-    requireAuthenticatedPosts: false, thread: null, namedThread: null, isLeak: false,
+    requireAuthenticatedPosts: false, thread: null, namedThread: null, isLeak: false, membersMayOpenThreads: true,
     ...overrides,
   };
 }

@@ -1,0 +1,63 @@
+/**
+ * Deciding on a held message, by a moderator's keyword or on the server: APPROVE relays it (into
+ * its disclosure thread when it replies in one), REJECT tells the sender why, DISCARD drops it.
+ * The first decision wins.
+ */
+import { nowIso, type Context } from '../context';
+import { headerValue, splitMessage } from '../message/headers';
+import { appendAudit } from '../store/audit';
+import { threadOf } from '../store/disclosures';
+import { decideHeld, getHeld } from '../store/held';
+import { getInbound } from '../store/inbound';
+import { relayPlain } from './relay';
+import { sendTemplate } from './send';
+import { relayToThread } from './thread-relay';
+
+export interface HeldResult { ok: boolean; copies: number; why?: string }
+
+function notHeld(ctx: Context, inboundId: number): HeldResult | null {
+  const held = getHeld(ctx.db, inboundId);
+  if (!held) return { ok: false, copies: 0, why: `there is no held message ${inboundId}` };
+  if (held.state !== 'held') return { ok: false, copies: 0, why: `held message ${inboundId} was already ${held.state} by ${held.decided_by} at ${held.decided_at}` };
+  return null;
+}
+
+export function approveHeld(ctx: Context, inboundId: number, actor: string): HeldResult {
+  const refused = notHeld(ctx, inboundId);
+  if (refused) return refused;
+  const held = getHeld(ctx.db, inboundId)!;
+  if (!held.relayable) return { ok: false, copies: 0, why: `held message ${inboundId} was not sent to the list, so there is nothing to relay; REJECT or DISCARD it` };
+  const at = nowIso(ctx);
+  decideHeld(ctx.db, inboundId, 'approved', actor, at);
+  const raw = getInbound(ctx.db, inboundId)!.raw;
+  // A reply in a disclosure thread goes into its thread, with the thread's prefix and footer.
+  const ids = splitMessage(raw).headers.filter((h) => ['in-reply-to', 'references'].includes(h.name.toLowerCase()))
+    .flatMap((h) => headerValue(h).match(/<[^<>\s]+>/g) ?? []);
+  const thread = threadOf(ctx.db, ids);
+  const copies = thread ? relayToThread(ctx, inboundId, raw, thread, held.sender, held.message_id) : relayPlain(ctx, inboundId, raw, held.sender, held.message_id);
+  appendAudit(ctx.db, { at, actor, action: 'held.approve', object: `inbound:${inboundId}`, messageId: held.message_id, detail: { thread: thread?.id ?? null } });
+  return { ok: true, copies };
+}
+
+export function rejectHeld(ctx: Context, inboundId: number, actor: string, reason: string): HeldResult {
+  const refused = notHeld(ctx, inboundId);
+  if (refused) return refused;
+  const held = getHeld(ctx.db, inboundId)!;
+  const at = nowIso(ctx);
+  decideHeld(ctx.db, inboundId, 'rejected', actor, at, reason);
+  appendAudit(ctx.db, { at, actor, action: 'held.reject', object: `inbound:${inboundId}`, messageId: held.message_id, detail: { reason } });
+  const copies = sendTemplate(ctx, inboundId, {
+    template: 'requester.notice.post-rejected', to: [held.sender], autoSubmitted: 'auto-replied', inReplyTo: held.message_id,
+    params: { subject: held.subject || '(no subject)', reason },
+  });
+  return { ok: true, copies };
+}
+
+export function discardHeld(ctx: Context, inboundId: number, actor: string): HeldResult {
+  const refused = notHeld(ctx, inboundId);
+  if (refused) return refused;
+  const held = getHeld(ctx.db, inboundId)!;
+  decideHeld(ctx.db, inboundId, 'discarded', actor, nowIso(ctx));
+  appendAudit(ctx.db, { at: nowIso(ctx), actor, action: 'held.discard', object: `inbound:${inboundId}`, messageId: held.message_id });
+  return { ok: true, copies: 0 };
+}

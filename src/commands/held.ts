@@ -1,0 +1,22 @@
+/** APPROVE, REJECT <reason> and DISCARD in reply to a held message's mail. */
+import { useToken } from '../store/tokens';
+import { approveHeld, discardHeld, rejectHeld, type HeldResult } from '../actions/held-decision';
+import { sendTemplate } from '../actions/send';
+import { nowIso, type Context } from '../context';
+import type { Command, CommandInput, CommandResult } from './types';
+
+function answer(ctx: Context, input: CommandInput, r: HeldResult, disposition: string): CommandResult {
+  if (r.ok) {
+    useToken(ctx.db, input.token.token, input.actor, nowIso(ctx));
+    return { disposition, copies: r.copies };
+  }
+  return { disposition: 'REFUSED', copies: sendTemplate(ctx, input.inboundId, {
+    template: 'moderator.notice.cannot-approve', to: [input.actor], autoSubmitted: 'auto-replied', inReplyTo: input.msg.messageId, params: { id: null, why: r.why },
+  }) };
+}
+
+const idOf = (input: CommandInput): number => Number(input.token.subject);
+
+export const approveHeldPost: Command = (ctx, input) => answer(ctx, input, approveHeld(ctx, idOf(input), input.actor), 'APPROVED');
+export const rejectHeldPost: Command = (ctx, input) => answer(ctx, input, rejectHeld(ctx, idOf(input), input.actor, input.argument ?? 'The moderators did not give a reason.'), 'REJECTED');
+export const discardHeldPost: Command = (ctx, input) => answer(ctx, input, discardHeld(ctx, idOf(input), input.actor), 'DISCARDED');
