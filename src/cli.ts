@@ -16,6 +16,7 @@ import { explain } from './admin/explain';
 import { registerRequests } from './admin/requests';
 import { registerDisclosures } from './admin/disclosures';
 import { registerHeld } from './admin/held';
+import { collectStatus, formatStatus } from './admin/status';
 import { createLogger } from './log';
 import { loadTemplates } from './mail/templates';
 import { dbFile, migrate, openDb, schemaVersion } from './store/db';
@@ -107,6 +108,20 @@ export function buildProgram(): Command {
 
   registerRequests(program, () => createContext(load(), { logLevel: globals().logLevel ?? 'warn' }));
   registerDisclosures(program, () => createContext(load(), { logLevel: globals().logLevel ?? 'warn' }));
+  program.command('status')
+    .description('queue depths, last IMAP contact, outbox backlog, open requests, next embargo end')
+    .option('--json', 'print JSON')
+    .action((opts: { json?: boolean }) => {
+      const ctx = createContext(load(), { logLevel: globals().logLevel ?? 'warn' });
+      try {
+        const lastImap = ctx.db.prepare('SELECT max(updated_at) FROM imap_checkpoint').pluck().get() as string | null;
+        const status = collectStatus(ctx.db, ctx.clock(), { lastImapContact: lastImap });
+        process.stdout.write(opts.json ? `${JSON.stringify(status, null, 2)}\n` : `${formatStatus(status)}\n`);
+      } finally {
+        ctx.db.close();
+      }
+    });
+
   registerHeld(program, () => createContext(load(), { logLevel: globals().logLevel ?? 'warn' }));
   registerMembers(program, () => createContext(load(), { logLevel: globals().logLevel ?? 'warn' }));
   return program;

@@ -64,6 +64,10 @@ const policySchema = z.strictObject({
   holdDays: z.number().positive().default(14),
   /** Larger messages are held unparsed. */
   maxMessageBytes: z.number().int().positive().default(5 * 1024 * 1024),
+  /** Bounces: a member's score reaches this (one per day of permanent bounces) and it is reported unreachable. */
+  bounceThreshold: z.number().positive().default(5),
+  /** A bounce after this many quiet days starts the score again. */
+  bounceDecayDays: z.number().positive().default(7),
   /** Automatic answers (acknowledgements, notices) any one address gets per day, at most. */
   autoRepliesPerDay: z.number().int().min(0).default(10),
   /** Disclosures: the longest embargo, acknowledgements, the lift reminder. */
@@ -141,6 +145,9 @@ export const configSchema = z.strictObject({
   policy: policySchema.default(() => policySchema.parse({})),
   security: securitySchema.default(() => securitySchema.parse({})),
   relay: relaySchema.default(() => relaySchema.parse({})),
+  /** Optional local HTTP endpoint with /healthz and /metrics; off unless set. */
+  http: z.strictObject({ listen: z.strictObject({ host: z.string().min(1).default('127.0.0.1'), port }).nullable().default(null) })
+    .default({ listen: null }),
   schedule: scheduleSchema.default(() => scheduleSchema.parse({})),
   log: z
     .strictObject({
@@ -189,6 +196,7 @@ export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = pr
     // there; a configuration file gets the secure values of config/default.yaml.
     config.security.requireAuthenticatedPosts = false;
     config.security.verifyDkim = false;
+    config.policy.membersMayOpenThreads = true;
   }
   const policyFile = config.policy.embargoPolicyFile;
   if (policyFile !== null) {

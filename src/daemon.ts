@@ -13,6 +13,8 @@ import { ImapFetcher } from './runners/fetch-imap';
 import { MaildirFetcher } from './runners/fetch-maildir';
 import { processRuns } from './pid';
 import { Scheduler } from './runners/schedule';
+import { startHttp } from './runners/http';
+import { collectStatus } from './admin/status';
 import { aliasLists } from './policy/corporate-alias';
 
 export interface Daemon { stop(): Promise<void> }
@@ -30,12 +32,25 @@ export function startDaemon(ctx: Context): Daemon {
   fetcher.start();
   const scheduler = new Scheduler(ctx);
   scheduler.start();
+  const http = config.http.listen ? startHttp(config.http.listen, () => {
+    const status = collectStatus(ctx.db, ctx.clock(), { lastImapContact: fetcher.lastContact?.toISOString() ?? null });
+    // Healthy: the mail source answered within three poll intervals (and a minute), and nothing
+    // has waited in the outbox for over an hour.
+    const freshMs = (config.inbound.imap?.pollSeconds ?? 2) * 3000 + 60_000;
+    const fresh = fetcher.lastContact !== null && ctx.clock().getTime() - fetcher.lastContact.getTime() < freshMs;
+    const stuck = status.outbox.oldestPendingAt !== null && ctx.clock().getTime() - Date.parse(status.outbox.oldestPendingAt) > 3_600_000;
+    return { ...status, healthy: fresh && !stuck };
+  }).then(
+    (h) => { log.info({ port: h.port }, `HTTP listening on ${config.http.listen!.host}:${h.port}`); return h; },
+    (err: Error) => { log.error({ err }, `HTTP_FAILED ${err.message}`); return null; },
+  ) : Promise.resolve(null);
   log.info({ pid: process.pid, outbound: transport.describe() }, `STARTED list=${config.list.address} outbound=${transport.describe()}`);
   let stopping: Promise<void> | null = null;
   return {
     stop() {
       stopping ??= (async () => {
         log.info('STOPPING finishing the message in hand');
+        await (await http)?.close();
         await scheduler.stop();
         await fetcher.stop();
         await deliverer.stop();

@@ -10,6 +10,7 @@ import { relay } from './relay';
 import type { Action } from './types';
 import { unsubscribe } from './unsubscribe';
 import { help } from './help';
+import { bounce } from './bounce';
 import { ack } from './ack';
 import { leakReport } from './leak-report';
 import { openDisclosureAction } from './open-disclosure';
@@ -19,5 +20,5 @@ import { threadPost } from './thread-post';
 export const ACTIONS: Record<Outcome, Action> = {
   relay, discard, hold, 'join-request': joinRequest, 'moderator-command': moderatorCommand,
   'applicant-reply': applicantReply, confirmation, unsubscribe, refuse, help,
-  'open-disclosure': openDisclosureAction, 'thread-post': threadPost, ack, 'leak-report': leakReport,
+  'open-disclosure': openDisclosureAction, 'thread-post': threadPost, ack, 'leak-report': leakReport, bounce,
 };

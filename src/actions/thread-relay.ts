@@ -12,6 +12,7 @@ import { appendAudit } from '../store/audit';
 import { addThreadMessage, type DisclosureRow } from '../store/disclosures';
 import { activeMembers } from '../store/members';
 import { enqueueMail } from '../store/outbox';
+import { memberEnvelope } from './member-envelope';
 
 /** Every tag threadPrefix writes, whatever end it named: a reply's old tags give way to the current ones. */
 const THREAD_TAGS = /\[(?:EMBARGOED(?: until [^\]]*)?|#\d+|upstream notice)\]\s*/gi;
@@ -34,7 +35,7 @@ export function relayToThread(ctx: Context, inboundId: number | null, raw: Buffe
   const relayed = composeRelay(raw, ctx.config);
   const decorated = decorate(relayed.raw, { subjectPrefix: threadPrefix(d), footer: renderBody(ctx.templates, 'member.footer.disclosure', footerParams(ctx, d)), staleTags: THREAD_TAGS });
   const recipients = activeMembers(ctx.db).map((m) => m.address);
-  const copies = enqueueMail(ctx.db, { inboundId, purpose: 'relay', envelopeFrom: relayed.envelopeFrom, messageId, raw: decorated, recipients }, nowIso(ctx));
+  const copies = enqueueMail(ctx.db, { inboundId, purpose: 'relay', envelopeFrom: relayed.envelopeFrom, messageId, raw: decorated, recipients, envelopeFor: memberEnvelope(ctx) }, nowIso(ctx));
   addThreadMessage(ctx.db, messageId, d.id);
   appendAudit(ctx.db, { at: nowIso(ctx), actor: author, action: 'thread.relay', object: `disclosure:${d.id}`, messageId, detail: { recipients: copies } });
   return copies;

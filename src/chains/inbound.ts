@@ -7,7 +7,7 @@ import type { Hit } from '../rules/types';
 export type Outcome =
   | 'relay' | 'discard' | 'hold'
   | 'join-request' | 'moderator-command' | 'applicant-reply' | 'confirmation' | 'unsubscribe' | 'refuse' | 'help'
-  | 'open-disclosure' | 'thread-post' | 'ack' | 'leak-report';
+  | 'open-disclosure' | 'thread-post' | 'ack' | 'leak-report' | 'bounce';
 
 export interface ChainRow {
   /** Every one of these rules must have hit. */
@@ -20,7 +20,7 @@ export interface ChainRow {
 export const INBOUND_CHAIN: readonly ChainRow[] = [
   // Our own mail coming back, bounces and robots: never relayed, never answered.
   { when: ['loop'], outcome: 'discard', label: 'loop' },
-  { when: ['bounce'], outcome: 'discard', label: 'bounce' },
+  { when: ['bounce'], outcome: 'bounce', label: 'bounce' },
   { when: ['auto-reply'], outcome: 'discard', label: 'auto-reply' },
   // The same post a second time: the members already have it.
   { when: ['duplicate'], outcome: 'discard', label: 'duplicate' },

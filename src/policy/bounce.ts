@@ -69,6 +69,7 @@ export function parseBounce(input: BounceInput): ParsedBounce | null {
 /** list-bounces@lists.example.org + token -> list-bounces+token@lists.example.org */
 export function verpAddress(bounceAddress: string, token: string): string {
   const [local, domain] = split(bounceAddress.trim());
+  if (local === '' || domain === '') throw new RangeError(`the bounce address ${JSON.stringify(bounceAddress)} is not an address`);
   if (!TOKEN.test(token)) throw new RangeError(`a VERP token is 1 to 64 of A-Z a-z 0-9 . _ = + -, not ${JSON.stringify(token.slice(0, 80))}`);
   if (local.length + 1 + token.length > 64) throw new RangeError(`the VERP address ${local}+${token}@${domain} has a local part longer than 64 characters`);
   return `${local}+${token}@${domain}`;
@@ -77,6 +78,7 @@ export function verpAddress(bounceAddress: string, token: string): string {
 /** The token of list-bounces+token@domain, or null when the address is not a VERP form of bounceAddress. */
 export function verpTokenOf(bounceAddress: string, address: string): string | null {
   const [local, domain] = split(bounceAddress.trim());
+  if (local === '' || domain === '') return null;
   const [aLocal, aDomain] = split(address.trim().replace(/^<(.*)>$/, '$1'));
   if (aDomain.toLowerCase() !== domain.toLowerCase()) return null;
   if (aLocal.slice(0, local.length + 1).toLowerCase() !== `${local}+`.toLowerCase()) return null;
@@ -357,8 +359,9 @@ const ADDRESS = /<?([^\s<>()[\]:;,"']+@[^\s<>()[\]:;,"']+\.[A-Za-z0-9-]+)>?/;
 /** A line that starts with an address, optionally in angle brackets. */
 const ADDRESS_LINE = new RegExp(`^\\s*${ADDRESS.source}`);
 
+/** Lines, each cut at 2,000 characters: no line of a notice is longer, and no pattern runs long. */
 function lines(text: string): string[] {
-  return text.split('\n');
+  return text.split('\n').map((l) => (l.length > 2000 ? l.slice(0, 2000) : l));
 }
 
 /** Postfix and qmail: "<user@example.net>: reason", the reason running on until a blank line. */
@@ -502,7 +505,7 @@ const NOTICES: Notice[] = [
   },
   {
     name: 'postfix',
-    detect: /I'm sorry to have to inform you|This is the mail system at host|could not\s+be\s+delivered/i,
+    detect: /I'm sorry to have to inform you|This is the mail system at host/i,
     read: (t) => readAngleLines(t, /THIS IS A WARNING ONLY|still being retried|will continue to try/i.test(t)),
   },
   {

@@ -27,8 +27,12 @@ export const autoReply: Rule = {
 export const bounce: Rule = {
   name: 'bounce',
   description: 'Return-Path <>, From MAILER-DAEMON or postmaster, or a multipart/report delivery status.',
-  check(msg) {
+  check(msg, snap) {
     if (header(msg, 'return-path').some((v) => /^<\s*>$/.test(v.trim()))) return 'null return path';
+    const bounces = snap.bounceAddress.toLowerCase();
+    const [bLocal, bDomain] = [bounces.slice(0, bounces.lastIndexOf('@')), bounces.slice(bounces.lastIndexOf('@') + 1)];
+    const toBounces = [...msg.to, ...msg.cc].some((a) => a.address === bounces || (a.address.startsWith(`${bLocal}+`) && a.address.endsWith(`@${bDomain}`)));
+    if (toBounces) return `sent to the bounce address`;
     const local = msg.from.address.split('@')[0]!;
     if (local === 'mailer-daemon' || local === 'postmaster') return `sent by ${msg.from.address}`;
     const type = header(msg, 'content-type')[0]?.toLowerCase() ?? '';

@@ -10,6 +10,7 @@ export interface TokenSighting { token: string; row: TokenRow | undefined }
 export interface Snapshot {
   listAddress: string;
   requestsAddress: string;
+  bounceAddress: string;
   now: Date;
   /** Is the From address an active member? */
   senderIsMember: boolean;

@@ -4,6 +4,7 @@
  * ingest) call processRaw one message at a time, in order, and move the message afterwards.
  */
 import { decide } from '../chains/inbound';
+import { bounceAddress } from '../config';
 import { ACTIONS } from '../actions';
 import { nowIso, type Context } from '../context';
 import { AppError, errorCode, errorMessage } from '../errors';
@@ -117,6 +118,7 @@ export function snapshot(ctx: Context, inboundId: number, msg: InboundMessage, a
   return {
     listAddress: ctx.config.list.address,
     requestsAddress: ctx.config.list.requestsAddress,
+    bounceAddress: bounceAddress(ctx.config),
     now: ctx.clock(),
     senderIsMember: isActiveMember(ctx.db, msg.from.address),
     senderIsModerator: isModerator(ctx, msg.from.address),

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type { Db } from './db';
 
 export interface MemberRow {
@@ -7,6 +8,30 @@ export interface MemberRow {
   status: 'active' | 'removed';
   added_at: string;
   removed_at: string | null;
+  verp_token: string | null;
+  bounce_score: number;
+  bounce_last_at: string | null;
+  bounce_last_day: string | null;
+  unreachable_at: string | null;
+}
+
+/** The member's VERP token (made on first use): random, so that nobody can forge bounces for a guessed address. */
+export function verpTokenFor(db: Db, address: string): string | null {
+  const m = findMember(db, address);
+  if (!m) return null;
+  if (m.verp_token) return m.verp_token;
+  const token = crypto.randomBytes(8).toString('hex');
+  db.prepare('UPDATE members SET verp_token = ? WHERE id = ?').run(token, m.id);
+  return token;
+}
+
+export function findMemberByVerp(db: Db, token: string): MemberRow | undefined {
+  return db.prepare('SELECT * FROM members WHERE verp_token = ?').get(token.toLowerCase()) as MemberRow | undefined;
+}
+
+export function saveBounceState(db: Db, id: number, s: { score: number; lastBounceAt: string | null; lastDay: string | null }, unreachableAt: string | null): void {
+  db.prepare('UPDATE members SET bounce_score = ?, bounce_last_at = ?, bounce_last_day = ?, unreachable_at = coalesce(unreachable_at, ?) WHERE id = ?')
+    .run(s.score, s.lastBounceAt, s.lastDay, unreachableAt, id);
 }
 
 export function findMember(db: Db, address: string): MemberRow | undefined {

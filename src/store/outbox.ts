@@ -11,6 +11,8 @@ export interface OutboundMail {
   messageId: string | null;
   raw: Buffer;
   recipients: string[];
+  /** A per-recipient envelope sender (VERP), when it differs from envelopeFrom. */
+  envelopeFor?: (recipient: string) => string | null;
 }
 
 export interface DeliveryRow {
@@ -37,13 +39,13 @@ export function enqueueMail(db: Db, mail: OutboundMail, at: string): number {
   const { lastInsertRowid } = db
     .prepare('INSERT INTO outbox_message (created_at, inbound_id, purpose, envelope_from, message_id, raw) VALUES (?, ?, ?, ?, ?, ?)')
     .run(at, mail.inboundId, mail.purpose, mail.envelopeFrom, mail.messageId, mail.raw);
-  const insert = db.prepare('INSERT INTO outbox (message, recipient, next_attempt_at, created_at) VALUES (?, ?, ?, ?)');
+  const insert = db.prepare('INSERT INTO outbox (message, recipient, next_attempt_at, created_at, envelope_from) VALUES (?, ?, ?, ?, ?)');
   const seen = new Set<string>();
   for (const r of mail.recipients) {
     const key = r.toLowerCase();
     if (seen.has(key)) continue;
     seen.add(key);
-    insert.run(lastInsertRowid, r, at, at);
+    insert.run(lastInsertRowid, r, at, at, mail.envelopeFor?.(r) ?? null);
   }
   return seen.size;
 }
@@ -53,7 +55,7 @@ export function claimDue(db: Db, owner: string, now: string, limit: number): Cla
   return db.transaction(() => {
     const rows = db
       .prepare(
-        `SELECT o.*, m.envelope_from, m.raw, m.purpose, m.message_id AS mail_message_id
+        `SELECT o.*, coalesce(o.envelope_from, m.envelope_from) AS envelope_from, m.raw, m.purpose, m.message_id AS mail_message_id
          FROM outbox o JOIN outbox_message m ON m.id = o.message
          WHERE o.status = 'pending' AND o.next_attempt_at <= ? ORDER BY o.next_attempt_at, o.id LIMIT ?`,
       )

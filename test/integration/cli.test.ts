@@ -33,6 +33,7 @@ inbound: { maildir: ${dir}/inbox }
 outbound: { directory: ${dir}/outbox }
 # These tests are about the command line; sender authentication has tests of its own.
 security: { requireAuthenticatedPosts: false, verifyDkim: false }
+policy: { membersMayOpenThreads: true }
 log: { format: json }
 `;
 

@@ -135,7 +135,7 @@ describe('integration: disclosure threads (Dovecot + SMTP peer)', function () {
     await start();
     const opening = await open(isoIn(7 * 86_400_000));
     await post(authenticatedMessage({ from: 'someone@outsider.test.example', to: LIST, subject: `LEAK: ${subjectOf(opening)}`, inReplyTo: opening.messageId!, body: 'What: all of it\nTo whom: everyone\n' }));
-    await smtp.waitFor(to(MODERATOR, /Not relayed: LEAK/));
+    await smtp.waitFor(to(MODERATOR, /Held: LEAK/));
     assert.deepEqual(query(setup, 'SELECT count(*) AS n FROM leaks'), [{ n: 0 }]);
     assert.equal(all(ALPHA.address, /LEAK/).length, 0);
   });
@@ -164,7 +164,7 @@ describe('integration: disclosure threads (Dovecot + SMTP peer)', function () {
     await post(makeMessage({ from: MODERATOR, to: LIST, subject: 'Forged disclosure', body: 'Embargo: 2026-12-24 16:00 UTC\nClick here.\n' }));
     await post(makeMessage({ from: BETA.address, to: LIST, subject: `Re: ${subjectOf(opening)}`, inReplyTo: opening.messageId!, body: 'Forged reply.\n' }));
     await processed(3);
-    await smtp.waitFor((r) => r.filter((m) => m.rcptTo.includes(MODERATOR) && /Not relayed/.test(subjectOf(m))).length >= 2);
+    await smtp.waitFor((r) => r.filter((m) => m.rcptTo.includes(MODERATOR) && /Held: /.test(subjectOf(m))).length >= 2);
     for (const m of MEMBERS) {
       assert.equal(all(m.address, /Forged disclosure/).length, 0);
       assert.equal(smtp.received.filter((x) => x.rcptTo.includes(m.address) && /Forged reply/.test(x.raw.toString())).length, 0);

@@ -88,7 +88,7 @@ describe('integration: relaying posts (Dovecot + SMTP peer)', function () {
     assert.equal(smtp.received.length, 2, 'one notice to each of the two moderators');
     assert.deepEqual(smtp.received.flatMap((r) => r.rcptTo).sort(), [MODERATOR_2, MODERATOR].sort());
     const notice = smtp.received[0]!;
-    assert.match(notice.headers.get('subject')![0]!, /Not relayed: Hello list/);
+    assert.match(notice.headers.get('subject')![0]!, /Held: Hello list \(tk-/);
     assert.deepEqual(notice.headers.get('auto-submitted'), ['auto-generated']);
     assert.doesNotMatch(notice.raw.toString(), /Secret stuff/, 'the notice does not carry the body');
     const rows = query<{ outcome: string; hits: string }>(setup, 'SELECT outcome, hits FROM inbound');

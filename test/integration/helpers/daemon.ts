@@ -24,10 +24,11 @@ export interface Setup { dir: string; configFile: string; dbFile: string }
 
 /** A fresh data directory and a config pointing at the given Dovecot user and SMTP peer. */
 /**
- * `requireAuthenticatedPosts` is off unless asked for: the backbone's tests are about moving mail,
- * and the disclosure tests, which turn it on, show what authentication does to posts.
+ * `requireAuthenticatedPosts` is off unless asked for, and members may open threads: the
+ * backbone's tests are about moving mail; the disclosure and queue tests show what the secure
+ * defaults do to posts.
  */
-export function writeConfig(d: Dovecot, smtp: SmtpPeer, extra: { maxConnections?: number; requireAuthenticatedPosts?: boolean; schedule?: string; policy?: string } = {}): Setup {
+export function writeConfig(d: Dovecot, smtp: SmtpPeer, extra: { maxConnections?: number; requireAuthenticatedPosts?: boolean; schedule?: string; policy?: string; membersMayOpenThreads?: boolean; http?: number } = {}): Setup {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'embargo-list-it-'));
   const user = d.users[0]!;
   const yaml = `list:
@@ -45,7 +46,8 @@ outbound:
   pollSeconds: 0.5
 security: { trustedAuthservIds: [${TRUSTED_MX}], verifyDkim: false, requireAuthenticatedPosts: ${extra.requireAuthenticatedPosts ?? false} }
 ${extra.schedule ? `schedule: ${extra.schedule}` : ''}
-${extra.policy ? `policy: ${extra.policy}` : ''}
+${extra.http ? `http: { listen: { host: 127.0.0.1, port: ${extra.http} } }` : ''}
+policy: { membersMayOpenThreads: ${extra.membersMayOpenThreads ?? true}${extra.policy ? `, ${extra.policy.replace(/^\{|\}$/g, '').trim()}` : ''} }
 log: { level: info, format: json }
 `;
   const configFile = path.join(dir, 'embargo-list.yaml');

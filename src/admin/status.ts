@@ -1,0 +1,92 @@
+/**
+ * What the daemon is doing, in numbers: inbound messages by state, the outbox, open requests,
+ * embargoes, open leak retrospectives, members, and when IMAP was last heard from. Plain SELECTs
+ * and no text of any message, so it is safe to print, log and expose on a local endpoint.
+ */
+import type { Db } from '../store/db';
+
+export interface Status {
+  /** When it was collected (ISO 8601 UTC). */
+  at: string;
+  inbound: { received: number; processed: number; quarantined: number };
+  outbox: { pending: number; sending: number; sent: number; failed: number; oldestPendingAt: string | null };
+  requests: { open: number };
+  disclosures: { embargoed: number; nextEmbargoEnd: string | null };
+  leaks: { openRetrospectives: number };
+  members: { active: number };
+  lastImapContact: string | null;
+}
+
+/** Request states that still wait for somebody (see migrations/0002-membership.sql). */
+const OPEN_REQUEST_STATES = ['moderation', 'asked', 'confirming'] as const;
+
+export function collectStatus(db: Db, now: Date, extra: { lastImapContact?: string | null }): Status {
+  const count = (sql: string, ...params: unknown[]): number => Number(db.prepare(sql).pluck().get(...params) ?? 0);
+  const first = (sql: string, ...params: unknown[]): string | null => (db.prepare(sql).pluck().get(...params) as string | null | undefined) ?? null;
+  const byStatus = (table: 'inbound' | 'outbox'): Map<string, number> => {
+    const rows = db.prepare(`SELECT status, count(*) AS n FROM ${table} GROUP BY status`).all() as { status: string; n: number }[];
+    return new Map(rows.map((r) => [r.status, r.n]));
+  };
+  const inbound = byStatus('inbound');
+  const outbox = byStatus('outbox');
+  return {
+    at: now.toISOString(),
+    inbound: {
+      received: inbound.get('received') ?? 0,
+      processed: inbound.get('processed') ?? 0,
+      quarantined: inbound.get('quarantined') ?? 0,
+    },
+    outbox: {
+      pending: outbox.get('pending') ?? 0,
+      sending: outbox.get('sending') ?? 0,
+      sent: outbox.get('sent') ?? 0,
+      failed: outbox.get('failed') ?? 0,
+      oldestPendingAt: first("SELECT min(created_at) FROM outbox WHERE status = 'pending'"),
+    },
+    requests: {
+      open: count(`SELECT count(*) FROM requests WHERE state IN (${OPEN_REQUEST_STATES.map(() => '?').join(', ')})`, ...OPEN_REQUEST_STATES),
+    },
+    disclosures: {
+      embargoed: count("SELECT count(*) FROM disclosures WHERE state = 'embargoed'"),
+      // The earliest end of a running embargo, even one already past (its lift is then overdue).
+      nextEmbargoEnd: first("SELECT min(embargo_end) FROM disclosures WHERE state = 'embargoed' AND embargo_end IS NOT NULL"),
+    },
+    leaks: { openRetrospectives: count('SELECT count(*) FROM leaks WHERE retro_closed_at IS NULL') },
+    members: { active: count("SELECT count(*) FROM members WHERE status = 'active'") },
+    lastImapContact: extra.lastImapContact ?? null,
+  };
+}
+
+/** A readable block for the command line. */
+export function formatStatus(s: Status): string {
+  const ago = (iso: string | null): string => (iso === null ? '' : ` (${relative(iso, s.at)})`);
+  const lines = [
+    `embargo-list status at ${s.at}`,
+    `  inbound      ${s.inbound.received} received, ${s.inbound.processed} processed, ${s.inbound.quarantined} quarantined`,
+    `  outbox       ${s.outbox.pending} pending, ${s.outbox.sending} sending, ${s.outbox.sent} sent, ${s.outbox.failed} failed`,
+    ...(s.outbox.oldestPendingAt === null ? [] : [`               oldest pending since ${s.outbox.oldestPendingAt}${ago(s.outbox.oldestPendingAt)}`]),
+    `  requests     ${s.requests.open} open`,
+    `  disclosures  ${s.disclosures.embargoed} under embargo${s.disclosures.nextEmbargoEnd === null ? '' : `, next end ${s.disclosures.nextEmbargoEnd}${embargoEnd(s.disclosures.nextEmbargoEnd, s.at)}`}`,
+    `  leaks        ${s.leaks.openRetrospectives} open retrospective${s.leaks.openRetrospectives === 1 ? '' : 's'}`,
+    `  members      ${s.members.active} active`,
+    `  imap         ${s.lastImapContact === null ? 'no contact recorded' : `last contact ${s.lastImapContact}${ago(s.lastImapContact)}`}`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** An embargo end already past has a lift that is overdue: the embargo clock has not run. */
+function embargoEnd(iso: string, nowIso: string): string {
+  return Date.parse(iso) <= Date.parse(nowIso) ? ` (passed ${relative(iso, nowIso)}: lift overdue)` : ` (${relative(iso, nowIso)})`;
+}
+
+/** "3 min ago" or "in 2 h": whole units, rounded down. */
+function relative(iso: string, nowIso: string): string {
+  const ms = Date.parse(nowIso) - Date.parse(iso);
+  if (Number.isNaN(ms)) return 'unknown';
+  const abs = Math.abs(ms);
+  const unit = abs < 60_000 ? `${Math.floor(abs / 1000)} s`
+    : abs < 3_600_000 ? `${Math.floor(abs / 60_000)} min`
+      : abs < 172_800_000 ? `${Math.floor(abs / 3_600_000)} h`
+        : `${Math.floor(abs / 86_400_000)} d`;
+  return ms >= 0 ? `${unit} ago` : `in ${unit}`;
+}
