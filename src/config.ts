@@ -62,12 +62,17 @@ const policySchema = z.strictObject({
   membersMayOpenThreads: z.boolean().default(false),
   /** Held posts expire after this, with a notice to the moderators. */
   holdDays: z.number().positive().default(14),
+  /** Messages with more MIME parts than this are held unparsed (each part is a Content-Type header). */
+  maxMimeParts: z.number().int().positive().default(100),
   /** Larger messages are held unparsed. */
   maxMessageBytes: z.number().int().positive().default(5 * 1024 * 1024),
   /** Bounces: a member's score reaches this (one per day of permanent bounces) and it is reported unreachable. */
   bounceThreshold: z.number().positive().default(5),
   /** A bounce after this many quiet days starts the score again. */
   bounceDecayDays: z.number().positive().default(7),
+  /** Alias liveness: every member alias is probed this often, and must answer within the grace. */
+  probeDays: z.number().positive().default(180),
+  probeGraceDays: z.number().positive().default(14),
   /** Automatic answers (acknowledgements, notices) any one address gets per day, at most. */
   autoRepliesPerDay: z.number().int().min(0).default(10),
   /** Disclosures: the longest embargo, acknowledgements, the lift reminder. */
@@ -116,6 +121,8 @@ const scheduleSchema = z.strictObject({
   receipts: cron.default('*/5 * * * *'),
   /** Reminders of retrospectives past their due date. */
   retrospectives: cron.default('0 * * * *'),
+  /** Liveness probes of member aliases that are due. */
+  probes: cron.default('0 3 * * *'),
 });
 
 export const configSchema = z.strictObject({

@@ -8,7 +8,8 @@ import type { InboundMessage } from '../message/parse';
 import { shipped } from '../paths';
 import { checkToken } from '../policy/command-auth';
 import { appendAudit } from '../store/audit';
-import { upsertMember } from '../store/members';
+import { markProbeAnswered, upsertMember } from '../store/members';
+import { ownReplyText } from '../message/reply';
 import { addEvent, getRequest, setState } from '../store/requests';
 import { useToken, type TokenRow } from '../store/tokens';
 import { removeMemberWithNotice } from './remove-member';
@@ -18,7 +19,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 export const confirmation: Action = (ctx, { inboundId, msg, snap }) => {
-  const check = checkToken(msg, snap, ['confirm', 'unsubscribe']);
+  const check = checkToken(msg, snap, ['confirm', 'unsubscribe', 'probe']);
+  if (check.row?.purpose === 'probe' && check.state === 'valid') return probeAnswer(ctx, inboundId, msg, check.row);
   const reply = { to: [msg.from.address], autoSubmitted: 'auto-replied' as const, inReplyTo: msg.messageId, references: msg.references };
   if (check.state !== 'valid') {
     appendAudit(ctx.db, { at: nowIso(ctx), actor: msg.from.address, action: 'confirmation.refused', object: check.row?.token ? `token:${check.row.purpose}` : null, messageId: msg.messageId, detail: { state: check.state } });
@@ -54,6 +56,16 @@ function leave(ctx: Context, inboundId: number, msg: InboundMessage, token: Toke
   useToken(ctx.db, token.token, msg.from.address, nowIso(ctx));
   const copies = removeMemberWithNotice(ctx, inboundId, token.subject!, msg.from.address, 'unsubscribed', null, msg.messageId);
   return { disposition: copies < 0 ? 'STALE' : 'UNSUBSCRIBED', copies: Math.max(copies, 0) };
+}
+
+/** Any answer of a person to a liveness probe shows the alias is read; "ACCEPT" also re-affirms the policy. */
+function probeAnswer(ctx: Context, inboundId: number, msg: InboundMessage, token: TokenRow): ActResult {
+  const at = nowIso(ctx);
+  const affirmed = /^\s*ACCEPT\b|\bwe (?:still )?accept\b/im.test(ownReplyText(msg.text));
+  useToken(ctx.db, token.token, msg.from.address, at);
+  markProbeAnswered(ctx.db, token.subject!, at, affirmed);
+  appendAudit(ctx.db, { at, actor: msg.from.address, action: affirmed ? 'member.probe-answered.affirmed' : 'member.probe-answered', object: token.subject, messageId: msg.messageId, detail: { inbound: inboundId } });
+  return { disposition: 'PROBE_ANSWERED', copies: 0 };
 }
 
 /** The operator's embargo policy text, or the one shipped in config/. Read when a welcome is sent. */

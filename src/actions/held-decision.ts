@@ -6,9 +6,10 @@
 import { nowIso, type Context } from '../context';
 import { headerValue, splitMessage } from '../message/headers';
 import { appendAudit } from '../store/audit';
-import { threadOf } from '../store/disclosures';
+import { getDisclosure, threadOf } from '../store/disclosures';
 import { decideHeld, getHeld } from '../store/held';
-import { getInbound } from '../store/inbound';
+import { getInbound, setOutcome } from '../store/inbound';
+import { isAddress } from '../message/address';
 import { relayPlain } from './relay';
 import { sendTemplate } from './send';
 import { relayToThread } from './thread-relay';
@@ -31,10 +32,13 @@ export function approveHeld(ctx: Context, inboundId: number, actor: string): Hel
   decideHeld(ctx.db, inboundId, 'approved', actor, at);
   const raw = getInbound(ctx.db, inboundId)!.raw;
   // A reply in a disclosure thread goes into its thread, with the thread's prefix and footer.
-  const ids = splitMessage(raw).headers.filter((h) => ['in-reply-to', 'references'].includes(h.name.toLowerCase()))
-    .flatMap((h) => headerValue(h).match(/<[^<>\s]+>/g) ?? []);
-  const thread = threadOf(ctx.db, ids);
+  const fields = splitMessage(raw).headers;
+  const ids = fields.filter((h) => ['in-reply-to', 'references'].includes(h.name.toLowerCase())).flatMap((h) => headerValue(h).match(/<[^<>\s]+>/g) ?? []);
+  const bySubject = /\[#(\d{1,9})\]/.exec(held.subject);
+  const thread = threadOf(ctx.db, ids) ?? (bySubject ? getDisclosure(ctx.db, Number(bySubject[1])) : undefined);
   const copies = thread ? relayToThread(ctx, inboundId, raw, thread, held.sender, held.message_id) : relayPlain(ctx, inboundId, raw, held.sender, held.message_id);
+  // Now it reached the members: a re-delivered copy is a duplicate, not a new held message.
+  setOutcome(ctx.db, inboundId, thread ? 'thread-post' : 'relay');
   appendAudit(ctx.db, { at, actor, action: 'held.approve', object: `inbound:${inboundId}`, messageId: held.message_id, detail: { thread: thread?.id ?? null } });
   return { ok: true, copies };
 }
@@ -46,9 +50,9 @@ export function rejectHeld(ctx: Context, inboundId: number, actor: string, reaso
   const at = nowIso(ctx);
   decideHeld(ctx.db, inboundId, 'rejected', actor, at, reason);
   appendAudit(ctx.db, { at, actor, action: 'held.reject', object: `inbound:${inboundId}`, messageId: held.message_id, detail: { reason } });
-  const copies = sendTemplate(ctx, inboundId, {
+  const copies = !isAddress(held.sender) ? 0 : sendTemplate(ctx, inboundId, {
     template: 'requester.notice.post-rejected', to: [held.sender], autoSubmitted: 'auto-replied', inReplyTo: held.message_id,
-    params: { subject: held.subject || '(no subject)', reason },
+    params: { subject: held.subject || '(no subject)', reason, addressedTo: held.relayable ? ctx.config.list.address : ctx.config.list.requestsAddress },
   });
   return { ok: true, copies };
 }

@@ -13,7 +13,7 @@ import { sendTemplate } from './send';
 import type { Action } from './types';
 
 /** Hits that say what a message is, not why it was held. */
-const NOT_REASONS = new Set(['to-list', 'to-requests', 'from-member', 'from-moderator', 'new-thread', 'in-thread']);
+const NOT_REASONS = new Set(['to-list', 'to-requests', 'from-member', 'from-moderator', 'new-thread', 'in-thread', 'from-non-member']);
 
 export interface HoldInput {
   inboundId: number;

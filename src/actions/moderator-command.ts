@@ -17,7 +17,7 @@ import type { Action } from './types';
 
 /** How a token's object is named to a moderator. */
 const TOKEN_OBJECT: Record<TokenPurpose, (subject: string | null) => string> = {
-  remove: (s) => `the removal of ${s}`, held: (s) => `held message ${s}`, thread: (s) => `disclosure #${s}`, send: () => 'the returned post', leak: (s) => `the retrospective of leak #${s}`,
+  remove: (s) => `the removal of ${s}`, held: (s) => `held message ${s}`, probe: (s) => `the probe of ${s}`, thread: (s) => `disclosure #${s}`, send: () => 'the returned post', leak: (s) => `the retrospective of leak #${s}`,
   moderate: (s) => `request ${s}`, applicant: (s) => `request ${s}`, confirm: (s) => `request ${s}`, unsubscribe: (s) => `the unsubscription of ${s}`,
 };
 

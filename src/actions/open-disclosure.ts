@@ -22,6 +22,8 @@ export interface Opening {
   openedBy: string;
   end: Date | null;
   upstream: boolean;
+  /** Attachments some members' gateways drop (executables, archives), for the moderators. */
+  flagged?: string[];
 }
 
 /** What a returned post's "send" token remembers, so SEND can open it later. */
@@ -29,6 +31,14 @@ export interface HeldOpening { inboundId: number; subject: string; messageId: st
 
 /** Tokens that must serve until something is done, not for a few days: ten years. */
 export const LONG_LIVED_DAYS = 3650;
+
+/** Executables and archives: they pass through untouched, but some members' mail gateways drop them. */
+const RISKY = /\.(exe|dll|msi|bat|cmd|com|scr|ps1|vbs|js|jar|sh|app|dmg|iso|zip|7z|rar|tar|tgz|gz|bz2|xz|cab)$/i;
+const RISKY_TYPES = /^application\/(x-msdownload|x-executable|x-sh|java-archive|zip|x-7z-compressed|x-rar|x-tar|gzip|x-gzip)/i;
+
+export function flaggedAttachments(attachments: { filename: string; contentType: string }[]): string[] {
+  return attachments.filter((a) => RISKY.test(a.filename) || RISKY_TYPES.test(a.contentType)).map((a) => `${a.filename || '(no name)'} (${a.contentType})`);
+}
 
 export function openDisclosure(ctx: Context, o: Opening): { id: number; copies: number } {
   const at = nowIso(ctx);
@@ -43,7 +53,7 @@ export function openDisclosure(ctx: Context, o: Opening): { id: number; copies: 
   const token = createToken(ctx.db, { purpose: 'thread', subject: String(id), at: ctx.clock(), days: LONG_LIVED_DAYS });
   copies += sendTemplate(ctx, o.inboundId, {
     template: 'moderator.action.disclosure-opened', to: config.list.moderators, messageId: tokenMessageId(config, token, `d${id}`),
-    params: { id, token, subject: o.subject, end: o.end ? formatUtc(o.end) : null, upstream: o.upstream, members: activeMembers(ctx.db).length, openedBy: o.openedBy },
+    params: { id, token, subject: o.subject, end: o.end ? formatUtc(o.end) : null, upstream: o.upstream, members: activeMembers(ctx.db).length, openedBy: o.openedBy, flagged: o.flagged ?? [] },
   });
   return { id, copies };
 }
@@ -53,7 +63,8 @@ export const openDisclosureAction: Action = (ctx, { inboundId, msg }) => {
   const upstream = isUpstreamNotice(msg.text);
   const found = findEmbargoEnd(msg.text, { now: ctx.clock(), maxDays: config.policy.maxEmbargoDays });
   if (found.ok) {
-    const { id, copies } = openDisclosure(ctx, { inboundId, raw: msg.raw, subject: msg.subject, messageId: msg.messageId, openedBy: msg.from.address, end: found.end.end, upstream });
+    const flagged = flaggedAttachments(msg.attachments);
+    const { id, copies } = openDisclosure(ctx, { inboundId, raw: msg.raw, subject: msg.subject, messageId: msg.messageId, openedBy: msg.from.address, end: found.end.end, upstream, flagged });
     ctx.log.child({ stage: 'act' }).info({ disclosure: id, end: found.end.end.toISOString() }, `DISCLOSURE_OPENED #${id} until ${formatUtc(found.end.end)}`);
     return { disposition: 'DISCLOSED', copies };
   }

@@ -9,7 +9,9 @@ import { render } from '../mail/templates';
 import { enqueueMail } from '../store/outbox';
 import { autoRepliesSince, recordAutoReply } from '../store/auto-replies';
 
+/** The moderators are never capped: their action mails (a returned post, a confirmation) must arrive. */
 function underCap(ctx: Context, recipient: string): boolean {
+  if (ctx.config.list.moderators.some((m) => m.toLowerCase() === recipient.toLowerCase())) return true;
   const since = new Date(ctx.clock().getTime() - 86_400_000).toISOString();
   return autoRepliesSince(ctx.db, recipient, since) < ctx.config.policy.autoRepliesPerDay;
 }
@@ -52,8 +54,11 @@ export function sendTemplate(ctx: Context, inboundId: number | null, mail: Templ
     to: mail.to, rendered, autoSubmitted: mail.autoSubmitted ?? 'auto-generated',
     inReplyTo: mail.inReplyTo, references: mail.references, messageId: mail.messageId, headerTo: mail.headerTo, replyTo: mail.replyTo,
   }, ctx.clock());
+  // An automatic answer goes out with the null envelope sender (RFC 3834 section 3.3): if it
+  // bounces, the bounce goes nowhere, and no robot answers it.
+  const envelopeFrom = mail.autoSubmitted === 'auto-replied' ? '' : bounceAddress(ctx.config);
   return enqueueMail(ctx.db, {
-    inboundId, purpose: mail.template, envelopeFrom: bounceAddress(ctx.config), messageId: composed.messageId,
+    inboundId, purpose: mail.template, envelopeFrom, messageId: composed.messageId,
     raw: composed.raw, recipients: mail.to,
   }, nowIso(ctx));
 }

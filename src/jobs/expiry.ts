@@ -12,13 +12,14 @@ import { transaction } from '../store/db';
 import { addEvent, getRequest, setState } from '../store/requests';
 import { expiredUnhandled, liveToken, markRetired } from '../store/tokens';
 import { decideHeld, heldExpiring } from '../store/held';
+import { findMember } from '../store/members';
 
-export interface ExpiryResult { lapsed: number; reminded: number; retired: number; heldExpired: number }
+export interface ExpiryResult { lapsed: number; reminded: number; retired: number; heldExpired: number; probesUnanswered: number }
 
 export function runExpiry(ctx: Context): ExpiryResult {
   return transaction(ctx.db, () => {
     const at = nowIso(ctx);
-    const result: ExpiryResult = { lapsed: 0, reminded: 0, retired: 0, heldExpired: 0 };
+    const result: ExpiryResult = { lapsed: 0, reminded: 0, retired: 0, heldExpired: 0, probesUnanswered: 0 };
     let copies = 0;
     for (const token of expiredUnhandled(ctx.db, 'confirm', at)) {
       markRetired(ctx.db, token.token, at);
@@ -44,6 +45,15 @@ export function runExpiry(ctx: Context): ExpiryResult {
         markRetired(ctx.db, token.token, at);
         result.retired += 1;
       }
+    }
+    for (const token of expiredUnhandled(ctx.db, 'probe', at)) {
+      markRetired(ctx.db, token.token, at);
+      const member = findMember(ctx.db, token.subject!);
+      if (!member || member.status !== 'active') continue;
+      appendAudit(ctx.db, { at, actor: 'daemon', action: 'member.probe-unanswered', object: member.address });
+      copies += sendTemplate(ctx, null, { template: 'moderator.notice.probe-unanswered', to: ctx.config.list.moderators,
+        params: { address: member.address, organization: member.organization, probedAt: token.created_at, graceDays: ctx.config.policy.probeGraceDays } });
+      result.probesUnanswered += 1;
     }
     for (const held of heldExpiring(ctx.db, at)) {
       decideHeld(ctx.db, held.inbound_id, 'expired', 'expiry', at);

@@ -4,6 +4,7 @@ import { runEmbargoClock } from './embargo';
 import { runExpiry } from './expiry';
 import { runReceipts } from './receipts';
 import { runRetrospectives } from './retrospectives';
+import { runProbes } from './probes';
 
 export interface Job {
   name: string;
@@ -18,4 +19,5 @@ export const JOBS: readonly Job[] = [
   { name: 'embargo', schedule: (c) => c.schedule.embargo, run: (ctx) => ({ ...runEmbargoClock(ctx) }) },
   { name: 'receipts', schedule: (c) => c.schedule.receipts, run: (ctx) => ({ ...runReceipts(ctx) }) },
   { name: 'retrospectives', schedule: (c) => c.schedule.retrospectives, run: (ctx) => ({ ...runRetrospectives(ctx) }) },
+  { name: 'probes', schedule: (c) => c.schedule.probes, run: (ctx) => ({ ...runProbes(ctx) }) },
 ];

@@ -6,7 +6,8 @@
 import { bounceAddress, listId, type Config } from '../config';
 import { headerSafe, headerValue, joinMessage, splitMessage, type RawHeader } from '../message/headers';
 import addressparser from 'nodemailer/lib/addressparser';
-import { encodeWords } from 'nodemailer/lib/mime-funcs';
+import { encodeWord } from 'nodemailer/lib/mime-funcs';
+import libmime from 'libmime';
 
 /**
  * Headers a relayed copy must not carry: the original envelope and Bcc; list headers we set; and
@@ -18,7 +19,7 @@ const STRIPPED = new Set([
   'list-id', 'list-post', 'list-help', 'list-unsubscribe', 'list-subscribe', 'list-archive', 'list-owner',
   'list-unsubscribe-post', 'precedence',
   'cc', 'reply-to', 'mail-followup-to', 'mail-reply-to', 'disposition-notification-to', 'return-receipt-to',
-  'x-confirm-reading-to', 'read-receipt-to',
+  'x-confirm-reading-to', 'read-receipt-to', 'x-original-from',
 ]);
 
 export function listHeaders(config: Config): [string, string][] {
@@ -51,12 +52,15 @@ export function composeRelay(raw: Buffer, config: Config): { raw: Buffer; envelo
 function rewriteFrom(headers: RawHeader[], config: Config, eol: string): RawHeader[] {
   const i = headers.findIndex((h) => h.name.toLowerCase() === 'from');
   if (i < 0) return headers;
-  const original = headerValue(headers[i]!);
+  // The header was read as latin1 to keep its bytes; a UTF-8 name is turned back into text, and
+  // encoded words are decoded, before the name goes into a phrase of ours.
+  const original = Buffer.from(headerValue(headers[i]!), 'latin1').toString('utf8');
   const author = addressparser(original, { flatten: true })[0];
-  const who = headerSafe(author?.name || author?.address || 'a member').replace(/["\\]/g, '');
+  const who = headerSafe(libmime.decodeWords(author?.name ?? '') || author?.address || 'a member').replace(/["\\]/g, '');
   const phrase = `${who} via ${headerSafe(config.list.name).replace(/["\\]/g, '')}`;
-  // An encoded word may not stand inside quotes (RFC 2047 section 5): quote plain text only.
-  const display = /^[\x20-\x7e]*$/.test(phrase) ? `"${phrase}"` : encodeWords(phrase, 'Q', 52);
+  // Plain printable text is quoted; anything else is encoded whole, since an encoded word may not
+  // stand inside quotes (RFC 2047 section 5) and a bare "<addr>" in a name must not become an address.
+  const display = /^[\x20-\x7e]*$/.test(phrase) ? `"${phrase}"` : encodeWord(phrase, 'Q', 52);
   const from = { name: 'From', raw: `From: ${display} <${config.list.address}>${eol}` };
   const originalFrom = { name: 'X-Original-From', raw: `X-Original-From:${headers[i]!.raw.slice(headers[i]!.raw.indexOf(':') + 1)}` };
   return [...headers.slice(0, i), from, originalFrom, ...headers.slice(i + 1)];

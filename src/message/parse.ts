@@ -21,6 +21,8 @@ export interface InboundMessage {
   text: string;
   /** Lower-cased header name -> every value, unfolded, in order. */
   headers: Map<string, string[]>;
+  /** File name and type of each attachment (their bytes stay in raw, untouched). */
+  attachments: { filename: string; contentType: string; size: number }[];
 }
 
 export function header(msg: Pick<InboundMessage, 'headers'>, name: string): string[] {
@@ -67,6 +69,7 @@ export async function parseMessage(raw: Buffer): Promise<InboundMessage> {
     date: parsed.date ?? null,
     text: parsed.text ?? '',
     headers,
+    attachments: parsed.attachments.map((a) => ({ filename: headerSafe(a.filename ?? ''), contentType: a.contentType, size: a.size })),
   };
 }
 

@@ -23,7 +23,7 @@ export const replyToModeration = replyRule('reply-to-moderation', 'Carries the t
 export const replyToQuestion = replyRule('reply-to-question', 'Carries the token of a question we sent an applicant.', ['applicant']);
 
 /** An alias confirming its subscription, or a member confirming that it leaves. */
-export const replyToConfirmation = replyRule('reply-to-confirmation', 'Carries the token of a confirmation we asked for.', ['confirm', 'unsubscribe']);
+export const replyToConfirmation = replyRule('reply-to-confirmation', 'Carries the token of a confirmation we asked for, or of a liveness probe.', ['confirm', 'unsubscribe', 'probe']);
 
 /**
  * A reply to some other mail of ours (an acknowledgement, a notice): its In-Reply-To or

@@ -23,7 +23,8 @@ export const membersMayNotOpen: Rule = {
   name: 'members-may-not-open',
   description: 'policy.membersMayOpenThreads is off: a new post from a member waits for a moderator.',
   check(_msg, snap) {
-    return snap.membersMayOpenThreads ? null : 'members may not open threads (policy.membersMayOpenThreads is off)';
+    if (snap.membersMayOpenThreads || !snap.senderIsMember || snap.thread) return null;
+    return 'members may not open threads (policy.membersMayOpenThreads is off)';
   },
 };
 

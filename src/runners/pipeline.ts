@@ -45,7 +45,10 @@ export async function processRaw(ctx: Context, sourceRef: string, raw: Buffer): 
     if (row.attempts > MAX_ATTEMPTS) {
       throw new AppError('MESSAGE_TOO_MANY_ATTEMPTS', `handling this message was started ${row.attempts - 1} times and never finished`);
     }
-    if (raw.length > ctx.config.policy.maxMessageBytes) return holdTooLarge(ctx, row, raw);
+    const { maxMessageBytes, maxMimeParts } = ctx.config.policy;
+    if (raw.length > maxMessageBytes) return holdUnparsed(ctx, row, raw, 'too-large', `it is ${raw.length} bytes, over the limit of ${maxMessageBytes} (policy.maxMessageBytes)`);
+    const parts = countMimeParts(raw, maxMimeParts + 1);
+    if (parts > maxMimeParts) return holdUnparsed(ctx, row, raw, 'too-many-parts', `it has more than ${maxMimeParts} MIME parts (policy.maxMimeParts)`);
     msg = await parseMessage(raw);
     const parsed = msg;
     const auth = await authenticate(ctx, parsed);
@@ -71,20 +74,32 @@ function isTransient(err: unknown): boolean {
 }
 
 /**
- * Over policy.maxMessageBytes: held for a moderator without parsing the body. Only the header is
- * read, to name the sender and the subject in the moderators' mail.
+ * Over policy.maxMessageBytes or policy.maxMimeParts: held for a moderator without parsing the
+ * body. Only the header is read, to name the sender and the subject in the moderators' mail.
  */
-function holdTooLarge(ctx: Context, row: InboundRow, raw: Buffer): ProcessResult {
-  const fields = new Map(splitMessage(raw).headers.filter((h) => h.name !== '').map((h) => [h.name.toLowerCase(), headerValue(h)]));
+/** Content-Type headers in the raw bytes, counted up to `stop`: a cap on parts (and so on nesting) before parsing. */
+function countMimeParts(raw: Buffer, stop: number): number {
+  let count = 0;
+  const re = /^content-type:/gim;
+  const text = raw.toString('latin1');
+  while (count < stop && re.exec(text) !== null) count += 1;
+  return count;
+}
+
+function holdUnparsed(ctx: Context, row: InboundRow, raw: Buffer, label: string, reason: string): ProcessResult {
+  const fields = new Map<string, string>();
+  for (const h of splitMessage(raw).headers) {
+    const name = h.name.toLowerCase();
+    if (name !== '' && !fields.has(name)) fields.set(name, headerValue(h)); // the first of each, as readers do
+  }
   const sender = parseAddressList(fields.get('from'))[0]?.address ?? '(unknown sender)';
   const recipients = [...parseAddressList(fields.get('to')), ...parseAddressList(fields.get('cc'))].map((a) => a.address);
   const messageId = fields.get('message-id')?.match(/<[^<>\s]+>/)?.[0] ?? null;
   const subject = headerSafe(libmime.decodeWords(fields.get('subject') ?? ''));
   return transaction(ctx.db, () => {
-    const reason = `it is ${raw.length} bytes, over the limit of ${ctx.config.policy.maxMessageBytes} (policy.maxMessageBytes)`;
-    const copies = holdMessage(ctx, { inboundId: row.id, sender, subject, messageId, label: 'too-large', reasons: [reason], relayable: recipients.includes(ctx.config.list.address.toLowerCase()), receivedAt: row.received_at });
-    finishInbound(ctx.db, row.id, { status: 'processed', outcome: 'hold', hits: [{ rule: 'too-large', reason }], messageId, sender, subject }, nowIso(ctx));
-    ctx.log.child({ stage: 'act' }).info({ inbound: row.id, size: raw.length }, `HELD ${messageId ?? row.source_ref} reason=too-large copies=${copies}`);
+    const copies = holdMessage(ctx, { inboundId: row.id, sender, subject, messageId, label, reasons: [reason], relayable: recipients.includes(ctx.config.list.address.toLowerCase()), receivedAt: row.received_at });
+    finishInbound(ctx.db, row.id, { status: 'processed', outcome: 'hold', hits: [{ rule: label, reason }], messageId, sender, subject }, nowIso(ctx));
+    ctx.log.child({ stage: 'act' }).info({ inbound: row.id, size: raw.length }, `HELD ${messageId ?? row.source_ref} reason=${label} copies=${copies}`);
     if (copies > 0) queueMicrotask(ctx.outboxChanged);
     return { status: 'processed' as const, inboundId: row.id, outcome: 'hold' };
   });

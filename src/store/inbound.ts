@@ -65,6 +65,10 @@ export function finishInbound(db: Db, id: number, d: Disposition, at: string): v
     d.errorCode ?? null, d.errorMessage ?? null, at, id);
 }
 
+export function setOutcome(db: Db, id: number, outcome: string): void {
+  db.prepare('UPDATE inbound SET outcome = ? WHERE id = ?').run(outcome, id);
+}
+
 /** Outcomes whose effect a second copy would repeat for the members (a relay, a thread, a leak count). */
 const MEMBER_VISIBLE = ['relay', 'thread-post', 'open-disclosure', 'leak-report', 'ack'];
 

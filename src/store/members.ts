@@ -13,6 +13,22 @@ export interface MemberRow {
   bounce_last_at: string | null;
   bounce_last_day: string | null;
   unreachable_at: string | null;
+  probed_at: string | null;
+  probe_answered_at: string | null;
+  policy_affirmed_at: string | null;
+}
+
+/** Active members whose last probe (or, never probed, their joining) is older than `before`. */
+export function membersToProbe(db: Db, before: string): MemberRow[] {
+  return db.prepare("SELECT * FROM members WHERE status = 'active' AND coalesce(probed_at, added_at) <= ? ORDER BY address").all(before) as MemberRow[];
+}
+
+export function markProbed(db: Db, id: number, at: string): void {
+  db.prepare('UPDATE members SET probed_at = ? WHERE id = ?').run(at, id);
+}
+
+export function markProbeAnswered(db: Db, address: string, at: string, affirmed: boolean): void {
+  db.prepare('UPDATE members SET probe_answered_at = ?, policy_affirmed_at = CASE WHEN ? THEN ? ELSE policy_affirmed_at END WHERE address = ?').run(at, affirmed ? 1 : 0, at, address);
 }
 
 /** The member's VERP token (made on first use): random, so that nobody can forge bounces for a guessed address. */

@@ -5,7 +5,7 @@
 import crypto from 'node:crypto';
 import type { Db } from './db';
 
-export type TokenPurpose = 'moderate' | 'applicant' | 'confirm' | 'unsubscribe' | 'remove' | 'thread' | 'send' | 'leak' | 'held';
+export type TokenPurpose = 'moderate' | 'applicant' | 'confirm' | 'unsubscribe' | 'remove' | 'thread' | 'send' | 'leak' | 'held' | 'probe';
 
 /** Tokens of mails we send the moderators: a reply carrying one is a moderator command. */
 export const MODERATOR_PURPOSES: readonly TokenPurpose[] = ['moderate', 'remove', 'thread', 'send', 'leak', 'held'];

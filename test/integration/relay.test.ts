@@ -61,7 +61,7 @@ describe('integration: relaying posts (Dovecot + SMTP peer)', function () {
     assert.deepEqual(smtp.received.flatMap((r) => r.rcptTo).sort(), MEMBERS.map((m) => m.address).sort());
     for (const copy of smtp.received) {
       assert.equal(copy.rcptTo.length, 1, 'one envelope per recipient');
-      assert.equal(copy.envelopeFrom, 'sec-announce-bounces@lists.test.example');
+      assert.match(copy.envelopeFrom, /^sec-announce-bounces\+[0-9a-f]{16}@lists\.test\.example$/, 'a VERP envelope sender per member');
       assert.equal(copy.messageId, messageId);
       const h = copy.headers;
       assert.deepEqual(h.get('in-reply-to'), [parent]);

@@ -52,6 +52,17 @@ describe('config', () => {
       assert.equal(c.list.bounceAddress, undefined);
     });
 
+    it('fills in the moderation-queue, size, auto-reply and From rewrite defaults, the secure ones', () => {
+      const c = parseConfig(MINIMAL, 'test');
+      assert.deepEqual([c.policy.membersMayOpenThreads, c.policy.holdDays, c.policy.maxMessageBytes, c.policy.autoRepliesPerDay],
+        [false, 14, 5 * 1024 * 1024, 10]);
+      assert.deepEqual(c.relay, { fromRewrite: 'always' });
+    });
+
+    it('names relay.fromRewrite when it is neither always nor never', () => {
+      assert.throws(() => parseConfig(`${MINIMAL}relay: { fromRewrite: sometimes }\n`, 'test'), configError('relay.fromRewrite'));
+    });
+
     it('fills in the IMAP and SMTP defaults', () => {
       const c = parseConfig(IMAP_SMTP, 'test');
       assert.equal(c.inbound.imap?.mailbox, 'INBOX');
@@ -162,6 +173,9 @@ describe('config', () => {
       const loaded = loadConfig(undefined, {});
       assert.equal(loaded.embedded, true);
       assert.equal(loaded.source, 'embedded default');
+      // A local trial: members' new posts go out at once there, and only there.
+      assert.equal(loaded.config.policy.membersMayOpenThreads, true);
+      assert.equal(loadConfig(path.join(REPO_ROOT, 'config', 'default.yaml'), {}).config.policy.membersMayOpenThreads, false);
     });
 
     it('finds the shipped config/default.yaml valid when named explicitly', () => {

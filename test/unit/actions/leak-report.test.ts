@@ -141,7 +141,7 @@ describe('actions/leak-report (through processRaw)', () => {
       assert.ok(h.auditActions().includes('post.hold.leak-without-thread'));
       const sent = await h.sent(before);
       assert.equal(sent.length, 1);
-      assert.match(sent[0]!.subject, /Not relayed: LEAK/);
+      assert.match(sent[0]!.subject, /Held: LEAK \(tk-[a-z2-7]{26}\)$/);
       assert.deepEqual(sent[0]!.to, MODERATORS);
     });
 

@@ -205,7 +205,7 @@ describe('actions/open-disclosure (through processRaw)', () => {
       const sent = await h.sent(before);
       assert.equal(sent.length, 1);
       assert.deepEqual(sent[0]!.to, MODERATORS);
-      assert.match(sent[0]!.subject, /Not relayed: Forged disclosure/);
+      assert.match(sent[0]!.subject, /Held: Forged disclosure \(tk-[a-z2-7]{26}\)$/);
       assert.match(sent[0]!.text, /moderator@example\.org is not authenticated/);
       assert.match(sent[0]!.text, new RegExp(`sent to ${LIST_ADDRESS.replace(/\./g, '\\.')}`));
     });

@@ -65,7 +65,7 @@ describe('actions/thread-post and actions/ack (through processRaw)', () => {
       assert.equal(result.outcome, 'hold');
       const sent = await h.sent(before);
       assert.equal(sent.length, 1);
-      assert.match(sent[0]!.subject, /Not relayed/);
+      assert.match(sent[0]!.subject, /Held: Re: /);
       assert.ok(!sent[0]!.to.includes(ALPHA.address));
     });
 

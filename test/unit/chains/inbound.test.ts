@@ -69,6 +69,15 @@ describe('chains/inbound (decide)', () => {
     assert.equal(decide(hit('to-list', 'from-stranger', 'from-non-member', 'in-thread', 'leak')).label, 'leak-from-non-member');
   });
 
+  it('holds a member\'s new post (member-new-thread) when members may not open threads, but not its replies in a thread', () => {
+    assert.deepEqual(decide(hit('to-list', 'from-member', 'new-thread', 'members-may-not-open')).label, 'member-new-thread');
+    assert.equal(decide(hit('to-list', 'from-member', 'new-thread', 'members-may-not-open')).outcome, 'hold');
+    assert.equal(decide(hit('to-list', 'from-member', 'in-thread', 'members-may-not-open')).outcome, 'thread-post');
+    assert.equal(decide(hit('to-list', 'from-member', 'in-thread', 'ack-keyword', 'members-may-not-open')).outcome, 'ack');
+    assert.equal(decide(hit('to-list', 'from-moderator', 'from-member', 'new-thread', 'members-may-not-open')).outcome, 'open-disclosure');
+    assert.equal(decide(hit('to-list', 'from-member', 'new-thread')).outcome, 'relay');
+  });
+
   it('ignores a hit from a rule it does not know', () => {
     const d = decide(hit('something-new'));
     assert.deepEqual([d.outcome, d.label], ['hold', 'no-rule-matched']);

@@ -22,7 +22,7 @@ describe('jobs/expiry (runExpiry)', () => {
     const unchanged = h.state();
     const before = h.mark();
     h.clock.advance(3 * DAY - 60_000);
-    assert.deepEqual(runExpiry(h.ctx), { lapsed: 0, reminded: 0, retired: 0 });
+    assert.deepEqual(runExpiry(h.ctx), { lapsed: 0, reminded: 0, retired: 0, heldExpired: 0, probesUnanswered: 0 });
     assert.deepEqual(h.state(), unchanged);
     assert.deepEqual(await h.sent(before), []);
   });
@@ -36,7 +36,7 @@ describe('jobs/expiry (runExpiry)', () => {
     });
 
     it('lapses: the request is closed as lapsed, the token retired, the alias not subscribed', () => {
-      assert.deepEqual(runExpiry(h.ctx), { lapsed: 1, reminded: 0, retired: 0 });
+      assert.deepEqual(runExpiry(h.ctx), { lapsed: 1, reminded: 0, retired: 0, heldExpired: 0, probesUnanswered: 0 });
       const row = h.request(1);
       assert.equal(row.state, 'lapsed');
       assert.equal(row.decided_by, 'expiry');
@@ -58,7 +58,7 @@ describe('jobs/expiry (runExpiry)', () => {
       const unchanged = h.state();
       const after = h.mark();
       h.clock.advance(DAY);
-      assert.deepEqual(runExpiry(h.ctx), { lapsed: 0, reminded: 0, retired: 0 });
+      assert.deepEqual(runExpiry(h.ctx), { lapsed: 0, reminded: 0, retired: 0, heldExpired: 0, probesUnanswered: 0 });
       assert.deepEqual(h.state(), unchanged);
       assert.deepEqual(await h.sent(after), []);
     });
@@ -87,7 +87,7 @@ describe('jobs/expiry (runExpiry)', () => {
 
     it('comes back to the moderators with a new token, once', async () => {
       const before = h.mark();
-      assert.deepEqual(runExpiry(h.ctx), { lapsed: 0, reminded: 1, retired: 0 });
+      assert.deepEqual(runExpiry(h.ctx), { lapsed: 0, reminded: 1, retired: 0, heldExpired: 0, probesUnanswered: 0 });
       const sent = await h.sent(before);
       assert.deepEqual(sent.map((m) => [m.purpose, m.to]), [
         ['moderator.notice.request-waiting', MODERATORS],
@@ -105,7 +105,7 @@ describe('jobs/expiry (runExpiry)', () => {
 
       const after = h.mark();
       h.clock.advance(60_000);
-      assert.deepEqual(runExpiry(h.ctx), { lapsed: 0, reminded: 0, retired: 0 });
+      assert.deepEqual(runExpiry(h.ctx), { lapsed: 0, reminded: 0, retired: 0, heldExpired: 0, probesUnanswered: 0 });
       assert.deepEqual(await h.sent(after), []);
     });
 
@@ -120,7 +120,7 @@ describe('jobs/expiry (runExpiry)', () => {
     it('is not reminded when a moderator\'s late reply already brought a fresh copy', async () => {
       await h.command(moderation, 'APPROVE\n');
       const before = h.mark();
-      assert.deepEqual(runExpiry(h.ctx), { lapsed: 0, reminded: 0, retired: 0 });
+      assert.deepEqual(runExpiry(h.ctx), { lapsed: 0, reminded: 0, retired: 0, heldExpired: 0, probesUnanswered: 0 });
       assert.deepEqual(await h.sent(before), []);
     });
 

@@ -21,9 +21,13 @@ function isAppError(code: string, mentions?: string) {
   };
 }
 
+const TOKEN = 'abcdefghijklmnopqrstuvwxyz';
+
 const heldParams = {
-  listName: 'Example Security', listAddress: 'security@lists.example.org', addressedTo: 'security@lists.example.org', from: 'mallory@evil.example', subject: 'A subject',
-  messageId: '<m@evil.example>', receivedAt: '2026-03-10T09:30:00.000Z', inboundId: 7, reasons: ['first reason', 'second reason'], nonMember: true,
+  listName: 'Example Security', listAddress: 'security@lists.example.org', requestsAddress: 'security-requests@lists.example.org',
+  addressedTo: 'security@lists.example.org', from: 'mallory@evil.example', subject: 'A subject', messageId: '<m@evil.example>',
+  receivedAt: '2026-03-10T09:30:00.000Z', id: 7, token: TOKEN, reasons: ['first reason', 'second reason'], relayable: true, nonMember: true,
+  expires: '2026-03-24 09:30 UTC',
 };
 
 describe('mail/templates', () => {
@@ -34,7 +38,8 @@ describe('mail/templates', () => {
   describe('loadTemplates', () => {
     it('finds the shipped templates/ directory when given no directory', () => {
       const set = loadTemplates();
-      assert.ok(set.has('moderator.notice.held-post'));
+      assert.ok(set.has('moderator.action.held-post'));
+      assert.ok(set.has('moderator.notice.held-expired'));
     });
 
     it('loads every .txt file by its name without the extension, and nothing else', () => {
@@ -66,40 +71,62 @@ describe('mail/templates', () => {
     let set: TemplateSet;
     before(() => { set = loadTemplates(TEMPLATES_DIR); });
 
-    it('renders the held-post notice with its subject and every reason', () => {
-      const r = render(set, 'moderator.notice.held-post', heldParams);
-      assert.equal(r.subject, '[Example Security] Not relayed: A subject');
-      assert.match(r.text, /^A message sent to security@lists\.example\.org was not acted on: it was not relayed,\nand nothing was changed\.\n/);
+    it('renders the held-post mail with its subject, token, number and every reason', () => {
+      const r = render(set, 'moderator.action.held-post', heldParams);
+      assert.equal(r.subject, `[Example Security] Held: A subject (tk-${TOKEN})`);
+      assert.match(r.text, /^A message sent to security@lists\.example\.org was held: nothing was relayed and\nnothing was changed\. It waits for you as held message 7\.\n/);
       assert.match(r.text, /  From:       mallory@evil\.example\n/);
       assert.match(r.text, /  - first reason\n  - second reason\n/);
-      assert.match(r.text, /inbound message 7\)/);
+      assert.match(r.text, /embargo-list held show 7 /);
+      assert.match(r.text, /it expires at 2026-03-24 09:30 UTC\./);
+    });
+
+    it('offers APPROVE only for a message that was sent to the list; REJECT and DISCARD always', () => {
+      const relayable = render(set, 'moderator.action.held-post', heldParams).text;
+      assert.match(relayable, /^  APPROVE {12}relay it to the members as it is$/m);
+      const notRelayable = render(set, 'moderator.action.held-post', { ...heldParams, relayable: false, addressedTo: 'security-requests@lists.example.org' }).text;
+      assert.doesNotMatch(notRelayable, /APPROVE/);
+      for (const text of [relayable, notRelayable]) {
+        assert.match(text, /^  REJECT <reason> {4}drop it and send the reason to the sender$/m);
+        assert.match(text, /^  DISCARD {12}drop it silently$/m);
+      }
     });
 
     it('shows the members add hint only for a non-member', () => {
-      assert.match(render(set, 'moderator.notice.held-post', heldParams).text, /embargo-list members add mallory@evil\.example --org/);
-      assert.doesNotMatch(render(set, 'moderator.notice.held-post', { ...heldParams, nonMember: false }).text, /members add/);
+      assert.match(render(set, 'moderator.action.held-post', heldParams).text, /embargo-list members add mallory@evil\.example --org/);
+      assert.doesNotMatch(render(set, 'moderator.action.held-post', { ...heldParams, nonMember: false }).text, /members add/);
     });
 
     it('never leaves more than one blank line in a row', () => {
-      const r = render(set, 'moderator.notice.held-post', { ...heldParams, reasons: [], nonMember: false });
-      assert.doesNotMatch(r.text, /\n\n\n/);
+      for (const params of [{ ...heldParams, reasons: [], nonMember: false, relayable: false }, heldParams]) {
+        assert.doesNotMatch(render(set, 'moderator.action.held-post', params).text, /\n\n\n/);
+      }
     });
 
     it('writes values as plain text, without HTML escaping', () => {
-      const r = render(set, 'moderator.notice.held-post', { ...heldParams, subject: 'a < b & "c"', from: '"x"@example.org' });
-      assert.equal(r.subject, '[Example Security] Not relayed: a < b & "c"');
+      const r = render(set, 'moderator.action.held-post', { ...heldParams, subject: 'a < b & "c"', from: '"x"@example.org' });
+      assert.equal(r.subject, `[Example Security] Held: a < b & "c" (tk-${TOKEN})`);
       assert.match(r.text, /Subject:    a < b & "c"\n/);
     });
 
     it('strips the line breaks of a value that lands in the subject', () => {
-      const r = render(set, 'moderator.notice.held-post', { ...heldParams, subject: 'hi\r\nBcc: attacker@evil.example\n' });
-      assert.equal(r.subject, '[Example Security] Not relayed: hi Bcc: attacker@evil.example');
+      const r = render(set, 'moderator.action.held-post', { ...heldParams, subject: 'hi\r\nBcc: attacker@evil.example\n' });
+      assert.equal(r.subject, `[Example Security] Held: hi Bcc: attacker@evil.example (tk-${TOKEN})`);
       assert.doesNotMatch(r.subject, /[\r\n]/);
     });
 
     it('does not render Mustache tags that arrive inside a value', () => {
-      const r = render(set, 'moderator.notice.held-post', { ...heldParams, subject: '{{listAddress}} {{#reasons}}x{{/reasons}}' });
-      assert.equal(r.subject, '[Example Security] Not relayed: {{listAddress}} {{#reasons}}x{{/reasons}}');
+      const r = render(set, 'moderator.action.held-post', { ...heldParams, subject: '{{listAddress}} {{#reasons}}x{{/reasons}}' });
+      assert.equal(r.subject, `[Example Security] Held: {{listAddress}} {{#reasons}}x{{/reasons}} (tk-${TOKEN})`);
+    });
+
+    it('renders the expiry notice and the rejection sent to the sender', () => {
+      const expired = render(set, 'moderator.notice.held-expired', { ...heldParams, holdDays: 14 });
+      assert.equal(expired.subject, '[Example Security] Held message 7 expired: A subject');
+      assert.match(expired.text, /^Nobody acted on held message 7 from mallory@evil\.example \("A subject"\) within\n14 days\./);
+      const rejected = render(set, 'requester.notice.post-rejected', { ...heldParams, reason: 'Off topic for this list.' });
+      assert.equal(rejected.subject, '[Example Security] Your message was not sent to the list: A subject');
+      assert.match(rejected.text, /The moderators' reason:\n\n  Off topic for this list\.\n/);
     });
 
     it('refuses an unknown template name with TEMPLATE_MISSING', () => {

@@ -104,18 +104,29 @@ describe('runners/pipeline (processRaw)', () => {
 
       const out = copies(ctx);
       assert.deepEqual(out.map((c) => c.recipient), MODERATORS);
-      for (const c of out) assert.deepEqual([c.purpose, c.envelope_from], ['moderator.notice.held-post', BOUNCE_ADDRESS]);
+      for (const c of out) assert.deepEqual([c.purpose, c.envelope_from], ['moderator.action.held-post', BOUNCE_ADDRESS]);
       assert.ok(!out.some((c) => MEMBERS.includes(c.recipient)));
+      assert.equal(count(ctx, 'outbox_message'), 1, 'one mail for both moderators');
 
       const notice = await simpleParser(out[0]!.raw);
-      assert.equal(notice.subject, '[Example Security] Not relayed: Exploit for sale');
+      const subject = /^\[Example Security\] Held: Exploit for sale \(tk-([a-z2-7]{26})\)$/.exec(notice.subject ?? '');
+      assert.ok(subject, notice.subject);
+      const token = subject[1]!;
+      // The reply's In-Reply-To brings the token back, as with every mail that asks for a keyword.
+      assert.match(notice.messageId ?? '', new RegExp(`\\.tk-${token}@lists\\.example\\.org>$`));
+      assert.deepEqual(ctx.db.prepare('SELECT purpose, subject, used_at FROM tokens WHERE token = ?').get(token), { purpose: 'held', subject: String(row.id), used_at: null });
       assert.equal(notice.headers.get('auto-submitted'), 'auto-generated');
       assert.equal(notice.headers.get('x-loop'), LIST_ADDRESS);
-      assert.match(notice.text ?? '', /mallory@evil\.example is not an active member/);
+      assert.match(notice.text ?? '', /mallory@evil\.example is neither a member nor a moderator/);
       assert.match(notice.text ?? '', /<spam-1@evil\.example>/);
-      assert.match(notice.text ?? '', new RegExp(`inbound message ${row.id}\\)`));
+      assert.match(notice.text ?? '', new RegExp(`It waits for you as held message ${row.id}\\.`));
       assert.doesNotMatch(notice.text ?? '', /addressed to/);
 
+      assert.deepEqual(ctx.db.prepare('SELECT * FROM held').all(), [{
+        inbound_id: row.id, sender: 'mallory@evil.example', subject: 'Exploit for sale', message_id: '<spam-1@evil.example>',
+        reasons: JSON.stringify(['mallory@evil.example is neither a member nor a moderator']),
+        relayable: 1, held_at: FIXED_DATE.toISOString(), expires_at: '2026-03-24T09:30:00.000Z', state: 'held', decided_by: null, decided_at: null, reason: null,
+      }]);
       assert.deepEqual(audit(ctx).map((a) => [a.actor, a.action]), [['mallory@evil.example', 'post.hold.non-member']]);
     });
 
@@ -137,7 +148,7 @@ describe('runners/pipeline (processRaw)', () => {
       assert.deepEqual(out.map((c) => c.recipient), MODERATORS);
       const names = splitMessage(out[0]!.raw).headers.map((h) => h.name.toLowerCase());
       assert.ok(!names.includes('bcc'), names.join(', '));
-      assert.equal((await simpleParser(out[0]!.raw)).subject, '[Example Security] Not relayed: hello Bcc: attacker@evil.example');
+      assert.match((await simpleParser(out[0]!.raw)).subject ?? '', /^\[Example Security\] Held: hello Bcc: attacker@evil\.example \(tk-[a-z2-7]{26}\)$/);
     });
   });
 
@@ -146,6 +157,7 @@ describe('runners/pipeline (processRaw)', () => {
       await processRaw(ctx, 'maildir:1', makeMessage({ from: 'alice@member.example', to: 'someone@elsewhere.example' }));
       assert.deepEqual(audit(ctx).map((a) => a.action), ['post.hold.implicit-destination']);
       assert.deepEqual(copies(ctx).map((c) => c.recipient), MODERATORS);
+      assert.equal(ctx.db.prepare('SELECT relayable FROM held').pluck().get(), 0, 'not addressed to the list: APPROVE cannot relay it');
     });
 
     it('takes any other mail to the requests address as a join request', async () => {
