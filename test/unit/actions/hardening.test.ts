@@ -42,6 +42,14 @@ describe('hardening (review findings)', () => {
     assert.equal(notice, 'pending', 'the removal notice itself is still sent');
   });
 
+  it('sends automatic answers with the null envelope sender, and our own notices from the bounce address', async () => {
+    const h = new Disclosures();
+    await h.receive(listMail({ from: 'applicant@org.example', to: 'security-requests@lists.example.org', subject: 'join', body: 'Please add us.\n', auth: false }));
+    const rows = h.ctx.db.prepare('SELECT purpose, envelope_from FROM outbox_message ORDER BY id').all() as { purpose: string; envelope_from: string }[];
+    assert.deepEqual(rows.find((r) => r.purpose === 'applicant.notice.request-received')?.envelope_from, '', 'the acknowledgement');
+    assert.deepEqual(rows.find((r) => r.purpose === 'moderator.action.join-request')?.envelope_from, 'security-bounces@lists.example.org');
+  });
+
   it('leaves a message "received" and rethrows when the database is busy, instead of quarantining it', async () => {
     const h = new Disclosures();
     const busy = Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
