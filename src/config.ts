@@ -96,6 +96,8 @@ const relaySchema = z.strictObject({
    * so that members' hosts enforcing the author's DMARC policy accept them; never: From kept.
    */
   fromRewrite: z.enum(['always', 'never']).default('always'),
+  /** DKIM-sign everything we send with the list's key (recommended with fromRewrite: always). */
+  dkim: z.strictObject({ domainName: z.string().min(1), keySelector: z.string().min(1), privateKeyFile: z.string().min(1) }).nullable().default(null),
 });
 
 const securitySchema = z.strictObject({

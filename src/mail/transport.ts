@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
 import type { Config } from '../config';
+import { AppError } from '../errors';
 
 export interface Envelope { from: string; to: string }
 
@@ -18,12 +19,29 @@ export interface Transport {
 
 export function createTransport(config: Config): Transport {
   const { smtp, directory } = config.outbound;
-  if (smtp) return smtpTransport(smtp);
-  return directoryTransport(path.resolve(directory!));
+  const dkim = dkimOptions(config);
+  if (smtp) return smtpTransport(smtp, dkim);
+  return directoryTransport(path.resolve(directory!), dkim);
 }
 
-function smtpTransport(smtp: NonNullable<Config['outbound']['smtp']>): Transport {
+type DkimOptions = { domainName: string; keySelector: string; privateKey: string } | undefined;
+
+/** The list's DKIM key, read once at start; a key that cannot be read stops the program there. */
+function dkimOptions(config: Config): DkimOptions {
+  const dkim = config.relay.dkim;
+  if (!dkim) return undefined;
+  let privateKey: string;
+  try {
+    privateKey = fs.readFileSync(path.resolve(dkim.privateKeyFile), 'utf8');
+  } catch (err) {
+    throw new AppError('CONFIG_INVALID', `relay.dkim.privateKeyFile: expected a readable PEM private key, but ${path.resolve(dkim.privateKeyFile)} cannot be read: ${(err as Error).message}`);
+  }
+  return { domainName: dkim.domainName, keySelector: dkim.keySelector, privateKey };
+}
+
+function smtpTransport(smtp: NonNullable<Config['outbound']['smtp']>, dkim: DkimOptions): Transport {
   const transporter = nodemailer.createTransport({
+    dkim,
     pool: true,
     host: smtp.host,
     port: smtp.port,
@@ -53,9 +71,12 @@ function smtpTransport(smtp: NonNullable<Config['outbound']['smtp']>): Transport
  * Each copy becomes <dir>/<delivery id>.eml, written under a temporary name and renamed, so a
  * reader never sees half a file and a copy sent twice after a crash is the same file.
  */
-function directoryTransport(dir: string): Transport {
+function directoryTransport(dir: string, dkim: DkimOptions): Transport {
+  // nodemailer's stream transport only to sign the bytes the way the SMTP transport would.
+  const signer = dkim ? nodemailer.createTransport({ streamTransport: true, buffer: true, dkim }) : null;
   return {
-    async send(envelope, raw, deliveryId) {
+    async send(envelope, original, deliveryId) {
+      const raw = signer ? ((await signer.sendMail({ envelope: { from: envelope.from, to: [envelope.to] }, raw: original })).message as Buffer) : original;
       await fs.promises.mkdir(dir, { recursive: true });
       const name = `${String(deliveryId).padStart(8, '0')}.eml`;
       const tmp = path.join(dir, `.${name}.tmp`);
