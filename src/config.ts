@@ -93,9 +93,10 @@ const policySchema = z.strictObject({
 const relaySchema = z.strictObject({
   /**
    * always: relayed posts are From "Name via List <list address>" (the author in X-Original-From),
-   * so that members' hosts enforcing the author's DMARC policy accept them; never: From kept.
+   * so that members' hosts enforcing the author's DMARC policy accept them; dmarc: only for
+   * authors whose domain publishes p=quarantine or p=reject (looked up in DNS); never: From kept.
    */
-  fromRewrite: z.enum(['always', 'never']).default('always'),
+  fromRewrite: z.enum(['always', 'dmarc', 'never']).default('always'),
   /** DKIM-sign everything we send with the list's key (recommended with fromRewrite: always). */
   dkim: z.strictObject({ domainName: z.string().min(1), keySelector: z.string().min(1), privateKeyFile: z.string().min(1) }).nullable().default(null),
 });

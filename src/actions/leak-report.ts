@@ -44,7 +44,7 @@ export const leakReport: Action = (ctx, { inboundId, msg, snap }) => {
   const leak = getLeak(ctx.db, leakId)!;
   const kind = !open ? 'reported' : leak.what && leak.to_whom ? 'report completed' : 'report updated';
   copies += urgentMail(ctx, inboundId, leak.id, d, kind);
-  copies += relayToThread(ctx, inboundId, msg.raw, d, member.address, msg.messageId);
+  copies += relayToThread(ctx, inboundId, msg.raw, d, member.address, msg.messageId, snap.rewriteFrom);
   const missing = [...(leak.what ? [] : ['What:']), ...(leak.to_whom ? [] : ['To whom:'])];
   copies += sendTemplate(ctx, inboundId, {
     template: missing.length ? 'member.action.leak-details-missing' : 'member.notice.leak-recorded', to: [member.address],

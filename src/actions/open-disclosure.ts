@@ -24,6 +24,7 @@ export interface Opening {
   upstream: boolean;
   /** Attachments some members' gateways drop (executables, archives), for the moderators. */
   flagged?: string[];
+  rewriteFrom?: boolean;
 }
 
 /** What a returned post's "send" token remembers, so SEND can open it later. */
@@ -46,7 +47,7 @@ export function openDisclosure(ctx: Context, o: Opening): { id: number; copies: 
   const id = insertDisclosure(ctx.db, { subject: o.subject, openingMessageId: o.messageId, openedBy: o.openedBy, embargoEnd: o.end?.toISOString() ?? null, upstream: o.upstream, inboundId: o.inboundId }, at);
   for (const m of activeMembers(ctx.db)) addReceipt(ctx.db, id, m.address, m.organization);
   const disclosure = getDisclosure(ctx.db, id)!;
-  let copies = relayToThread(ctx, o.inboundId, o.raw, disclosure, o.openedBy, o.messageId);
+  let copies = relayToThread(ctx, o.inboundId, o.raw, disclosure, o.openedBy, o.messageId, o.rewriteFrom);
   appendAudit(ctx.db, { at, actor: o.openedBy, action: 'disclosure.open', object: `disclosure:${id}`, messageId: o.messageId, detail: { end: disclosure.embargo_end, upstream: o.upstream } });
   // The moderators' handle on the thread: EMBARGO and LIFT in reply to this notice, for as long as
   // the thread lives (an open-ended embargo, an end moved later). Once public, LIFT and EMBARGO refuse.
@@ -58,13 +59,13 @@ export function openDisclosure(ctx: Context, o: Opening): { id: number; copies: 
   return { id, copies };
 }
 
-export const openDisclosureAction: Action = (ctx, { inboundId, msg }) => {
+export const openDisclosureAction: Action = (ctx, { inboundId, msg, snap }) => {
   const { config } = ctx;
   const upstream = isUpstreamNotice(msg.text);
   const found = findEmbargoEnd(msg.text, { now: ctx.clock(), maxDays: config.policy.maxEmbargoDays });
   if (found.ok) {
     const flagged = flaggedAttachments(msg.attachments);
-    const { id, copies } = openDisclosure(ctx, { inboundId, raw: msg.raw, subject: msg.subject, messageId: msg.messageId, openedBy: msg.from.address, end: found.end.end, upstream, flagged });
+    const { id, copies } = openDisclosure(ctx, { inboundId, raw: msg.raw, subject: msg.subject, messageId: msg.messageId, openedBy: msg.from.address, end: found.end.end, upstream, flagged, rewriteFrom: snap.rewriteFrom });
     ctx.log.child({ stage: 'act' }).info({ disclosure: id, end: found.end.end.toISOString() }, `DISCLOSURE_OPENED #${id} until ${formatUtc(found.end.end)}`);
     return { disposition: 'DISCLOSED', copies };
   }

@@ -35,12 +35,16 @@ export function listHeaders(config: Config): [string, string][] {
   ];
 }
 
-export function composeRelay(raw: Buffer, config: Config): { raw: Buffer; envelopeFrom: string } {
+/**
+ * `rewriteFrom` decides the From rewrite for this post; by default "always" and "dmarc" rewrite
+ * (when the author's policy was not looked up, rewriting is the copy that arrives).
+ */
+export function composeRelay(raw: Buffer, config: Config, rewriteFrom: boolean = config.relay.fromRewrite !== 'never'): { raw: Buffer; envelopeFrom: string } {
   const { headers, body, eol } = splitMessage(raw);
   let kept = headers.filter((h) => h.name !== '' && !STRIPPED.has(h.name.toLowerCase()));
   // List headers go first: they are trace-like fields added by the last hop.
   const added = listHeaders(config).map(([name, value]) => ({ name, raw: `${name}: ${value}${eol}` }));
-  if (config.relay.fromRewrite === 'always') kept = rewriteFrom(kept, config, eol);
+  if (rewriteFrom) kept = withListFrom(kept, config, eol);
   return { raw: joinMessage([...added, ...kept], body, eol), envelopeFrom: bounceAddress(config) };
 }
 
@@ -49,7 +53,7 @@ export function composeRelay(raw: Buffer, config: Config): { raw: Buffer; envelo
  * body or subject we changed under the author's From. The copy is From "Name via List" at the
  * list address; the author's From is kept in X-Original-From. Replies go to the list (Reply-To).
  */
-function rewriteFrom(headers: RawHeader[], config: Config, eol: string): RawHeader[] {
+function withListFrom(headers: RawHeader[], config: Config, eol: string): RawHeader[] {
   const i = headers.findIndex((h) => h.name.toLowerCase() === 'from');
   if (i < 0) return headers;
   // The header was read as latin1 to keep its bytes; a UTF-8 name is turned back into text, and

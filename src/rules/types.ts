@@ -34,6 +34,8 @@ export interface Snapshot {
   isLeak: boolean;
   /** policy.membersMayOpenThreads. */
   membersMayOpenThreads: boolean;
+  /** Whether a relayed copy gets the list's From (relay.fromRewrite, and for "dmarc" the author's policy). */
+  rewriteFrom: boolean;
 }
 
 export interface Hit { rule: string; reason: string }

@@ -5,6 +5,7 @@
  */
 import { decide } from '../chains/inbound';
 import { bounceAddress } from '../config';
+import { dmarcPolicyFor, isStrict } from '../policy/dmarc-policy';
 import { ACTIONS } from '../actions';
 import { nowIso, type Context } from '../context';
 import { AppError, errorCode, errorMessage } from '../errors';
@@ -52,11 +53,12 @@ export async function processRaw(ctx: Context, sourceRef: string, raw: Buffer): 
     msg = await parseMessage(raw);
     const parsed = msg;
     const auth = await authenticate(ctx, parsed);
+    const rewriteFrom = await fromRewriteFor(ctx, parsed);
     return transaction(ctx.db, () => {
       // Another process may have finished this very copy while we parsed it (two MTA retries at once).
       const now = getInbound(ctx.db, row.id)!;
       if (now.status !== 'received') return { status: now.status === 'processed' ? 'already-processed' : 'already-quarantined', inboundId: row.id } as ProcessResult;
-      return act(ctx, row, parsed, auth);
+      return act(ctx, row, parsed, auth, rewriteFrom);
     });
   } catch (err) {
     // The database being busy, full or failing is not the message's fault: leave it "received"
@@ -124,7 +126,16 @@ export async function authenticate(ctx: Context, msg: InboundMessage): Promise<A
 }
 
 /** What the rules may know: read inside the transaction, so it cannot change under them. */
-export function snapshot(ctx: Context, inboundId: number, msg: InboundMessage, auth: AuthVerdict | null): Snapshot {
+/** relay.fromRewrite "dmarc": the author's published policy decides (looked up before the transaction). */
+export async function fromRewriteFor(ctx: Context, msg: InboundMessage): Promise<boolean> {
+  const mode = ctx.config.relay.fromRewrite;
+  if (mode !== 'dmarc') return mode === 'always';
+  const toList = [...msg.to, ...msg.cc].some((a) => a.address === ctx.config.list.address.toLowerCase());
+  if (!toList) return true;
+  return isStrict(await dmarcPolicyFor(msg.from.address.slice(msg.from.address.lastIndexOf('@') + 1), ctx.resolver));
+}
+
+export function snapshot(ctx: Context, inboundId: number, msg: InboundMessage, auth: AuthVerdict | null, rewriteFrom: boolean = ctx.config.relay.fromRewrite !== 'never'): Snapshot {
   const firstLine = firstReplyLine(msg.text);
   const bySubject = /\[#(\d{1,9})\]/.exec(msg.subject);
   const thread = threadOf(ctx.db, [msg.inReplyTo ?? '', ...msg.references].filter(Boolean))
@@ -146,12 +157,13 @@ export function snapshot(ctx: Context, inboundId: number, msg: InboundMessage, a
     namedThread: thread ? null : (named !== null ? getDisclosure(ctx.db, named) ?? null : null),
     isLeak: isLeakReport(msg.subject, firstLine),
     membersMayOpenThreads: ctx.config.policy.membersMayOpenThreads,
+    rewriteFrom,
   };
 }
 
 /** Inside the message's one transaction: everything it changes, or nothing. */
-function act(ctx: Context, row: InboundRow, msg: InboundMessage, auth: AuthVerdict | null): ProcessResult {
-  const snap = snapshot(ctx, row.id, msg, auth);
+function act(ctx: Context, row: InboundRow, msg: InboundMessage, auth: AuthVerdict | null, rewriteFrom: boolean): ProcessResult {
+  const snap = snapshot(ctx, row.id, msg, auth, rewriteFrom);
   const hits = classify(msg, snap);
   const decision = decide(hits);
   const result = ACTIONS[decision.outcome](ctx, { inboundId: row.id, msg, decision, snap, receivedAt: row.received_at });

@@ -115,7 +115,7 @@ export function snapshotWith(overrides: Partial<import('../../src/rules/types').
   return {
     listAddress: LIST_ADDRESS, requestsAddress: REQUESTS_ADDRESS, bounceAddress: BOUNCE_ADDRESS, now: new Date('2026-11-26T12:00:00Z'),
     senderIsMember: false, senderIsModerator: false, alreadyRelayed: false, tokens: [], keyword: null, auth: null,
-    requireAuthenticatedPosts: false, thread: null, namedThread: null, isLeak: false, membersMayOpenThreads: true,
+    requireAuthenticatedPosts: false, thread: null, namedThread: null, isLeak: false, membersMayOpenThreads: true, rewriteFrom: true,
     ...overrides,
   };
 }
