@@ -56,10 +56,10 @@ describe('config', () => {
       const c = parseConfig(MINIMAL, 'test');
       assert.deepEqual([c.policy.membersMayOpenThreads, c.policy.holdDays, c.policy.maxMessageBytes, c.policy.autoRepliesPerDay],
         [false, 14, 5 * 1024 * 1024, 10]);
-      assert.deepEqual(c.relay, { fromRewrite: 'always' });
+      assert.deepEqual(c.relay, { fromRewrite: 'always', dkim: null });
     });
 
-    it('names relay.fromRewrite when it is neither always nor never', () => {
+    it('names relay.fromRewrite when it is not always, dmarc or never', () => {
       assert.throws(() => parseConfig(`${MINIMAL}relay: { fromRewrite: sometimes }\n`, 'test'), configError('relay.fromRewrite'));
     });
 
