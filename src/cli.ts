@@ -18,6 +18,7 @@ import { registerDisclosures } from './admin/disclosures';
 import { registerHeld } from './admin/held';
 import { collectStatus, formatStatus } from './admin/status';
 import { createLogger } from './log';
+import { createTransport } from './mail/transport';
 import { loadTemplates } from './mail/templates';
 import { dbFile, migrate, openDb, schemaVersion } from './store/db';
 import path from 'node:path';
@@ -78,6 +79,8 @@ export function buildProgram(): Command {
     .description('validate the configuration and print it with secrets redacted')
     .action(() => {
       const loaded = load();
+      // Files the configuration names (the DKIM key) are read now, as the daemon would at start.
+      createTransport(loaded.config).close();
       process.stdout.write(`# ok: ${loaded.source}\n${YAML.stringify(redact(loaded.config))}`);
     });
 

@@ -106,6 +106,7 @@ export class ImapFetcher {
     const mailbox = client.mailbox;
     if (!mailbox) throw new Error('no mailbox selected');
     const uidValidity = Number(mailbox.uidValidity);
+    this.lastContact = new Date();
     if (mailbox.exists === 0) return;
     const uids = ((await client.search({ all: true }, { uid: true })) || []).sort((a, b) => a - b);
     this.lastContact = new Date();

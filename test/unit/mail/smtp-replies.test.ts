@@ -28,6 +28,14 @@ describe('mail/smtp-replies', () => {
   });
 
   it('says why, from the rule that matched', () => {
-    assert.equal(judge({ responseCode: 550, message: 'no' }).why, REPLY_RULES[1]!.why);
+    assert.equal(judge({ responseCode: 550, message: 'no' }).why, REPLY_RULES.find((r) => r.verdict === 'permanent')!.why);
+  });
+});
+
+describe('mail/smtp-replies: our own login', () => {
+  it('keeps a copy for a retry when our SMTP relay refuses our login, even with a 5xx', () => {
+    assert.equal(judge({ responseCode: 535, code: 'EAUTH', message: '535 5.7.8 Authentication credentials invalid' }).verdict, 'temporary');
+    assert.equal(judge({ code: 'EAUTH', message: 'Missing credentials for "PLAIN"' }).verdict, 'temporary');
+    assert.equal(judge({ responseCode: 550, code: 'EENVELOPE', message: '550 5.1.1 no such user' }).verdict, 'permanent');
   });
 });
