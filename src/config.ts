@@ -245,7 +245,16 @@ export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv
   return result.data;
 }
 
+/** Per-member bounce addresses add "+" and a 16-character token to the local part (at most 64). */
+function checkBounceAddress(config: Config, source: string): void {
+  const local = bounceAddress(config).split('@')[0]!;
+  if (local.length > 47) {
+    throw new AppError('CONFIG_INVALID', `${source}: ${config.list.bounceAddress ? 'list.bounceAddress' : 'list.address'}: expected a bounce address whose local part has at most 47 characters (it gets "+" and a 16-character token per member), got ${local.length}`);
+  }
+}
+
 function checkCriteria(config: Config, source: string): void {
+  checkBounceAddress(config, source);
   const n = config.policy.criteria.length;
   for (const key of ['aliasCriterion', 'embargoCriterion'] as const) {
     if (config.policy[key] > n) throw new AppError('CONFIG_INVALID', `${source}: policy.${key}: expected a criterion number from 1 to ${n}`);

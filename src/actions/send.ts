@@ -8,6 +8,7 @@ import { composeNotice } from '../mail/compose';
 import { render } from '../mail/templates';
 import { enqueueMail } from '../store/outbox';
 import { autoRepliesSince, recordAutoReply } from '../store/auto-replies';
+import { memberEnvelope } from './member-envelope';
 
 /** The moderators are never capped: their action mails (a returned post, a confirmation) must arrive. */
 function underCap(ctx: Context, recipient: string): boolean {
@@ -27,6 +28,8 @@ export interface TemplatedMail {
   messageId?: string;
   headerTo?: string[];
   replyTo?: string;
+  /** Mail to members: each copy gets the member's own envelope sender (VERP), so its bounce counts. */
+  verp?: boolean;
 }
 
 export function baseParams(ctx: Context): Record<string, unknown> {
@@ -58,7 +61,7 @@ export function sendTemplate(ctx: Context, inboundId: number | null, mail: Templ
   // bounces, the bounce goes nowhere, and no robot answers it.
   const envelopeFrom = mail.autoSubmitted === 'auto-replied' ? '' : bounceAddress(ctx.config);
   return enqueueMail(ctx.db, {
-    inboundId, purpose: mail.template, envelopeFrom, messageId: composed.messageId,
+    inboundId, purpose: mail.template, envelopeFrom, messageId: composed.messageId, envelopeFor: mail.verp && envelopeFrom !== '' ? memberEnvelope(ctx) : undefined,
     raw: composed.raw, recipients: mail.to,
   }, nowIso(ctx));
 }

@@ -13,7 +13,7 @@ export function noticeToThread(ctx: Context, inboundId: number | null, d: Disclo
   addThreadMessage(ctx.db, messageId, d.id);
   // Addressed to the list, answered to the list: a reply-all never goes to every member directly.
   return sendTemplate(ctx, inboundId, {
-    template, to: recipients, messageId, headerTo: [ctx.config.list.address], replyTo: ctx.config.list.address,
+    template, to: recipients, messageId, headerTo: [ctx.config.list.address], replyTo: ctx.config.list.address, verp: true,
     inReplyTo: d.opening_message_id, references: d.opening_message_id ? [d.opening_message_id] : [],
     params: { id: d.id, prefix: threadPrefix(d), subject: d.subject, ...params },
   });

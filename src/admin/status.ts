@@ -13,7 +13,8 @@ export interface Status {
   requests: { open: number };
   disclosures: { embargoed: number; nextEmbargoEnd: string | null };
   leaks: { openRetrospectives: number };
-  members: { active: number };
+  members: { active: number; unreachable: number };
+  held: { waiting: number };
   lastImapContact: string | null;
 }
 
@@ -52,7 +53,11 @@ export function collectStatus(db: Db, now: Date, extra: { lastImapContact?: stri
       nextEmbargoEnd: first("SELECT min(embargo_end) FROM disclosures WHERE state = 'embargoed' AND embargo_end IS NOT NULL"),
     },
     leaks: { openRetrospectives: count('SELECT count(*) FROM leaks WHERE retro_closed_at IS NULL') },
-    members: { active: count("SELECT count(*) FROM members WHERE status = 'active'") },
+    members: {
+      active: count("SELECT count(*) FROM members WHERE status = 'active'"),
+      unreachable: count("SELECT count(*) FROM members WHERE status = 'active' AND unreachable_at IS NOT NULL"),
+    },
+    held: { waiting: count("SELECT count(*) FROM held WHERE state = 'held'") },
     lastImapContact: extra.lastImapContact ?? null,
   };
 }
@@ -68,7 +73,8 @@ export function formatStatus(s: Status): string {
     `  requests     ${s.requests.open} open`,
     `  disclosures  ${s.disclosures.embargoed} under embargo${s.disclosures.nextEmbargoEnd === null ? '' : `, next end ${s.disclosures.nextEmbargoEnd}${embargoEnd(s.disclosures.nextEmbargoEnd, s.at)}`}`,
     `  leaks        ${s.leaks.openRetrospectives} open retrospective${s.leaks.openRetrospectives === 1 ? '' : 's'}`,
-    `  members      ${s.members.active} active`,
+    `  held         ${s.held.waiting} waiting for a moderator`,
+    `  members      ${s.members.active} active${s.members.unreachable ? `, ${s.members.unreachable} unreachable (bouncing)` : ''}`,
     `  imap         ${s.lastImapContact === null ? 'no contact recorded' : `last contact ${s.lastImapContact}${ago(s.lastImapContact)}`}`,
   ];
   return `${lines.join('\n')}\n`;

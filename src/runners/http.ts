@@ -97,6 +97,8 @@ export function metrics(s: Status & { healthy: boolean }): string {
     { name: 'embargo_list_next_embargo_end_timestamp_seconds', help: 'The earliest end of a running embargo, as a Unix time.', samples: [{ value: seconds(s.disclosures.nextEmbargoEnd) }] },
     { name: 'embargo_list_leak_retrospectives_open', help: 'Leak retrospectives not yet closed.', samples: [{ value: s.leaks.openRetrospectives }] },
     { name: 'embargo_list_members_active', help: 'Active members of the list.', samples: [{ value: s.members.active }] },
+    { name: 'embargo_list_members_unreachable', help: 'Active members whose mail keeps bouncing.', samples: [{ value: s.members.unreachable }] },
+    { name: 'embargo_list_held_messages', help: 'Messages waiting in the moderation queue.', samples: [{ value: s.held.waiting }] },
     { name: 'embargo_list_last_imap_contact_timestamp_seconds', help: 'When the IMAP server was last heard from, as a Unix time.', samples: [{ value: seconds(s.lastImapContact) }] },
   ];
   const out: string[] = [];

@@ -59,6 +59,11 @@ describe('config', () => {
       assert.deepEqual(c.relay, { fromRewrite: 'always', dkim: null });
     });
 
+    it('refuses a bounce address too long for per-member addresses, naming the key', () => {
+      const long = `${'x'.repeat(50)}@lists.example.org`;
+      assert.throws(() => parseConfig(`${MINIMAL}`.replace(/address: [^\n]+/, `address: ${long}`), 'test'), configError('list.address'));
+    });
+
     it('names relay.fromRewrite when it is not always, dmarc or never', () => {
       assert.throws(() => parseConfig(`${MINIMAL}relay: { fromRewrite: sometimes }\n`, 'test'), configError('relay.fromRewrite'));
     });

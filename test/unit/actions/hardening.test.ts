@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { removeMemberWithNotice } from '../../../src/actions/remove-member';
+import { noticeToThread } from '../../../src/actions/thread-notice';
 import { transaction } from '../../../src/store/db';
 import { processRaw } from '../../../src/runners/pipeline';
 import { ALPHA, BETA, Disclosures, listMail, OPENING_SUBJECT } from '../../helpers/disclosures';
@@ -48,6 +49,16 @@ describe('hardening (review findings)', () => {
     const rows = h.ctx.db.prepare('SELECT purpose, envelope_from FROM outbox_message ORDER BY id').all() as { purpose: string; envelope_from: string }[];
     assert.deepEqual(rows.find((r) => r.purpose === 'applicant.notice.request-received')?.envelope_from, '', 'the acknowledgement');
     assert.deepEqual(rows.find((r) => r.purpose === 'moderator.action.join-request')?.envelope_from, 'security-bounces@lists.example.org');
+  });
+
+  it('sends thread notices with each member\'s own envelope sender, so that their bounces count too', async () => {
+    const h = new Disclosures();
+    await h.open();
+    transaction(h.ctx.db, () => noticeToThread(h.ctx, null, h.disclosure(1), 'member.notice.embargo-ending', { end: 'soon' }));
+    const envelopes = h.ctx.db.prepare("SELECT o.envelope_from FROM outbox o JOIN outbox_message m ON m.id = o.message WHERE m.purpose = 'member.notice.embargo-ending'").pluck().all() as string[];
+    assert.equal(envelopes.length, 3);
+    for (const e of envelopes) assert.match(e, /^security-bounces\+[0-9a-f]{16}@lists\.example\.org$/);
+    assert.equal(new Set(envelopes).size, 3);
   });
 
   it('leaves a message "received" and rethrows when the database is busy, instead of quarantining it', async () => {

@@ -33,7 +33,8 @@ const EMPTY: Omit<Status, 'at' | 'lastImapContact'> = {
   requests: { open: 0 },
   disclosures: { embargoed: 0, nextEmbargoEnd: null },
   leaks: { openRetrospectives: 0 },
-  members: { active: 0 },
+  members: { active: 0, unreachable: 0 },
+  held: { waiting: 0 },
 };
 
 describe('admin/status', () => {
@@ -109,7 +110,8 @@ describe('admin/status', () => {
       requests: { open: 2 },
       disclosures: { embargoed: 1, nextEmbargoEnd: '2026-03-12T16:00:00.000Z' },
       leaks: { openRetrospectives: 1 },
-      members: { active: 12 },
+      members: { active: 12, unreachable: 1 },
+      held: { waiting: 2 },
       lastImapContact: '2026-03-10T09:29:30.000Z',
     };
 
@@ -122,7 +124,8 @@ describe('admin/status', () => {
         '  requests     2 open',
         '  disclosures  1 under embargo, next end 2026-03-12T16:00:00.000Z (in 2 d)',
         '  leaks        1 open retrospective',
-        '  members      12 active',
+        '  held         2 waiting for a moderator',
+        '  members      12 active, 1 unreachable (bouncing)',
         '  imap         last contact 2026-03-10T09:29:30.000Z (30 s ago)',
         '',
       ].join('\n'));

@@ -10,7 +10,8 @@ const STATUS: Status = {
   requests: { open: 2 },
   disclosures: { embargoed: 5, nextEmbargoEnd: '2026-03-12T16:00:00.000Z' },
   leaks: { openRetrospectives: 1 },
-  members: { active: 12 },
+  members: { active: 12, unreachable: 1 },
+  held: { waiting: 2 },
   lastImapContact: '2026-03-10T09:29:30.000Z',
 };
 
