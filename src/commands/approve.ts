@@ -7,17 +7,14 @@ import { tokenMessageId } from '../mail/compose';
 import { createToken } from '../store/tokens';
 import { sendTemplate } from '../actions/send';
 import { decide } from './decision';
+import { notDone } from './not-done';
 import type { Command } from './types';
 
 export const approve: Command = (ctx, input) => {
   const request = input.request!;
   const { config } = ctx;
   if (!request.alias) {
-    const copies = sendTemplate(ctx, input.inboundId, {
-      template: 'moderator.notice.cannot-approve', to: [input.actor], autoSubmitted: 'auto-replied', inReplyTo: input.msg.messageId,
-      params: { id: request.id, why: 'the request names no alias to subscribe; ASK the applicant for one' },
-    });
-    return { disposition: 'REFUSED', copies };
+    return notDone(ctx, input, 'the request names no alias to subscribe; ASK the applicant for one', { id: request.id });
   }
   let copies = decide(ctx, input, 'confirming', 'approve', null);
   const token = createToken(ctx.db, { purpose: 'confirm', requestId: request.id, at: ctx.clock(), days: config.policy.tokenDays });

@@ -10,17 +10,14 @@ import { addEvent, setState } from '../store/requests';
 import { createToken } from '../store/tokens';
 import { sendTemplate } from '../actions/send';
 import { tellModerators } from './decision';
+import { notDone } from './not-done';
 import type { Command } from './types';
 
 export const ask: Command = (ctx, input) => {
   const request = input.request!;
   const { config } = ctx;
   if (!input.argument) {
-    const copies = sendTemplate(ctx, input.inboundId, {
-      template: 'moderator.notice.cannot-approve', to: [input.actor], autoSubmitted: 'auto-replied', inReplyTo: input.msg.messageId,
-      params: { id: request.id, why: 'ASK needs the question on the same line, e.g. "ASK Which of your products ship Istio?"' },
-    });
-    return { disposition: 'REFUSED', copies };
+    return notDone(ctx, input, 'ASK needs the question on the same line, e.g. "ASK Which of your products ship Istio?"', { id: request.id });
   }
   const at = nowIso(ctx);
   setState(ctx.db, request.id, 'asked', at);

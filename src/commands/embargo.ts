@@ -3,20 +3,15 @@
  * EMBARGO <new end> moves the end (the same maximum applies; the members are told), LIFT ends
  * the embargo now. The thread's token is not used up: it serves every change until the lift.
  */
-import { nowIso, type Context } from '../context';
+import { nowIso } from '../context';
 import { liftAndAnnounce } from '../actions/lift';
 import { sendTemplate } from '../actions/send';
 import { noticeToThread } from '../actions/thread-notice';
 import { formatUtc, parseEmbargoDate } from '../policy/embargo-date';
 import { appendAudit } from '../store/audit';
 import { getDisclosure, setEmbargoEnd } from '../store/disclosures';
-import type { Command, CommandInput, CommandResult } from './types';
-
-function notDone(ctx: Context, input: CommandInput, why: string): CommandResult {
-  return { disposition: 'REFUSED', copies: sendTemplate(ctx, input.inboundId, {
-    template: 'moderator.notice.cannot-approve', to: [input.actor], autoSubmitted: 'auto-replied', inReplyTo: input.msg.messageId, params: { id: null, why },
-  }) };
-}
+import { notDone } from './not-done';
+import type { Command } from './types';
 
 export const moveEmbargo: Command = (ctx, input) => {
   const d = getDisclosure(ctx.db, Number(input.token.subject))!;

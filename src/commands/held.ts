@@ -1,8 +1,8 @@
 /** APPROVE, REJECT <reason> and DISCARD in reply to a held message's mail. */
 import { useToken } from '../store/tokens';
 import { approveHeld, discardHeld, rejectHeld, type HeldResult } from '../actions/held-decision';
-import { sendTemplate } from '../actions/send';
 import { nowIso, type Context } from '../context';
+import { notDone } from './not-done';
 import type { Command, CommandInput, CommandResult } from './types';
 
 function answer(ctx: Context, input: CommandInput, r: HeldResult, disposition: string): CommandResult {
@@ -10,9 +10,7 @@ function answer(ctx: Context, input: CommandInput, r: HeldResult, disposition: s
     useToken(ctx.db, input.token.token, input.actor, nowIso(ctx));
     return { disposition, copies: r.copies };
   }
-  return { disposition: 'REFUSED', copies: sendTemplate(ctx, input.inboundId, {
-    template: 'moderator.notice.cannot-approve', to: [input.actor], autoSubmitted: 'auto-replied', inReplyTo: input.msg.messageId, params: { id: null, why: r.why },
-  }) };
+  return notDone(ctx, input, r.why ?? 'not done');
 }
 
 const idOf = (input: CommandInput): number => Number(input.token.subject);

@@ -12,6 +12,7 @@ import { findMember } from '../store/members';
 import { createToken, useToken } from '../store/tokens';
 import { removeMemberWithNotice } from '../actions/remove-member';
 import { sendTemplate } from '../actions/send';
+import { notDone } from './not-done';
 import type { Command, CommandResult } from './types';
 
 export function parseRemoveArgument(argument: string | null): { alias: string; reason: string | null } | null {
@@ -27,11 +28,7 @@ export function startRemove(ctx: Context, input: { inboundId: number; msg: Inbou
   const parsed = parseRemoveArgument(input.argument);
   const member = parsed ? findMember(ctx.db, parsed.alias) : undefined;
   if (!parsed || !member || member.status !== 'active') {
-    const copies = sendTemplate(ctx, input.inboundId, {
-      template: 'moderator.notice.cannot-approve', to: [input.actor], autoSubmitted: 'auto-replied', inReplyTo: input.msg.messageId,
-      params: { id: null, why: parsed ? `${parsed.alias} is not an active member` : 'REMOVE needs the alias and a reason, e.g. "REMOVE security@example.com stopped meeting criterion 2"' },
-    });
-    return { disposition: 'REFUSED', copies };
+    return notDone(ctx, input, parsed ? `${parsed.alias} is not an active member` : 'REMOVE needs the alias and a reason, e.g. "REMOVE security@example.com stopped meeting criterion 2"');
   }
   const token = createToken(ctx.db, { purpose: 'remove', subject: parsed.alias, detail: { reason: parsed.reason, by: input.actor }, at: ctx.clock(), days: ctx.config.policy.tokenDays });
   appendAudit(ctx.db, { at: nowIso(ctx), actor: input.actor, action: 'member.remove.requested', object: parsed.alias, messageId: input.msg.messageId, detail: { reason: parsed.reason } });
@@ -50,10 +47,7 @@ export const confirmRemove: Command = (ctx, input) => {
   useToken(ctx.db, input.token.token, input.actor, nowIso(ctx));
   const copies = removeMemberWithNotice(ctx, input.inboundId, alias, input.actor, 'removed', detail.reason ?? null, input.msg.messageId);
   if (copies < 0) {
-    return { disposition: 'REFUSED', copies: sendTemplate(ctx, input.inboundId, {
-      template: 'moderator.notice.cannot-approve', to: [input.actor], autoSubmitted: 'auto-replied', inReplyTo: input.msg.messageId,
-      params: { id: null, why: `${alias} is no longer an active member` },
-    }) };
+    return notDone(ctx, input, `${alias} is no longer an active member`);
   }
   return { disposition: 'REMOVED', copies };
 };

@@ -4,23 +4,18 @@ import { sendTemplate } from '../actions/send';
 import { appendAudit } from '../store/audit';
 import { closeRetrospective, getLeak } from '../store/leaks';
 import { useToken } from '../store/tokens';
+import { notDone } from './not-done';
 import type { Command } from './types';
 
 export const retro: Command = (ctx, input) => {
   const leak = getLeak(ctx.db, Number(input.token.subject))!;
   if (!input.argument) {
-    return { disposition: 'REFUSED', copies: sendTemplate(ctx, input.inboundId, {
-      template: 'moderator.notice.cannot-approve', to: [input.actor], autoSubmitted: 'auto-replied', inReplyTo: input.msg.messageId,
-      params: { id: null, why: 'RETRO needs the summary on the same line, e.g. "RETRO The alias forwarded to a vendor; forwarding is now off"' },
-    }) };
+    return notDone(ctx, input, 'RETRO needs the summary on the same line, e.g. "RETRO The alias forwarded to a vendor; forwarding is now off"');
   }
   const at = nowIso(ctx);
   useToken(ctx.db, input.token.token, input.actor, at);
   if (!closeRetrospective(ctx.db, leak.id, input.actor, input.argument, at)) {
-    return { disposition: 'STALE', copies: sendTemplate(ctx, input.inboundId, {
-      template: 'moderator.notice.cannot-approve', to: [input.actor], autoSubmitted: 'auto-replied', inReplyTo: input.msg.messageId,
-      params: { id: null, why: `the retrospective of leak #${leak.id} was already closed at ${leak.retro_closed_at} by ${leak.retro_closed_by}` },
-    }) };
+    return notDone(ctx, input, `the retrospective of leak #${leak.id} was already closed at ${leak.retro_closed_at} by ${leak.retro_closed_by}`, { disposition: 'STALE' });
   }
   appendAudit(ctx.db, { at, actor: input.actor, action: 'leak.retro', object: `leak:${leak.id}`, messageId: input.msg.messageId, detail: { summary: input.argument } });
   const params = { id: leak.id, disclosure: leak.disclosure_id, organization: leak.organization, actor: input.actor, summary: input.argument };

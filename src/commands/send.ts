@@ -4,18 +4,12 @@
  */
 import { nowIso } from '../context';
 import { openDisclosure, type HeldOpening } from '../actions/open-disclosure';
-import { sendTemplate } from '../actions/send';
 import { parseEmbargoDate } from '../policy/embargo-date';
 import { getInbound } from '../store/inbound';
 import { useToken } from '../store/tokens';
+import { notDone } from './not-done';
 import type { Command, CommandInput, CommandResult } from './types';
 import type { Context } from '../context';
-
-function notDone(ctx: Context, input: CommandInput, why: string): CommandResult {
-  return { disposition: 'REFUSED', copies: sendTemplate(ctx, input.inboundId, {
-    template: 'moderator.notice.cannot-approve', to: [input.actor], autoSubmitted: 'auto-replied', inReplyTo: input.msg.messageId, params: { id: null, why },
-  }) };
-}
 
 function open(ctx: Context, input: CommandInput, held: HeldOpening, end: Date | null): CommandResult {
   const inbound = getInbound(ctx.db, held.inboundId)!;
