@@ -21,10 +21,10 @@ const TOKEN_OBJECT: Record<TokenPurpose, (subject: string | null) => string> = {
   moderate: (s) => `request ${s}`, applicant: (s) => `request ${s}`, confirm: (s) => `request ${s}`, unsubscribe: (s) => `the unsubscription of ${s}`,
 };
 
-export function failedConditions(auth: Pick<CommandAuth, 'moderator' | 'authenticated' | 'token'>, needToken = true): string[] {
+export function failedConditions(auth: Pick<CommandAuth, 'moderator' | 'authenticated' | 'token' | 'decidedBy'>, needToken = true): string[] {
   const why: string[] = [];
   if (!auth.moderator) why.push('the sender is not a configured moderator');
-  if (!auth.authenticated) why.push('the sender is not authenticated (no aligned DKIM signature or DMARC pass from a trusted check)');
+  if (!auth.authenticated) why.push(`the sender is not authenticated: ${auth.decidedBy}`);
   if (needToken && !['valid', 'used', 'expired'].includes(auth.token.state)) why.push(auth.token.detail);
   return why;
 }

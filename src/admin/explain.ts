@@ -59,6 +59,8 @@ export async function explain(config: Config, log: Logger, templates: TemplateSe
       message: { messageId: msg.messageId, from: msg.from.address, subject: msg.subject },
       hits,
     };
+    // Which header field (or the daemon's own verification) settled the sender's authentication.
+    if (auth) out.authentication = { authenticated: auth.authenticated, method: auth.method, decidedBy: auth.decidedBy, evidence: auth.evidence };
     if (decision.outcome === 'join-request') {
       const r = extractRequest(ctx, msg);
       out.request = {
@@ -74,6 +76,7 @@ export async function explain(config: Config, log: Logger, templates: TemplateSe
         token: { state: decision.label === 'remove' ? 'not-needed' : a.token.state, detail: a.token.detail, request: a.token.row?.request_id ?? null },
         authenticated: a.authenticated,
         method: auth?.method ?? null,
+        decidedBy: auth?.decidedBy ?? null,
         evidence: a.evidence,
       };
     }

@@ -1,7 +1,7 @@
 /**
  * The three conditions under which a keyword is acted on, judged without side effects:
  * the sender is a configured moderator; the reply carries a live token of ours for what it
- * answers; the sender is authenticated (DKIM-aligned or DMARC pass). `explain` prints this.
+ * answers; the sender is authenticated (a DKIM signature aligned with the From domain passed, and no trusted result failed). `explain` prints this.
  */
 import type { InboundMessage } from '../message/parse';
 import { requestNumberInSubject } from '../message/tokens';
@@ -17,6 +17,8 @@ export interface CommandAuth {
   moderator: boolean;
   token: TokenCheck;
   authenticated: boolean;
+  /** What settled the authentication, in one sentence. */
+  decidedBy: string;
   evidence: string[];
   /** All three hold. */
   ok: boolean;
@@ -48,6 +50,7 @@ export function checkCommand(msg: Pick<InboundMessage, 'subject'>, snap: Snapsho
     moderator: snap.senderIsModerator,
     token,
     authenticated,
+    decidedBy: snap.auth?.decidedBy ?? 'not checked: the sender is not a configured moderator',
     evidence: snap.auth?.evidence ?? ['not checked: the sender is not a configured moderator'],
     ok: snap.senderIsModerator && token.state === 'valid' && authenticated,
   };

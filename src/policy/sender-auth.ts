@@ -16,6 +16,9 @@ import { domainToASCII } from 'node:url';
 import type { DKIMResult } from 'mailauth';
 import { getDomain } from 'tldts';
 import { parseAddressList } from '../message/address';
+import { parseAuthenticationResults, type ResultInfo } from './auth-results';
+
+export { parseAuthenticationResults, type AuthenticationResults, type ResultInfo } from './auth-results';
 
 export interface AuthVerdict {
   authenticated: boolean;
@@ -25,6 +28,13 @@ export interface AuthVerdict {
   fromDomain: string;
   /** What was looked at, for `explain` and the audit, one sentence each, in the order seen. */
   evidence: string[];
+  /** The one finding that settled the verdict, naming the header field by its position (top = 1). */
+  decidedBy: string;
+  /**
+   * A trusted result failed or contradicted another: nothing else may make this sender
+   * authenticated, not even the daemon's own verification.
+   */
+  failed: boolean;
 }
 
 /** One header field, in message order (top first), value unfolded. */
@@ -59,140 +69,6 @@ export interface AuthenticateOptions extends JudgeOptions {
   resolver?: TxtResolver;
   /** The clock for DKIM signature expiry (x=); defaults to now. */
   now?: Date;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Authentication-Results (RFC 8601)
-
-export interface ResultInfo {
-  /** Lower-case method, without a method version: 'dkim', 'dmarc', 'spf', 'arc', ... */
-  method: string;
-  /** Lower-case result: 'pass', 'fail', 'none', ... */
-  result: string;
-  /** Lower-case ptype.property -> value as written (quotes removed): 'header.d' -> 'example.org'. */
-  props: Map<string, string>;
-}
-
-export interface AuthenticationResults {
-  /** As written, without quotes. */
-  authservId: string;
-  results: ResultInfo[];
-  /** resinfo entries that could not be read; they never count. */
-  malformed: number;
-}
-
-interface Token { text: string; quoted: boolean }
-
-/**
- * Splits an Authentication-Results value into ';'-separated segments of tokens. Comments
- * (nested, with quoted-pairs) are CFWS and vanish, so a "(dkim=pass)" comment can say nothing;
- * quoted strings are single tokens, so a ';' or '=' inside quotes separates nothing; the first
- * '=' of a word is a token of its own, later ones are text (unquoted base64 in header.b=).
- * Returns null when a comment or a quoted string is never closed.
- */
-function lex(value: string): Token[][] | null {
-  const segments: Token[][] = [[]];
-  let text = '';
-  let quoted = false;
-  let started = false;
-  let eqInWord = false;
-  const flush = (): void => {
-    if (started) segments[segments.length - 1]!.push({ text, quoted });
-    text = '';
-    quoted = false;
-    started = false;
-  };
-  for (let i = 0; i < value.length; i++) {
-    const c = value[i]!;
-    if (c === '(') {
-      flush();
-      eqInWord = false;
-      let depth = 1;
-      for (i++; i < value.length && depth > 0; i++) {
-        const d = value[i]!;
-        if (d === '\\') i++;
-        else if (d === '(') depth++;
-        else if (d === ')') depth--;
-      }
-      if (depth > 0) return null;
-      i--;
-    } else if (c === '"') {
-      let closed = false;
-      for (i++; i < value.length; i++) {
-        const d = value[i]!;
-        if (d === '\\') { i++; text += value[i] ?? ''; continue; }
-        if (d === '"') { closed = true; break; }
-        text += d;
-      }
-      if (!closed) return null;
-      quoted = true;
-      started = true;
-    } else if (c === ';') {
-      flush();
-      eqInWord = false;
-      segments.push([]);
-    } else if (c === '=' && !eqInWord) {
-      flush();
-      eqInWord = true;
-      segments[segments.length - 1]!.push({ text: '=', quoted: false });
-    } else if (/\s/.test(c)) {
-      flush();
-      eqInWord = false;
-    } else {
-      text += c;
-      started = true;
-    }
-  }
-  flush();
-  return segments;
-}
-
-const isEq = (t: Token | undefined): boolean => t !== undefined && !t.quoted && t.text === '=';
-
-/** One resinfo: method[/version]=result, then reason=... and ptype.property=value pairs. */
-function readResInfo(tokens: Token[]): ResultInfo | null {
-  if (tokens.length % 3 !== 0 || tokens.length === 0) return null;
-  const pairs: Array<[string, string]> = [];
-  for (let i = 0; i < tokens.length; i += 3) {
-    const [k, eq, v] = [tokens[i]!, tokens[i + 1], tokens[i + 2]];
-    if (k.quoted || isEq(k) || !isEq(eq) || v === undefined || isEq(v)) return null;
-    pairs.push([k.text.toLowerCase(), v.text]);
-  }
-  const [methodKey, resultValue] = pairs[0]!;
-  const method = methodKey.split('/')[0]!.trim();
-  if (!/^[a-z0-9_-]+$/.test(method) || resultValue === '') return null;
-  const props = new Map<string, string>();
-  for (const [key, val] of pairs.slice(1)) {
-    if (key === 'reason') continue;
-    // A property written twice is not something a receiving host writes: refuse the resinfo.
-    if (!/^[a-z0-9_-]+\.[a-z0-9_.-]+$/.test(key) || props.has(key)) return null;
-    props.set(key, val);
-  }
-  return { method, result: resultValue.toLowerCase(), props };
-}
-
-/**
- * Parses an Authentication-Results value: authserv-id (a version number after it is ignored),
- * then resinfo entries. Null when the value cannot be read at all.
- */
-export function parseAuthenticationResults(value: string): AuthenticationResults | null {
-  const segments = lex(value);
-  if (!segments) return null;
-  const head = segments[0]!;
-  const [id, version] = [head[0], head[1]];
-  if (id === undefined || isEq(id) || id.text === '' || head.length > 2) return null;
-  if (version !== undefined && (version.quoted || !/^\d+$/.test(version.text))) return null;
-  const rest = segments.slice(1);
-  const result: AuthenticationResults = { authservId: id.text, results: [], malformed: 0 };
-  // "authserv-id; none": no result at all.
-  if (rest.length === 1 && rest[0]!.length === 1 && rest[0]![0]!.text.toLowerCase() === 'none') return result;
-  for (const seg of rest) {
-    if (seg.length === 0) continue;
-    const info = readResInfo(seg);
-    if (info) result.results.push(info);
-    else result.malformed++;
-  }
-  return result;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -254,46 +130,118 @@ const show = (v: string): string => v.replace(/[\u0000-\u001f\u007f]+/g, ' ').sl
 // ---------------------------------------------------------------------------------------------
 // Judging the Authentication-Results
 
-/** Whether one resinfo of a trusted host authenticates the From domain, and what to say. */
-function judgeResInfo(info: ResultInfo, fromDomain: string): { pass: boolean; note: string } {
-  const written = `${info.method}=${info.result}${[...info.props].map(([k, v]) => ` ${k}=${v}`).join('')}`;
-  if (info.method === 'dmarc') {
-    const hf = info.props.get('header.from');
-    if (info.result !== 'pass') return { pass: false, note: written };
-    if (hf === undefined) return { pass: false, note: `${written} (no header.from: not bound to this From)` };
-    const d = domainOf(hf);
-    // mailauth-based hosts write the organizational domain of the From in header.from.
-    const same = d !== '' && (d === fromDomain || d === orgDomain(fromDomain));
-    return same ? { pass: true, note: written } : { pass: false, note: `${written} (header.from is not ${fromDomain})` };
+/** One result of a trusted field inside the topmost block, with where it was written. */
+interface Seen {
+  /** 1-based position of its header field, top first. */
+  field: number;
+  authservId: string;
+  info: ResultInfo;
+}
+
+const where = (s: Pick<Seen, 'field' | 'authservId'>): string => `header field ${s.field} (Authentication-Results from ${show(s.authservId)})`;
+
+const written = (info: ResultInfo): string =>
+  show(`${info.method}=${info.result}${[...info.props].map(([k, v]) => ` ${k}=${v}`).join('')}`);
+
+/** The signing domain of a dkim result: header.d, else the domain of header.i; '' when neither. */
+function signerOf(info: ResultInfo): string {
+  const d = info.props.get('header.d');
+  return d !== undefined ? domainOf(d) : domainOf(info.props.get('header.i') ?? '');
+}
+
+/**
+ * Whether two dkim results speak of the same signature. Hosts shorten header.b to its first
+ * characters (OpenDKIM writes 8), so one b= that starts the other is the same signature. When
+ * either result names no b=, the same signer and selector (or a missing selector) are taken as
+ * the same signature: in doubt, a failure counts against the pass.
+ */
+function sameSignature(a: ResultInfo, b: ResultInfo): boolean {
+  if (signerOf(a) !== signerOf(b)) return false;
+  const [ba, bb] = [a.props.get('header.b'), b.props.get('header.b')];
+  if (ba && bb) return ba.startsWith(bb) || bb.startsWith(ba);
+  const [sa, sb] = [a.props.get('header.s'), b.props.get('header.s')];
+  return sa === undefined || sb === undefined || sa.toLowerCase() === sb.toLowerCase();
+}
+
+/** Whether a dmarc result's header.from names this From domain (hosts built on mailauth write its organizational domain). */
+function sameFromDomain(headerFrom: string, fromDomain: string): boolean {
+  const d = domainOf(headerFrom);
+  return d !== '' && (d === fromDomain || d === orgDomain(fromDomain));
+}
+
+/** DMARC results that are not a failure (temperror: the host could not look up); anything else is one. */
+const DMARC_NOT_FAILED = new Set(['pass', 'none', 'temperror']);
+
+/**
+ * What the trusted results of the topmost block say, as a list of problems (any one refuses the
+ * sender) and the aligned DKIM passes (at least one is needed). Pure.
+ */
+function weigh(seen: Seen[], fromDomain: string): { problems: string[]; passes: Seen[]; notes: string[] } {
+  const problems: string[] = [];
+  const notes: string[] = [];
+  const dkim = seen.filter((s) => s.info.method === 'dkim');
+  const passes = dkim.filter((s) => s.info.result === 'pass' && signerOf(s.info) !== '' && aligned(signerOf(s.info), fromDomain));
+
+  const dmarcResults = new Set<string>();
+  for (const s of seen.filter((x) => x.info.method === 'dmarc')) {
+    const hf = s.info.props.get('header.from');
+    const r = s.info.result;
+    if (hf === undefined) {
+      if (!DMARC_NOT_FAILED.has(r)) problems.push(`${where(s)}: ${written(s.info)}, a DMARC failure naming no header.from`);
+      continue;
+    }
+    if (!sameFromDomain(hf, fromDomain)) {
+      problems.push(`${where(s)}: ${written(s.info)} was judged for another From domain than ${fromDomain}`);
+      continue;
+    }
+    dmarcResults.add(r);
+    if (!DMARC_NOT_FAILED.has(r)) problems.push(`${where(s)}: ${written(s.info)}`);
   }
-  if (info.method === 'dkim') {
-    if (info.result !== 'pass') return { pass: false, note: written };
-    const d = info.props.get('header.d');
-    const signer = d !== undefined ? domainOf(d) : domainOf(info.props.get('header.i') ?? '');
-    if (signer === '') return { pass: false, note: `${written} (no header.d or header.i: signer unknown)` };
-    return aligned(signer, fromDomain)
-      ? { pass: true, note: `${written} (${signer} aligned with ${fromDomain})` }
-      : { pass: false, note: `${written} (${signer} not aligned with ${fromDomain})` };
+  if (dmarcResults.size > 1) problems.push(`trusted DMARC results for ${fromDomain} disagree (${[...dmarcResults].join(' and ')})`);
+
+  for (const s of dkim) {
+    if (s.info.result === 'pass') continue;
+    const signer = signerOf(s.info);
+    if (s.info.result === 'none') {
+      for (const p of passes) problems.push(`${where(s)}: dkim=none (no signature) contradicts dkim=pass in header field ${p.field}`);
+      continue;
+    }
+    if (signer === '') {
+      if (passes.length > 0) problems.push(`${where(s)}: ${written(s.info)} names no signer, so it may be the signature that passed`);
+      continue;
+    }
+    if (!aligned(signer, fromDomain)) continue; // a third party's broken signature says nothing of this From
+    const same = passes.find((p) => sameSignature(p.info, s.info));
+    if (same) problems.push(`${where(s)}: ${written(s.info)} contradicts dkim=pass for the same signature in header field ${same.field}`);
+    else if (passes.length > 0) notes.push(`${where(s)}: ${written(s.info)} is another signature than the one that passed (different header.b or selector)`);
+    // temperror: the host could not fetch the key; no pass, but no failure either.
+    else if (s.info.result !== 'temperror') problems.push(`${where(s)}: ${written(s.info)}`);
   }
-  if (info.method === 'spf' && info.result === 'pass') return { pass: false, note: `${written} (SPF alone never authenticates)` };
-  return { pass: false, note: written };
+  return { problems, passes, notes };
 }
 
 /**
  * Judges the topmost trusted Authentication-Results. Pure.
  *
- * Why only the topmost block: every host that receives a message prepends its own trace and
- * results above everything already there, so the header fields the trusted receiving host
- * added on receipt are on top, and everything the sender wrote, an Authentication-Results
- * with our trusted authserv-id included (RFC 8601 section 5 warns of exactly this), is further
- * down, below at least the Received field the receiving host wrote. So: scanning from the
- * top, the first Authentication-Results whose authserv-id is trusted starts the block, as long
- * as at most `maxReceivedAbove` Received fields lie above it; the block runs over the directly
- * following Authentication-Results fields (any authserv-id) and ends at the first field of any
- * other name. Only trusted-id fields inside the block count; every trusted-id field below it
- * is ignored, and the evidence says so. A forgery placed directly under the real block, with
- * no field between, cannot be told apart by position: the trusted host must delete incoming
- * fields that carry its authserv-id, which RFC 8601 section 5 requires of it.
+ * Which fields: every host that receives a message prepends its own trace and results above
+ * everything already there, so what the trusted receiving host added is on top and what the
+ * sender wrote (an Authentication-Results with our trusted authserv-id included, RFC 8601
+ * section 5) is further down, below at least one Received field. Scanning from the top, the
+ * first field whose authserv-id is trusted starts the block, as long as at most
+ * `maxReceivedAbove` Received fields lie above it; the block runs over the directly following
+ * Authentication-Results fields (any authserv-id) and ends at the first field of another
+ * name. Only trusted-id fields inside the block count.
+ *
+ * What they must say (fail closed): at least one dkim=pass whose signer (header.d) is aligned
+ * with the From domain, and nothing that fails or contradicts it: no failing DMARC result for
+ * the From domain (nor a DMARC result for another domain), no two DMARC results that differ,
+ * no dkim=none beside a pass, no failure of the signature that passed, no failure of an aligned
+ * signature when none passed, and no result the daemon cannot read. A dmarc=pass alone never
+ * authenticates: OpenDMARC believes any field with its authserv-id, so a sender who writes
+ * "<id>; spf=pass smtp.mailfrom=<domain>" earns a genuine dmarc=pass for an unsigned mail, and
+ * SPF is what forwarding breaks anyway. A broken signature beside a good one of the same
+ * domain (a different header.b) is normal and does not refuse the sender; a third party's
+ * broken signature says nothing.
  */
 export function judgeAuthenticationResults(
   headers: RawHeaderField[],
@@ -304,7 +252,8 @@ export function judgeAuthenticationResults(
   const maxReceivedAbove = options.maxReceivedAbove ?? 0;
   const from = fromDomainOf(fromAddress, headers);
   if ('problem' in from) {
-    return { authenticated: false, method: null, fromDomain: '', evidence: [`not authenticated: ${from.problem}`] };
+    const why = `not authenticated: ${from.problem}`;
+    return { authenticated: false, method: null, fromDomain: '', evidence: [why], decidedBy: why, failed: true };
   }
   const fromDomain = from.domain;
   const trusted = new Set(trustedAuthservIds.map(normalizeDomain).filter((d) => d !== ''));
@@ -314,46 +263,86 @@ export function judgeAuthenticationResults(
   let state: 'before' | 'in' | 'after' = 'before';
   let receivedAbove = 0;
   let belowReason = 'below the topmost block';
-  let authenticated = false;
+  const seen: Seen[] = [];
+  const unreadable: string[] = [];
 
-  for (const h of headers) {
+  headers.forEach((h, index) => {
+    const field = index + 1;
     const name = h.name.toLowerCase();
     if (name !== 'authentication-results') {
       if (state === 'in') state = 'after';
       if (name === 'received') receivedAbove++;
-      continue;
+      return;
     }
     const ar = parseAuthenticationResults(h.value);
-    if (!ar) {
-      evidence.push(`ignored an Authentication-Results that cannot be parsed: ${show(h.value)}`);
-      continue;
-    }
-    const id = show(ar.authservId);
-    if (!trusted.has(normalizeDomain(ar.authservId))) {
-      evidence.push(`ignored Authentication-Results from ${id} (not trusted)`);
-      continue;
+    // An unreadable field is judged by the authserv-id it starts with, when one can be seen.
+    const id = ar?.authservId ?? /^\s*([^\s;(]+)/.exec(h.value)?.[1] ?? '';
+    if (!trusted.has(normalizeDomain(id))) {
+      evidence.push(ar ? `ignored Authentication-Results from ${show(id)} (not trusted)` : `ignored an Authentication-Results that cannot be parsed: ${show(h.value)}`);
+      return;
     }
     if (state === 'before' && receivedAbove > maxReceivedAbove) {
       state = 'after';
       belowReason = `below ${receivedAbove} Received header field${receivedAbove === 1 ? '' : 's'} with no trusted one above (at most ${maxReceivedAbove} allowed): not added on receipt`;
     }
     if (state === 'after') {
-      evidence.push(`ignored Authentication-Results from ${id} ${belowReason}`);
-      continue;
+      evidence.push(`ignored Authentication-Results from ${show(id)} ${belowReason}`);
+      return;
     }
     state = 'in';
-    if (ar.results.length === 0 && ar.malformed === 0) evidence.push(`Authentication-Results from ${id}: none`);
-    for (const info of ar.results) {
-      const verdict = judgeResInfo(info, fromDomain);
-      evidence.push(`Authentication-Results from ${id}: ${show(verdict.note)}`);
-      if (verdict.pass) authenticated = true;
+    if (!ar) {
+      unreadable.push(`${where({ field, authservId: id })} cannot be read: ${show(h.value)}`);
+      evidence.push(unreadable.at(-1)!);
+      return;
     }
-    if (ar.malformed > 0) evidence.push(`Authentication-Results from ${id}: ignored ${ar.malformed} unreadable result${ar.malformed === 1 ? '' : 's'}`);
-  }
+    if (ar.results.length === 0 && ar.malformed === 0) evidence.push(`Authentication-Results from ${show(id)}: none`);
+    for (const info of ar.results) {
+      seen.push({ field, authservId: ar.authservId, info });
+      evidence.push(`Authentication-Results from ${show(id)}: ${written(info)}${describe(info, fromDomain)}`);
+    }
+    if (ar.malformed > 0) {
+      unreadable.push(`${where({ field, authservId: id })} holds ${ar.malformed} unreadable result${ar.malformed === 1 ? '' : 's'}`);
+      evidence.push(unreadable.at(-1)!);
+    }
+  });
   if (state === 'before' && trusted.size > 0) {
     evidence.push(`no Authentication-Results from a trusted host (${[...trusted].join(', ')})`);
   }
-  return { authenticated, method: authenticated ? 'authentication-results' : null, fromDomain, evidence };
+
+  const { problems, passes, notes } = weigh(seen, fromDomain);
+  problems.push(...unreadable.map((u) => `${u}; an unreadable result of a trusted host may be a failure`));
+  evidence.push(...notes);
+  const verdict = (authenticated: boolean, decidedBy: string, failed: boolean): AuthVerdict =>
+    ({ authenticated, method: authenticated ? 'authentication-results' : null, fromDomain, evidence: [...evidence], decidedBy, failed });
+  if (problems.length > 0) {
+    evidence.push(...problems.map((p) => `not authenticated: ${p}`));
+    return verdict(false, problems[0]!, true);
+  }
+  if (passes.length > 0) {
+    const p = passes[0]!;
+    return verdict(true, `${where(p)}: ${written(p.info)} (${signerOf(p.info)} aligned with ${fromDomain})`, false);
+  }
+  if (seen.length === 0) return verdict(false, `no trusted Authentication-Results at the top of the message`, false);
+  const dmarcPass = seen.find((s) => s.info.method === 'dmarc' && s.info.result === 'pass');
+  return verdict(false, dmarcPass
+    ? `${where(dmarcPass)}: dmarc=pass without a dkim=pass aligned with ${fromDomain} in the same block (DMARC by SPF alone never authenticates)`
+    : `the topmost trusted block holds no dkim=pass aligned with ${fromDomain}`, false);
+}
+
+/** A short comment on one result for the evidence: why it does or does not count. */
+function describe(info: ResultInfo, fromDomain: string): string {
+  if (info.method === 'dkim' && info.result === 'pass') {
+    const signer = signerOf(info);
+    if (signer === '') return ' (no header.d or header.i: signer unknown)';
+    return aligned(signer, fromDomain) ? ` (${signer} aligned with ${fromDomain})` : ` (${signer} not aligned with ${fromDomain})`;
+  }
+  if (info.method === 'dmarc' && info.result === 'pass') {
+    const hf = info.props.get('header.from');
+    if (hf === undefined) return ' (no header.from: not bound to this From)';
+    return sameFromDomain(hf, fromDomain) ? ' (counts only with an aligned dkim=pass)' : ` (header.from is not ${fromDomain})`;
+  }
+  if (info.method === 'spf' && info.result === 'pass') return ' (SPF alone never authenticates)';
+  return '';
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -387,8 +376,10 @@ function signatureProblem(r: SignatureResult, fromDomain: string): string | null
 export async function verifyWithMailauth(raw: Buffer, fromAddress: string, resolver?: TxtResolver, now?: Date): Promise<AuthVerdict> {
   const list = parseAddressList(fromAddress);
   const fromDomain = list.length === 1 ? domainOf(list[0]!.address) : '';
-  const verdict = (authenticated: boolean, evidence: string[]): AuthVerdict =>
-    ({ authenticated, method: authenticated ? 'dkim-verified' : null, fromDomain, evidence });
+  const verdict = (authenticated: boolean, evidence: string[]): AuthVerdict => {
+    const decidedBy = `the daemon's own DKIM verification: ${evidence.at(-1) ?? ''}`;
+    return { authenticated, method: authenticated ? 'dkim-verified' : null, fromDomain, evidence, decidedBy, failed: !authenticated };
+  };
   if (fromDomain === '') return verdict(false, [`not authenticated: From holds ${list.length} addresses; authentication needs exactly one`]);
 
   const evidence: string[] = ['SPF not checked (the connecting IP is not known to the daemon)'];
@@ -422,6 +413,10 @@ export async function verifyWithMailauth(raw: Buffer, fromAddress: string, resol
       const comment = typeof dm.status.comment === 'string' && dm.status.comment ? ` (${dm.status.comment})` : '';
       evidence.push(`DMARC for ${show(dm.domain)}: ${dm.status.result}${comment}`);
     }
+    const first = good[0];
+    evidence.push(first
+      ? `DKIM signature d=${show(first.signingDomain)} s=${show(first.selector ?? '')} passed, aligned with ${fromDomain}`
+      : `not authenticated: no DKIM signature aligned with ${fromDomain} passed`);
     return verdict(good.length > 0 || dmarcPass, evidence);
   } catch (err) {
     return verdict(false, [...evidence, `not authenticated: verification failed: ${show(err instanceof Error ? err.message : String(err))}`]);
@@ -429,8 +424,10 @@ export async function verifyWithMailauth(raw: Buffer, fromAddress: string, resol
 }
 
 /**
- * Authenticated when the topmost trusted Authentication-Results say so, or, when `verify` is
- * set, the daemon's own mailauth verification does. Evidence of both is kept.
+ * Without `verify`, the topmost trusted Authentication-Results decide. With it, the daemon's
+ * own DKIM verification decides: a header cannot override a verification of ours that fails,
+ * and a trusted result that fails or contradicts itself refuses the sender before anything is
+ * looked up. Evidence of both is kept.
  */
 export async function authenticateSender(
   raw: Buffer,
@@ -439,8 +436,7 @@ export async function authenticateSender(
   opts: AuthenticateOptions,
 ): Promise<AuthVerdict> {
   const judged = judgeAuthenticationResults(headers, fromAddress, opts.trustedAuthservIds, opts);
-  if (judged.authenticated || !opts.verify) return judged;
-  if (judged.fromDomain === '') return judged;
+  if (!opts.verify || judged.fromDomain === '' || judged.failed) return judged;
   const verified = await verifyWithMailauth(raw, fromAddress, opts.resolver, opts.now);
   return { ...verified, evidence: [...judged.evidence, ...verified.evidence] };
 }

@@ -141,12 +141,14 @@ describe('policy/sender-auth', () => {
   });
 
   describe('judgeAuthenticationResults', () => {
-    it('authenticates a reply whose trusted Authentication-Results say dmarc=pass for the From domain', () => {
+    it('authenticates a reply whose trusted Authentication-Results say dkim=pass aligned and dmarc=pass for the From domain', () => {
       const v = judgeAuthenticationResults(fieldsOf(fixture('ar-dmarc-pass.eml')), 'mod@example.org', TRUSTED);
       assert.equal(v.authenticated, true);
       assert.equal(v.method, 'authentication-results');
       assert.equal(v.fromDomain, 'example.org');
-      assert.ok(v.evidence.includes('Authentication-Results from mx.lists.example.org: dmarc=pass header.from=example.org'), v.evidence.join('\n'));
+      assert.equal(v.failed, false);
+      assert.ok(v.evidence.includes('Authentication-Results from mx.lists.example.org: dmarc=pass header.from=example.org (counts only with an aligned dkim=pass)'), v.evidence.join('\n'));
+      assert.match(v.decidedBy, /^header field 3 \(Authentication-Results from mx\.lists\.example\.org\): dkim=pass header\.d=example\.org .*\(example\.org aligned with example\.org\)$/);
     });
 
     it('authenticates dkim=pass from a subdomain of the From domain (header.d=mail.example.org for example.org)', () => {
@@ -161,23 +163,23 @@ describe('policy/sender-auth', () => {
     });
 
     it('matches the authserv-id without regard to case, in the header and in the configuration', () => {
-      const headers = fields(AR('MX.Lists.EXAMPLE.org; DMARC=Pass header.from=example.org'));
+      const headers = fields(AR('MX.Lists.EXAMPLE.org; DKIM=Pass header.d=Example.ORG; DMARC=Pass header.from=example.org'));
       assert.equal(judgeAuthenticationResults(headers, 'mod@example.org', TRUSTED).authenticated, true);
       assert.equal(judgeAuthenticationResults(headers, 'mod@example.org', ['MX.LISTS.EXAMPLE.ORG']).authenticated, true);
     });
 
     it('accepts header.from written in another case than the From address', () => {
-      const v = judgeAuthenticationResults(fields(AR('mx.lists.example.org; dmarc=pass header.from=EXAMPLE.Org')), 'Mod@Example.ORG', TRUSTED);
+      const v = judgeAuthenticationResults(fields(AR('mx.lists.example.org; dkim=pass header.d=example.org; dmarc=pass header.from=EXAMPLE.Org')), 'Mod@Example.ORG', TRUSTED);
       assert.equal(v.authenticated, true);
     });
 
     it('accepts dmarc=pass reporting the organizational domain for a From at a subdomain', () => {
-      const headers = [{ name: 'Authentication-Results', value: 'mx.lists.example.org; dmarc=pass header.from=example.org' }, { name: 'From', value: 'mod@lists.example.org' }];
+      const headers = [{ name: 'Authentication-Results', value: 'mx.lists.example.org; dkim=pass header.d=lists.example.org; dmarc=pass header.from=example.org' }, { name: 'From', value: 'mod@lists.example.org' }];
       assert.equal(judgeAuthenticationResults(headers, 'mod@lists.example.org', TRUSTED).authenticated, true);
     });
 
     it('matches a Unicode From domain with the A-label the host wrote in header.from', () => {
-      const headers = [{ name: 'Authentication-Results', value: 'mx.lists.example.org; dmarc=pass header.from=xn--bcher-kva.example' }];
+      const headers = [{ name: 'Authentication-Results', value: 'mx.lists.example.org; dkim=pass header.d=xn--bcher-kva.example; dmarc=pass header.from=xn--bcher-kva.example' }];
       assert.equal(judgeAuthenticationResults(headers, 'mod@bücher.example', TRUSTED).authenticated, true);
     });
 
@@ -312,6 +314,102 @@ describe('policy/sender-auth', () => {
     });
   });
 
+  describe('judgeAuthenticationResults: failing closed', () => {
+    const judge = (...pairs: Array<[string, string]>) => judgeAuthenticationResults(fields(...pairs), 'mod@example.org', TRUSTED);
+    const ID = 'mx.lists.example.org';
+    const OPENDMARC_PASS = AR(`${ID}; dmarc=pass (p=reject dis=none) header.from=example.org`);
+    const OPENDKIM_PASS = AR(`${ID}; dkim=pass (2048-bit key; unprotected) header.d=example.org header.i=@example.org header.a=rsa-sha256 header.s=sel1 header.b=Vj1kiqs9; dkim-atps=neutral`);
+
+    it('authenticates the two fields a Postfix, OpenDKIM and OpenDMARC host writes for a signed mail', () => {
+      const v = judge(OPENDMARC_PASS, OPENDKIM_PASS, RECEIVED);
+      assert.equal(v.authenticated, true, v.evidence.join('\n'));
+      assert.match(v.decidedBy, /^header field 2 \(Authentication-Results from mx\.lists\.example\.org\): dkim=pass/);
+    });
+
+    it('refuses a forged dmarc=pass directly under the host\'s own "dkim=none; dmarc=fail"', () => {
+      const v = judge(AR(`${ID}; dkim=none; dmarc=fail header.from=example.org`), AR(`${ID}; dmarc=pass header.from=example.org`), RECEIVED);
+      assert.equal(v.authenticated, false);
+      assert.equal(v.failed, true);
+      assert.match(v.decidedBy, /^header field 1 .*dmarc=fail header\.from=example\.org$/);
+    });
+
+    it('refuses a forged "dkim=pass; dmarc=pass" directly under the host\'s own failing field', () => {
+      const v = judge(AR(`${ID}; dkim=none; dmarc=fail header.from=example.org`), AR(`${ID}; dkim=pass header.d=example.org; dmarc=pass header.from=example.org`));
+      assert.equal(v.authenticated, false);
+      assert.equal(v.failed, true);
+    });
+
+    it('refuses one trusted field that carries both a pass and a fail', () => {
+      assert.equal(judge(AR(`${ID}; dkim=pass header.d=example.org; dmarc=fail header.from=example.org`)).authenticated, false);
+      assert.equal(judge(AR(`${ID}; dkim=pass header.d=example.org; dmarc=pass header.from=example.org; dmarc=fail header.from=example.org`)).authenticated, false);
+    });
+
+    it('refuses a dmarc=pass that comes without an aligned dkim=pass (OpenDMARC believing a forged spf=pass)', () => {
+      const v = judge(OPENDMARC_PASS, AR(`${ID}; dkim=none; dkim-atps=neutral`), RECEIVED, AR(`${ID}; spf=pass smtp.mailfrom=example.org`));
+      assert.equal(v.authenticated, false);
+      assert.equal(v.failed, false);
+      assert.match(v.decidedBy, /dmarc=pass without a dkim=pass aligned with example\.org/);
+    });
+
+    it('refuses a dkim=pass written beside the host\'s own dkim=none', () => {
+      const v = judge(AR(`${ID}; dkim=none`), AR(`${ID}; dkim=pass header.d=example.org header.s=sel1`));
+      assert.equal(v.authenticated, false);
+      assert.match(v.decidedBy, /dkim=none \(no signature\) contradicts dkim=pass in header field 2/);
+    });
+
+    it('refuses a pass and a failure for the same signature, header.b shortened or not', () => {
+      assert.equal(judge(AR(`${ID}; dkim=fail header.d=example.org header.s=sel1 header.b=AbCdEfGh`), AR(`${ID}; dkim=pass header.d=example.org header.s=sel1 header.b=AbCdEfGhIjKl`)).authenticated, false);
+      assert.equal(judge(AR(`${ID}; dkim=policy header.d=example.org header.s=sel1 header.b=AbCdEfGh; dkim=pass header.d=example.org header.s=sel1 header.b=AbCdEfGh`)).authenticated, false);
+    });
+
+    it('refuses a failure that names no header.b when a pass of the same signer and selector is beside it', () => {
+      assert.equal(judge(AR(`${ID}; dkim=fail header.d=example.org; dkim=pass header.d=example.org header.s=sel1 header.b=AbCdEfGh`)).authenticated, false);
+      assert.equal(judge(AR(`${ID}; dkim=fail; dkim=pass header.d=example.org header.b=AbCdEfGh`)).authenticated, false, 'a failure naming no signer at all');
+    });
+
+    it('keeps authenticating a good signature beside a broken one of the same domain (another header.b)', () => {
+      const v = judge(OPENDMARC_PASS, AR(`${ID}; dkim=fail reason="signature verification failed" header.d=example.org header.s=old header.b=ZzYyXxWw; dkim=pass header.d=example.org header.s=sel1 header.b=Vj1kiqs9`), RECEIVED);
+      assert.equal(v.authenticated, true, v.evidence.join('\n'));
+      assert.ok(v.evidence.some((e) => e.includes('is another signature than the one that passed')));
+    });
+
+    it('keeps authenticating when a third party\'s signature is broken', () => {
+      assert.equal(judge(OPENDMARC_PASS, AR(`${ID}; dkim=fail header.d=esp.example header.b=QqQqQqQq; dkim=pass header.d=example.org header.b=Vj1kiqs9`)).authenticated, true);
+    });
+
+    it('refuses an aligned signature that failed when none passed, whatever the failure is called', () => {
+      for (const result of ['fail', 'permerror', 'neutral', 'policy', 'FAIL']) {
+        const v = judge(AR(`${ID}; dkim=${result} header.d=example.org header.b=AbCdEfGh`));
+        assert.equal(v.authenticated, false, result);
+        assert.equal(v.failed, true, result);
+      }
+    });
+
+    it('counts a dkim=temperror as no pass but not as a failure', () => {
+      const v = judge(AR(`${ID}; dkim=temperror header.d=example.org`));
+      assert.equal(v.authenticated, false);
+      assert.equal(v.failed, false);
+    });
+
+    it('refuses a DMARC result judged for another From domain', () => {
+      assert.equal(judge(OPENDKIM_PASS, AR(`${ID}; dmarc=pass header.from=evil.example`)).authenticated, false);
+    });
+
+    it('refuses DMARC results that disagree, upper case included', () => {
+      assert.equal(judge(AR(`${ID}; dkim=pass header.d=example.org; DMARC=PASS header.from=example.org`), AR(`${ID}; DMARC=NONE header.from=example.org`)).authenticated, false);
+      assert.equal(judge(AR(`${ID}; dkim=pass header.d=example.org; DMARC=FAIL header.from=EXAMPLE.ORG`)).authenticated, false);
+    });
+
+    it('refuses when a trusted field in the block cannot be read, or holds a result that cannot be read', () => {
+      assert.equal(judge(OPENDKIM_PASS, AR(`${ID}; dmarc=fail (unclosed comment header.from=example.org`)).authenticated, false);
+      assert.equal(judge(AR(`${ID}; dkim=pass header.d=example.org; dmarc fail header.from=example.org`)).authenticated, false);
+    });
+
+    it('reads a DMARC result with a bare property such as Microsoft\'s action=none', () => {
+      assert.equal(judge(AR(`${ID}; dkim=pass (signature was verified) header.d=example.org;dmarc=pass action=none header.from=example.org;compauth=pass reason=100`)).authenticated, true);
+    });
+  });
+
   describe('verifyWithMailauth', () => {
     it('authenticates a message correctly signed by example.org', async () => {
       const asked: string[] = [];
@@ -398,11 +496,30 @@ describe('policy/sender-auth', () => {
     const unsigned = Buffer.from('From: mod@example.org\r\nTo: list-request@lists.example.org\r\nSubject: Re: x\r\n\r\nAPPROVE\r\n');
     const noDns: TxtResolver = async (name) => { throw new Error(`no DNS expected, asked for ${name}`); };
 
-    it('is satisfied by the trusted Authentication-Results without looking anything up', async () => {
+    it('lets its own failing verification decide over trusted Authentication-Results that pass', async () => {
+      // The fixture's trusted field says dkim=pass and dmarc=pass, but its signature is made up.
       const raw = fixture('ar-dmarc-pass.eml');
-      const v = await authenticateSender(raw, fieldsOf(raw), 'mod@example.org', { trustedAuthservIds: TRUSTED, verify: true, resolver: noDns });
-      assert.equal(v.authenticated, true);
-      assert.equal(v.method, 'authentication-results');
+      const v = await authenticateSender(raw, fieldsOf(raw), 'mod@example.org', { trustedAuthservIds: TRUSTED, verify: true, resolver: resolverFor(['example.org']) });
+      assert.equal(v.authenticated, false, v.evidence.join('\n'));
+      assert.match(v.decidedBy, /^the daemon's own DKIM verification: not authenticated: no DKIM signature aligned with example\.org passed$/);
+      assert.ok(v.evidence.some((e) => e.startsWith('Authentication-Results from mx.lists.example.org: dkim=pass')), 'the header evidence is kept');
+    });
+
+    it('authenticates by its own verification of a good signature, with trusted results that agree', async () => {
+      const raw = await signed('example.org');
+      const headers = [{ name: 'Authentication-Results', value: 'mx.lists.example.org; dkim=pass header.d=example.org; dmarc=pass header.from=example.org' }, ...fieldsOf(raw)];
+      const v = await authenticateSender(raw, headers, 'mod@example.org', { trustedAuthservIds: TRUSTED, verify: true, resolver: resolverFor(['example.org']) });
+      assert.equal(v.authenticated, true, v.evidence.join('\n'));
+      assert.equal(v.method, 'dkim-verified');
+    });
+
+    it('refuses a good signature that a trusted host saw fail, without looking anything up', async () => {
+      const raw = await signed('example.org');
+      const headers = [{ name: 'Authentication-Results', value: 'mx.lists.example.org; dkim=pass header.d=example.org; dmarc=fail header.from=example.org' }, ...fieldsOf(raw)];
+      const v = await authenticateSender(raw, headers, 'mod@example.org', { trustedAuthservIds: TRUSTED, verify: true, resolver: noDns });
+      assert.equal(v.authenticated, false);
+      assert.equal(v.failed, true);
+      assert.match(v.decidedBy, /dmarc=fail header\.from=example\.org$/);
     });
 
     it('falls back to its own verification and keeps the evidence of both', async () => {
