@@ -1,6 +1,7 @@
 /**
  * The applicant answers a moderator's question: the answer joins the request's thread, the
- * request goes back before the moderators, and they get it with a live token to act on.
+ * request goes back before the moderators, and they get it with a live token to act on. Or the
+ * applicant confirms that a request of theirs replaces an earlier one (actions/replace-request).
  */
 import { nowIso } from '../context';
 import { tokenMessageId } from '../mail/compose';
@@ -9,7 +10,9 @@ import { checkToken } from '../policy/command-auth';
 import { appendAudit } from '../store/audit';
 import { addEvent, eventsOf, getRequest, setState } from '../store/requests';
 import { createToken, liveToken } from '../store/tokens';
+import { replacesOf } from '../policy/request-conflict';
 import { refuseCommand } from './refuse';
+import { confirmReplacement } from './replace-request';
 import { sendTemplate } from './send';
 import type { Action } from './types';
 
@@ -30,6 +33,9 @@ export const applicantReply: Action = (ctx, { inboundId, msg, snap }) => {
       params: { id: request.id, state: request.state },
     }) };
   }
+  // The acknowledgement of a request that waits to replace the applicant's earlier one asks for CONFIRM.
+  const replaces = replacesOf(check.row!.detail);
+  if (replaces) return confirmReplacement(ctx, inboundId, msg, snap.keyword?.keyword ?? null, check.row!, request, replaces);
   const at = nowIso(ctx);
   const answer = ownReplyText(msg.text) || '(the reply had no text of its own)';
   addEvent(ctx.db, request.id, at, from, 'answer', answer);

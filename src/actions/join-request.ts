@@ -1,58 +1,95 @@
 /**
- * A join request: parsed into per-criterion answers, the alias checked, saved as a workflow in
- * state "moderation", acknowledged to the applicant at once, and put before the moderators in
- * one mail whose token their reply must carry.
+ * A join request: parsed into per-criterion answers, the alias and organization checked, saved as
+ * a workflow in state "moderation", acknowledged to the applicant at once, and put before the
+ * moderators in one mail whose token their reply must carry.
+ *
+ * A pending request stays its applicant's: a newer one from the same address replaces it at once
+ * only when the newer one is authenticated; otherwise both stay before the moderators, each naming
+ * the other, and the acknowledgement (mailed to that address only) asks the applicant to CONFIRM
+ * the replacement (actions/replace-request).
  */
 import { nowIso, type Context } from '../context';
 import { tokenMessageId } from '../mail/compose';
 import type { InboundMessage } from '../message/parse';
+import type { AuthVerdict } from '../policy/sender-auth';
 import { checkAlias } from '../policy/corporate-alias';
 import { parseJoinRequest } from '../policy/join-request';
+import { organizationFindings } from '../policy/organization-match';
+import { planReplacement, sameMailbox, type ReplaceDetail } from '../policy/request-conflict';
 import { indent, viewRequest } from '../policy/request-view';
 import { appendAudit } from '../store/audit';
-import { addEvent, getRequest, insertRequest, openRequestsOf, setState } from '../store/requests';
-import { createToken, retireTokens } from '../store/tokens';
+import { activeMembers } from '../store/members';
+import { addEvent, getRequest, insertRequest, pendingOfMailbox } from '../store/requests';
+import { createToken } from '../store/tokens';
+import type { Db } from '../store/db';
+import { supersede } from './replace-request';
 import { sendTemplate } from './send';
 import type { Action } from './types';
 
-export function extractRequest(ctx: Pick<Context, 'config'>, msg: InboundMessage) {
+/** Reads the request and checks it; `db` (the members) adds the checks against existing members. */
+export function extractRequest(ctx: Pick<Context, 'config'> & { db?: Db }, msg: InboundMessage) {
   const { policy } = ctx.config;
   const parsed = parseJoinRequest({
     subject: msg.subject, text: msg.text, fromAddress: msg.from.address, fromName: msg.from.name,
     criteria: policy.criteria, aliasCriterion: policy.aliasCriterion, embargoCriterion: policy.embargoCriterion,
   });
-  const aliasFindings = checkAlias({ alias: parsed.alias, fromAddress: msg.from.address, fromName: msg.from.name, organization: parsed.organization }, policy.alias);
+  const members = ctx.db ? activeMembers(ctx.db) : [];
+  const aliasFindings = [
+    ...checkAlias({ alias: parsed.alias, fromAddress: msg.from.address, fromName: msg.from.name, organization: parsed.organization, memberDomains: members.map((m) => m.address) }, policy.alias),
+    ...organizationFindings(parsed.organization, members),
+  ];
   return { ...parsed, aliasFindings };
 }
 
-export const joinRequest: Action = (ctx, { inboundId, msg }) => {
+/** One line on how the sender was judged, for the moderators. */
+function authLine(auth: AuthVerdict | null): string {
+  if (!auth) return 'not checked';
+  const line = auth.evidence.join('; ').replace(/[\r\n]+/g, ' ');
+  return line.length > 300 ? `${line.slice(0, 297)}...` : line;
+}
+
+export const joinRequest: Action = (ctx, { inboundId, msg, snap }) => {
   const at = nowIso(ctx);
   const { config } = ctx;
   const req = extractRequest(ctx, msg);
+  const authenticated = snap.auth?.authenticated === true;
 
-  // A newer request from the same applicant replaces the open ones: the moderators decide once.
-  const superseded = openRequestsOf(ctx.db, msg.from.address);
+  const pending = pendingOfMailbox(ctx.db, msg.from.address, sameMailbox);
+  const plan = planReplacement(msg.from.address, authenticated, pending);
   const id = insertRequest(ctx.db, {
     applicant: msg.from.address, applicantName: msg.from.name, organization: req.organization, alias: req.alias,
     subject: msg.subject, answers: req.answers, missing: req.missing, acceptsEmbargo: req.acceptsEmbargo,
-    findings: req.aliasFindings, inboundId, messageId: msg.messageId,
+    findings: req.aliasFindings, inboundId, messageId: msg.messageId, authenticated, authEvidence: authLine(snap.auth),
   }, at);
-  for (const old of superseded) {
-    setState(ctx.db, old.id, 'superseded', at, { by: msg.from.address, reason: `superseded by request #${id}` });
-    retireTokens(ctx.db, old.id, 'moderate', `superseded:#${id}`, at);
-    addEvent(ctx.db, old.id, at, msg.from.address, 'superseded', `request #${id}`);
-  }
+  for (const old of plan.replaceNow) supersede(ctx, old, id, msg.from.address, 'the newer request was authenticated');
   addEvent(ctx.db, id, at, msg.from.address, 'received', null);
+  for (const other of plan.beside) addEvent(ctx.db, other.id, at, msg.from.address, 'another-request', `request #${id} from ${msg.from.address}, ${authenticated ? 'authenticated' : 'not authenticated'}`);
   appendAudit(ctx.db, { at, actor: msg.from.address, action: 'request.receive', object: `request:${id}`, messageId: msg.messageId,
-    detail: { organization: req.organization, alias: req.alias, missing: req.missing, findings: req.aliasFindings.map((f) => f.code) } });
+    detail: { organization: req.organization, alias: req.alias, missing: req.missing, findings: req.aliasFindings.map((f) => f.code), authenticated,
+      superseded: plan.replaceNow.map((r) => r.id), beside: plan.beside.map((r) => r.id) } });
+  if (plan.beside.length > 0) {
+    ctx.log.child({ stage: 'act' }).warn({ request: id, beside: plan.beside.map((r) => r.id), authenticated },
+      `REQUEST_BESIDE_PENDING request=${id} pending=${plan.beside.map((r) => r.id).join(',')} authenticated=${authenticated}`);
+  }
 
-  const view = viewRequest(getRequest(ctx.db, id)!, config.policy);
+  // The acknowledgement goes to the From address only. When it must confirm a replacement, it
+  // carries a token of its own: only whoever reads that mailbox can answer it.
+  const confirm = plan.replaceOnConfirm.length > 0
+    ? createToken(ctx.db, { purpose: 'applicant', requestId: id, detail: { replaces: plan.replaceOnConfirm.map((r) => r.id) } satisfies ReplaceDetail, at: ctx.clock(), days: config.policy.tokenDays })
+    : null;
+  const view = viewRequest(getRequest(ctx.db, id)!, config.policy, pending);
   let copies = sendTemplate(ctx, inboundId, {
     template: 'applicant.notice.request-received', to: [msg.from.address], autoSubmitted: 'auto-replied',
     inReplyTo: msg.messageId, references: msg.references,
-    params: { id, subject: msg.subject || '(no subject)', view, complete: view.missing.length === 0 && view.blocking.length === 0 && view.acceptsEmbargo, embargoCriterion: config.policy.embargoCriterion },
+    messageId: confirm ? tokenMessageId(config, confirm, `a${id}`) : undefined,
+    params: {
+      id, subject: msg.subject || '(no subject)', view, complete: view.missing.length === 0 && view.blocking.length === 0 && view.acceptsEmbargo, embargoCriterion: config.policy.embargoCriterion,
+      replaced: plan.replaceNow.length ? plan.replaceNow.map((r) => `#${r.id}`).join(', ') : null,
+      token: confirm,
+      confirmReplace: confirm ? { replaces: plan.replaceOnConfirm.map((r) => `#${r.id}`).join(', ') } : null,
+    },
   });
-  copies += sendModeration(ctx, inboundId, id, { superseded: superseded.map((r) => r.id) });
+  copies += sendModeration(ctx, inboundId, id, { superseded: plan.replaceNow.map((r) => r.id) });
   return { disposition: 'REQUEST', copies };
 };
 
@@ -60,7 +97,8 @@ export const joinRequest: Action = (ctx, { inboundId, msg }) => {
 export function sendModeration(ctx: Context, inboundId: number | null, requestId: number, extra: { superseded?: number[]; reason?: string } = {}): number {
   const { config } = ctx;
   const token = createToken(ctx.db, { purpose: 'moderate', requestId, at: ctx.clock(), days: config.policy.tokenDays });
-  const view = viewRequest(getRequest(ctx.db, requestId)!, config.policy);
+  const row = getRequest(ctx.db, requestId)!;
+  const view = viewRequest(row, config.policy, pendingOfMailbox(ctx.db, row.applicant, sameMailbox, requestId));
   return sendTemplate(ctx, inboundId, {
     template: 'moderator.action.join-request', to: config.list.moderators,
     messageId: tokenMessageId(config, token, `r${requestId}`),

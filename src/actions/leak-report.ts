@@ -2,18 +2,24 @@
  * A member reports a leak, as the policy asks: in reply to the disclosure, or naming its number.
  * It is stored with what leaked and to whom, a retrospective is opened, the moderators get an
  * urgent mail of its own, the list is told (the report is relayed into the thread), the reporter
- * is asked at once for what is missing, and an organization at the leak limit is proposed for
- * removal.
+ * is asked at once for what is missing, and a member at the leak limit is proposed for removal.
+ *
+ * Who leaked: the reporter, as the policy asks the member who leaked to report it, unless the
+ * report names someone else in a "Leaked by:" line (policy/leak-attribution). Leaks are counted
+ * per member alias, never per organization name, and only a member's own reports count toward
+ * their removal: another alias's report names them to the moderators but never proposes them.
  */
 import { nowIso, type Context } from '../context';
 import { tokenMessageId } from '../mail/compose';
 import { ownReplyText } from '../message/reply';
 import { formatUtc } from '../policy/embargo-date';
+import { attributeLeak } from '../policy/leak-attribution';
 import { parseLeakReport } from '../policy/leak-report';
 import { appendAudit } from '../store/audit';
 import type { DisclosureRow } from '../store/disclosures';
-import { getLeak, insertLeak, leaksOfOrganization, markRemovalProposed, openLeakWithMissing, updateLeakDetails } from '../store/leaks';
-import { findMember } from '../store/members';
+import { getLeak, insertLeak, markRemovalProposed, openLeakWithMissing, ownLeaksOf, updateLeakDetails, type LeakRow } from '../store/leaks';
+import { activeMembers, findMember } from '../store/members';
+import { leakPeople } from './leak-view';
 import { createToken } from '../store/tokens';
 import { sendTemplate } from './send';
 import { relayToThread } from './thread-relay';
@@ -38,8 +44,19 @@ export const leakReport: Action = (ctx, { inboundId, msg, snap }) => {
     appendAudit(ctx.db, { at, actor: member.address, action: 'leak.update', object: `leak:${leakId}`, messageId: msg.messageId });
   } else {
     const retroDue = new Date(ctx.clock().getTime() + ctx.config.policy.retrospectiveDays * DAY).toISOString();
-    leakId = insertLeak(ctx.db, { disclosureId: d.id, reporter: member.address, organization: member.organization, what: report.what, toWhom: report.toWhom, text: report.text, messageId: msg.messageId, retroDue }, at);
-    appendAudit(ctx.db, { at, actor: member.address, action: 'leak.report', object: `leak:${leakId}`, messageId: msg.messageId, detail: { disclosure: d.id, organization: member.organization } });
+    const who = attributeLeak(member, report.leakedBy, activeMembers(ctx.db));
+    leakId = insertLeak(ctx.db, {
+      disclosureId: d.id, reporter: member.address, reporterOrganization: member.organization,
+      leaker: who.leaker?.address ?? null, leakerOrganization: who.leaker?.organization ?? null, leakerNamed: who.claim, leakerCandidates: who.candidates, attribution: who.attribution,
+      what: report.what, toWhom: report.toWhom, text: report.text, messageId: msg.messageId, retroDue,
+    }, at);
+    appendAudit(ctx.db, {
+      at, actor: member.address, action: 'leak.report', object: `leak:${leakId}`, messageId: msg.messageId,
+      detail: { disclosure: d.id, reporter: member.address, reporterOrganization: member.organization, leaker: who.leaker?.address ?? null, attribution: who.attribution, candidates: who.candidates },
+    });
+    if (!who.leaker) {
+      ctx.log.child({ stage: 'act' }).warn({ leak: leakId, disclosure: d.id, reporter: member.address, attribution: who.attribution, candidates: who.candidates }, `LEAK_UNATTRIBUTED leak=${leakId} attribution=${who.attribution}`);
+    }
   }
   const leak = getLeak(ctx.db, leakId)!;
   const kind = !open ? 'reported' : leak.what && leak.to_whom ? 'report completed' : 'report updated';
@@ -49,9 +66,9 @@ export const leakReport: Action = (ctx, { inboundId, msg, snap }) => {
   copies += sendTemplate(ctx, inboundId, {
     template: missing.length ? 'member.action.leak-details-missing' : 'member.notice.leak-recorded', to: [member.address],
     autoSubmitted: 'auto-replied', inReplyTo: msg.messageId, references: msg.references,
-    params: { id: leak.id, disclosure: d.id, missing: missing.join(' and '), due: formatUtc(new Date(leak.retro_due)), prefix: `[#${d.id}]` },
+    params: { ...leakPeople(leak), missing: missing.join(' and '), due: formatUtc(new Date(leak.retro_due)), prefix: `[#${d.id}]` },
   });
-  if (!open) copies += proposeRemoval(ctx, inboundId, member.address, member.organization, leak.id);
+  if (!open) copies += proposeRemoval(ctx, inboundId, leak);
   return { disposition: 'LEAK', copies };
 };
 
@@ -62,28 +79,35 @@ function urgentMail(ctx: Context, inboundId: number, leakId: number, d: Disclosu
   return sendTemplate(ctx, inboundId, {
     template: 'moderator.action.leak-reported', to: ctx.config.list.moderators, messageId: tokenMessageId(ctx.config, token, `leak${leakId}`),
     params: {
-      id: leakId, token, kind, disclosure: d.id, subject: d.subject, state: d.state, reporter: leak.reporter, organization: leak.organization,
+      ...leakPeople(leak), token, kind, subject: d.subject, state: d.state, limit: ctx.config.policy.leakLimit,
       what: leak.what ?? '(not said yet: the reporter was asked)', toWhom: leak.to_whom ?? '(not said yet: the reporter was asked)',
       text: leak.text, due: formatUtc(new Date(leak.retro_due)),
     },
   });
 }
 
-/** At the leak limit within the window, the moderators get the history and the REMOVE line to send. */
-function proposeRemoval(ctx: Context, inboundId: number, member: string, organization: string, leakId: number): number {
+/**
+ * At the leak limit within the window, the moderators get the member's own reports and the REMOVE
+ * line to send. Counted per alias: a report that is not the reporter's own leak proposes nobody.
+ */
+function proposeRemoval(ctx: Context, inboundId: number, leak: LeakRow): number {
+  if (leak.attribution !== 'self' || !leak.leaker) return 0;
   const { policy } = ctx.config;
+  const member = leak.leaker;
   const since = new Date(ctx.clock().getTime() - policy.leakWindowDays * DAY).toISOString();
-  const history = leaksOfOrganization(ctx.db, organization, since);
+  const history = ownLeaksOf(ctx.db, member, since);
   if (history.length < policy.leakLimit) return 0;
-  markRemovalProposed(ctx.db, leakId, nowIso(ctx));
-  appendAudit(ctx.db, { at: nowIso(ctx), actor: 'daemon', action: 'leak.removal-proposed', object: member, detail: { organization, leaks: history.map((l) => l.id) } });
+  markRemovalProposed(ctx.db, leak.id, nowIso(ctx));
+  appendAudit(ctx.db, { at: nowIso(ctx), actor: 'daemon', action: 'leak.removal-proposed', object: member, detail: { organization: leak.leaker_organization, leaks: history.map((l) => l.id), reporters: [...new Set(history.map((l) => l.reporter))] } });
   return sendTemplate(ctx, inboundId, {
     template: 'moderator.action.removal-proposal', to: ctx.config.list.moderators,
     params: {
-      member, organization, count: history.length, limit: policy.leakLimit, windowDays: policy.leakWindowDays,
-      history: history.map((l) => ({ id: l.id, disclosure: l.disclosure_id, at: formatUtc(new Date(l.reported_at)), what: l.what ?? '(not said)', toWhom: l.to_whom ?? '(not said)', retro: l.retro_summary ?? (l.retro_closed_at ? 'closed' : 'open') })),
+      member, organization: leak.leaker_organization ?? '', count: history.length, limit: policy.leakLimit, windowDays: policy.leakWindowDays,
+      history: history.map((l) => ({
+        id: l.id, disclosure: l.disclosure_id, at: formatUtc(new Date(l.reported_at)), reporter: l.reporter, reporterOrganization: l.reporter_organization,
+        what: l.what ?? '(not said)', toWhom: l.to_whom ?? '(not said)', retro: l.retro_summary ?? (l.retro_closed_at ? 'closed' : 'open'),
+      })),
       removeLine: `REMOVE ${member} repeated leaks: ${history.map((l) => `#${l.id}`).join(', ')}`,
     },
   });
 }
-

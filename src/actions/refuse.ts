@@ -22,10 +22,12 @@ const WHY: Record<string, string> = {
   'unknown-token': 'it carries a token that this list never issued (forged or altered)',
   'keyword-without-token': 'it carries a keyword but no token of a mail we sent: keywords only count in reply to our mail',
   'remove-not-moderator': 'REMOVE was sent by an address that is not a moderator',
+  'alternatives-disagree': 'its plain-text and HTML versions do not carry the same keyword, so neither was acted on (hidden HTML text does not count; send the keyword where both versions show it)',
 };
 
 export const refuse: Action = (ctx, { inboundId, msg, decision, snap }) => {
   const why = [WHY[decision.label] ?? decision.label];
+  if (snap.keywordDisagreement) why.push(snap.keywordDisagreement);
   if (snap.keyword) why.push(`the first line reads ${snap.keyword.keyword}${snap.keyword.argument ? ` ${snap.keyword.argument}` : ''}`);
   return { disposition: 'REFUSED', copies: refuseCommand(ctx, inboundId, msg, decision.label, why) };
 };

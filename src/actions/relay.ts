@@ -10,7 +10,7 @@ import { memberEnvelope } from './member-envelope';
 export function relayPlain(ctx: Context, inboundId: number, original: Buffer, author: string, messageId: string | null, rewriteFrom?: boolean): number {
   const at = nowIso(ctx);
   const recipients = activeMembers(ctx.db).map((m) => m.address);
-  const { raw, envelopeFrom } = composeRelay(original, ctx.config, rewriteFrom);
+  const { raw, envelopeFrom } = composeRelay(original, ctx.config, rewriteFrom, ctx.clock());
   const copies = enqueueMail(ctx.db, { inboundId, purpose: 'relay', envelopeFrom, messageId, raw, recipients, envelopeFor: memberEnvelope(ctx) }, at);
   appendAudit(ctx.db, { at, actor: author, action: 'post.relay', object: `inbound:${inboundId}`, messageId, detail: { recipients: copies } });
   return copies;

@@ -32,7 +32,7 @@ export function footerParams(ctx: Context, d: DisclosureRow): Record<string, unk
 
 /** Queues the decorated copy for every active member; returns the number of copies. */
 export function relayToThread(ctx: Context, inboundId: number | null, raw: Buffer, d: DisclosureRow, author: string, messageId: string | null, rewriteFrom?: boolean): number {
-  const relayed = composeRelay(raw, ctx.config, rewriteFrom);
+  const relayed = composeRelay(raw, ctx.config, rewriteFrom, ctx.clock());
   const decorated = decorate(relayed.raw, { subjectPrefix: threadPrefix(d), footer: renderBody(ctx.templates, 'member.footer.disclosure', footerParams(ctx, d)), staleTags: THREAD_TAGS });
   const recipients = activeMembers(ctx.db).map((m) => m.address);
   const copies = enqueueMail(ctx.db, { inboundId, purpose: 'relay', envelopeFrom: relayed.envelopeFrom, messageId, raw: decorated, recipients, envelopeFor: memberEnvelope(ctx) }, nowIso(ctx));

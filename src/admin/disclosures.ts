@@ -1,10 +1,10 @@
-/** embargo-list disclosures list|show N and leaks list|show N: what the clocks and receipts know. */
+/** embargo-list disclosures list|show N and leaks list|show N: what the clocks and receipts know; a leak names its reporter and its leaker apart. */
 import type { Command } from 'commander';
 import type { Context } from '../context';
 import { AppError } from '../errors';
 import { formatUtc } from '../policy/embargo-date';
 import { deliveryOf, getDisclosure, listDisclosures, receiptsOf, type DisclosureRow } from '../store/disclosures';
-import { getLeak, listLeaks, type LeakRow } from '../store/leaks';
+import { getLeak, leakCandidates, listLeaks, type LeakRow } from '../store/leaks';
 import { withContext } from './with-context';
 
 const when = (iso: string | null): string => (iso ? formatUtc(new Date(iso)) : '-');
@@ -19,7 +19,23 @@ function disclosureJson(d: DisclosureRow) {
 }
 
 function leakJson(l: LeakRow) {
-  return { id: l.id, disclosure: l.disclosure_id, reporter: l.reporter, organization: l.organization, what: l.what, toWhom: l.to_whom, reportedAt: l.reported_at, retrospective: { due: l.retro_due, closedAt: l.retro_closed_at, closedBy: l.retro_closed_by, summary: l.retro_summary }, removalProposedAt: l.removal_proposed_at, text: l.text };
+  return {
+    id: l.id, disclosure: l.disclosure_id, reporter: l.reporter, reporterOrganization: l.reporter_organization,
+    leaker: l.leaker, leakerOrganization: l.leaker_organization, attribution: l.attribution, leakerNamed: l.leaker_named, leakerCandidates: leakCandidates(l),
+    what: l.what, toWhom: l.to_whom, reportedAt: l.reported_at,
+    retrospective: { due: l.retro_due, closedAt: l.retro_closed_at, closedBy: l.retro_closed_by, summary: l.retro_summary }, removalProposedAt: l.removal_proposed_at, text: l.text,
+  };
+}
+
+/** Who leaked, in a few words: the alias, or why there is none. */
+function leakerText(l: LeakRow): string {
+  switch (l.attribution) {
+    case 'self': return `${l.leaker} (${l.leaker_organization}), the reporter's own leak`;
+    case 'named': return `${l.leaker} (${l.leaker_organization}), named by the reporter; not counted toward removal`;
+    case 'ambiguous': return `not attributed: "${l.leaker_named}" matches ${leakCandidates(l).join(', ')}`;
+    case 'unknown': return `not attributed: "${l.leaker_named}" is no member`;
+    case 'unattributed': return `not attributed: recorded for organization "${l.reporter_organization}" before leaks were counted per member, by an address that is no member`;
+  }
 }
 
 const out = (s: string): void => { process.stdout.write(s.endsWith('\n') ? s : `${s}\n`); };
@@ -59,7 +75,7 @@ export function registerDisclosures(program: Command, open: () => Context): void
     .action((opts: { json?: boolean }) => withContext(open, (ctx) => {
       const rows = listLeaks(ctx.db);
       if (opts.json) return out(JSON.stringify(rows.map(leakJson), null, 2));
-      for (const l of rows) out(`#${l.id}\tdisclosure #${l.disclosure_id}\t${l.organization}\t${when(l.reported_at)}\tretro ${l.retro_closed_at ? 'closed' : `due ${when(l.retro_due)}`}`);
+      for (const l of rows) out(`#${l.id}\tdisclosure #${l.disclosure_id}\treported by ${l.reporter}\tleaked by ${leakerText(l)}\t${when(l.reported_at)}\tretro ${l.retro_closed_at ? 'closed' : `due ${when(l.retro_due)}`}`);
       out(`${rows.length} leak${rows.length === 1 ? '' : 's'}`);
     }));
   leaks.command('show').description('one leak report and its retrospective').argument('<n>', 'the leak number').option('--json', 'print JSON')
@@ -68,7 +84,9 @@ export function registerDisclosures(program: Command, open: () => Context): void
       if (!l) throw new AppError('INPUT_UNREADABLE', `there is no leak ${n}; "embargo-list leaks list" lists them`);
       if (opts.json) return out(JSON.stringify(leakJson(l), null, 2));
       out([
-        `Leak #${l.id} on disclosure #${l.disclosure_id}, reported ${when(l.reported_at)} by ${l.reporter} (${l.organization})`,
+        `Leak #${l.id} on disclosure #${l.disclosure_id}, reported ${when(l.reported_at)}`,
+        `  Reported by: ${l.reporter} (${l.reporter_organization}), in thread #${l.disclosure_id}`,
+        `  Leaked by:   ${leakerText(l)}`,
         `  What:    ${l.what ?? '(not said)'}`,
         `  To whom: ${l.to_whom ?? '(not said)'}`,
         `  Retrospective: ${l.retro_closed_at ? `closed ${when(l.retro_closed_at)} by ${l.retro_closed_by}: ${l.retro_summary}` : `open, due ${when(l.retro_due)}`}`,

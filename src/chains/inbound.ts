@@ -24,6 +24,8 @@ export const INBOUND_CHAIN: readonly ChainRow[] = [
   { when: ['auto-reply'], outcome: 'discard', label: 'auto-reply' },
   // The same post a second time: the members already have it.
   { when: ['duplicate'], outcome: 'discard', label: 'duplicate' },
+  // Header lines that readers split differently: what one sees as Cc another does not. Never acted on.
+  { when: ['header-anomaly'], outcome: 'hold', label: 'malformed-header' },
 
   // The list address. Strangers never reach the members, nor does anyone unauthenticated.
   { when: ['to-list', 'from-stranger', 'leak'], outcome: 'hold', label: 'leak-from-non-member' },
@@ -36,6 +38,8 @@ export const INBOUND_CHAIN: readonly ChainRow[] = [
   { when: ['to-list', 'from-moderator', 'new-thread'], outcome: 'open-disclosure', label: 'new-disclosure' },
   { when: ['to-list', 'from-member', 'leak'], outcome: 'hold', label: 'leak-without-thread' },
   // Receipts are recorded, not relayed.
+  // Plain and HTML versions that name different keywords: neither is acted on, a moderator looks.
+  { when: ['to-list', 'in-thread', 'alternatives-disagree'], outcome: 'hold', label: 'alternatives-disagree' },
   { when: ['to-list', 'in-thread', 'ack-keyword', 'from-member'], outcome: 'ack', label: 'ack' },
   { when: ['to-list', 'in-thread'], outcome: 'thread-post', label: 'thread-reply' },
   // A member's new post waits for a moderator, unless members may open threads.
@@ -45,6 +49,8 @@ export const INBOUND_CHAIN: readonly ChainRow[] = [
 
   // The requests address: replies to our own mails first, matched by token only.
   { when: ['to-requests', 'unknown-token'], outcome: 'refuse', label: 'unknown-token' },
+  // Plain and HTML versions that name different keywords: no command is acted on, the moderators are told why.
+  { when: ['to-requests', 'alternatives-disagree'], outcome: 'refuse', label: 'alternatives-disagree' },
   { when: ['to-requests', 'reply-to-moderation'], outcome: 'moderator-command', label: 'moderator-reply' },
   { when: ['to-requests', 'reply-to-question'], outcome: 'applicant-reply', label: 'applicant-answer' },
   { when: ['to-requests', 'reply-to-confirmation'], outcome: 'confirmation', label: 'confirmation' },

@@ -1,5 +1,6 @@
 /** RETRO <summary> in reply to a leak's urgent mail: the retrospective is closed and kept. */
 import { nowIso } from '../context';
+import { leakPeople } from '../actions/leak-view';
 import { sendTemplate } from '../actions/send';
 import { appendAudit } from '../store/audit';
 import { closeRetrospective, getLeak } from '../store/leaks';
@@ -18,7 +19,7 @@ export const retro: Command = (ctx, input) => {
     return notDone(ctx, input, `the retrospective of leak #${leak.id} was already closed at ${leak.retro_closed_at} by ${leak.retro_closed_by}`, { disposition: 'STALE' });
   }
   appendAudit(ctx.db, { at, actor: input.actor, action: 'leak.retro', object: `leak:${leak.id}`, messageId: input.msg.messageId, detail: { summary: input.argument } });
-  const params = { id: leak.id, disclosure: leak.disclosure_id, organization: leak.organization, actor: input.actor, summary: input.argument };
+  const params = { ...leakPeople(leak), actor: input.actor, summary: input.argument };
   const copies = sendTemplate(ctx, input.inboundId, { template: 'moderator.notice.retrospective-closed', to: [...new Set([...ctx.config.list.moderators, leak.reporter])], params });
   return { disposition: 'RETRO_CLOSED', copies };
 };

@@ -1,4 +1,5 @@
-/** Retrospectives past their due date: the moderators and the reporter are reminded, daily, until RETRO. */
+/** Retrospectives past their due date: the moderators and the reporter are reminded, daily, until RETRO; each reminder names the reporter and the leaker apart. */
+import { leakPeople } from '../actions/leak-view';
 import { sendTemplate } from '../actions/send';
 import { nowIso, type Context } from '../context';
 import { formatUtc } from '../policy/embargo-date';
@@ -16,7 +17,7 @@ export function runRetrospectives(ctx: Context): { reminded: number } {
       markRetroReminded(ctx.db, leak.id, nowIso(ctx));
       copies += sendTemplate(ctx, null, {
         template: 'moderator.notice.retrospective-due', to: [...new Set([...ctx.config.list.moderators, leak.reporter])],
-        params: { id: leak.id, disclosure: leak.disclosure_id, organization: leak.organization, reporter: leak.reporter, due: formatUtc(new Date(leak.retro_due)), what: leak.what ?? '(not said)', toWhom: leak.to_whom ?? '(not said)' },
+        params: { ...leakPeople(leak), due: formatUtc(new Date(leak.retro_due)), what: leak.what ?? '(not said)', toWhom: leak.to_whom ?? '(not said)' },
       });
       reminded += 1;
     }

@@ -2,13 +2,15 @@
  * render: a template name plus parameters gives the text of a mail we write ourselves.
  * Templates live in templates/ as audience.kind.name.txt: header lines (only Subject for now),
  * a blank line, then the body. Rendering is plain text: nothing is HTML-escaped, and every
- * value that lands in a header is stripped of line breaks first.
+ * value that lands in a header is stripped of line breaks and defanged (defangTokens) first.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import Mustache from 'mustache';
 import { AppError } from '../errors';
 import { headerSafe } from '../message/headers';
+import { defangTokens } from '../message/tokens';
+import { TOKEN_PATTERN } from '../store/tokens';
 import { shipped } from '../paths';
 
 export const TEMPLATES_DIR = shipped('templates');
@@ -60,11 +62,37 @@ export function render(set: TemplateSet, name: string, params: Record<string, un
   const blank = template.indexOf('\n\n');
   const head = template.slice(0, blank);
   const body = template.slice(blank + 2);
-  const headerParams = Object.fromEntries(
-    Object.entries(params).map(([k, v]) => [k, typeof v === 'string' ? headerSafe(v) : v]),
-  );
   const subjectLine = head.split('\n').find((l) => l.startsWith('Subject: '))!;
-  const subject = headerSafe(Mustache.render(subjectLine.slice('Subject: '.length), headerParams, {}, plain));
+  const subject = headerSafe(Mustache.render(subjectLine.slice('Subject: '.length), headerParams(params), {}, plain));
+  checkSubjectTokens(name, subject, params);
   const text = Mustache.render(body, params, {}, plain).replace(/\n{3,}/g, '\n\n');
   return { subject, text };
+}
+
+/**
+ * Every string a template can reach in its header lines, at any depth (view.organization as much
+ * as subject), stripped of line breaks and defanged: no value, whoever wrote it, can put text of
+ * our token format into a subject. Our own tokens get there only through the template's literal
+ * "tk-" before a bare 26-character value, which defanging leaves as it is.
+ */
+function headerParams(value: unknown): unknown {
+  if (typeof value === 'string') return defangTokens(headerSafe(value));
+  if (Array.isArray(value)) return value.map(headerParams);
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, headerParams(v)]));
+  }
+  return value;
+}
+
+/**
+ * The rendered subject carries no token but those the template put there: each token in it is a
+ * top-level parameter's value. A subject that breaks this (two values side by side that together
+ * read as a token) is refused, never sent.
+ */
+function checkSubjectTokens(name: string, subject: string, params: Record<string, unknown>): void {
+  const ours = new Set(Object.values(params).filter((v): v is string => typeof v === 'string').map((v) => v.toLowerCase()));
+  const folded = subject.normalize('NFKC').replace(/\p{Default_Ignorable_Code_Point}/gu, '');
+  for (const m of folded.matchAll(TOKEN_PATTERN)) {
+    if (!ours.has(m[1]!.toLowerCase())) throw new AppError('TEMPLATE_TOKEN_PLANTED', `template ${name} rendered a subject with a token it was not given; the mail is not sent`);
+  }
 }

@@ -6,6 +6,7 @@ import { simpleParser, type AddressObject } from 'mailparser';
 import { AppError } from '../errors';
 import { isAddress, normalizeAddress, type Address } from './address';
 import { headerSafe } from './headers';
+import { visibleText } from './visible-text';
 
 export interface InboundMessage {
   raw: Buffer;
@@ -18,7 +19,12 @@ export interface InboundMessage {
   cc: Address[];
   subject: string;
   date: Date | null;
+  /** The text/plain body when there is one, else the text a reader sees of the HTML body. */
   text: string;
+  /** The mail has a text/plain body with more than white space in it: keywords are read from it. */
+  hasPlainText: boolean;
+  /** The text a reader sees of the HTML body (message/visible-text.ts); null when there is none. */
+  htmlText: string | null;
   /** Lower-cased header name -> every value, unfolded, in order. */
   headers: Map<string, string[]>;
   /** File name and type of each attachment (their bytes stay in raw, untouched). */
@@ -32,7 +38,7 @@ export function header(msg: Pick<InboundMessage, 'headers'>, name: string): stri
 export async function parseMessage(raw: Buffer): Promise<InboundMessage> {
   let parsed;
   try {
-    parsed = await simpleParser(raw, { skipHtmlToText: false, skipTextToHtml: true, skipImageLinks: true });
+    parsed = await simpleParser(raw, { skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true });
   } catch (err) {
     throw new AppError('MESSAGE_UNPARSEABLE', `the message cannot be parsed as MIME: ${(err as Error).message}`, { cause: err });
   }
@@ -56,6 +62,10 @@ export async function parseMessage(raw: Buffer): Promise<InboundMessage> {
       ? 'the message has no From header'
       : 'the message needs exactly one From header with exactly one valid address');
   }
+  // mailparser's own HTML-to-text keeps hidden text, so it is off: `parsed.text` is text/plain only.
+  const plain = parsed.text ?? '';
+  const hasPlainText = plain.trim() !== '';
+  const htmlText = typeof parsed.html === 'string' ? visibleText(parsed.html) : null;
   return {
     raw,
     size: raw.length,
@@ -67,7 +77,9 @@ export async function parseMessage(raw: Buffer): Promise<InboundMessage> {
     cc: addresses(parsed.cc),
     subject: headerSafe(parsed.subject ?? ''),
     date: parsed.date ?? null,
-    text: parsed.text ?? '',
+    text: hasPlainText ? plain : htmlText ?? plain,
+    hasPlainText,
+    htmlText,
     headers,
     attachments: parsed.attachments.map((a) => ({ filename: headerSafe(a.filename ?? ''), contentType: a.contentType, size: a.size })),
   };

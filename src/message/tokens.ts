@@ -1,4 +1,4 @@
-/** Finding our tokens where replies carry them: In-Reply-To, References, and the subject. */
+/** Finding our tokens where replies carry them (In-Reply-To, References, the subject), and keeping them out of text others wrote. */
 import { TOKEN_PATTERN } from '../store/tokens';
 import type { InboundMessage } from './parse';
 
@@ -9,6 +9,26 @@ export function findTokens(msg: Pick<InboundMessage, 'inReplyTo' | 'references' 
     for (const m of text.matchAll(TOKEN_PATTERN)) found.add(m[1]!.toLowerCase());
   }
   return [...found];
+}
+
+/** Characters no reader shows (zero-width, bidi controls, soft hyphen, variation selectors, tags). */
+const INVISIBLE = /\p{Default_Ignorable_Code_Point}/gu;
+/** "tk", any dash, then 26 base32 characters or more: the start of anything a reader could take for our token. */
+const TOKEN_START = /(t)(k)[\p{Pd}\u2212\uFE63\uFF0D](?=[a-z2-7]{26})/giu;
+/** The opening of an RFC 2047 encoded word, which a reader of our header would decode. */
+const ENCODED_WORD_START = /=\?/g;
+
+/**
+ * Text someone else wrote, made safe to put in a header or subject of ours: it can no longer carry
+ * text a reader (or findTokens on the reply) would take for one of our tokens. Unicode is folded
+ * (NFKC, so a full-width "ｔｋ－" is "tk-"), invisible characters are dropped (so "tk-\u200b..." and
+ * "t\u200bk-..." are seen for what they are), every "tk" followed by a dash and 26 base32
+ * characters or more becomes "tk_", in any case, and "=?" becomes "= ?" so that no encoded word
+ * ("=?utf-8?q?tk=2D...?=") can hide one from this check and be decoded by the reader afterwards.
+ * Ordinary text is unchanged. Idempotent.
+ */
+export function defangTokens(text: string): string {
+  return text.normalize('NFKC').replace(INVISIBLE, '').replace(TOKEN_START, '$1$2_').replace(ENCODED_WORD_START, '= ?');
 }
 
 /** The request number a subject names ("#12"), if it names exactly one. */

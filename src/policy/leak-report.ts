@@ -3,7 +3,8 @@
  * specify exactly what information leaked and to whom"). Pure text rules, no I/O.
  */
 
-export interface LeakReport { what: string | null; toWhom: string | null; text: string }
+/** leakedBy: each "Leaked by:" value as written (a report about someone else); empty: the reporter's own leak. */
+export interface LeakReport { what: string | null; toWhom: string | null; leakedBy: string[]; text: string }
 
 /** One reply prefix ("Re:", "AW:", "Fwd:", "Re[2]:") or one bracketed tag ("[EMBARGOED until ...]", "[#12]"). */
 const SUBJECT_PREFIX = /\s*(?:(?:re|aw|fwd?|fw|wg|sv|vs|antw|tr|rif|odp|ynt)\s*(?:\[\d{1,4}\]|\(\d{1,4}\))?\s*:|\[[^\]\r\n]{0,300}\])/iy;
@@ -39,7 +40,9 @@ export function isLeakReport(subject: string, firstLine: string | null): boolean
 }
 
 const BULLET = /^\s*(?:[-*+•]\s+)?[*_]{0,3}\s*/;
-const FIELD = /^(what(?:\s+(?:was\s+)?leaked)?|to\s+whom|who|recipients?|recipient\(s\)|leaked\s+to)[*_]{0,3}\s*:[*_]{0,3}\s*(.*)$/i;
+const FIELD = /^(what(?:\s+(?:was\s+)?leaked)?|to\s+whom|who|recipients?|recipient\(s\)|leaked\s+to|leaked\s+by|who\s+leaked(?:\s+it)?|leaker|leaking\s+(?:member|alias|organi[sz]ation))[*_]{0,3}\s*:[*_]{0,3}\s*(.*)$/i;
+/** The labels of the leaker (who leaked, when not the reporter); the rest of FIELD names what or to whom. */
+const LEAKER_LABEL = /^(?:leaked\s+by|who\s+leaked|leaker|leaking)/i;
 /** Any other "Label: value" line ends a value ("When: ...", "Impact: ..."); "https://..." is no label. */
 const OTHER_LABEL = /^[A-Za-z][A-Za-z ()'/-]{0,30}[*_]{0,3}\s*:(?:\s|$)/;
 
@@ -50,10 +53,14 @@ const clean = (s: string): string => s.replace(/[\u0000-\u0008\u000b-\u001f\u007
  * "Leaked to:", "What leaked:"), in any case, with Markdown bold or a bullet. A value goes on over
  * the following lines (indented or not) until a blank line, a quoted line or another "Label:" line;
  * its lines are joined with "\n". A label given twice gives both values. Missing fields are null.
+ * "Leaked by:" (also "Who leaked:", "Leaker:", "Leaking member:", "Leaking organization:") names
+ * who leaked when it was not the reporter: each such label gives one entry of leakedBy, its
+ * following lines joined to it with a space.
  */
 export function parseLeakReport(ownText: string): LeakReport {
   const values: Record<'what' | 'toWhom', string[]> = { what: [], toWhom: [] };
-  let current: 'what' | 'toWhom' | null = null;
+  const leakedBy: string[][] = [];
+  let current: 'what' | 'toWhom' | 'leakedBy' | null = null;
   for (const raw of ownText.split(/\r\n|\r|\n/)) {
     if (raw.trim() === '' || /^\s*>/.test(raw)) {
       current = null;
@@ -62,18 +69,21 @@ export function parseLeakReport(ownText: string): LeakReport {
     const body = raw.replace(BULLET, '');
     const field = FIELD.exec(body);
     if (field) {
-      current = /^(?:what)/i.test(field[1]!) ? 'what' : 'toWhom';
+      current = LEAKER_LABEL.test(field[1]!) ? 'leakedBy' : /^(?:what)/i.test(field[1]!) ? 'what' : 'toWhom';
       const first = clean(field[2] ?? '');
-      if (first !== '') values[current].push(first);
+      if (current === 'leakedBy') leakedBy.push([first]);
+      else if (first !== '') values[current].push(first);
     } else if (OTHER_LABEL.test(body)) {
       current = null;
+    } else if (current === 'leakedBy') {
+      leakedBy[leakedBy.length - 1]!.push(clean(raw));
     } else if (current) {
       const more = clean(raw);
       if (more !== '') values[current].push(more);
     }
   }
   const joined = (v: string[]): string | null => (v.length === 0 ? null : v.join('\n'));
-  return { what: joined(values.what), toWhom: joined(values.toWhom), text: ownText.replace(/\r\n?/g, '\n').trim() };
+  return { what: joined(values.what), toWhom: joined(values.toWhom), leakedBy: leakedBy.map((parts) => parts.filter((p) => p !== '').join(' ')).filter((v) => v !== ''), text: ownText.replace(/\r\n?/g, '\n').trim() };
 }
 
 /** "[#12]", "#12"; not "request #12", "PR #12", "issue #12", "C#12" nor "&#12;". */

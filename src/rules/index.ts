@@ -1,6 +1,8 @@
 import type { InboundMessage } from '../message/parse';
+import { alternativesDisagree } from './alternatives';
 import { autoReply, bounce } from './automated';
 import { duplicate } from './duplicate';
+import { headerAnomaly } from './header-anomaly';
 import { implicitDestination, toList, toRequests } from './destination';
 import { ackKeyword, fromModerator, helpRequest, moderatorKeyword, removeKeyword, unsubscribeKeyword } from './keywords';
 import { loop } from './loop';
@@ -10,12 +12,12 @@ import { replyToConfirmation, replyToModeration, replyToOurMail, replyToQuestion
 import type { Hit, Rule, Snapshot } from './types';
 
 export const RULES: readonly Rule[] = [
-  loop, bounce, autoReply, duplicate,
+  loop, bounce, autoReply, duplicate, headerAnomaly,
   toList, toRequests, implicitDestination,
   fromMember, fromNonMember, fromModerator, fromStranger, unauthenticated,
   inThread, newThread, namesThread, leak, ackKeyword, membersMayNotOpen,
   replyToModeration, replyToQuestion, replyToConfirmation, unknownToken, replyToOurMail,
-  moderatorKeyword, unsubscribeKeyword, removeKeyword, helpRequest,
+  moderatorKeyword, unsubscribeKeyword, removeKeyword, helpRequest, alternativesDisagree,
 ];
 
 /** classify: runs every rule and keeps every hit with its reason. */

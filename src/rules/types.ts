@@ -22,7 +22,9 @@ export interface Snapshot {
   tokens: TokenSighting[];
   /** The keyword on the first line the sender wrote, if any. */
   keyword: { keyword: string; argument: string | null } | null;
-  /** Sender authentication, when it was checked (moderators' mail, and everything to the list). */
+  /** Why the text/plain and HTML alternatives name different keywords (then `keyword` is null), or null. */
+  keywordDisagreement: string | null;
+  /** Sender authentication, when it was checked (moderators' mail, posts to the list, would-be join requests). */
   auth: AuthVerdict | null;
   /** security.requireAuthenticatedPosts. */
   requireAuthenticatedPosts: boolean;

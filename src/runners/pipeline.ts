@@ -21,7 +21,8 @@ import { headerSafe, headerValue, splitMessage } from '../message/headers';
 import { parseAddressList } from '../message/address';
 import { holdMessage } from '../actions/hold';
 import libmime from 'libmime';
-import { firstReplyLine, ownReplyText, readKeyword } from '../message/reply';
+import { ownReplyText } from '../message/reply';
+import { readKeywords } from '../message/keyword-reading';
 import { isLeakReport, threadNumberIn } from '../policy/leak-report';
 import { getDisclosure, threadOf } from '../store/disclosures';
 import { findTokens } from '../message/tokens';
@@ -113,12 +114,16 @@ export function isModerator(ctx: Pick<Context, 'config'>, address: string): bool
 
 /**
  * Sender authentication is looked up (headers, and DNS when verifyDkim is on) before the
- * transaction, and only for mail whose From is a moderator: nobody else's keyword counts.
+ * transaction, only for mail whose From is a moderator (nobody else's keyword counts), for posts
+ * to the list when they must be authenticated, and for would-be join requests.
  */
 export async function authenticate(ctx: Context, msg: InboundMessage): Promise<AuthVerdict | null> {
   const { security, list } = ctx.config;
   const toList = [...msg.to, ...msg.cc].some((a) => a.address === list.address.toLowerCase());
-  if (!isModerator(ctx, msg.from.address) && !(toList && security.requireAuthenticatedPosts)) return null;
+  // A would-be join request (to the requests address, no token of ours): only an authenticated one
+  // may replace the same applicant's pending request (actions/join-request).
+  const joinRequest = !toList && findTokens(msg).length === 0 && [...msg.to, ...msg.cc].some((a) => a.address === list.requestsAddress.toLowerCase());
+  if (!isModerator(ctx, msg.from.address) && !(toList && security.requireAuthenticatedPosts) && !joinRequest) return null;
   const headers = splitMessage(msg.raw).headers.filter((h) => h.name !== '').map((h) => ({ name: h.name, value: headerValue(h) }));
   return authenticateSender(msg.raw, headers, msg.from.address, {
     trustedAuthservIds: security.trustedAuthservIds, maxReceivedAbove: security.maxReceivedAbove, verify: security.verifyDkim, resolver: ctx.resolver,
@@ -136,7 +141,7 @@ export async function fromRewriteFor(ctx: Context, msg: InboundMessage): Promise
 }
 
 export function snapshot(ctx: Context, inboundId: number, msg: InboundMessage, auth: AuthVerdict | null, rewriteFrom: boolean = ctx.config.relay.fromRewrite !== 'never'): Snapshot {
-  const firstLine = firstReplyLine(msg.text);
+  const { firstLine, keyword, disagreement } = readKeywords(msg, ALL_KEYWORDS);
   const bySubject = /\[#(\d{1,9})\]/.exec(msg.subject);
   const thread = threadOf(ctx.db, [msg.inReplyTo ?? '', ...msg.references].filter(Boolean))
     ?? (bySubject ? getDisclosure(ctx.db, Number(bySubject[1])) : undefined);
@@ -150,7 +155,8 @@ export function snapshot(ctx: Context, inboundId: number, msg: InboundMessage, a
     senderIsModerator: isModerator(ctx, msg.from.address),
     alreadyRelayed: msg.messageId !== null && wasRelayed(ctx.db, msg.messageId, inboundId),
     tokens: findTokens(msg).map((token) => ({ token, row: findToken(ctx.db, token) })),
-    keyword: readKeyword(firstLine, ALL_KEYWORDS),
+    keyword,
+    keywordDisagreement: disagreement,
     auth,
     requireAuthenticatedPosts: ctx.config.security.requireAuthenticatedPosts,
     thread: thread ?? null,

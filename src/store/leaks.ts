@@ -1,11 +1,25 @@
 /** Leak reports and the retrospective each one opens. */
+import type { Attribution } from '../policy/leak-attribution';
 import type { Db } from './db';
+
+/** How the leaker was found (migrations/0007-leaks-by-member.sql); "unattributed": recorded before leaks were counted per member. */
+export type LeakAttributionKind = Attribution | 'unattributed';
 
 export interface LeakRow {
   id: number;
   disclosure_id: number;
+  /** The member alias that sent the report. */
   reporter: string;
-  organization: string;
+  /** The reporter's organization when the report came. */
+  reporter_organization: string;
+  /** The member alias the leak is attributed to; null when the report does not name exactly one member. */
+  leaker: string | null;
+  leaker_organization: string | null;
+  /** What the report wrote after "Leaked by:"; null when it named nobody (the reporter's own leak). */
+  leaker_named: string | null;
+  /** JSON array of the aliases an ambiguous name matched. */
+  leaker_candidates: string | null;
+  attribution: LeakAttributionKind;
   what: string | null;
   to_whom: string | null;
   text: string;
@@ -19,11 +33,32 @@ export interface LeakRow {
   removal_proposed_at: string | null;
 }
 
-export function insertLeak(db: Db, l: { disclosureId: number; reporter: string; organization: string; what: string | null; toWhom: string | null; text: string; messageId: string | null; retroDue: string }, at: string): number {
+export interface NewLeak {
+  disclosureId: number;
+  reporter: string;
+  reporterOrganization: string;
+  leaker: string | null;
+  leakerOrganization: string | null;
+  leakerNamed: string | null;
+  leakerCandidates: string[];
+  attribution: Attribution;
+  what: string | null;
+  toWhom: string | null;
+  text: string;
+  messageId: string | null;
+  retroDue: string;
+}
+
+export function insertLeak(db: Db, l: NewLeak, at: string): number {
   const { lastInsertRowid } = db.prepare(
-    `INSERT INTO leaks (disclosure_id, reporter, organization, what, to_whom, text, message_id, reported_at, retro_due)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  ).run(l.disclosureId, l.reporter, l.organization, l.what, l.toWhom, l.text, l.messageId, at, l.retroDue);
+    `INSERT INTO leaks (disclosure_id, reporter, reporter_organization, leaker, leaker_organization, leaker_named, leaker_candidates, attribution,
+                        what, to_whom, text, message_id, reported_at, retro_due)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(
+    l.disclosureId, l.reporter, l.reporterOrganization, l.leaker, l.leakerOrganization, l.leakerNamed,
+    l.leakerCandidates.length ? JSON.stringify(l.leakerCandidates) : null, l.attribution,
+    l.what, l.toWhom, l.text, l.messageId, at, l.retroDue,
+  );
   return Number(lastInsertRowid);
 }
 
@@ -35,9 +70,21 @@ export function listLeaks(db: Db): LeakRow[] {
   return db.prepare('SELECT * FROM leaks ORDER BY id DESC').all() as LeakRow[];
 }
 
-/** The organization's leaks reported since `since`, oldest first. */
-export function leaksOfOrganization(db: Db, organization: string, since: string): LeakRow[] {
-  return db.prepare('SELECT * FROM leaks WHERE organization = ? AND reported_at >= ? ORDER BY id').all(organization, since) as LeakRow[];
+/**
+ * The leaks the member `alias` reported as their own since `since`, oldest first: what counts
+ * toward the leak limit. Never by organization name, and never another alias's reports about them.
+ */
+export function ownLeaksOf(db: Db, alias: string, since: string): LeakRow[] {
+  return db.prepare(
+    `SELECT * FROM leaks WHERE attribution = 'self' AND leaker = ? COLLATE NOCASE AND reporter = ? COLLATE NOCASE AND reported_at >= ? ORDER BY id`,
+  ).all(alias, alias, since) as LeakRow[];
+}
+
+/** The aliases an ambiguous leak's name matched. */
+export function leakCandidates(l: LeakRow): string[] {
+  if (!l.leaker_candidates) return [];
+  const parsed = JSON.parse(l.leaker_candidates) as unknown;
+  return Array.isArray(parsed) ? parsed.filter((x): x is string => typeof x === 'string') : [];
 }
 
 export function closeRetrospective(db: Db, id: number, by: string, summary: string, at: string): boolean {

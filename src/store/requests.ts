@@ -22,6 +22,9 @@ export interface RequestRow {
   decided_by: string | null;
   decided_at: string | null;
   reason: string | null;
+  /** 1 when the sender was authenticated (migration 0008); 0 for every request before it. */
+  authenticated: number;
+  auth_evidence: string | null;
 }
 
 export interface NewRequest {
@@ -36,14 +39,17 @@ export interface NewRequest {
   findings: unknown[];
   inboundId: number;
   messageId: string | null;
+  authenticated: boolean;
+  /** How authentication was judged, one sentence. */
+  authEvidence: string | null;
 }
 
 export function insertRequest(db: Db, r: NewRequest, at: string): number {
   const { lastInsertRowid } = db.prepare(
-    `INSERT INTO requests (state, applicant, applicant_name, organization, alias, subject, answers, missing, accepts_embargo, findings, inbound_id, message_id, created_at, updated_at)
-     VALUES ('moderation', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO requests (state, applicant, applicant_name, organization, alias, subject, answers, missing, accepts_embargo, findings, inbound_id, message_id, created_at, updated_at, authenticated, auth_evidence)
+     VALUES ('moderation', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   ).run(r.applicant, r.applicantName, r.organization, r.alias, r.subject, JSON.stringify(r.answers), JSON.stringify(r.missing),
-    r.acceptsEmbargo ? 1 : 0, JSON.stringify(r.findings), r.inboundId, r.messageId, at, at);
+    r.acceptsEmbargo ? 1 : 0, JSON.stringify(r.findings), r.inboundId, r.messageId, at, at, r.authenticated ? 1 : 0, r.authEvidence);
   return Number(lastInsertRowid);
 }
 
@@ -59,6 +65,15 @@ export function listRequests(db: Db, opts: { open?: boolean } = {}): RequestRow[
 /** Open requests of this applicant (the newest supersedes them). */
 export function openRequestsOf(db: Db, applicant: string): RequestRow[] {
   return db.prepare("SELECT * FROM requests WHERE applicant = ? AND state IN ('moderation', 'asked') ORDER BY id").all(applicant) as RequestRow[];
+}
+
+/**
+ * Requests before the moderators (moderation, asked) whose applicant has the same mailbox as
+ * `applicant` by `sameMailbox` (e.g. "jane+x@" and "jane@"), oldest first, `except` left out.
+ */
+export function pendingOfMailbox(db: Db, applicant: string, sameMailbox: (a: string, b: string) => boolean, except?: number): RequestRow[] {
+  const open = db.prepare("SELECT * FROM requests WHERE state IN ('moderation', 'asked') ORDER BY id").all() as RequestRow[];
+  return open.filter((r) => r.id !== except && sameMailbox(r.applicant, applicant));
 }
 
 export function setState(db: Db, id: number, state: RequestState, at: string, decision?: { by: string; reason?: string | null }): void {

@@ -114,7 +114,7 @@ export function addMembers(ctx: Pick<Context, 'db'>, ...addresses: string[]): vo
 export function snapshotWith(overrides: Partial<import('../../src/rules/types').Snapshot> = {}): import('../../src/rules/types').Snapshot {
   return {
     listAddress: LIST_ADDRESS, requestsAddress: REQUESTS_ADDRESS, bounceAddress: BOUNCE_ADDRESS, now: new Date('2026-11-26T12:00:00Z'),
-    senderIsMember: false, senderIsModerator: false, alreadyRelayed: false, tokens: [], keyword: null, auth: null,
+    senderIsMember: false, senderIsModerator: false, alreadyRelayed: false, tokens: [], keyword: null, keywordDisagreement: null, auth: null,
     requireAuthenticatedPosts: false, thread: null, namedThread: null, isLeak: false, membersMayOpenThreads: true, rewriteFrom: true,
     ...overrides,
   };

@@ -119,14 +119,14 @@ describe('integration: disclosure threads (Dovecot + SMTP peer)', function () {
     const opening = await open(isoIn(7 * 86_400_000));
     await post(authenticatedMessage({ from: BETA.address, to: LIST, subject: `LEAK: ${subjectOf(opening)}`, inReplyTo: opening.messageId!, body: 'We forwarded it by mistake.\n' }));
     await smtp.waitFor(to(BETA.address, /please say What: and To whom:/));
-    await smtp.waitFor(to(MODERATOR, /URGENT: leak reported on disclosure #1 by Beta/));
+    await smtp.waitFor(to(MODERATOR, /URGENT: leak reported on disclosure #1 by security@beta\.test\.example/));
     await smtp.waitFor(to(ALPHA.address, /LEAK/), 20_000);
     await post(authenticatedMessage({ from: BETA.address, to: LIST, subject: 'LEAK report for disclosure #1', body: 'What: the patch diff\nTo whom: a contractor at vendor.example\n' }));
     await smtp.waitFor(to(MODERATOR, /URGENT: leak report completed/));
-    assert.deepEqual(query(setup, 'SELECT id, organization, what, to_whom FROM leaks'), [{ id: 1, organization: 'Beta', what: 'the patch diff', to_whom: 'a contractor at vendor.example' }]);
+    assert.deepEqual(query(setup, 'SELECT id, reporter_organization, leaker, what, to_whom FROM leaks'), [{ id: 1, reporter_organization: 'Beta', leaker: BETA.address, what: 'the patch diff', to_whom: 'a contractor at vendor.example' }]);
 
     await post(authenticatedMessage({ from: BETA.address, to: LIST, subject: `LEAK: again ${subjectOf(opening)}`, inReplyTo: opening.messageId!, body: 'What: the CVE number\nTo whom: our public issue tracker\n' }));
-    await smtp.waitFor(to(MODERATOR, /Removal proposal: Beta \(2 leaks\)/));
+    await smtp.waitFor(to(MODERATOR, /Removal proposal: security@beta\.test\.example \(2 leaks\)/));
     assert.match(find(MODERATOR, /Removal proposal/).raw.toString(), /REMOVE security@beta\.test\.example repeated leaks: #1, #2/);
     await smtp.waitFor(to(BETA.address, /Your leak report #2 is recorded/));
   });

@@ -25,15 +25,15 @@ describe('actions/leak-report (through processRaw)', () => {
   }
 
   describe('a LEAK reply with What: and To whom:', () => {
-    it('stores the leak with the member\'s organization and opens a retrospective', async () => {
+    it('stores the leak with its reporter and, as the reporter\'s own, its leaker, and opens a retrospective', async () => {
       const result = await leak(BETA, `We forwarded it by mistake.\n\n${LINES}`);
       assert.equal(result.outcome, 'leak-report');
       const rows = h.leaks();
       assert.equal(rows.length, 1);
       const row = rows[0]!;
       assert.deepEqual(
-        [row.id, row.disclosure_id, row.reporter, row.organization, row.what, row.to_whom, row.reported_at, row.retro_due, row.retro_closed_at],
-        [1, 1, BETA.address, 'Beta', 'the patch diff', 'a contractor at vendor.example', '2026-03-10T09:30:00.000Z', '2026-03-17T09:30:00.000Z', null],
+        [row.id, row.disclosure_id, row.reporter, row.reporter_organization, row.leaker, row.leaker_organization, row.attribution, row.leaker_named, row.what, row.to_whom, row.reported_at, row.retro_due, row.retro_closed_at],
+        [1, 1, BETA.address, 'Beta', BETA.address, 'Beta', 'self', null, 'the patch diff', 'a contractor at vendor.example', '2026-03-10T09:30:00.000Z', '2026-03-17T09:30:00.000Z', null],
       );
       assert.match(row.text, /We forwarded it by mistake\./);
       assert.ok(h.auditActions().includes('leak.report'));
@@ -55,7 +55,9 @@ describe('actions/leak-report (through processRaw)', () => {
       await leak(BETA, LINES);
       const urgent = await urgentMail(before);
       assert.deepEqual(urgent.to, MODERATORS);
-      assert.match(urgent.subject, /URGENT: leak reported on disclosure #1 by Beta \(tk-/);
+      assert.match(urgent.subject, /URGENT: leak reported on disclosure #1 by security@beta\.example \(tk-/);
+      assert.match(urgent.text, /^ {2}Reported by: security@beta\.example \(Beta\), in thread #1$/m);
+      assert.match(urgent.text, /^ {2}Leaked by: {3}security@beta\.example \(Beta\): the reporter's own leak\.$/m);
       assert.match(urgent.text, /What leaked: the patch diff/);
       assert.match(urgent.text, /To whom: {5}a contractor at vendor\.example/);
       assert.match(urgent.text, /due at 2026-03-17 09:30 UTC/);
@@ -101,7 +103,7 @@ describe('actions/leak-report (through processRaw)', () => {
       assert.equal(rows.length, 1);
       assert.deepEqual([rows[0]!.what, rows[0]!.to_whom], ['the patch diff', 'a contractor at vendor.example']);
       assert.match(rows[0]!.text, /We forwarded it by mistake\.[\s\S]*What: the patch diff/);
-      assert.match((await urgentMail(before)).subject, /URGENT: leak report completed on disclosure #1 by Beta/);
+      assert.match((await urgentMail(before)).subject, /URGENT: leak report completed on disclosure #1 by security@beta\.example/);
       await h.find(BETA.address, /Your leak report #1 is recorded/, before);
       assert.ok(h.auditActions().includes('leak.update'));
     });
@@ -174,7 +176,7 @@ describe('actions/leak-report (through processRaw)', () => {
   });
 
   describe('the leak limit', () => {
-    it('sends one removal proposal with the REMOVE line at the second leak of the organization within leakWindowDays', async () => {
+    it('sends one removal proposal with the REMOVE line at the member\'s second own leak within leakWindowDays', async () => {
       await leak(BETA, LINES);
       assert.equal((await h.mailsTo(MODERATOR, /Removal proposal/)).length, 0, 'not at the first');
       h.clock.advance(10 * DAY);
@@ -184,7 +186,8 @@ describe('actions/leak-report (through processRaw)', () => {
       const proposals = await h.mailsTo(MODERATOR, /Removal proposal/, before);
       assert.equal(proposals.length, 1);
       assert.deepEqual(proposals[0]!.to, MODERATORS);
-      assert.match(proposals[0]!.subject, /Removal proposal: Beta \(2 leaks\)/);
+      assert.match(proposals[0]!.subject, /Removal proposal: security@beta\.example \(2 leaks\)/);
+      assert.equal((proposals[0]!.text.match(/^ {4}Reported by: security@beta\.example \(Beta\), in thread #\d$/gm) ?? []).length, 2);
       assert.match(proposals[0]!.text, /^ {2}REMOVE security@beta\.example repeated leaks: #1, #2$/m);
       assert.match(proposals[0]!.text, /leak #1 on disclosure #1/);
       assert.match(proposals[0]!.text, /leak #2 on disclosure #2/);
@@ -207,14 +210,15 @@ describe('actions/leak-report (through processRaw)', () => {
       assert.match(confirm.text, /repeated leaks: #1, #2/);
     });
 
-    it('counts the leaks of one organization reported by different addresses', async () => {
+    it('counts two aliases of one organization apart: one leak each is no proposal', async () => {
+      // Before leaks were counted per alias, these two reports made "Removal proposal: Beta (2 leaks)".
       const other: TestMember = { address: 'cert@beta.example', organization: 'Beta' };
       h = new Disclosures('', [...MEMBERS, other]);
       thread = await h.open();
       await leak(BETA, LINES);
-      const before = h.mark();
       await leak(other, 'What: the PoC\nTo whom: a customer\n');
-      assert.equal((await h.mailsTo(MODERATOR, /Removal proposal: Beta \(2 leaks\)/, before)).length, 1);
+      assert.deepEqual(h.leaks().map((l) => l.leaker), [BETA.address, other.address]);
+      assert.equal((await h.mailsTo(MODERATOR, /Removal proposal/)).length, 0);
     });
 
     it('does not count leaks outside the window', async () => {
@@ -251,7 +255,9 @@ describe('actions/leak-report (through processRaw)', () => {
         [row.retro_closed_at, row.retro_closed_by, row.retro_summary],
         ['2026-03-12T09:30:00.000Z', MODERATOR, 'The alias forwarded to a vendor; forwarding is now off'],
       );
-      const closed = await h.find(MODERATOR, /Retrospective closed: leak #1 \(Beta\)/, after);
+      const closed = await h.find(MODERATOR, /Retrospective closed: leak #1 on disclosure #1/, after);
+      assert.match(closed.text, /^ {2}Reported by: security@beta\.example \(Beta\), in thread #1$/m);
+      assert.match(closed.text, /^ {2}Leaked by: {3}security@beta\.example \(Beta\): the reporter's own leak$/m);
       assert.deepEqual(closed.to, [...MODERATORS, BETA.address]);
       assert.match(closed.text, /The alias forwarded to a vendor; forwarding is now off/);
       assert.equal(h.token(urgent.token!)!.used_by, MODERATOR);

@@ -124,12 +124,33 @@ describe('admin/disclosures: disclosures and leaks commands', () => {
     const shown = JSON.parse(await run('leaks', 'show', '1', '--json')) as Record<string, unknown>;
     assert.deepEqual(list[0], shown);
     assert.deepEqual({ ...shown, text: undefined }, {
-      id: 1, disclosure: 1, reporter: BETA.address, organization: 'Beta', what: 'the patch diff', toWhom: 'a contractor at vendor.example',
+      id: 1, disclosure: 1, reporter: BETA.address, reporterOrganization: 'Beta',
+      leaker: BETA.address, leakerOrganization: 'Beta', attribution: 'self', leakerNamed: null, leakerCandidates: [],
+      what: 'the patch diff', toWhom: 'a contractor at vendor.example',
       reportedAt: '2026-03-10T09:30:00.000Z',
       retrospective: { due: '2026-03-17T09:30:00.000Z', closedAt: '2026-03-11T09:30:00.000Z', closedBy: MODERATOR, summary: 'Forwarding is off now' },
       removalProposedAt: null, text: undefined,
     });
     assert.match(shown.text as string, /What: the patch diff/);
+  });
+
+  it('"leaks list" and "leaks show" name who reported each leak and who leaked, apart', async () => {
+    upsertMember(h.ctx.db, 'security@newcomer.example', ' BETA ', h.clock.now().toISOString());
+    const say = (from: string, body: string) => h.post({ from, subject: `LEAK: ${thread.copy.subject}`, body, inReplyTo: thread.messageId });
+    await say(BETA.address, LINES);
+    await say(GAMMA.address, `Leaked by: ${ALPHA.address}\n${LINES}`);
+    await say(GAMMA.address, `Leaked by: beta\n${LINES}`);
+    await say(ALPHA.address, `Leaked by: nobody@outsider.example\n${LINES}`);
+    const list = await run('leaks', 'list');
+    assert.match(list, /^#1\tdisclosure #1\treported by security@beta\.example\tleaked by security@beta\.example \(Beta\), the reporter's own leak\t/m);
+    assert.match(list, /^#2\tdisclosure #1\treported by secure@gamma\.example\tleaked by psirt@alpha\.example \(Alpha\), named by the reporter; not counted toward removal\t/m);
+    assert.match(list, /^#3\tdisclosure #1\treported by secure@gamma\.example\tleaked by not attributed: "beta" matches security@beta\.example, security@newcomer\.example\t/m);
+    assert.match(list, /^#4\tdisclosure #1\treported by psirt@alpha\.example\tleaked by not attributed: "nobody@outsider\.example" is no member\t/m);
+    const shown = await run('leaks', 'show', '3');
+    assert.match(shown, /^ {2}Reported by: secure@gamma\.example \(Gamma\), in thread #1$/m);
+    assert.match(shown, /^ {2}Leaked by: {3}not attributed: "beta" matches security@beta\.example, security@newcomer\.example$/m);
+    const json = JSON.parse(await run('leaks', 'show', '3', '--json')) as Record<string, unknown>;
+    assert.deepEqual([json.reporter, json.leaker, json.attribution, json.leakerNamed, json.leakerCandidates], [GAMMA.address, null, 'ambiguous', 'beta', [BETA.address, 'security@newcomer.example']]);
   });
 
   it('"leaks list" is empty when nobody reported a leak', async () => {

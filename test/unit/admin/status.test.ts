@@ -23,7 +23,7 @@ function addDisclosure(db: Db, state: string, embargoEnd: string | null): number
 }
 
 function addLeak(db: Db, disclosure: number, closedAt: string | null): void {
-  db.prepare(`INSERT INTO leaks (disclosure_id, reporter, organization, text, reported_at, retro_due, retro_closed_at)
+  db.prepare(`INSERT INTO leaks (disclosure_id, reporter, reporter_organization, text, reported_at, retro_due, retro_closed_at)
               VALUES (?, 'bob@member.example', 'Member Org', 'leaked', ?, ?, ?)`).run(disclosure, NOW.toISOString(), NOW.toISOString(), closedAt);
 }
 

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { runRetrospectives } from '../../../src/jobs/retrospectives';
 import { MODERATORS } from '../../helpers/context';
-import { BETA, Disclosures, GAMMA, HOUR, type Opened } from '../../helpers/disclosures';
+import { upsertMember } from '../../../src/store/members';
+import { ALPHA, BETA, Disclosures, GAMMA, HOUR, type Opened } from '../../helpers/disclosures';
 import { DAY, MODERATOR, type Sent } from '../../helpers/membership';
 
 const LINES = 'What: the patch diff\nTo whom: a contractor at vendor.example\n';
@@ -34,7 +35,9 @@ describe('jobs/retrospectives: runRetrospectives', () => {
     const sent = await h.sent(before);
     assert.equal(sent.length, 1);
     assert.deepEqual(sent[0]!.to, [...MODERATORS, BETA.address]);
-    assert.equal(sent[0]!.subject, '[Example Security] Retrospective due: leak #1 (Beta)');
+    assert.equal(sent[0]!.subject, '[Example Security] Retrospective due: leak #1 on disclosure #1');
+    assert.match(sent[0]!.text, /^ {2}Reported by: security@beta\.example \(Beta\), in thread #1$/m);
+    assert.match(sent[0]!.text, /^ {2}Leaked by: {3}security@beta\.example \(Beta\): the reporter's own leak$/m);
     assert.match(sent[0]!.text, /was due at 2026-03-17 09:30 UTC and is still open/);
     assert.match(sent[0]!.text, /What: the patch diff/);
     assert.equal(h.leaks()[0]!.retro_reminded_at, '2026-03-17T10:00:00.000Z');
@@ -92,7 +95,29 @@ describe('jobs/retrospectives: runRetrospectives', () => {
     const before = h.mark();
     assert.deepEqual(runRetrospectives(h.ctx), { reminded: 2 });
     assert.deepEqual((await h.sent(before)).map((m) => m.subject).sort(), [
-      '[Example Security] Retrospective due: leak #1 (Beta)', '[Example Security] Retrospective due: leak #2 (Gamma)',
+      '[Example Security] Retrospective due: leak #1 on disclosure #1', '[Example Security] Retrospective due: leak #2 on disclosure #1',
     ]);
+  });
+
+  it('names the reporter and the member it names apart, and reminds the reporter, not the named member', async () => {
+    await h.post({ from: GAMMA.address, subject: `LEAK: ${thread.copy.subject}`, body: `Leaked by: ${ALPHA.address}\n${LINES}`, inReplyTo: thread.messageId });
+    h.clock.set('2026-03-17T10:00:00.000Z');
+    const before = h.mark();
+    runRetrospectives(h.ctx);
+    const due = (await h.sent(before)).find((m) => /leak #2/.test(m.subject))!;
+    assert.deepEqual(due.to, [...MODERATORS, GAMMA.address]);
+    assert.match(due.text, /^ {2}Reported by: secure@gamma\.example \(Gamma\), in thread #1$/m);
+    assert.match(due.text, /^ {2}Leaked by: {3}psirt@alpha\.example \(Alpha\), as the reporter names it$/m);
+  });
+
+  it('says a leak is attributed to nobody when its name matched several members, naming no one of them as leaker', async () => {
+    upsertMember(h.ctx.db, 'security@newcomer.example', 'beta ', h.clock.now().toISOString());
+    await h.post({ from: GAMMA.address, subject: `LEAK: ${thread.copy.subject}`, body: `Leaked by: Beta\n${LINES}`, inReplyTo: thread.messageId });
+    h.clock.set('2026-03-17T10:00:00.000Z');
+    const before = h.mark();
+    runRetrospectives(h.ctx);
+    const due = (await h.sent(before)).find((m) => /leak #2/.test(m.subject))!;
+    assert.match(due.text, /^ {2}Leaked by: {3}not attributed to a member: "Beta" matches more than one$/m);
+    assert.doesNotMatch(due.text, /Leaked by: {3}security@/);
   });
 });

@@ -91,6 +91,7 @@ describe('policy/leak-report', () => {
       assert.deepEqual(parseLeakReport('LEAK: we sent the patch to a customer by mistake.'), {
         what: null,
         toWhom: null,
+        leakedBy: [],
         text: 'LEAK: we sent the patch to a customer by mistake.',
       });
       assert.equal(parseLeakReport('What:\n\nTo whom: someone').what, null);
@@ -116,6 +117,35 @@ describe('policy/leak-report', () => {
       const r = parseLeakReport('What: the PoC, see\nhttps://example.com/x\nWho knows how far it went');
       assert.equal(r.what, 'the PoC, see\nhttps://example.com/x\nWho knows how far it went');
       assert.equal(r.toWhom, null);
+    });
+
+    it('reads who leaked from "Leaked by:" and its other labels, apart from what and to whom', () => {
+      for (const label of ['Leaked by', 'LEAKED BY', 'Who leaked', 'Who leaked it', 'Leaker', 'Leaking member', 'Leaking organization', 'Leaking organisation', 'leaking alias']) {
+        const r = parseLeakReport(`What: PoC\n${label}: security@beta.example\nTo whom: Example Corp`);
+        assert.deepEqual([r.what, r.toWhom, r.leakedBy], ['PoC', 'Example Corp', ['security@beta.example']], label);
+      }
+      assert.deepEqual(parseLeakReport('- **Leaked by:** Beta').leakedBy, ['Beta']);
+    });
+
+    it('keeps "Leaked to:" and "Who:" for the recipient, never for the leaker', () => {
+      const r = parseLeakReport('Leaked to: security@beta.example\nWho: Beta');
+      assert.deepEqual([r.toWhom, r.leakedBy], ['security@beta.example\nBeta', []]);
+    });
+
+    it('gives one leakedBy entry per label, its following lines joined with a space, and none for an empty label', () => {
+      assert.deepEqual(parseLeakReport('Leaked by: Beta\n  Corp\nLeaked by: security@gamma.example\n\nLeaked by:\n').leakedBy, ['Beta Corp', 'security@gamma.example']);
+    });
+
+    it('does not read "Leaked by:" from a quoted line, nor across a bare CR', () => {
+      assert.deepEqual(parseLeakReport('What: PoC\n> Leaked by: security@beta.example').leakedBy, []);
+      const r = parseLeakReport('What: PoC\rLeaked by: Beta\rTo whom: x');
+      assert.deepEqual([r.what, r.leakedBy, r.toWhom], ['PoC', ['Beta'], 'x']);
+    });
+
+    it('reads a "Leaked by:" value of a hundred thousand continuation lines whole', () => {
+      const r = parseLeakReport(`Leaked by: Beta\n${'x\n'.repeat(100_000)}`);
+      assert.equal(r.leakedBy.length, 1);
+      assert.equal(r.leakedBy[0]!.length, 'Beta'.length + 2 * 100_000);
     });
 
     it('returns the sender\'s text with LF line ends', () => {
