@@ -108,10 +108,10 @@ export function readRelayFields(raw: Buffer): RelayFields {
   };
 }
 
-/** A display name as a phrase: quoted when it is printable ASCII, one encoded word otherwise. */
+/** A display name as a phrase: quoted when it is printable ASCII that can be folded, encoded words otherwise. */
 export function phrase(name: string): string {
   const clean = oneLine(name);
-  if (/^[\x20-\x7e]*$/.test(clean)) return `"${oneLine(clean.replace(/["\\]/g, ''))}"`;
+  if (/^[\x20-\x7e]*$/.test(clean) && !LONG_RUN.test(clean)) return `"${oneLine(clean.replace(/["\\]/g, ''))}"`;
   return libmime.encodeWord(clean, 'Q', 52);
 }
 
@@ -120,10 +120,17 @@ export function field(name: string, value: string): string {
   return libmime.foldLines(`${name}: ${value}`, 76).replace(/[ \t]+$/gm, '');
 }
 
+/**
+ * A run of 70 characters without a space cannot be folded, and a line past 998 octets breaks RFC
+ * 5322 (some hosts refuse it, some cut it): such text is written as encoded words of at most 52
+ * characters each, whatever it is (encodeWords would leave an ASCII run as it is).
+ */
+const LONG_RUN = /\S{70}/;
+
 /** Unstructured text (a Subject) as it is written in a header. */
 export function text(value: string): string {
-  // A run of 70 characters without a space cannot be folded: encoded words can.
-  return /^[\x20-\x7e]*$/.test(value) && !/\S{70}/.test(value) ? value : libmime.encodeWords(value, 'Q', 52);
+  if (LONG_RUN.test(value)) return libmime.encodeWord(value, 'Q', 52);
+  return /^[\x20-\x7e]*$/.test(value) ? value : libmime.encodeWords(value, 'Q', 52);
 }
 
 export function mimeValue(v: { value: string; params: Record<string, string> }): string {

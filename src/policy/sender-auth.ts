@@ -2,7 +2,8 @@
  * Sender authentication: does a message really come from the domain in its From?
  *
  * Moderators act by replying with keywords, so a keyword counts only when the reply is
- * authenticated: DKIM-aligned or DMARC pass. Two sources can say so:
+ * authenticated: a DKIM signature aligned with the From domain passed, and nothing trusted
+ * failed or contradicted it. Two sources can say so:
  *
  * - an Authentication-Results header field (RFC 8601) added on receipt by a receiving host we
  *   trust (security.trustedAuthservIds); judgeAuthenticationResults() is pure;

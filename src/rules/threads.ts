@@ -51,9 +51,9 @@ export const leak: Rule = {
  */
 export const unauthenticated: Rule = {
   name: 'unauthenticated',
-  description: 'security.requireAuthenticatedPosts is on and the sender is not authenticated (DKIM-aligned or DMARC pass).',
+  description: 'security.requireAuthenticatedPosts is on and the sender is not authenticated (an aligned DKIM pass, nothing failing).',
   check(msg, snap) {
     if (!snap.requireAuthenticatedPosts || snap.auth?.authenticated) return null;
-    return `${msg.from.address} is not authenticated (no aligned DKIM signature or DMARC pass)`;
+    return `${msg.from.address} is not authenticated: ${snap.auth?.decidedBy ?? 'not checked'}`;
   },
 };

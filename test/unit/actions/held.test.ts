@@ -57,7 +57,7 @@ describe('actions/hold and the moderation queue (through processRaw)', () => {
       const second = await holdOf(listMail({ from: ALPHA.address, subject: 'Unsigned post', body: 'Hello.\n', auth: false }));
 
       assert.deepEqual(JSON.parse(held(first.id).reasons), [`${STRANGER} is neither a member nor a moderator`]);
-      assert.deepEqual(JSON.parse(held(second.id).reasons), [`${ALPHA.address} is not authenticated (no aligned DKIM signature or DMARC pass)`]);
+      assert.deepEqual(JSON.parse(held(second.id).reasons), [`${ALPHA.address} is not authenticated: no trusted Authentication-Results at the top of the message`]);
       for (const { id, mail } of [first, second]) {
         const row = held(id);
         assert.deepEqual([row.state, row.relayable, row.held_at, row.expires_at], ['held', 1, '2026-03-10T09:30:00.000Z', '2026-03-24T09:30:00.000Z']);
@@ -160,7 +160,7 @@ describe('actions/hold and the moderation queue (through processRaw)', () => {
         from: BETA.address, subject: `Re: ${thread.copy.subject}`, body: 'We reproduce it.\n', inReplyTo: thread.messageId, references: [thread.messageId],
         messageId: '<unsigned-reply@beta.example>', auth: false,
       }));
-      assert.deepEqual(JSON.parse(held(id).reasons), [`${BETA.address} is not authenticated (no aligned DKIM signature or DMARC pass)`]);
+      assert.deepEqual(JSON.parse(held(id).reasons), [`${BETA.address} is not authenticated: no trusted Authentication-Results at the top of the message`]);
       const before = h.mark();
       await h.command(mail, 'APPROVE\n');
       const copies = await relayed(before);

@@ -57,7 +57,7 @@ const addressy = fc.constantFrom(
   `${OUTSIDER} (Eve)`, `"${LIST_ADDRESS}" <${OUTSIDER}>`, `${LIST_ADDRESS}`, `<${MEMBERS[0]}>`, '@outsider.example:eve@outsider.example',
 );
 const punctuation = fc.constantFrom('"', '\\', ',', ';', ':', '<', '>', '@', '(', ')', '[', ']', '=?', '?=', '"quoted, string"', '(comment (nested))');
-const words = fc.constantFrom('hi', 'Re:', 'Jörg', 'Älïce Müller', '\u202eevil', 'tk-abcdefghijklmnopqrstuvwxyz', 'TK-ABCDEFGHIJKLMNOPQRSTUV2345', 'x'.repeat(80), 'CVE-2026-0001');
+const words = fc.constantFrom('hi', 'Re:', 'Jörg', 'Älïce Müller', '\u202eevil', 'tk-abcdefghijklmnopqrstuvwxyz', 'TK-ABCDEFGHIJKLMNOPQRSTUV2345', 'x'.repeat(80), 'y'.repeat(1200), 'CVE-2026-0001');
 const ids = fc.constantFrom('<p1@member.example>', 'bare-id@member.example', '<<x@y.example>>', '<a b@c.example>', `<${OUTSIDER}>`, 'junk', '<no-at-sign>', '<tk-abcdefghijklmnopqrstuvwxyz@lists.example.org>');
 const mime = fc.constantFrom(
   'text/plain; charset=utf-8', 'multipart/mixed; boundary="b1"', 'multipart/alternative; boundary=b2', 'text/html; name*=utf-8\'\'%E2%80%AEevil.txt',
@@ -235,6 +235,7 @@ describe('mail/relay (property-based, fast-check, with Python\'s email package a
         assert.deepEqual(headerAnomalies(copy), [], where);
         const head = copy.subarray(0, blankLine(copy).start);
         assert.match(head.toString('latin1'), /^[\x09\x0a\x0d\x20-\x7e]*$/, `only ASCII; ${where}`);
+        for (const line of head.toString('latin1').split(/\r?\n/)) assert.ok(line.length <= 998, `a line of ${line.length} octets; ${where}`);
         for (const s of [parsed.subject ?? '', pythonField(py.default, 'subject')?.value ?? '']) {
           assert.doesNotMatch(s, new RegExp(TOKEN_PATTERN.source, 'i'), `a token in the subject; ${where}`);
         }
