@@ -20,8 +20,8 @@ import { evaluateStyle, parseStyleAttribute, parseStyleSheet, ROOT, type Block, 
 
 /** As mailparser: deeper HTML is not converted (html-to-text's walk would overflow the stack). */
 export const MAX_HTML_DEPTH = 1000;
-/** Style rules times elements that we are willing to match; more gives no visible text. */
-const MAX_SELECTOR_WORK = 5_000_000;
+/** Style rules times elements that we are willing to match (200 rules over 4,800 elements took 0.14-0.43 s here); more gives no visible text. */
+const MAX_SELECTOR_WORK = 1_000_000;
 
 /** Elements whose content a reader never sees as text (or sees only in a way we cannot know). */
 const NEVER_SHOWN = new Set([

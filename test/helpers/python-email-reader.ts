@@ -36,7 +36,7 @@ export class PythonEmailReader {
     this.child = spawn(executable, [SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.on('error', (err: NodeJS.ErrnoException) => {
       this.fail(new Error(err.code === 'ENOENT'
-        ? `python3 is needed as the second mail reader of the relay property tests and was not found on PATH (install the Debian package python3)`
+        ? `python3 is needed by the relay and header tests as a second mail reader (Python's email package) and was not found on PATH: install the Debian package python3, or name another interpreter in PYTHON`
         : `python3 could not be started: ${err.message}`));
     });
     this.child.stdin.on('error', (err) => this.fail(new Error(`the python email reader cannot be written to: ${err.message}`)));
