@@ -32,6 +32,13 @@ export interface ElementStyle {
   hidden: string | null;
   /** Why its own text cannot be seen (too small, no contrast), or null; children may differ. */
   textHidden: string | null;
+  /**
+   * Why the element may move, cover, clip or reorder other content (positioning, a negative
+   * margin, a transform, an animation, a clipped box of a set size, a reversed flex order), or
+   * null. Where one text ends up over or out of another cannot be known without laying the page
+   * out, so the whole HTML is then read as showing nothing (visible-text.ts).
+   */
+  layout: string | null;
   inherited: Inherited;
 }
 
@@ -53,7 +60,10 @@ const WIDE_KEYWORDS = new Set(['inherit', 'initial', 'unset', 'revert', 'revert-
 const NONE_OR_HIDDEN = new Set(['transform', 'translate', 'scale', 'clip-path', 'mask', 'mask-image', 'filter']);
 const BOXES = new Set(['height', 'max-height', 'width', 'max-width', 'line-height']);
 const OFFSETS = new Set(['text-indent', 'left', 'top', 'right', 'bottom', 'inset', 'margin', 'margin-left', 'margin-top', 'margin-right', 'margin-bottom']);
+/** Properties that move an element over others (or others over it): judged as layout, never as hiding alone. */
+const MOVES = new Set(['transform', 'translate', 'scale', 'rotate']);
 const PARSED_BY_US = new Set([
+  'position', 'z-index', 'animation', 'animation-name', 'order', 'flex-direction', 'flex-flow', 'background-image', 'rotate',
   'display', 'visibility', 'content-visibility', 'mso-hide', 'opacity', 'clip', 'zoom', 'font-size', 'font', 'overflow', 'overflow-x', 'overflow-y',
   'color', 'text-fill-color', 'background', 'background-color', 'letter-spacing', ...NONE_OR_HIDDEN, ...BOXES, ...OFFSETS,
 ]);
@@ -100,8 +110,9 @@ function fontSizePx(node: CssNode, parentPx: number | Unsure): number | Unsure |
 function backgroundColors(nodes: CssNode[]): Rgba[] | Unsure {
   const found: Rgba[] = [];
   for (const n of nodes) {
-    if (n.type !== 'Hash' && n.type !== 'Function' && n.type !== 'Identifier') continue;
-    if (n.type === 'Function' && /gradient$/i.test(n.name)) continue;
+    if (n.type !== 'Hash' && n.type !== 'Function' && n.type !== 'Identifier' && n.type !== 'Url') continue;
+    // An image or a gradient behind the text may be of the text's own colour.
+    if (n.type === 'Url' || (n.type === 'Function' && /gradient$/i.test(n.name))) return UNSURE;
     const c = readColor(n);
     if (c === UNSURE) return UNSURE;
     if (c !== null) found.push(c);
@@ -111,8 +122,11 @@ function backgroundColors(nodes: CssNode[]): Rgba[] | Unsure {
 
 interface Tally {
   hidden: string | null;
+  layout: string | null;
   overflowHidden: boolean;
   tinyBox: string | null;
+  /** A width or height set to a size (not tiny): with overflow hidden, what is pushed past it is cut off. */
+  sizedBox: string | null;
   fontPx: number | Unsure | null;
   colors: Rgba[] | Unsure | null;
   backgrounds: Rgba[] | Unsure | null;
@@ -128,12 +142,34 @@ function apply(decl: Declaration, t: Tally, parent: Inherited): string | null {
   const prop = propertyName(decl);
   if (!PARSED_BY_US.has(prop)) return null;
   const nodes = valueNodes(decl);
+  // Checked first: a transform whose function we do not compute still moves the element.
+  if (MOVES.has(prop) && !(decl.value.type === 'Value' && decl.value.children.size === 1 && decl.value.children.first?.type === 'Identifier'
+    && csstree.ident.decode((decl.value.children.first as csstree.Identifier).name).toLowerCase() === 'none')) t.layout = t.layout ?? prop;
   const allowed = prop === 'background' ? ['linear-gradient', 'radial-gradient', 'conic-gradient', 'repeating-linear-gradient', 'repeating-radial-gradient'] : [];
   if (nodes === UNSURE || hasOpaqueFunction(decl, allowed)) return `${prop} cannot be read`;
   const words = identifiers(nodes);
   if (words.some((w) => WIDE_KEYWORDS.has(w)) && nodes.length === 1) return null;
   const fontPx = t.fontPx ?? parent.fontPx;
+  const only = (word: string): boolean => words.length === 1 && nodes.length === 1 && words[0] === word;
   switch (prop) {
+    case 'position':
+      if (!only('static') && !only('relative')) t.layout = t.layout ?? `position:${words.join(' ')}`;
+      return null;
+    case 'z-index':
+      if (!only('auto') && !(nodes.length === 1 && nodes[0]!.type === 'Number' && Number((nodes[0] as csstree.NumberNode).value) >= 0)) t.layout = t.layout ?? 'z-index';
+      return null;
+    case 'animation': case 'animation-name':
+      if (!only('none')) t.layout = t.layout ?? prop;
+      return null;
+    case 'order':
+      if (!(nodes.length === 1 && nodes[0]!.type === 'Number' && Number((nodes[0] as csstree.NumberNode).value) === 0)) t.layout = t.layout ?? 'order';
+      return null;
+    case 'flex-direction': case 'flex-flow':
+      if (words.some((w) => w.endsWith('-reverse'))) t.layout = t.layout ?? `${prop}:${words.join(' ')}`;
+      return null;
+    case 'background-image':
+      if (!only('none')) t.backgrounds = addColors(t.backgrounds, UNSURE);
+      return null;
     case 'display': return words.includes('none') ? 'display:none' : null;
     case 'visibility': return words.includes('hidden') || words.includes('collapse') ? `visibility:${words.join(' ')}` : null;
     case 'content-visibility': return words.includes('hidden') ? 'content-visibility:hidden' : null;
@@ -172,7 +208,8 @@ function apply(decl: Declaration, t: Tally, parent: Inherited): string | null {
     }
     default: break;
   }
-  if (NONE_OR_HIDDEN.has(prop)) return words.length === 1 && nodes.length === 1 && words[0] === 'none' ? null : prop;
+  if (NONE_OR_HIDDEN.has(prop)) return only('none') ? null : prop;
+  if (prop === 'rotate') return null;
   if (BOXES.has(prop)) {
     if (words.length === 1 && nodes.length === 1) return null; // auto, none, normal, fit-content ...
     const node = nodes.length === 1 ? nodes[0]! : null;
@@ -180,6 +217,7 @@ function apply(decl: Declaration, t: Tally, parent: Inherited): string | null {
     const px = node === null || fontPx === UNSURE ? UNSURE
       : prop === 'line-height' && node.type === 'Number' ? Number(node.value) * fontPx : lengthPx(node, fontPx, null);
     if (px === UNSURE || px < MIN_BOX_PX) t.tinyBox = t.tinyBox ?? prop;
+    else if (prop !== 'line-height') t.sizedBox = t.sizedBox ?? prop;
     return null;
   }
   if (OFFSETS.has(prop)) {
@@ -191,6 +229,8 @@ function apply(decl: Declaration, t: Tally, parent: Inherited): string | null {
         return `${prop} cannot be read`;
       }
       if (px <= OFFSCREEN_NEGATIVE_PX || px >= OFFSCREEN_POSITIVE_PX) return `${prop} off-screen`;
+      // A negative margin pulls the element over its neighbour; an offset moves a positioned one.
+      if ((prop.startsWith('margin') && px < 0) || (!prop.startsWith('margin') && prop !== 'text-indent' && px !== 0)) t.layout = t.layout ?? prop;
     }
   }
   return null;
@@ -198,7 +238,7 @@ function apply(decl: Declaration, t: Tally, parent: Inherited): string | null {
 
 /** What the blocks that apply to one element (style sheet rules, then its style attribute) do to it. */
 export function evaluateStyle(blocks: readonly Block[], parent: Inherited, legacy: LegacyColors = {}): ElementStyle {
-  const t: Tally = { hidden: null, overflowHidden: false, tinyBox: null, fontPx: null, colors: null, backgrounds: null };
+  const t: Tally = { hidden: null, layout: null, overflowHidden: false, tinyBox: null, sizedBox: null, fontPx: null, colors: null, backgrounds: null };
   const legacyColor = legacy.color !== undefined ? readLegacyColor(legacy.color) : null;
   const legacyBackground = legacy.background !== undefined ? readLegacyColor(legacy.background) : null;
   if (legacyColor) t.colors = [legacyColor];
@@ -211,12 +251,13 @@ export function evaluateStyle(blocks: readonly Block[], parent: Inherited, legac
     }
   }
   if (t.hidden === null && t.overflowHidden && t.tinyBox !== null) t.hidden = `${t.tinyBox} with overflow hidden`;
+  if (t.overflowHidden && t.sizedBox !== null) t.layout = t.layout ?? `${t.sizedBox} with overflow hidden`;
   const inherited: Inherited = {
     fontPx: t.fontPx ?? parent.fontPx,
     colors: t.colors ?? parent.colors,
     backgrounds: t.backgrounds ?? parent.backgrounds,
   };
-  return { hidden: t.hidden, textHidden: textHidden(inherited), inherited };
+  return { hidden: t.hidden, textHidden: textHidden(inherited), inherited, layout: t.layout };
 }
 
 function textHidden({ fontPx, colors, backgrounds }: Inherited): string | null {

@@ -24,8 +24,11 @@ const WRAPPED_LINE = 60;
 /** Arguments that must match exactly: a date cut short is another date. */
 const EXACT_ARGUMENT = new Set(['EMBARGO', 'RETRO']);
 
+/** A link's address that a client writes after the link's text in its plain part ("policy <https://...>"); the HTML shows only the text. */
+const LINK_ADDRESS = /\s*<(?:https?|mailto|ftp):[^<>\s]*>/gi;
+
 function words(argument: string | null): string {
-  return (argument ?? '').replace(/[*_~`]/g, '').replace(/\s+/g, ' ').trim();
+  return (argument ?? '').replace(LINK_ADDRESS, ' ').replace(/[*_~`]/g, '').replace(/\s+/g, ' ').trim();
 }
 
 function describe(command: KeywordCommand | null): string {

@@ -1,6 +1,6 @@
 /**
- * HTML -> the text a reader sees. Pure. The HTML is parsed once (htmlparser2, as mailparser and
- * html-to-text do), everything a reader cannot see is removed from the tree, and what is left is
+ * HTML -> the text a reader sees. Pure. The HTML is parsed once, as a browser builds it (parse5,
+ * into domhandler nodes), everything a reader cannot see is removed from the tree, and what is left is
  * rendered to text by html-to-text with mailparser's options, so quotes still come out as "> "
  * lines and Outlook's header blocks as they always did.
  *
@@ -8,13 +8,15 @@
  * controls, embedded objects, ...), the `hidden` attribute, closed <dialog> and <details> bodies,
  * comments, and whatever an inline style or a <style> rule hides (see css-hiding.ts; a rule inside
  * @media counts as applying). Fails closed: HTML nested too deep, a style sheet that cannot be
- * read or that imports another, or too much CSS to check gives no visible text at all.
+ * read or that imports another, too much CSS to check, or layout that can cover, move or clip one
+ * text over another (css-hiding.ts `layout`) gives no visible text at all.
  */
 import { compile as compileSelector } from 'css-select';
 import * as csstree from 'css-tree';
 import render from 'dom-serializer';
-import { DomHandler, isTag, isText, type ChildNode, type Document, type Element } from 'domhandler';
-import { Parser } from 'htmlparser2';
+import { isTag, isText, type ChildNode, type Document, type Element } from 'domhandler';
+import { parse as parseHtml5 } from 'parse5';
+import { adapter as domAdapter } from 'parse5-htmlparser2-tree-adapter';
 import { compile as compileConverter } from 'html-to-text';
 import { evaluateStyle, parseStyleAttribute, parseStyleSheet, ROOT, type Block, type Inherited, type StyleRule } from './css-hiding';
 
@@ -38,7 +40,7 @@ const NEVER_SHOWN = new Set([
  */
 const convert = compileConverter({
   wordwrap: false,
-  limits: { maxDepth: MAX_HTML_DEPTH },
+  limits: { maxDepth: MAX_HTML_DEPTH + 2 }, // and the <html> and <body> the parser implies
   selectors: [
     { selector: 'a', options: { ignoreHref: true } },
     { selector: 'img', format: 'skip' },
@@ -47,33 +49,38 @@ const convert = compileConverter({
   ],
 });
 
-/** Builds the DOM and stops (marking it too deep) once elements nest deeper than MAX_HTML_DEPTH. */
-class DepthLimitedHandler extends DomHandler {
-  depth = 0;
-  tooDeep = false;
-  htmlParser: Parser | null = null;
+const TOO_DEEP = new Error('HTML nested too deep');
 
-  override onopentag(name: string, attribs: Record<string, string>): void {
-    super.onopentag(name, attribs);
-    this.depth += 1;
-    if (this.depth > MAX_HTML_DEPTH && !this.tooDeep) {
-      this.tooDeep = true;
-      this.htmlParser?.pause();
-    }
-  }
-
-  override onclosetag(): void {
-    super.onclosetag();
-    this.depth -= 1;
-  }
-}
-
+/**
+ * Builds the DOM as a browser does (parse5 follows the HTML standard's tree construction: the
+ * implied <html>, <head> and <body>, <style> moved into <head>, misnested tags closed), so that a
+ * selector such as "div:first-child" or "body > div" matches what it matches for the reader.
+ * Null when elements nest deeper than MAX_HTML_DEPTH (counted without recursion).
+ */
 function parseHtml(html: string): Document | null {
-  const handler = new DepthLimitedHandler();
-  const parser = new Parser(handler, { decodeEntities: true });
-  handler.htmlParser = parser;
-  parser.end(html);
-  return handler.tooDeep ? null : handler.root;
+  // The parser's stack of open elements is counted as it grows: HTML that nests too deep is given
+  // up at once, before the parser's work on a deep stack (foster parenting, adoption) adds up.
+  let open = 0;
+  const treeAdapter: typeof domAdapter = {
+    ...domAdapter,
+    onItemPush(): void { open += 1; if (open > MAX_HTML_DEPTH + 2) throw TOO_DEEP; },
+    onItemPop(): void { open -= 1; },
+  };
+  let doc: Document;
+  try {
+    // Scripting off, as in a mail client: what is inside <noscript> is markup (its <style> applies).
+    doc = parseHtml5(html, { treeAdapter, scriptingEnabled: false }) as unknown as Document;
+  } catch (err) {
+    if (err === TOO_DEEP) return null;
+    throw err;
+  }
+  const stack: [ChildNode, number][] = doc.children.map((c) => [c, 1]);
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (depth > MAX_HTML_DEPTH + 2) return null; // <html> and <body> are not the sender's nesting
+    if (isTag(node)) for (const c of node.children) stack.push([c, depth + 1]);
+  }
+  return doc;
 }
 
 function* elements(nodes: readonly ChildNode[]): Generator<Element> {
@@ -178,8 +185,8 @@ function hiddenByMarkup(el: Element): string | null {
   return null;
 }
 
-/** Removes from `parent` every node a reader cannot see, depth first. */
-function prune(parent: Document | Element, inherited: Inherited, textHidden: boolean, sheets: Map<Element, Block[]>): void {
+/** Removes from `parent` every node a reader cannot see, depth first; `layout.why` says when one may cover or move another. */
+function prune(parent: Document | Element, inherited: Inherited, textHidden: boolean, sheets: Map<Element, Block[]>, layout: { why: string | null }): void {
   let summarySeen = false;
   const closedDetails = isTag(parent) && parent.name === 'details' && !hasAttribute(parent, 'open');
   for (const node of [...parent.children]) {
@@ -198,8 +205,9 @@ function prune(parent: Document | Element, inherited: Inherited, textHidden: boo
       background: node.attribs.bgcolor,
     };
     const style = evaluateStyle(blocks, inherited, legacy);
+    layout.why = layout.why ?? style.layout;
     if (style.hidden !== null) { removeNode(node); continue; }
-    prune(node, style.inherited, style.textHidden !== null, sheets);
+    prune(node, style.inherited, style.textHidden !== null, sheets, layout);
   }
 }
 
@@ -212,6 +220,8 @@ export function visibleText(html: string): string {
   if (doc === null) return '';
   const sheets = sheetBlocks(doc);
   if (sheets === null) return '';
-  prune(doc, ROOT, false, sheets);
+  const layout = { why: null as string | null };
+  prune(doc, ROOT, false, sheets, layout);
+  if (layout.why !== null) return ''; // what covers or moves what is for a layout engine to say, not us
   return convert(render(doc, { encodeEntities: 'utf8', decodeEntities: true }));
 }
