@@ -7,6 +7,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { AppError } from './errors';
+import { domainOf, localPartOf } from './message/address';
 import { shipped } from './paths';
 import { DEFAULT_CRITERIA } from './policy/criteria';
 import { validate as cronValidate } from 'node-cron';
@@ -183,7 +184,11 @@ export interface LoadedConfig {
 export const DEFAULT_CONFIG_FILE = shipped('config', 'default.yaml');
 
 /** Secrets may come from the environment instead of the file. */
-const SECRET_ENV: { env: string; apply: (raw: Record<string, any>, value: string) => void }[] = [
+// The raw YAML before validation: any shape at all, which zod checks right after.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type RawConfig = Record<string, any>;
+
+const SECRET_ENV: { env: string; apply: (raw: RawConfig, value: string) => void }[] = [
   { env: 'EMBARGO_LIST_IMAP_PASSWORD', apply: (raw, v) => { if (raw.inbound?.imap) raw.inbound.imap.password = v; } },
   { env: 'EMBARGO_LIST_SMTP_PASSWORD', apply: (raw, v) => { if (raw.outbound?.smtp) raw.outbound.smtp.password = v; } },
 ];
@@ -231,7 +236,7 @@ export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv
   }
   for (const secret of SECRET_ENV) {
     const value = env[secret.env];
-    if (value !== undefined && value !== '') secret.apply(raw as Record<string, any>, value);
+    if (value !== undefined && value !== '') secret.apply(raw as RawConfig, value);
   }
   const result = configSchema.safeParse(raw);
   if (result.success) checkCriteria(result.data, source);
@@ -247,7 +252,7 @@ export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv
 
 /** Per-member bounce addresses add "+" and a 16-character token to the local part (at most 64). */
 function checkBounceAddress(config: Config, source: string): void {
-  const local = bounceAddress(config).split('@')[0]!;
+  const local = localPartOf(bounceAddress(config));
   if (local.length > 47) {
     throw new AppError('CONFIG_INVALID', `${source}: ${config.list.bounceAddress ? 'list.bounceAddress' : 'list.address'}: expected a bounce address whose local part has at most 47 characters (it gets "+" and a 16-character token per member), got ${local.length}`);
   }
@@ -289,8 +294,7 @@ export function listId(config: Config): string {
 }
 
 function splitAddress(address: string): [string, string] {
-  const at = address.lastIndexOf('@');
-  return [address.slice(0, at), address.slice(at + 1)];
+  return [localPartOf(address), domainOf(address)];
 }
 
 /** A copy safe to log: passwords replaced. */

@@ -2,11 +2,11 @@ import { nowIso } from '../context';
 import { appendAudit } from '../store/audit';
 import { ackReceipt, addReceipt } from '../store/disclosures';
 import { findMember } from '../store/members';
-import type { Action } from './types';
+import type { ActionOf } from './types';
 
 /** ACK in a disclosure thread: the member's receipt is recorded; nothing is relayed or answered. */
-export const ack: Action = (ctx, { inboundId, msg, snap }) => {
-  const d = snap.thread!;
+export const ack: ActionOf<'ack'> = (ctx, { inboundId, msg, decision }) => {
+  const d = decision.thread;
   const member = findMember(ctx.db, msg.from.address)!;
   addReceipt(ctx.db, d.id, member.address, member.organization);
   const fresh = ackReceipt(ctx.db, d.id, member.address, msg.from.address, nowIso(ctx));

@@ -21,11 +21,11 @@ export const applicantReply: Action = (ctx, { inboundId, msg, snap }) => {
   const request = check.row?.request_id != null ? getRequest(ctx.db, check.row.request_id) : undefined;
   const from = msg.from.address;
   if (!request || !['valid', 'expired', 'used'].includes(check.state)) {
-    return { disposition: 'REFUSED', copies: refuseCommand(ctx, inboundId, msg, 'applicant-token', [check.detail]) };
+    return { disposition: 'REFUSED', copies: refuseCommand(ctx, inboundId, msg, 'applicant-token', [{ plain: true, detail: check.detail }]) };
   }
   // The question went to the applicant; an answer from anyone else is not theirs to give.
   if (from !== request.applicant && from !== request.alias) {
-    return { disposition: 'REFUSED', copies: refuseCommand(ctx, inboundId, msg, 'applicant-sender', [`the answer to request #${request.id} came from ${from}, not from the applicant ${request.applicant}`]) };
+    return { disposition: 'REFUSED', copies: refuseCommand(ctx, inboundId, msg, 'applicant-sender', [{ notApplicant: true, request: request.id, from, applicant: request.applicant }]) };
   }
   if (check.state !== 'valid' || !['moderation', 'asked'].includes(request.state)) {
     return { disposition: 'STALE', copies: sendTemplate(ctx, inboundId, {
@@ -34,8 +34,8 @@ export const applicantReply: Action = (ctx, { inboundId, msg, snap }) => {
     }) };
   }
   // The acknowledgement of a request that waits to replace the applicant's earlier one asks for CONFIRM.
-  const replaces = replacesOf(check.row!.detail);
-  if (replaces) return confirmReplacement(ctx, inboundId, msg, snap.keyword?.keyword ?? null, check.row!, request, replaces);
+  const replaces = replacesOf(check.row.detail);
+  if (replaces) return confirmReplacement(ctx, inboundId, msg, snap.keyword?.keyword ?? null, check.row, request, replaces);
   const at = nowIso(ctx);
   const answer = ownReplyText(msg.text) || '(the reply had no text of its own)';
   addEvent(ctx.db, request.id, at, from, 'answer', answer);
@@ -48,7 +48,7 @@ export const applicantReply: Action = (ctx, { inboundId, msg, snap }) => {
   const copies = sendTemplate(ctx, inboundId, {
     template: 'moderator.notice.applicant-answered', to: ctx.config.list.moderators,
     messageId: tokenMessageId(ctx.config, live, `r${request.id}`),
-    params: { id: request.id, token: live, organization: request.organization ?? '(unknown)', applicant: from, answer, thread },
+    params: { id: request.id, token: live, organization: request.organization ?? '(unknown)', applicant: from, thread },
   });
   return { disposition: 'ANSWERED', copies };
 };

@@ -14,7 +14,7 @@ import type { Action } from './types';
 
 export const bounce: Action = (ctx, { inboundId, msg }) => {
   const at = nowIso(ctx);
-  const parsed = parseBounce({ headers: msg.headers, text: msg.text, raw: msg.raw, to: msg.to.map((a) => a.address), bounceAddress: bounceAddress(ctx.config) });
+  const parsed = parseBounce({ headers: msg.headers, text: msg.text, parts: msg.parts, to: msg.to.map((a) => a.address), bounceAddress: bounceAddress(ctx.config) });
   const member = parsed?.verpToken ? findMemberByVerp(ctx.db, parsed.verpToken) : undefined;
   const permanent = parsed?.recipients.filter((r) => r.permanent) ?? [];
   if (!member || member.status !== 'active' || permanent.length === 0) {

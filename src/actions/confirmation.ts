@@ -4,6 +4,7 @@
  * shows a person answered it (an auto-reply never gets here: it is discarded earlier).
  */
 import { nowIso, type Context } from '../context';
+import { domainOf } from '../message/address';
 import type { InboundMessage } from '../message/parse';
 import { shipped } from '../paths';
 import { checkToken } from '../policy/command-auth';
@@ -27,9 +28,9 @@ export const confirmation: Action = (ctx, { inboundId, msg, snap }) => {
     return { disposition: 'REFUSED', copies: sendTemplate(ctx, inboundId, { ...reply, template: 'requester.notice.confirmation-problem', params: { problem: check.detail, expired: check.state === 'expired', used: check.state === 'used' } }) };
   }
   if (snap.keyword?.keyword !== 'CONFIRM') {
-    return { disposition: 'NO_KEYWORD', copies: sendTemplate(ctx, inboundId, { ...reply, template: 'requester.notice.confirmation-problem', params: { problem: 'the first line of your reply is not CONFIRM', noKeyword: true } }) };
+    return { disposition: 'NO_KEYWORD', copies: sendTemplate(ctx, inboundId, { ...reply, template: 'requester.notice.confirmation-problem', params: { noKeyword: true } }) };
   }
-  const token = check.row!;
+  const token = check.row;
   return token.purpose === 'confirm' ? subscribe(ctx, inboundId, msg, token) : leave(ctx, inboundId, msg, token);
 };
 
@@ -41,7 +42,7 @@ function subscribe(ctx: Context, inboundId: number, msg: InboundMessage, token: 
   }
   const alias = request.alias;
   useToken(ctx.db, token.token, msg.from.address, at);
-  upsertMember(ctx.db, alias, request.organization ?? alias.split('@')[1]!, at);
+  upsertMember(ctx.db, alias, request.organization ?? domainOf(alias), at);
   setState(ctx.db, request.id, 'subscribed', at);
   addEvent(ctx.db, request.id, at, msg.from.address, 'confirmed', null);
   appendAudit(ctx.db, { at, actor: msg.from.address, action: 'member.subscribe', object: alias, messageId: msg.messageId, detail: { request: request.id, organization: request.organization } });

@@ -9,11 +9,9 @@ import { appendAudit } from '../store/audit';
 import { insertHeld } from '../store/held';
 import { createToken } from '../store/tokens';
 import { formatUtc } from '../policy/embargo-date';
+import { addressedTo } from '../rules/destination';
 import { sendTemplate } from './send';
-import type { Action } from './types';
-
-/** Hits that say what a message is, not why it was held. */
-const NOT_REASONS = new Set(['to-list', 'to-requests', 'from-member', 'from-moderator', 'new-thread', 'in-thread', 'from-non-member']);
+import type { ActionOf } from './types';
 
 export interface HoldInput {
   inboundId: number;
@@ -44,11 +42,11 @@ export function holdMessage(ctx: Context, h: HoldInput): number {
   });
 }
 
-export const hold: Action = (ctx, { inboundId, msg, decision, receivedAt }) => {
-  const reasons = decision.hits.filter((x) => !NOT_REASONS.has(x.rule)).map((x) => x.reason);
+/** The reasons are the decision's (chains/inbound holdReasons: every hit of a rule whose use is 'reason'). */
+export const hold: ActionOf<'hold'> = (ctx, { inboundId, msg, decision, receivedAt }) => {
   const copies = holdMessage(ctx, {
     inboundId, sender: msg.from.address, subject: msg.subject, messageId: msg.messageId, label: decision.label,
-    reasons: reasons.length ? reasons : [decision.label], relayable: decision.hits.some((x) => x.rule === 'to-list'), receivedAt,
+    reasons: decision.reasons, relayable: addressedTo(msg, ctx.config.list.address), receivedAt,
   });
   return { disposition: 'HELD', copies };
 };

@@ -1,4 +1,3 @@
-import type { Outcome } from '../chains/inbound';
 import { applicantReply } from './applicant-reply';
 import { confirmation } from './confirmation';
 import { discard } from './discard';
@@ -7,7 +6,7 @@ import { joinRequest } from './join-request';
 import { moderatorCommand } from './moderator-command';
 import { refuse } from './refuse';
 import { relay } from './relay';
-import type { Action } from './types';
+import type { ActionTable, Keywords } from './types';
 import { unsubscribe } from './unsubscribe';
 import { help } from './help';
 import { bounce } from './bounce';
@@ -16,9 +15,14 @@ import { leakReport } from './leak-report';
 import { openDisclosureAction } from './open-disclosure';
 import { threadPost } from './thread-post';
 
-/** One action per outcome. */
-export const ACTIONS: Record<Outcome, Action> = {
-  relay, discard, hold, 'join-request': joinRequest, 'moderator-command': moderatorCommand,
-  'applicant-reply': applicantReply, confirmation, unsubscribe, refuse, help,
-  'open-disclosure': openDisclosureAction, 'thread-post': threadPost, ack, 'leak-report': leakReport, bounce,
-};
+/**
+ * One action per outcome. The moderators' keywords are handed in (commands/ builds on the
+ * actions' helpers, so actions/ does not import it); runners/pipeline puts the two together.
+ */
+export function actionsWith(keywords: Keywords): ActionTable {
+  return {
+    relay, discard, hold, 'join-request': joinRequest, 'moderator-command': (ctx, input) => moderatorCommand(ctx, input, keywords),
+    'applicant-reply': applicantReply, confirmation, unsubscribe, refuse, help,
+    'open-disclosure': openDisclosureAction, 'thread-post': threadPost, ack, 'leak-report': leakReport, bounce,
+  };
+}

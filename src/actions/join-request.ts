@@ -94,7 +94,7 @@ export const joinRequest: Action = (ctx, { inboundId, msg, snap }) => {
 };
 
 /** The moderators' mail for a request, with a fresh token. Also used for reminders and re-sends. */
-export function sendModeration(ctx: Context, inboundId: number | null, requestId: number, extra: { superseded?: number[]; reason?: string } = {}): number {
+export function sendModeration(ctx: Context, inboundId: number | null, requestId: number, extra: { superseded?: number[]; expiredTokenFrom?: string; reminder?: boolean } = {}): number {
   const { config } = ctx;
   const token = createToken(ctx.db, { purpose: 'moderate', requestId, at: ctx.clock(), days: config.policy.tokenDays });
   const row = getRequest(ctx.db, requestId)!;
@@ -106,7 +106,7 @@ export function sendModeration(ctx: Context, inboundId: number | null, requestId
       id: requestId, token, view,
       criteria: view.criteria.map((c) => ({ ...c, answer: indent(c.answer) })),
       superseded: extra.superseded?.length ? extra.superseded.map((n) => `#${n}`).join(', ') : null,
-      reason: extra.reason ?? null,
+      expiredTokenFrom: extra.expiredTokenFrom ?? null, reminder: extra.reminder ?? false,
       expires: new Date(ctx.clock().getTime() + config.policy.tokenDays * 86_400_000).toISOString(),
     },
   });

@@ -24,12 +24,12 @@ import { createToken } from '../store/tokens';
 import { sendTemplate } from './send';
 import { relayToThread } from './thread-relay';
 import { LONG_LIVED_DAYS } from './open-disclosure';
-import type { Action } from './types';
+import type { ActionOf } from './types';
 
 const DAY = 86_400_000;
 
-export const leakReport: Action = (ctx, { inboundId, msg, snap }) => {
-  const d = (snap.thread ?? snap.namedThread)!;
+export const leakReport: ActionOf<'leak-report'> = (ctx, { inboundId, msg, decision, snap }) => {
+  const d = decision.thread;
   const at = nowIso(ctx);
   const member = findMember(ctx.db, msg.from.address)!;
   const report = parseLeakReport(ownReplyText(msg.text));

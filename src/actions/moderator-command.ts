@@ -3,9 +3,7 @@
  * carries a live token of the mail it answers, and the sender is authenticated. Anything else is
  * refused and audited, and the moderators are told. Never fails open.
  */
-import { COMMANDS } from '../commands';
-import { startRemove } from '../commands/remove';
-import { nowIso } from '../context';
+import { nowIso, type Context } from '../context';
 import { checkCommand, type CommandAuth } from '../policy/command-auth';
 import { appendAudit } from '../store/audit';
 import { getRequest } from '../store/requests';
@@ -13,27 +11,28 @@ import { sendModeration } from './join-request';
 import { refuseCommand } from './refuse';
 import { sendTemplate } from './send';
 import { MODERATOR_PURPOSES, type TokenPurpose } from '../store/tokens';
-import type { Action } from './types';
+import type { MailParams, RefusalReason } from '../mail/mailer';
+import type { ActInput, ActResult, DecisionOf, Keywords } from './types';
 
-/** How a token's object is named to a moderator. */
-const TOKEN_OBJECT: Record<TokenPurpose, (subject: string | null) => string> = {
-  remove: (s) => `the removal of ${s}`, held: (s) => `held message ${s}`, probe: (s) => `the probe of ${s}`, thread: (s) => `disclosure #${s}`, send: () => 'the returned post', leak: (s) => `the retrospective of leak #${s}`,
-  moderate: (s) => `request ${s}`, applicant: (s) => `request ${s}`, confirm: (s) => `request ${s}`, unsubscribe: (s) => `the unsubscription of ${s}`,
-};
+/** What a token names, for templates/moderator.partial.token-object.txt: its purpose and subject. */
+function tokenObject(purpose: TokenPurpose, subject: string | null, requestId: number | undefined): MailParams<'moderator.notice.already-decided'>['object'] {
+  return requestId !== undefined ? { request: requestId, subject: String(subject) } : { [purpose]: true, subject: String(subject) };
+}
 
-export function failedConditions(auth: Pick<CommandAuth, 'moderator' | 'authenticated' | 'token' | 'decidedBy'>, needToken = true): string[] {
-  const why: string[] = [];
-  if (!auth.moderator) why.push('the sender is not a configured moderator');
-  if (!auth.authenticated) why.push(`the sender is not authenticated: ${auth.decidedBy}`);
-  if (needToken && !['valid', 'used', 'expired'].includes(auth.token.state)) why.push(auth.token.detail);
+export function failedConditions(auth: Pick<CommandAuth, 'moderator' | 'authenticated' | 'token' | 'decidedBy'>, needToken = true): RefusalReason[] {
+  const why: RefusalReason[] = [];
+  if (!auth.moderator) why.push({ notModerator: true });
+  if (!auth.authenticated) why.push({ notAuthenticated: true, detail: auth.decidedBy });
+  if (needToken && !['valid', 'used', 'expired'].includes(auth.token.state)) why.push({ plain: true, detail: auth.token.detail });
   return why;
 }
 
-export const moderatorCommand: Action = (ctx, { inboundId, msg, decision, snap }) => {
+/** The keywords (commands/) come from whoever puts the actions together (actions/index, actionsWith). */
+export const moderatorCommand = (ctx: Context, { inboundId, msg, decision, snap }: ActInput<DecisionOf<'moderator-command'>>, { commands, startRemove }: Keywords): ActResult => {
   const actor = msg.from.address;
   const keyword = snap.keyword;
 
-  if (decision.label === 'remove') {
+  if (decision.command === 'remove') {
     const auth = checkCommand(msg, snap, ['remove']);
     const why = failedConditions(auth, false);
     if (why.length > 0) return { disposition: 'REFUSED', copies: refuseCommand(ctx, inboundId, msg, 'remove', why) };
@@ -42,9 +41,10 @@ export const moderatorCommand: Action = (ctx, { inboundId, msg, decision, snap }
 
   const auth = checkCommand(msg, snap, [...MODERATOR_PURPOSES]);
   const why = failedConditions(auth);
-  if (why.length > 0) return { disposition: 'REFUSED', copies: refuseCommand(ctx, inboundId, msg, 'conditions', why) };
+  const token = auth.token.row;
+  // Every state without a token is in `why` already; `!token` only says so to the compiler.
+  if (why.length > 0 || !token) return { disposition: 'REFUSED', copies: refuseCommand(ctx, inboundId, msg, 'conditions', why) };
 
-  const token = auth.token.row!;
   const request = token.request_id !== null ? getRequest(ctx.db, token.request_id) : undefined;
   const reply = { to: [actor], autoSubmitted: 'auto-replied' as const, inReplyTo: msg.messageId, references: msg.references };
   const at = nowIso(ctx);
@@ -52,22 +52,22 @@ export const moderatorCommand: Action = (ctx, { inboundId, msg, decision, snap }
   if (auth.token.state === 'used' || (request && !['moderation', 'asked'].includes(request.state))) {
     appendAudit(ctx.db, { at, actor, action: 'command.stale', object: request ? `request:${request.id}` : token.subject, messageId: msg.messageId, detail: { keyword: keyword?.keyword ?? null } });
     return { disposition: 'STALE', copies: sendTemplate(ctx, inboundId, { ...reply, template: 'moderator.notice.already-decided', params: {
-      id: request?.id ?? null, what: request ? `request #${request.id}` : TOKEN_OBJECT[token.purpose](token.subject),
+      object: tokenObject(token.purpose, token.subject, request?.id),
       state: request?.state ?? 'done', by: request?.decided_by ?? token.used_by, when: request?.decided_at ?? token.used_at, reason: request?.reason ?? null,
     } }) };
   }
   if (auth.token.state === 'expired') {
     appendAudit(ctx.db, { at, actor, action: 'command.expired-token', object: request ? `request:${request.id}` : token.subject, messageId: msg.messageId });
     let copies = sendTemplate(ctx, inboundId, { ...reply, template: 'moderator.notice.token-expired', params: { id: request?.id ?? null, expiredAt: token.expires_at, resent: Boolean(request) } });
-    if (request) copies += sendModeration(ctx, inboundId, request.id, { reason: `A reply from ${actor} carried an expired token; this copy carries a new one.` });
+    if (request) copies += sendModeration(ctx, inboundId, request.id, { expiredTokenFrom: actor });
     return { disposition: 'EXPIRED', copies };
   }
 
-  const command = keyword ? COMMANDS.get(token.purpose)?.get(keyword.keyword) : undefined;
-  if (!command) {
-    const allowed = [...(COMMANDS.get(token.purpose)?.keys() ?? [])];
+  const command = keyword ? commands.get(token.purpose)?.get(keyword.keyword) : undefined;
+  if (!keyword || !command) {
+    const allowed = [...(commands.get(token.purpose)?.keys() ?? [])];
     appendAudit(ctx.db, { at, actor, action: 'command.no-keyword', object: request ? `request:${request.id}` : token.subject, messageId: msg.messageId });
     return { disposition: 'NO_KEYWORD', copies: sendTemplate(ctx, inboundId, { ...reply, template: 'moderator.notice.no-keyword', params: { allowed: allowed.join(', '), read: keyword?.keyword ?? null } }) };
   }
-  return command(ctx, { inboundId, msg, actor, argument: keyword!.argument, token, request });
+  return command(ctx, { inboundId, msg, actor, argument: keyword.argument, token, request });
 };

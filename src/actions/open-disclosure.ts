@@ -78,7 +78,7 @@ export const openDisclosureAction: Action = (ctx, { inboundId, msg, snap }) => {
     template: 'moderator.action.disclosure-returned', to: [msg.from.address], autoSubmitted: 'auto-replied', inReplyTo: msg.messageId,
     messageId: tokenMessageId(config, token, 'hold'),
     params: {
-      token, subject: msg.subject || '(no subject)', problem: problem.message, code: problem.code,
+      token, subject: msg.subject || '(no subject)', problem: problem.message,
       sendAsIs: problem.code !== 'EMBARGO_PAST', sendOpenEnded: problem.code !== 'EMBARGO_TOO_FAR' && problem.code !== 'EMBARGO_PAST',
       end: end ? formatUtc(new Date(end)) : null, maxDays: config.policy.maxEmbargoDays,
     },

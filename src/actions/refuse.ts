@@ -6,11 +6,13 @@
 import { nowIso, type Context } from '../context';
 import type { InboundMessage } from '../message/parse';
 import { appendAudit } from '../store/audit';
-import { sendTemplate } from './send';
+import type { RefusalReason } from '../mail/mailer';
+import { refusalSentences, sendTemplate } from './send';
 import type { Action } from './types';
 
-export function refuseCommand(ctx: Context, inboundId: number, msg: InboundMessage, label: string, why: string[]): number {
+export function refuseCommand(ctx: Context, inboundId: number, msg: InboundMessage, label: string, reasons: RefusalReason[]): number {
   const at = nowIso(ctx);
+  const why = refusalSentences(ctx, reasons);
   appendAudit(ctx.db, { at, actor: msg.from.address, action: `command.refused.${label}`, object: `inbound:${inboundId}`, messageId: msg.messageId, detail: { why } });
   return sendTemplate(ctx, inboundId, {
     template: 'moderator.notice.command-refused', to: ctx.config.list.moderators,
@@ -18,16 +20,17 @@ export function refuseCommand(ctx: Context, inboundId: number, msg: InboundMessa
   });
 }
 
-const WHY: Record<string, string> = {
-  'unknown-token': 'it carries a token that this list never issued (forged or altered)',
-  'keyword-without-token': 'it carries a keyword but no token of a mail we sent: keywords only count in reply to our mail',
-  'remove-not-moderator': 'REMOVE was sent by an address that is not a moderator',
-  'alternatives-disagree': 'its plain-text and HTML versions do not carry the same keyword, so neither was acted on (hidden HTML text does not count; send the keyword where both versions show it)',
+/** Each refusing row's reason; its sentence is in templates/moderator.fragment.refusal-reason.txt. */
+const WHY: Record<string, RefusalReason> = {
+  'unknown-token': { unknownToken: true },
+  'keyword-without-token': { keywordWithoutToken: true },
+  'remove-not-moderator': { removeNotModerator: true },
+  'alternatives-disagree': { alternativesDisagree: true },
 };
 
 export const refuse: Action = (ctx, { inboundId, msg, decision, snap }) => {
-  const why = [WHY[decision.label] ?? decision.label];
-  if (snap.keywordDisagreement) why.push(snap.keywordDisagreement);
-  if (snap.keyword) why.push(`the first line reads ${snap.keyword.keyword}${snap.keyword.argument ? ` ${snap.keyword.argument}` : ''}`);
+  const why: RefusalReason[] = [WHY[decision.label] ?? { plain: true, detail: decision.label }];
+  if (snap.keywordDisagreement) why.push({ plain: true, detail: snap.keywordDisagreement });
+  if (snap.keyword) why.push({ firstLine: true, keyword: snap.keyword.keyword, argument: snap.keyword.argument });
   return { disposition: 'REFUSED', copies: refuseCommand(ctx, inboundId, msg, decision.label, why) };
 };

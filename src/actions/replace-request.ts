@@ -26,7 +26,7 @@ export function confirmReplacement(ctx: Context, inboundId: number, msg: Inbound
   const from = msg.from.address;
   const reply = { to: [from], autoSubmitted: 'auto-replied' as const, inReplyTo: msg.messageId, references: msg.references };
   if (keyword !== 'CONFIRM') {
-    return { disposition: 'NO_KEYWORD', copies: sendTemplate(ctx, inboundId, { ...reply, template: 'requester.notice.confirmation-problem', params: { problem: 'the first line of your reply is not CONFIRM', noKeyword: true } }) };
+    return { disposition: 'NO_KEYWORD', copies: sendTemplate(ctx, inboundId, { ...reply, template: 'requester.notice.confirmation-problem', params: { noKeyword: true } }) };
   }
   const at = nowIso(ctx);
   useToken(ctx.db, token.token, from, at);

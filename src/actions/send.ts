@@ -5,7 +5,8 @@
 import { bounceAddress } from '../config';
 import { nowIso, type Context } from '../context';
 import { composeNotice } from '../mail/compose';
-import { render } from '../mail/templates';
+import type { MailParams, RefusalReason, SentKind } from '../mail/mailer';
+import { render, renderBody } from '../mail/templates';
 import { enqueueMail } from '../store/outbox';
 import { autoRepliesSince, recordAutoReply } from '../store/auto-replies';
 import { memberEnvelope } from './member-envelope';
@@ -17,10 +18,11 @@ function underCap(ctx: Context, recipient: string): boolean {
   return autoRepliesSince(ctx.db, recipient, since) < ctx.config.policy.autoRepliesPerDay;
 }
 
-export interface TemplatedMail {
-  template: string;
+/** One mail of a kind declared in mail/mailer.ts: a misspelt kind or a wrong parameter does not compile. */
+export interface TemplatedMail<K extends SentKind = SentKind> {
+  template: K;
   to: string[];
-  params: Record<string, unknown>;
+  params: MailParams<K>;
   /** auto-replied: answers a mail; auto-generated: our own initiative (RFC 3834). */
   autoSubmitted?: 'auto-replied' | 'auto-generated';
   inReplyTo?: string | null;
@@ -42,7 +44,7 @@ export function baseParams(ctx: Context): Record<string, unknown> {
  * than policy.autoRepliesPerDay times a day, so that a forged From cannot turn us into a
  * reflector and two robots cannot talk forever (RFC 3834); over the cap it is skipped and logged.
  */
-export function sendTemplate(ctx: Context, inboundId: number | null, mail: TemplatedMail): number {
+export function sendTemplate<K extends SentKind>(ctx: Context, inboundId: number | null, mail: TemplatedMail<K>): number {
   if (mail.autoSubmitted === 'auto-replied') {
     const allowed = mail.to.filter((r) => underCap(ctx, r));
     if (allowed.length < mail.to.length) {
@@ -52,7 +54,7 @@ export function sendTemplate(ctx: Context, inboundId: number | null, mail: Templ
     for (const r of allowed) recordAutoReply(ctx.db, r, nowIso(ctx));
     mail = { ...mail, to: allowed };
   }
-  const rendered = render(ctx.templates, mail.template, { ...baseParams(ctx), ...mail.params });
+  const rendered = render(ctx.templates, mail.template, { ...baseParams(ctx), ...(mail.params as Record<string, unknown>) });
   const composed = composeNotice(ctx.config, {
     to: mail.to, rendered, autoSubmitted: mail.autoSubmitted ?? 'auto-generated',
     inReplyTo: mail.inReplyTo, references: mail.references, messageId: mail.messageId, headerTo: mail.headerTo, replyTo: mail.replyTo,
@@ -64,4 +66,14 @@ export function sendTemplate(ctx: Context, inboundId: number | null, mail: Templ
     inboundId, purpose: mail.template, envelopeFrom, messageId: composed.messageId, envelopeFor: mail.verp && envelopeFrom !== '' ? memberEnvelope(ctx) : undefined,
     raw: composed.raw, recipients: mail.to,
   }, nowIso(ctx));
+}
+
+/** The disclosure footer added to every relayed post of a thread. */
+export function disclosureFooter(ctx: Context, params: MailParams<'member.footer.disclosure'>): string {
+  return renderBody(ctx.templates, 'member.footer.disclosure', params);
+}
+
+/** Why a command was refused, one sentence per reason, from templates/moderator.fragment.refusal-reason.txt. */
+export function refusalSentences(ctx: Context, reasons: RefusalReason[]): string[] {
+  return reasons.map((r) => renderBody(ctx.templates, 'moderator.fragment.refusal-reason', r));
 }

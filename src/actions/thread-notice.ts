@@ -1,12 +1,13 @@
 /** Our own notices into a disclosure thread (lift, reminder, new end): to every member, threaded. */
 import type { Context } from '../context';
+import type { MailParams, ThreadNoticeKind, ThreadNoticeParams } from '../mail/mailer';
 import { newMessageId } from '../mail/compose';
 import { addThreadMessage, type DisclosureRow } from '../store/disclosures';
 import { activeMembers } from '../store/members';
 import { sendTemplate } from './send';
 import { threadPrefix } from './thread-relay';
 
-export function noticeToThread(ctx: Context, inboundId: number | null, d: DisclosureRow, template: string, params: Record<string, unknown>, to?: string[]): number {
+export function noticeToThread<K extends ThreadNoticeKind>(ctx: Context, inboundId: number | null, d: DisclosureRow, template: K, params: ThreadNoticeParams<K>, to?: string[]): number {
   const recipients = to ?? activeMembers(ctx.db).map((m) => m.address);
   if (recipients.length === 0) return 0;
   const messageId = newMessageId(ctx.config);
@@ -15,6 +16,6 @@ export function noticeToThread(ctx: Context, inboundId: number | null, d: Disclo
   return sendTemplate(ctx, inboundId, {
     template, to: recipients, messageId, headerTo: [ctx.config.list.address], replyTo: ctx.config.list.address, verp: true,
     inReplyTo: d.opening_message_id, references: d.opening_message_id ? [d.opening_message_id] : [],
-    params: { id: d.id, prefix: threadPrefix(d), subject: d.subject, ...params },
+    params: { id: d.id, prefix: threadPrefix(d), subject: d.subject, ...params } as MailParams<K>,
   });
 }

@@ -6,13 +6,14 @@
 import { nowIso, type Context } from '../context';
 import { decorate } from '../mail/decorate';
 import { composeRelay } from '../mail/relay';
-import { renderBody } from '../mail/templates';
+import type { MailParams } from '../mail/mailer';
 import { formatUtc } from '../policy/embargo-date';
 import { appendAudit } from '../store/audit';
 import { addThreadMessage, type DisclosureRow } from '../store/disclosures';
 import { activeMembers } from '../store/members';
 import { enqueueMail } from '../store/outbox';
 import { memberEnvelope } from './member-envelope';
+import { disclosureFooter } from './send';
 
 /** Every tag threadPrefix writes, whatever end it named: a reply's old tags give way to the current ones. */
 const THREAD_TAGS = /\[(?:EMBARGOED(?: until [^\]]*)?|#\d+|upstream notice)\]\s*/gi;
@@ -23,7 +24,7 @@ export function threadPrefix(d: DisclosureRow): string {
   return d.embargo_end ? `[EMBARGOED until ${formatUtc(new Date(d.embargo_end))}] [#${d.id}]${upstream}` : `[EMBARGOED] [#${d.id}]${upstream}`;
 }
 
-export function footerParams(ctx: Context, d: DisclosureRow): Record<string, unknown> {
+export function footerParams(ctx: Context, d: DisclosureRow): MailParams<'member.footer.disclosure'> {
   return {
     id: d.id, listName: ctx.config.list.name, embargoed: d.state === 'embargoed', upstream: d.upstream === 1,
     end: d.embargo_end ? formatUtc(new Date(d.embargo_end)) : null, liftedAt: d.lifted_at ? formatUtc(new Date(d.lifted_at)) : null,
@@ -33,7 +34,7 @@ export function footerParams(ctx: Context, d: DisclosureRow): Record<string, unk
 /** Queues the decorated copy for every active member; returns the number of copies. */
 export function relayToThread(ctx: Context, inboundId: number | null, raw: Buffer, d: DisclosureRow, author: string, messageId: string | null, rewriteFrom?: boolean): number {
   const relayed = composeRelay(raw, ctx.config, rewriteFrom, ctx.clock());
-  const decorated = decorate(relayed.raw, { subjectPrefix: threadPrefix(d), footer: renderBody(ctx.templates, 'member.footer.disclosure', footerParams(ctx, d)), staleTags: THREAD_TAGS });
+  const decorated = decorate(relayed.raw, { subjectPrefix: threadPrefix(d), footer: disclosureFooter(ctx, footerParams(ctx, d)), staleTags: THREAD_TAGS });
   const recipients = activeMembers(ctx.db).map((m) => m.address);
   const copies = enqueueMail(ctx.db, { inboundId, purpose: 'relay', envelopeFrom: relayed.envelopeFrom, messageId, raw: decorated, recipients, envelopeFor: memberEnvelope(ctx) }, nowIso(ctx));
   addThreadMessage(ctx.db, messageId, d.id);

@@ -13,9 +13,9 @@ import type { Context } from '../context';
 import { AppError } from '../errors';
 import { parseMessage } from '../message/parse';
 import { checkCommand } from '../policy/command-auth';
-import { MODERATOR_PURPOSES } from '../store/tokens';
+import { MODERATOR_PURPOSES } from '../message/tokens';
 import { classify } from '../rules';
-import { snapshot, authenticate } from '../runners/pipeline';
+import { authenticate, snapshot } from '../snapshot';
 import { dbFile, loadMigrations, migrate, openDb, schemaVersion, type Db } from '../store/db';
 import type { Logger } from 'pino';
 import type { TemplateSet } from '../mail/templates';
@@ -52,7 +52,7 @@ export async function explain(config: Config, log: Logger, templates: TemplateSe
     const auth = await authenticate(ctx, msg);
     const snap = snapshot(ctx, 0, msg, auth);
     const hits = classify(msg, snap);
-    const decision = decide(hits);
+    const decision = decide(hits, snap);
     const out: Record<string, unknown> = {
       kind: decision.outcome,
       label: decision.label,
@@ -70,10 +70,11 @@ export async function explain(config: Config, log: Logger, templates: TemplateSe
     }
     if (snap.keyword || decision.outcome === 'moderator-command') {
       out.command = snap.keyword ? { keyword: snap.keyword.keyword, argument: snap.keyword.argument } : null;
-      const a = checkCommand(msg, snap, decision.label === 'remove' ? ['remove'] : [...MODERATOR_PURPOSES]);
+      const remove = decision.outcome === 'moderator-command' && decision.command === 'remove';
+      const a = checkCommand(msg, snap, remove ? ['remove'] : [...MODERATOR_PURPOSES]);
       out.auth = {
         moderator: a.moderator,
-        token: { state: decision.label === 'remove' ? 'not-needed' : a.token.state, detail: a.token.detail, request: a.token.row?.request_id ?? null },
+        token: { state: remove ? 'not-needed' : a.token.state, detail: a.token.detail, request: a.token.row?.request_id ?? null },
         authenticated: a.authenticated,
         method: auth?.method ?? null,
         decidedBy: auth?.decidedBy ?? null,

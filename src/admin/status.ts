@@ -1,66 +1,9 @@
 /**
- * What the daemon is doing, in numbers: inbound messages by state, the outbox, open requests,
- * embargoes, open leak retrospectives, members, and when IMAP was last heard from. Plain SELECTs
- * and no text of any message, so it is safe to print, log and expose on a local endpoint.
+ * embargo-list status: the daemon's numbers (store/status) as a readable block for the command line.
  */
-import type { Db } from '../store/db';
+import type { Status } from '../store/status';
 
-export interface Status {
-  /** When it was collected (ISO 8601 UTC). */
-  at: string;
-  inbound: { received: number; processed: number; quarantined: number };
-  outbox: { pending: number; sending: number; sent: number; failed: number; oldestPendingAt: string | null };
-  requests: { open: number };
-  disclosures: { embargoed: number; nextEmbargoEnd: string | null };
-  leaks: { openRetrospectives: number };
-  members: { active: number; unreachable: number };
-  held: { waiting: number };
-  lastImapContact: string | null;
-}
-
-/** Request states that still wait for somebody (see migrations/0002-membership.sql). */
-const OPEN_REQUEST_STATES = ['moderation', 'asked', 'confirming'] as const;
-
-export function collectStatus(db: Db, now: Date, extra: { lastImapContact?: string | null }): Status {
-  const count = (sql: string, ...params: unknown[]): number => Number(db.prepare(sql).pluck().get(...params) ?? 0);
-  const first = (sql: string, ...params: unknown[]): string | null => (db.prepare(sql).pluck().get(...params) as string | null | undefined) ?? null;
-  const byStatus = (table: 'inbound' | 'outbox'): Map<string, number> => {
-    const rows = db.prepare(`SELECT status, count(*) AS n FROM ${table} GROUP BY status`).all() as { status: string; n: number }[];
-    return new Map(rows.map((r) => [r.status, r.n]));
-  };
-  const inbound = byStatus('inbound');
-  const outbox = byStatus('outbox');
-  return {
-    at: now.toISOString(),
-    inbound: {
-      received: inbound.get('received') ?? 0,
-      processed: inbound.get('processed') ?? 0,
-      quarantined: inbound.get('quarantined') ?? 0,
-    },
-    outbox: {
-      pending: outbox.get('pending') ?? 0,
-      sending: outbox.get('sending') ?? 0,
-      sent: outbox.get('sent') ?? 0,
-      failed: outbox.get('failed') ?? 0,
-      oldestPendingAt: first("SELECT min(created_at) FROM outbox WHERE status = 'pending'"),
-    },
-    requests: {
-      open: count(`SELECT count(*) FROM requests WHERE state IN (${OPEN_REQUEST_STATES.map(() => '?').join(', ')})`, ...OPEN_REQUEST_STATES),
-    },
-    disclosures: {
-      embargoed: count("SELECT count(*) FROM disclosures WHERE state = 'embargoed'"),
-      // The earliest end of a running embargo, even one already past (its lift is then overdue).
-      nextEmbargoEnd: first("SELECT min(embargo_end) FROM disclosures WHERE state = 'embargoed' AND embargo_end IS NOT NULL"),
-    },
-    leaks: { openRetrospectives: count('SELECT count(*) FROM leaks WHERE retro_closed_at IS NULL') },
-    members: {
-      active: count("SELECT count(*) FROM members WHERE status = 'active'"),
-      unreachable: count("SELECT count(*) FROM members WHERE status = 'active' AND unreachable_at IS NOT NULL"),
-    },
-    held: { waiting: count("SELECT count(*) FROM held WHERE state = 'held'") },
-    lastImapContact: extra.lastImapContact ?? null,
-  };
-}
+export { collectStatus, type Status } from '../store/status';
 
 /** A readable block for the command line. */
 export function formatStatus(s: Status): string {

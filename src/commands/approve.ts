@@ -2,7 +2,6 @@
  * APPROVE: the request moves to "confirming" and the alias itself is asked to confirm. Only its
  * answer subscribes it, which shows the alias receives mail and someone reads it (criterion 1).
  */
-import { nowIso } from '../context';
 import { tokenMessageId } from '../mail/compose';
 import { createToken } from '../store/tokens';
 import { sendTemplate } from '../actions/send';
@@ -22,7 +21,7 @@ export const approve: Command = (ctx, input) => {
   copies += sendTemplate(ctx, input.inboundId, {
     template: 'alias.action.confirm-subscription', to: [request.alias],
     messageId: tokenMessageId(config, token, `c${request.id}`),
-    params: { id: request.id, token, alias: request.alias, organization: request.organization ?? '', applicant: request.applicant, expires, at: nowIso(ctx) },
+    params: { id: request.id, token, alias: request.alias, organization: request.organization ?? '', applicant: request.applicant, expires },
   });
   copies += sendTemplate(ctx, input.inboundId, {
     template: 'applicant.notice.approved', to: [request.applicant], inReplyTo: request.message_id,

@@ -25,7 +25,7 @@ export const moveEmbargo: Command = (ctx, input) => {
   const end = formatUtc(parsed.end);
   let copies = noticeToThread(ctx, input.inboundId, moved, 'member.notice.embargo-moved', { end, previous });
   copies += sendTemplate(ctx, input.inboundId, { template: 'moderator.notice.disclosure-changed', to: ctx.config.list.moderators,
-    params: { id: d.id, subject: d.subject, actor: input.actor, what: `embargo end moved to ${end}` } });
+    params: { id: d.id, subject: d.subject, actor: input.actor, movedTo: end, lifted: false } });
   return { disposition: 'EMBARGO_MOVED', copies };
 };
 
@@ -34,5 +34,5 @@ export const lift: Command = (ctx, input) => {
   const copies = liftAndAnnounce(ctx, input.inboundId, d, input.actor);
   if (copies < 0) return notDone(ctx, input, `disclosure #${d.id} is already public (lifted at ${d.lifted_at})`);
   return { disposition: 'LIFTED', copies: copies + sendTemplate(ctx, input.inboundId, { template: 'moderator.notice.disclosure-changed', to: ctx.config.list.moderators,
-    params: { id: d.id, subject: d.subject, actor: input.actor, what: 'embargo lifted; the thread is public' } }) };
+    params: { id: d.id, subject: d.subject, actor: input.actor, movedTo: null, lifted: true } }) };
 };

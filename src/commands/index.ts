@@ -1,4 +1,4 @@
-import type { TokenPurpose } from '../store/tokens';
+import type { Keywords } from '../actions/types';
 import { approve } from './approve';
 import { ask } from './ask';
 import { lift, moveEmbargo } from './embargo';
@@ -10,7 +10,7 @@ import { sendAsIs, sendWithEnd } from './send';
 import type { Command } from './types';
 
 /** Which keywords act on which kind of token, and what they do. */
-export const COMMANDS: ReadonlyMap<TokenPurpose, ReadonlyMap<string, Command>> = new Map([
+export const COMMANDS: Keywords['commands'] = new Map([
   ['moderate', new Map<string, Command>([['APPROVE', approve], ['REJECT', reject], ['ASK', ask]])],
   ['remove', new Map<string, Command>([['CONFIRM', confirmRemove]])],
   ['thread', new Map<string, Command>([['EMBARGO', moveEmbargo], ['LIFT', lift]])],

@@ -9,7 +9,7 @@ export const reject: Command = (ctx, input) => {
   let copies = decide(ctx, input, 'rejected', 'reject', reason);
   copies += sendTemplate(ctx, input.inboundId, {
     template: 'applicant.notice.rejected', to: [request.applicant], inReplyTo: request.message_id,
-    params: { id: request.id, reason, organization: request.organization ?? '' },
+    params: { id: request.id, reason },
   });
   return { disposition: 'REJECTED', copies };
 };

@@ -37,7 +37,7 @@ export function runExpiry(ctx: Context): ExpiryResult {
       const request = getRequest(ctx.db, token.request_id!);
       if (!request || !['moderation', 'asked'].includes(request.state) || liveToken(ctx.db, request.id, 'moderate', at)) continue;
       copies += sendTemplate(ctx, null, { template: 'moderator.notice.request-waiting', to: ctx.config.list.moderators, params: { id: request.id } });
-      copies += sendModeration(ctx, null, request.id, { reason: 'Reminder: this request is still waiting for a decision.' });
+      copies += sendModeration(ctx, null, request.id, { reminder: true });
       result.reminded += 1;
     }
     for (const purpose of ['applicant', 'unsubscribe', 'remove', 'held'] as const) {

@@ -7,6 +7,7 @@ import crypto from 'node:crypto';
 import MimeNode from 'nodemailer/lib/mime-node';
 import * as qp from 'nodemailer/lib/qp';
 import type { Config } from '../config';
+import { domainOf } from '../message/address';
 import type { Rendered } from './templates';
 
 export interface NoticeMail {
@@ -24,7 +25,7 @@ export interface NoticeMail {
 }
 
 export function listDomain(config: Config): string {
-  return config.list.address.slice(config.list.address.lastIndexOf('@') + 1);
+  return domainOf(config.list.address);
 }
 
 export function newMessageId(config: Config): string {

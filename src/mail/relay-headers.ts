@@ -53,7 +53,7 @@ const MSG_ID = /<([^<>\s"@]{1,200}@[^<>\s"@]{1,200})>/g;
 const BARE_ID = /^[^<>\s"@()]{1,200}@[^<>\s"@()]{1,200}$/;
 
 /** RFC 5322 msg-id: atext and dots on both sides, a domain literal on the right. */
-const MSG_ID_SHAPE = /^<[A-Za-z0-9!#$%&'*+\/=?^_`{|}~.-]+@(?:[A-Za-z0-9!#$%&'*+\/=?^_`{|}~.-]+|\[[\x21-\x5a\x5e-\x7e]*\])>$/;
+const MSG_ID_SHAPE = /^<[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@(?:[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+|\[[\x21-\x5a\x5e-\x7e]*\])>$/;
 
 /**
  * Message-IDs in a value, in order, each as "<local@domain>" of RFC 5322 characters and never

@@ -31,9 +31,17 @@ export function loadTemplates(dir: string = TEMPLATES_DIR): TemplateSet {
   return set;
 }
 
-/** Footers (audience.footer.name.txt) are a body only: text added to a mail we relay. */
+/**
+ * Footers (audience.footer.name.txt), fragments (a sentence rendered into another record) and
+ * partials (text included by other templates with {{> name}}) are a body only: never a mail alone.
+ */
 function isBodyOnly(name: string): boolean {
-  return name.split('.')[1] === 'footer';
+  return ['footer', 'fragment', 'partial'].includes(name.split('.')[1]!);
+}
+
+/** Only partials can be included: a template can never pull another mail in by name. */
+function partialsOf(set: TemplateSet): (name: string) => string | undefined {
+  return (name) => (name.split('.')[1] === 'partial' ? set.get(name) : undefined);
 }
 
 function checkTemplate(name: string, text: string): void {
@@ -49,23 +57,23 @@ function checkTemplate(name: string, text: string): void {
 
 const plain = { escape: (v: unknown): string => String(v) };
 
-/** A body-only template (a footer), rendered as plain text. */
-export function renderBody(set: TemplateSet, name: string, params: Record<string, unknown>): string {
+/** A body-only template (a footer, a fragment), rendered as plain text. */
+export function renderBody(set: TemplateSet, name: string, params: object): string {
   const template = set.get(name);
   if (template === undefined || !isBodyOnly(name)) throw new AppError('TEMPLATE_MISSING', `there is no footer template named ${name} in templates/`);
-  return Mustache.render(template, params, {}, plain).replace(/\n{3,}/g, '\n\n');
+  return Mustache.render(template, params, partialsOf(set), plain).replace(/\n{3,}/g, '\n\n');
 }
 
 export function render(set: TemplateSet, name: string, params: Record<string, unknown>): Rendered {
   const template = set.get(name);
-  if (template === undefined) throw new AppError('TEMPLATE_MISSING', `there is no template named ${name} in templates/`);
+  if (template === undefined || isBodyOnly(name)) throw new AppError('TEMPLATE_MISSING', `there is no template named ${name} in templates/`);
   const blank = template.indexOf('\n\n');
   const head = template.slice(0, blank);
   const body = template.slice(blank + 2);
   const subjectLine = head.split('\n').find((l) => l.startsWith('Subject: '))!;
-  const subject = headerSafe(Mustache.render(subjectLine.slice('Subject: '.length), headerParams(params), {}, plain));
+  const subject = headerSafe(Mustache.render(subjectLine.slice('Subject: '.length), headerParams(params), partialsOf(set), plain));
   checkSubjectTokens(name, subject, params);
-  const text = Mustache.render(body, params, {}, plain).replace(/\n{3,}/g, '\n\n');
+  const text = Mustache.render(body, params, partialsOf(set), plain).replace(/\n{3,}/g, '\n\n');
   return { subject, text };
 }
 

@@ -6,6 +6,7 @@ import { simpleParser, type AddressObject } from 'mailparser';
 import { AppError } from '../errors';
 import { isAddress, normalizeAddress, type Address } from './address';
 import { headerSafe } from './headers';
+import { mimeParts, type MimePart } from './mime-parts';
 import { visibleText } from './visible-text';
 
 export interface InboundMessage {
@@ -29,6 +30,8 @@ export interface InboundMessage {
   headers: Map<string, string[]>;
   /** File name and type of each attachment (their bytes stay in raw, untouched). */
   attachments: { filename: string; contentType: string; size: number }[];
+  /** The leaves of the MIME tree outside any returned message, with the text of text/plain and delivery-status parts (message/mime-parts.ts). */
+  parts: MimePart[];
 }
 
 export function header(msg: Pick<InboundMessage, 'headers'>, name: string): string[] {
@@ -82,6 +85,7 @@ export async function parseMessage(raw: Buffer): Promise<InboundMessage> {
     htmlText,
     headers,
     attachments: parsed.attachments.map((a) => ({ filename: headerSafe(a.filename ?? ''), contentType: a.contentType, size: a.size })),
+    parts: await mimeParts(raw),
   };
 }
 

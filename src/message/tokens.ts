@@ -1,6 +1,21 @@
-/** Finding our tokens where replies carry them (In-Reply-To, References, the subject), and keeping them out of text others wrote. */
-import { TOKEN_PATTERN } from '../store/tokens';
+/**
+ * Our tokens as they travel: their format, what each is for, finding them where replies carry
+ * them (In-Reply-To, References, the subject), and keeping them out of text others wrote. Issuing
+ * and looking them up is store/tokens.
+ */
 import type { InboundMessage } from './parse';
+
+/** What a token was issued for (the tokens.purpose column). */
+export type TokenPurpose = 'moderate' | 'applicant' | 'confirm' | 'unsubscribe' | 'remove' | 'thread' | 'send' | 'leak' | 'held' | 'probe';
+
+/** Tokens of mails we send the moderators: a reply carrying one is a moderator command. */
+export const MODERATOR_PURPOSES: readonly TokenPurpose[] = ['moderate', 'remove', 'thread', 'send', 'leak', 'held'];
+
+/** The 32 characters of a token: base32, lower case (RFC 4648 alphabet). */
+export const TOKEN_ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
+
+/** What a token looks like where it travels: tk- then 26 base32 characters. */
+export const TOKEN_PATTERN = /\btk-([a-z2-7]{26})\b/gi;
 
 export function findTokens(msg: Pick<InboundMessage, 'inReplyTo' | 'references' | 'subject'>): string[] {
   const places = [msg.inReplyTo ?? '', ...msg.references, msg.subject];

@@ -4,14 +4,19 @@
  * answers; the sender is authenticated (a DKIM signature aligned with the From domain passed, and no trusted result failed). `explain` prints this.
  */
 import type { InboundMessage } from '../message/parse';
-import { requestNumberInSubject } from '../message/tokens';
+import { requestNumberInSubject, type TokenPurpose } from '../message/tokens';
 import type { Snapshot } from '../rules/types';
-import type { TokenPurpose, TokenRow } from '../store/tokens';
-import { REUSABLE } from '../commands/reusable';
+import type { TokenRow } from '../store/tokens';
+
+/** Tokens that serve more than one keyword: a thread's, for every EMBARGO until the LIFT. */
+export const REUSABLE: ReadonlySet<TokenPurpose> = new Set(['thread']);
 
 export type TokenState = 'valid' | 'missing' | 'unknown' | 'conflict' | 'wrong-request' | 'expired' | 'used';
 
-export interface TokenCheck { state: TokenState; detail: string; row?: TokenRow }
+/** Whether a token was found says which one: a check that names a state with a token carries its row. */
+export type TokenCheck =
+  | { state: 'missing' | 'unknown' | 'conflict'; detail: string; row?: undefined }
+  | { state: 'valid' | 'wrong-request' | 'expired' | 'used'; detail: string; row: TokenRow };
 
 export interface CommandAuth {
   moderator: boolean;
@@ -27,13 +32,14 @@ export interface CommandAuth {
 /** Which of our tokens a reply carries for these purposes, and whether it may be used now. */
 export function checkToken(msg: Pick<InboundMessage, 'subject'>, snap: Snapshot, purposes: TokenPurpose[]): TokenCheck {
   if (snap.tokens.some((t) => !t.row)) return { state: 'unknown', detail: 'the reply carries a token that was never issued' };
-  const rows = snap.tokens.map((t) => t.row!).filter((r) => purposes.includes(r.purpose));
-  if (rows.length === 0) return { state: 'missing', detail: `the reply carries no ${purposes.join(' or ')} token of ours` };
+  const rows = snap.tokens.flatMap((t) => (t.row && purposes.includes(t.row.purpose) ? [t.row] : []));
+  const [first] = rows;
+  if (!first) return { state: 'missing', detail: `the reply carries no ${purposes.join(' or ')} token of ours` };
   const targets = new Set(rows.map((r) => `${r.purpose}:${r.request_id ?? r.subject}`));
   if (targets.size > 1) return { state: 'conflict', detail: 'the reply carries tokens of different requests' };
   // Prefer a live token when the thread holds several of the same request (a reminder's, say).
   const now = snap.now.toISOString();
-  const row = rows.find((r) => !r.used_at && r.expires_at > now) ?? rows[0]!;
+  const row = rows.find((r) => !r.used_at && r.expires_at > now) ?? first;
   const named = requestNumberInSubject(msg.subject);
   if (named !== null && row.request_id !== null && named !== row.request_id) {
     return { state: 'wrong-request', detail: `the subject names request #${named} but the token belongs to request #${row.request_id}`, row };

@@ -10,6 +10,7 @@
  */
 import { domainToASCII, domainToUnicode } from 'node:url';
 import { getDomain, getDomainWithoutSuffix, getPublicSuffix } from 'tldts';
+import { domainOf, localPartOf } from '../message/address';
 
 export type AliasFindingCode =
   | 'ALIAS_MISSING'
@@ -45,6 +46,7 @@ function loadDomainList(moduleId: string): Set<string> {
     const d = entry.trim().toLowerCase().replace(/\.$/, '');
     if (!d) continue;
     set.add(d);
+    // eslint-disable-next-line no-control-regex -- the whole ASCII range, controls included
     if (/^[\x00-\x7f]*$/.test(d) && !d.includes('xn--')) continue;
     // The lists mix Unicode and punycode spellings; keep both so either form of an alias matches.
     const ascii = domainToASCII(d);
@@ -106,11 +108,10 @@ function parseAddress(raw: string): ParsedAddress | null {
   s = s.replace(/^mailto:/i, '');
   // eslint-disable-next-line no-control-regex
   if (!s || /[\s\u0000-\u001f\u007f<>()[\]\\",;:]/.test(s)) return null; // no quoted local parts, no address literals
-  const at = s.lastIndexOf('@');
-  if (at <= 0 || s.indexOf('@') !== at) return null;
-  const local = s.slice(0, at);
+  const local = localPartOf(s);
+  if (local === '' || local === s || local.includes('@')) return null;
   if (local.length > 64 || !LOCAL_PART.test(local)) return null;
-  const domain = normalizeDomain(s.slice(at + 1));
+  const domain = normalizeDomain(domainOf(s));
   if (!domain) return null;
   return { local, domain, address: `${local.toLowerCase()}@${domain}` };
 }

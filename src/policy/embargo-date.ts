@@ -121,6 +121,7 @@ function formatOffset(minutes: number): string {
 
 /** Text from a mail, fit to stand in quotes inside one sentence. */
 function shown(s: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what is removed
   const flat = s.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
   return flat.length > MAX_SHOWN ? `${flat.slice(0, MAX_SHOWN - 1)}…` : flat;
 }

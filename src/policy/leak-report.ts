@@ -1,7 +1,9 @@
 /**
  * Leak reports (policy: "inform the mailing list by replying to the initial disclosure email ...
- * specify exactly what information leaked and to whom"). Pure text rules, no I/O.
+ * specify exactly what information leaked and to whom"). Pure text rules, no I/O. The text read is
+ * the sender's own, as message/own-text.ts reads it (callers pass ownReplyText).
  */
+import { isQuoted } from '../message/own-text';
 
 /** leakedBy: each "Leaked by:" value as written (a report about someone else); empty: the reporter's own leak. */
 export interface LeakReport { what: string | null; toWhom: string | null; leakedBy: string[]; text: string }
@@ -46,6 +48,7 @@ const LEAKER_LABEL = /^(?:leaked\s+by|who\s+leaked|leaker|leaking)/i;
 /** Any other "Label: value" line ends a value ("When: ...", "Impact: ..."); "https://..." is no label. */
 const OTHER_LABEL = /^[A-Za-z][A-Za-z ()'/-]{0,30}[*_]{0,3}\s*:(?:\s|$)/;
 
+// eslint-disable-next-line no-control-regex -- control characters are what is removed
 const clean = (s: string): string => s.replace(/[\u0000-\u0008\u000b-\u001f\u007f]+/g, ' ').replace(/[*_]{2,3}\s*$/, '').trim();
 
 /**
@@ -62,7 +65,7 @@ export function parseLeakReport(ownText: string): LeakReport {
   const leakedBy: string[][] = [];
   let current: 'what' | 'toWhom' | 'leakedBy' | null = null;
   for (const raw of ownText.split(/\r\n|\r|\n/)) {
-    if (raw.trim() === '' || /^\s*>/.test(raw)) {
+    if (raw.trim() === '' || isQuoted(raw)) {
       current = null;
       continue;
     }

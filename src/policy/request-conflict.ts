@@ -4,16 +4,16 @@
  * vouches for the sender) or when its sender answers, from that address, the confirmation we mail
  * there. Until then both stay before the moderators, each naming the other. Pure.
  */
+import { domainOf, localPartOf } from '../message/address';
 import type { RequestRow } from '../store/requests';
 
 /** An address's mailbox: lower case, "+tag" left out of the local part ("Jane+x@A.example" -> "jane@a.example"). */
 export function mailboxOf(address: string): string {
   const a = address.trim().toLowerCase();
-  const at = a.lastIndexOf('@');
-  if (at <= 0) return a;
-  const local = a.slice(0, at);
+  const local = localPartOf(a);
+  if (local === '' || local === a) return a;
   const plus = local.indexOf('+');
-  return `${plus > 0 ? local.slice(0, plus) : local}${a.slice(at)}`;
+  return `${plus > 0 ? local.slice(0, plus) : local}@${domainOf(a)}`;
 }
 
 export function sameMailbox(a: string, b: string): boolean {

@@ -7,7 +7,8 @@ import type { Rule } from './types';
  */
 export const alternativesDisagree: Rule = {
   name: 'alternatives-disagree',
-  description: 'The text/plain and HTML versions of the mail do not carry the same keyword.',
+  use: 'reason',
+  description: 'The text/plain and HTML alternatives disagree about the keyword on the first line: one names a keyword the other does not, or another keyword or argument.',
   check(_msg, snap) {
     return snap.keywordDisagreement;
   },

@@ -9,9 +9,14 @@ import { loop } from './loop';
 import { fromMember, fromNonMember, fromStranger } from './membership';
 import { inThread, leak, membersMayNotOpen, namesThread, newThread, unauthenticated } from './threads';
 import { replyToConfirmation, replyToModeration, replyToOurMail, replyToQuestion, unknownToken } from './replies';
-import type { Hit, Rule, Snapshot } from './types';
+import { tooLarge, tooManyParts } from './size';
+import type { Hit, Rule, RuleName, RuleUse, Snapshot } from './types';
 
-export const RULES: readonly Rule[] = [
+/** Checked first, on the header alone (message/header-only), before the body is parsed: over a limit, nothing else is read. */
+export const SIZE_RULES: readonly Rule[] = [tooLarge, tooManyParts];
+
+/** Checked on the parsed message. */
+export const MESSAGE_RULES: readonly Rule[] = [
   loop, bounce, autoReply, duplicate, headerAnomaly,
   toList, toRequests, implicitDestination,
   fromMember, fromNonMember, fromModerator, fromStranger, unauthenticated,
@@ -20,8 +25,14 @@ export const RULES: readonly Rule[] = [
   moderatorKeyword, unsubscribeKeyword, removeKeyword, helpRequest, alternativesDisagree,
 ];
 
-/** classify: runs every rule and keeps every hit with its reason. */
-export function classify(msg: InboundMessage, snap: Snapshot, rules: readonly Rule[] = RULES): Hit[] {
+/** Every rule, in the order they run. */
+export const RULES: readonly Rule[] = [...SIZE_RULES, ...MESSAGE_RULES];
+
+/** What each rule's hit is good for beyond the chains (see RuleUse). */
+export const RULE_USE: ReadonlyMap<RuleName, RuleUse> = new Map(RULES.map((r) => [r.name, r.use]));
+
+/** classify: runs every rule of the parsed message and keeps every hit with its reason. */
+export function classify(msg: InboundMessage, snap: Snapshot, rules: readonly Rule[] = MESSAGE_RULES): Hit[] {
   const hits: Hit[] = [];
   for (const rule of rules) {
     const reason = rule.check(msg, snap);

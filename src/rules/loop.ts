@@ -5,7 +5,8 @@ import type { Rule } from './types';
 /** Our own X-Loop on an incoming message: it has been through this list before. */
 export const loop: Rule = {
   name: 'loop',
-  description: 'The message carries the X-Loop header this list puts on everything it sends.',
+  use: 'reason',
+  description: 'The message carries our own `X-Loop` (the list address), which the list puts on everything it sends.',
   check(msg, snap) {
     const ours = snap.listAddress.toLowerCase();
     // The exact address: another list whose address merely contains ours is not our loop.

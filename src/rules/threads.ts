@@ -3,7 +3,8 @@ import type { Rule } from './types';
 /** A reply in a disclosure thread. */
 export const inThread: Rule = {
   name: 'in-thread',
-  description: 'Replies to a message of a disclosure thread, or names its [#N] in the subject.',
+  use: 'fact',
+  description: 'The message belongs to a disclosure thread: its In-Reply-To or References name a message of the thread, or else its subject contains `[#N]` of an existing disclosure.',
   check(_msg, snap) {
     return snap.thread ? `in disclosure thread #${snap.thread.id}` : null;
   },
@@ -12,7 +13,8 @@ export const inThread: Rule = {
 /** Not in any disclosure thread. */
 export const newThread: Rule = {
   name: 'new-thread',
-  description: 'Is not a reply in a disclosure thread.',
+  use: 'fact',
+  description: 'The message does not belong to a disclosure thread.',
   check(_msg, snap) {
     return snap.thread ? null : 'not in a disclosure thread';
   },
@@ -21,7 +23,8 @@ export const newThread: Rule = {
 /** A member's new post waits for a moderator unless members may open threads (policy). */
 export const membersMayNotOpen: Rule = {
   name: 'members-may-not-open',
-  description: 'policy.membersMayOpenThreads is off: a new post from a member waits for a moderator.',
+  use: 'reason',
+  description: '`policy.membersMayOpenThreads` is off, the sender is an active member, and the message is not in a disclosure thread: the new post waits for a moderator.',
   check(_msg, snap) {
     if (snap.membersMayOpenThreads || !snap.senderIsMember || snap.thread) return null;
     return 'members may not open threads (policy.membersMayOpenThreads is off)';
@@ -31,7 +34,8 @@ export const membersMayNotOpen: Rule = {
 /** Not a reply in a thread, but names one by number: a leak report sent to the wrong place. */
 export const namesThread: Rule = {
   name: 'names-thread',
-  description: 'Names an existing disclosure by its number without replying in its thread.',
+  use: 'reason',
+  description: 'Not in a thread, but the subject or the sender\'s own text names exactly one existing disclosure by number.',
   check(_msg, snap) {
     return !snap.thread && snap.namedThread ? `names disclosure #${snap.namedThread.id}` : null;
   },
@@ -39,7 +43,8 @@ export const namesThread: Rule = {
 
 export const leak: Rule = {
   name: 'leak',
-  description: 'The subject or the first line the sender wrote starts with LEAK.',
+  use: 'reason',
+  description: 'The subject, after reply prefixes and bracketed tags, or the first line the sender wrote starts with the word `LEAK`.',
   check(_msg, snap) {
     return snap.isLeak ? 'reports a leak' : null;
   },
@@ -51,7 +56,8 @@ export const leak: Rule = {
  */
 export const unauthenticated: Rule = {
   name: 'unauthenticated',
-  description: 'security.requireAuthenticatedPosts is on and the sender is not authenticated (an aligned DKIM pass, nothing failing).',
+  use: 'reason',
+  description: '`security.requireAuthenticatedPosts` is on and the sender is not authenticated: no DKIM pass aligned with the From domain, or a trusted result that fails or contradicts.',
   check(msg, snap) {
     if (!snap.requireAuthenticatedPosts || snap.auth?.authenticated) return null;
     return `${msg.from.address} is not authenticated: ${snap.auth?.decidedBy ?? 'not checked'}`;

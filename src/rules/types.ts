@@ -38,13 +38,43 @@ export interface Snapshot {
   membersMayOpenThreads: boolean;
   /** Whether a relayed copy gets the list's From (relay.fromRewrite, and for "dmarc" the author's policy). */
   rewriteFrom: boolean;
+  /** policy.maxMessageBytes: a larger message is held unread. */
+  maxMessageBytes: number;
+  /** policy.maxMimeParts: a message with more parts is held unread. */
+  maxMimeParts: number;
 }
 
-export interface Hit { rule: string; reason: string }
+/**
+ * Every rule's name: the chains name rules by these, so a misspelt name does not compile. One
+ * rule per name in RULES (rules/index.ts), which a test checks.
+ */
+export const RULE_NAMES = [
+  'too-large', 'too-many-parts',
+  'loop', 'bounce', 'auto-reply', 'duplicate', 'header-anomaly',
+  'to-list', 'to-requests', 'implicit-destination',
+  'from-member', 'from-non-member', 'from-moderator', 'from-stranger', 'unauthenticated',
+  'in-thread', 'new-thread', 'names-thread', 'leak', 'ack-keyword', 'members-may-not-open',
+  'reply-to-moderation', 'reply-to-question', 'reply-to-confirmation', 'unknown-token', 'reply-to-our-mail',
+  'moderator-keyword', 'unsubscribe-keyword', 'remove-keyword', 'help-request', 'alternatives-disagree',
+] as const;
+
+export type RuleName = (typeof RULE_NAMES)[number];
+
+/**
+ * What a hit is good for beyond the chains:
+ * - reason: it says why a message was held; a held message's mail lists it to the moderators;
+ * - fact: it says what a message is (its destination, its sender, its thread), not why it was
+ *   held; the chains route on it, the moderators' mail does not list it;
+ * - audit: no chain row names it; it is kept on the inbound row for the audit and `explain` only.
+ */
+export type RuleUse = 'reason' | 'fact' | 'audit';
+
+export interface Hit { rule: RuleName; reason: string }
 
 /** One pure check: a name, what it looks for, and a check that returns a reason when it hits. */
 export interface Rule {
-  name: string;
+  name: RuleName;
   description: string;
+  use: RuleUse;
   check(msg: InboundMessage, snap: Snapshot): string | null;
 }

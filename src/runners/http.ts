@@ -6,7 +6,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Status } from '../admin/status';
+import type { Status } from '../store/status';
 
 export type Probe = () => Status & { healthy: boolean };
 

@@ -3,12 +3,11 @@
  * is tied to what it answers only through one of these, never through a subject line alone.
  */
 import crypto from 'node:crypto';
+import { TOKEN_ALPHABET, type TokenPurpose } from '../message/tokens';
 import type { Db } from './db';
 
-export type TokenPurpose = 'moderate' | 'applicant' | 'confirm' | 'unsubscribe' | 'remove' | 'thread' | 'send' | 'leak' | 'held' | 'probe';
-
-/** Tokens of mails we send the moderators: a reply carrying one is a moderator command. */
-export const MODERATOR_PURPOSES: readonly TokenPurpose[] = ['moderate', 'remove', 'thread', 'send', 'leak', 'held'];
+// The format and the purposes live with the pure token code (message/tokens); re-exported for the stores' callers.
+export { MODERATOR_PURPOSES, TOKEN_PATTERN, type TokenPurpose } from '../message/tokens';
 
 export interface TokenRow {
   token: string;
@@ -23,21 +22,16 @@ export interface TokenRow {
   retired_at: string | null;
 }
 
-const ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
-
 /** 128 random bits as 26 base32 characters (lower case, RFC 4648 alphabet). */
 export function newToken(): string {
   let n = BigInt(`0x${crypto.randomBytes(16).toString('hex')}`);
   let out = '';
   for (let i = 0; i < 26; i += 1) {
-    out = ALPHABET[Number(n & 31n)]! + out;
+    out = TOKEN_ALPHABET[Number(n & 31n)]! + out;
     n >>= 5n;
   }
   return out;
 }
-
-/** What a token looks like where it travels: tk- then 26 base32 characters. */
-export const TOKEN_PATTERN = /\btk-([a-z2-7]{26})\b/gi;
 
 export function createToken(db: Db, t: { purpose: TokenPurpose; requestId?: number | null; subject?: string | null; detail?: unknown; at: Date; days: number }): string {
   const token = newToken();

@@ -48,9 +48,11 @@ export const FIXED_DATE = new Date('2026-03-10T09:30:00.000Z');
  * `policy:`) that TEST_CONFIG_YAML does not have, e.g. trustedAuthConfig() below.
  */
 export function testConfig(extraYaml = ''): Config {
-  // Unit tests never reach DNS; the backbone's tests relay members' new posts without
-  // authentication or a moderator; both have tests of their own that turn them on.
-  const defaults = { security: { verifyDkim: false, requireAuthenticatedPosts: false }, policy: { membersMayOpenThreads: true } };
+  // The shipped defaults (config/default.yaml, src/config.ts) apply, but for one: unit tests never
+  // reach DNS, so the daemon never verifies DKIM itself. A test that needs authenticated senders
+  // believes a receiving host (trustedAuthConfig()) and sends its Authentication-Results on top
+  // (membership.ts authenticated(), authenticatedMail()).
+  const defaults = { security: { verifyDkim: false }, policy: {} };
   const base = YAML.parse(TEST_CONFIG_YAML) as Record<string, unknown>;
   const extra = (YAML.parse(extraYaml) ?? {}) as Record<string, Record<string, unknown>>;
   const merged: Record<string, unknown> = { ...base };
@@ -71,8 +73,18 @@ export function trustedAuthConfig(trusted: string[] = [TRUSTED_AUTHSERV_ID], opt
 security:
   trustedAuthservIds: [${trusted.join(', ')}]
   verifyDkim: false
-  requireAuthenticatedPosts: ${opts.requirePosts ?? false}
+  requireAuthenticatedPosts: ${opts.requirePosts ?? true}
 `;
+}
+
+/**
+ * For tests of the relay backbone (a member's new post moved to every member): members may open
+ * threads, which the shipped policy does not allow (it holds such a post for a moderator, as
+ * test/unit/actions/held.test.ts shows). Posts must still be authenticated, as shipped: send them
+ * with authenticatedMail() from membership.ts. `extraYaml` adds other top-level sections.
+ */
+export function backboneConfig(extraYaml = ''): Config {
+  return testConfig(`${trustedAuthConfig()}\npolicy: { membersMayOpenThreads: true }\n${extraYaml}`);
 }
 
 export function migratedMemoryDb(): Db {
@@ -110,12 +122,16 @@ export function addMembers(ctx: Pick<Context, 'db'>, ...addresses: string[]): vo
   for (const a of addresses) upsertMember(ctx.db, a, `Org ${a}`, FIXED_DATE.toISOString());
 }
 
-/** A rules snapshot with everything off; tests turn on what they are about. */
+/**
+ * A rules snapshot of a stranger's plain mail under the shipped configuration (posts must be
+ * authenticated, members may not open threads, From rewritten); tests set what they are about.
+ */
 export function snapshotWith(overrides: Partial<import('../../src/rules/types').Snapshot> = {}): import('../../src/rules/types').Snapshot {
   return {
     listAddress: LIST_ADDRESS, requestsAddress: REQUESTS_ADDRESS, bounceAddress: BOUNCE_ADDRESS, now: new Date('2026-11-26T12:00:00Z'),
     senderIsMember: false, senderIsModerator: false, alreadyRelayed: false, tokens: [], keyword: null, keywordDisagreement: null, auth: null,
-    requireAuthenticatedPosts: false, thread: null, namedThread: null, isLeak: false, membersMayOpenThreads: true, rewriteFrom: true,
+    requireAuthenticatedPosts: true, thread: null, namedThread: null, isLeak: false, membersMayOpenThreads: false, rewriteFrom: true,
+    maxMessageBytes: 5_242_880, maxMimeParts: 100,
     ...overrides,
   };
 }

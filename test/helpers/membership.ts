@@ -12,7 +12,7 @@ import { processRaw, type ProcessResult } from '../../src/runners/pipeline';
 import type { RequestEvent, RequestRow } from '../../src/store/requests';
 import type { TokenRow } from '../../src/store/tokens';
 import { createTestContext, manualClock, MODERATORS, REPO_ROOT, REQUESTS_ADDRESS, testConfig, trustedAuthConfig, TRUSTED_AUTHSERV_ID, type ManualClock } from './context';
-import { makeMessage } from './mail-factory';
+import { makeMessage, type MessageOptions } from './mail-factory';
 
 export const MODERATOR = MODERATORS[0]!;
 export const MODERATOR_2 = MODERATORS[1]!;
@@ -205,6 +205,13 @@ export function policyExample(): Buffer {
 export function authenticated(domain: string, opts: { authservId?: string; dkimDomain?: string } = {}): string {
   const dkim = opts.dkimDomain ?? domain;
   return `Authentication-Results: ${opts.authservId ?? TRUSTED_AUTHSERV_ID}; dkim=pass header.d=${dkim} header.s=sel; dmarc=pass header.from=${domain}`;
+}
+
+/** makeMessage() with the trusted receiving host's Authentication-Results for the From domain on top. */
+export function authenticatedMail(opts: MessageOptions): Buffer {
+  const address = /<([^<>]+)>\s*$/.exec(opts.from)?.[1] ?? opts.from;
+  const domain = address.slice(address.lastIndexOf('@') + 1).toLowerCase();
+  return Buffer.concat([Buffer.from(`${authenticated(domain)}\r\n`), makeMessage(opts)]);
 }
 
 export interface ReplyOptions {

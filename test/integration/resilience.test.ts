@@ -2,11 +2,11 @@
  * Crashes and outages: the IMAP server going away, the daemon killed mid-backlog, a clean stop.
  */
 import assert from 'node:assert/strict';
-import { makeMessage } from '../helpers/mail-factory';
 import { waitUntil } from '../helpers/wait';
 import { startDovecot, type Dovecot } from './harness/dovecot';
 import { appendMany, listUids } from './harness/imap';
 import { startSmtpPeer, type SmtpPeer } from './harness/smtp-peer';
+import { authenticatedMessage } from './helpers/authenticated';
 import { addMembers, cleanup, LIST, query, startDaemon, writeConfig, type DaemonProcess, type Setup } from './helpers/daemon';
 
 const MEMBERS = [
@@ -15,9 +15,15 @@ const MEMBERS = [
   { address: 'secure@gamma.test.example', org: 'Gamma' },
 ];
 
+/**
+ * Members' authenticated new posts. These tests are about not losing or repeating mail, so
+ * members may open threads here (CONFIG; the shipped policy holds such a post for a moderator).
+ */
+const CONFIG = { membersMayOpenThreads: true };
+
 function posts(count: number, tag: string): Buffer[] {
   return Array.from({ length: count }, (_, i) =>
-    makeMessage({ from: MEMBERS[i % MEMBERS.length]!.address, to: LIST, subject: `${tag} ${i}`, messageId: `<${tag}.${i}@test.example>` }));
+    authenticatedMessage({ from: MEMBERS[i % MEMBERS.length]!.address, to: LIST, subject: `${tag} ${i}`, messageId: `<${tag}.${i}@test.example>` }));
 }
 
 /** Every (Message-ID, recipient) pair the peer accepted, with how often. */
@@ -48,7 +54,7 @@ describe('integration: crashes and outages', function () {
   it('reconnects when the IMAP server goes away mid-run and loses nothing', async () => {
     dovecot = await startDovecot();
     smtp = await startSmtpPeer();
-    setup = writeConfig(dovecot, smtp);
+    setup = writeConfig(dovecot, smtp, CONFIG);
     await addMembers(setup, MEMBERS);
     daemon = startDaemon(setup);
     await appendMany(dovecot, 'INBOX', posts(10, 'before'));
@@ -70,7 +76,7 @@ describe('integration: crashes and outages', function () {
     const MAX_CONNECTIONS = 5;
     dovecot = await startDovecot();
     smtp = await startSmtpPeer();
-    setup = writeConfig(dovecot, smtp, { maxConnections: MAX_CONNECTIONS });
+    setup = writeConfig(dovecot, smtp, { ...CONFIG, maxConnections: MAX_CONNECTIONS });
     await addMembers(setup, MEMBERS);
     await appendMany(dovecot, 'INBOX', posts(POSTS, 'backlog'));
     const total = POSTS * MEMBERS.length;
@@ -107,7 +113,7 @@ describe('integration: crashes and outages', function () {
   it('stops cleanly on SIGTERM with exit code 0 and leaves no copy claimed', async () => {
     dovecot = await startDovecot();
     smtp = await startSmtpPeer();
-    setup = writeConfig(dovecot, smtp);
+    setup = writeConfig(dovecot, smtp, CONFIG);
     await addMembers(setup, MEMBERS);
     await appendMany(dovecot, 'INBOX', posts(50, 'term'));
     daemon = startDaemon(setup);

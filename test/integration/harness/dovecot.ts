@@ -26,6 +26,7 @@
  *    ("no users kicked") when nobody is logged in. Clients still in the pre-login phase (not
  *    yet authenticated) are not affected by kick.
  */
+import { createHash } from 'node:crypto';
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
@@ -99,7 +100,13 @@ function pickTempBase(): string {
   return '/tmp';
 }
 
-/** Ask the kernel for a free loopback port (bind 0, read, close). */
+/**
+ * A loopback port that was free a moment ago (bind 0, read, close). Nothing holds it afterwards,
+ * so another process may take it first: use it only for a server that cannot bind port 0 itself
+ * (Dovecot, the daemon's HTTP endpoint), and retry with a fresh port when the bind fails with
+ * "Address already in use" (startDovecot below; hardening.test.ts for the HTTP endpoint).
+ * The SMTP peer binds port 0 and reads its port back, which has no such race.
+ */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
@@ -178,6 +185,14 @@ function layoutFor(dir: string): Layout {
   };
 }
 
+/**
+ * The greeting of this instance alone: if another server (another test's Dovecot) took our port
+ * before we bound it, its "* OK" does not count as ours starting.
+ */
+function greetingFor(l: Layout): string {
+  return `embargo-test ${createHash('sha256').update(l.config).digest('hex').slice(0, 16)} ready`;
+}
+
 function buildConfig(l: Layout, port: number, uid: number, gid: number, root: boolean): string {
   const me = os.userInfo().username;
   const lines = [
@@ -189,6 +204,7 @@ function buildConfig(l: Layout, port: number, uid: number, gid: number, root: bo
     `info_log_path = ${l.logFile}`,
     'listen = 127.0.0.1',
     'protocols = imap',
+    `login_greeting = ${greetingFor(l)}`,
     'ssl = no',
     'disable_plaintext_auth = no',
     'auth_mechanisms = plain login',
@@ -295,7 +311,7 @@ function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
  * One attempt: connect and read until a real greeting ("* OK" that is not the interim
  * "Waiting for authentication process" line). Resolves true on success, false otherwise.
  */
-function probeGreeting(port: number, attemptTimeoutMs: number): Promise<boolean> {
+function probeGreeting(port: number, attemptTimeoutMs: number, greeting?: string): Promise<boolean> {
   return new Promise((resolve) => {
     let buf = '';
     let done = false;
@@ -321,7 +337,7 @@ function probeGreeting(port: number, attemptTimeoutMs: number): Promise<boolean>
       while ((idx = buf.indexOf('\n')) >= 0) {
         const line = buf.slice(0, idx).replace(/\r$/, '');
         buf = buf.slice(idx + 1);
-        if (/^\* OK\b/i.test(line) && !/Waiting for authentication/i.test(line)) return finish(true);
+        if (/^\* OK\b/i.test(line) && !/Waiting for authentication/i.test(line)) return finish(greeting === undefined || line.includes(greeting));
         if (/^\* (BYE|NO|BAD)\b/i.test(line)) return finish(false);
       }
     });
@@ -453,7 +469,7 @@ class DovecotInstance implements Dovecot {
             `output:\n${this.output.trim() || '(none)'}\nlog tail (${this.layout.logFile}):\n${await logTail(this.layout)}`,
         );
       }
-      if (await probeGreeting(this.port, 2_000)) return;
+      if (await probeGreeting(this.port, 2_000, greetingFor(this.layout))) return;
       if (Date.now() > deadline) {
         await this.stopProcesses();
         throw new Error(
@@ -548,8 +564,10 @@ class DovecotInstance implements Dovecot {
 export async function startDovecot(opts?: { users?: DovecotUser[] }): Promise<Dovecot> {
   const users = (opts?.users ?? [{ user: 'list', password: 'secret' }]).map((u) => ({ ...u }));
   validateUsers(users);
-  // The free port is only reserved until we close our probe socket; if something else grabs it
-  // before Dovecot binds, start() fails with "Address already in use": try a fresh port then.
+  // Dovecot cannot listen on port 0 and report the port, so the port is only reserved until our
+  // probe socket closes; if something else grabs it before Dovecot binds, start() fails with
+  // "Address already in use": try a fresh port then, a few times.
+  const ATTEMPTS = 5;
   for (let attempt = 1; ; attempt++) {
     const dir = await fsp.mkdtemp(path.join(pickTempBase(), 'embargo-dovecot-'));
     try {
@@ -561,7 +579,7 @@ export async function startDovecot(opts?: { users?: DovecotUser[] }): Promise<Do
       return instance;
     } catch (err) {
       await fsp.rm(dir, { recursive: true, force: true });
-      if (attempt < 3 && err instanceof Error && /Address already in use/i.test(err.message)) continue;
+      if (attempt < ATTEMPTS && err instanceof Error && /Address already in use/i.test(err.message)) continue;
       throw err;
     }
   }

@@ -22,13 +22,28 @@ export const TRUSTED_MX = 'mx.lists.test.example';
 
 export interface Setup { dir: string; configFile: string; dbFile: string }
 
-/** A fresh data directory and a config pointing at the given Dovecot user and SMTP peer. */
+export interface ConfigOptions {
+  maxConnections?: number;
+  /** Default true, as shipped. */
+  requireAuthenticatedPosts?: boolean;
+  /** Default false, as shipped: a member's new post waits for a moderator. */
+  membersMayOpenThreads?: boolean;
+  /** A YAML flow mapping for `schedule:`, e.g. '{ embargo: "* * * * * *" }'. */
+  schedule?: string;
+  /** A YAML flow mapping of further `policy:` keys. */
+  policy?: string;
+  http?: number;
+  /** Default info; debug also logs every run of a scheduled job. */
+  logLevel?: 'info' | 'debug';
+}
+
 /**
- * `requireAuthenticatedPosts` is off unless asked for, and members may open threads: the
- * backbone's tests are about moving mail; the disclosure and queue tests show what the secure
- * defaults do to posts.
+ * A fresh data directory and a config pointing at the given Dovecot user and SMTP peer. The
+ * security and policy values are the shipped ones (config/default.yaml) unless a test asks for
+ * another, saying why; only verifyDkim is off, as the tests have no DNS: the trusted receiving
+ * host's Authentication-Results (helpers/authenticated.ts) authenticate senders.
  */
-export function writeConfig(d: Dovecot, smtp: SmtpPeer, extra: { maxConnections?: number; requireAuthenticatedPosts?: boolean; schedule?: string; policy?: string; membersMayOpenThreads?: boolean; http?: number } = {}): Setup {
+export function writeConfig(d: Dovecot, smtp: SmtpPeer, extra: ConfigOptions = {}): Setup {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'embargo-list-it-'));
   const user = d.users[0]!;
   const yaml = `list:
@@ -44,11 +59,11 @@ outbound:
   smtp: { host: ${smtp.host}, port: ${smtp.port}, secure: false, maxConnections: ${extra.maxConnections ?? 5} }
   retry: { firstSeconds: 0.5, maxSeconds: 2, giveUpHours: 1 }
   pollSeconds: 0.5
-security: { trustedAuthservIds: [${TRUSTED_MX}], verifyDkim: false, requireAuthenticatedPosts: ${extra.requireAuthenticatedPosts ?? false} }
+security: { trustedAuthservIds: [${TRUSTED_MX}], verifyDkim: false, requireAuthenticatedPosts: ${extra.requireAuthenticatedPosts ?? true} }
 ${extra.schedule ? `schedule: ${extra.schedule}` : ''}
 ${extra.http ? `http: { listen: { host: 127.0.0.1, port: ${extra.http} } }` : ''}
-policy: { membersMayOpenThreads: ${extra.membersMayOpenThreads ?? true}${extra.policy ? `, ${extra.policy.replace(/^\{|\}$/g, '').trim()}` : ''} }
-log: { level: info, format: json }
+policy: { membersMayOpenThreads: ${extra.membersMayOpenThreads ?? false}${extra.policy ? `, ${extra.policy.replace(/^\{|\}$/g, '').trim()}` : ''} }
+log: { level: ${extra.logLevel ?? 'info'}, format: json }
 `;
   const configFile = path.join(dir, 'embargo-list.yaml');
   fs.writeFileSync(configFile, yaml);

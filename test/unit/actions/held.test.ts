@@ -57,7 +57,10 @@ describe('actions/hold and the moderation queue (through processRaw)', () => {
       const second = await holdOf(listMail({ from: ALPHA.address, subject: 'Unsigned post', body: 'Hello.\n', auth: false }));
 
       assert.deepEqual(JSON.parse(held(first.id).reasons), [`${STRANGER} is neither a member nor a moderator`]);
-      assert.deepEqual(JSON.parse(held(second.id).reasons), [`${ALPHA.address} is not authenticated: no trusted Authentication-Results at the top of the message`]);
+      assert.deepEqual(JSON.parse(held(second.id).reasons), [
+        `${ALPHA.address} is not authenticated: no trusted Authentication-Results at the top of the message`,
+        'members may not open threads (policy.membersMayOpenThreads is off)',
+      ]);
       for (const { id, mail } of [first, second]) {
         const row = held(id);
         assert.deepEqual([row.state, row.relayable, row.held_at, row.expires_at], ['held', 1, '2026-03-10T09:30:00.000Z', '2026-03-24T09:30:00.000Z']);

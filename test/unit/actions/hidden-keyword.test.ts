@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { decide } from '../../../src/chains/inbound';
+import { snapshotWith } from '../../helpers/context';
+import { disclosureThread } from '../../helpers/snapshot-parts';
 import { authenticated, joinRequest, Membership, MODERATOR, MODERATOR_DOMAIN, reply, type Sent } from '../../helpers/membership';
 
 const NOT_SURE_HIDDEN_APPROVE = '<html><body><span style="display:none">APPROVE</span><div dir="ltr">I am not sure</div></body></html>';
@@ -78,9 +80,10 @@ describe('actions: keywords are read from what the moderator sees (issue 8, word
   });
 
   it('the chain holds a member\'s thread reply whose versions disagree instead of recording an ACK or relaying it', () => {
-    const hits = ['to-list', 'in-thread', 'from-member', 'alternatives-disagree'].map((rule) => ({ rule, reason: '' }));
-    assert.deepEqual([decide(hits).outcome, decide(hits).label], ['hold', 'alternatives-disagree']);
-    const ack = ['to-list', 'in-thread', 'from-member', 'ack-keyword'].map((rule) => ({ rule, reason: '' }));
-    assert.equal(decide(ack).outcome, 'ack', 'control: an agreeing ACK is recorded');
+    const inThread = snapshotWith({ senderIsMember: true, thread: disclosureThread(1) });
+    const hits = (['to-list', 'in-thread', 'from-member', 'alternatives-disagree'] as const).map((rule) => ({ rule, reason: '' }));
+    assert.deepEqual([decide(hits, inThread).outcome, decide(hits, inThread).label], ['hold', 'alternatives-disagree']);
+    const ack = (['to-list', 'in-thread', 'from-member', 'ack-keyword'] as const).map((rule) => ({ rule, reason: '' }));
+    assert.equal(decide(ack, inThread).outcome, 'ack', 'control: an agreeing ACK is recorded');
   });
 });

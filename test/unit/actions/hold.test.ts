@@ -1,14 +1,17 @@
 import assert from 'node:assert/strict';
 import { simpleParser } from 'mailparser';
 import { hold } from '../../../src/actions/hold';
-import type { Decision } from '../../../src/chains/inbound';
+import { holdReasons } from '../../../src/chains/inbound';
+import type { Hit } from '../../../src/rules/types';
 import type { Context } from '../../../src/context';
 import { parseMessage } from '../../../src/message/parse';
 import { recordInbound } from '../../../src/store/inbound';
 import { createTestContext, FIXED_DATE, LIST_ADDRESS, MODERATORS, snapshotWith } from '../../helpers/context';
 import { crlf } from '../../helpers/raw-mail';
 
-async function held(ctx: Context, raw: Buffer, decision: Decision): Promise<string> {
+/** A hold decision as the chain gives it: the reasons are the hits of the rules whose use is 'reason'. */
+async function held(ctx: Context, raw: Buffer, { label, hits }: { label: string; hits: Hit[] }): Promise<string> {
+  const decision = { outcome: 'hold' as const, label, hits, reasons: holdReasons(hits, label) };
   const row = recordInbound(ctx.db, 'test:1', raw, FIXED_DATE.toISOString());
   const result = hold(ctx, { inboundId: row.id, msg: await parseMessage(raw), decision, snap: snapshotWith(), receivedAt: row.received_at });
   assert.deepEqual(result, { disposition: 'HELD', copies: MODERATORS.length });
@@ -20,7 +23,7 @@ describe('actions/hold', () => {
   it('lists every reason except the plain to-list and from-member hits', async () => {
     const ctx = createTestContext();
     const text = await held(ctx, crlf('From: alice@member.example', 'To: someone@elsewhere.example', '', 'x'), {
-      outcome: 'hold', label: 'implicit-destination',
+      label: 'implicit-destination',
       hits: [{ rule: 'implicit-destination', reason: 'neither address named' }, { rule: 'from-member', reason: 'alice is an active member' }],
     });
     assert.match(text, /- neither address named/);
@@ -31,7 +34,7 @@ describe('actions/hold', () => {
   it('says "(no subject)" and "(none)" for a message without subject or Message-ID', async () => {
     const ctx = createTestContext();
     const text = await held(ctx, crlf('From: mallory@evil.example', `To: ${LIST_ADDRESS}`, '', 'x'), {
-      outcome: 'hold', label: 'non-member', hits: [{ rule: 'from-non-member', reason: 'mallory@evil.example is not an active member' }],
+      label: 'non-member', hits: [{ rule: 'from-non-member', reason: 'mallory@evil.example is not an active member' }],
     });
     assert.match(text, /Subject: {4}\(no subject\)/);
     assert.match(text, /Message-ID: \(none\)/);

@@ -186,6 +186,8 @@ describe('actions/open-disclosure (through processRaw)', () => {
 
   describe('posts that do not open a disclosure', () => {
     it('relays a member\'s authenticated new post as a plain post, without prefix or footer', async () => {
+      // Where members may open threads (not the shipped policy, which holds the post: held.test.ts).
+      h = new Disclosures('membersMayOpenThreads: true');
       const before = h.mark();
       const result = await h.post({ from: BETA.address, subject: 'Which versions are you shipping?', body: 'Embargo: 2026-03-13T09:30:00Z\nJust asking.\n' });
       assert.equal(result.outcome, 'relay');

@@ -234,6 +234,7 @@ describe('mail/relay (property-based, fast-check, with Python\'s email package a
         // and no text of our token format in the subject, as either reader decodes it.
         assert.deepEqual(headerAnomalies(copy), [], where);
         const head = copy.subarray(0, blankLine(copy).start);
+        // eslint-disable-next-line no-control-regex -- tab, LF and CR are the only controls allowed
         assert.match(head.toString('latin1'), /^[\x09\x0a\x0d\x20-\x7e]*$/, `only ASCII; ${where}`);
         for (const line of head.toString('latin1').split(/\r?\n/)) assert.ok(line.length <= 998, `a line of ${line.length} octets; ${where}`);
         for (const s of [parsed.subject ?? '', pythonField(py.default, 'subject')?.value ?? '']) {

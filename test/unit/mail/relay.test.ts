@@ -311,6 +311,7 @@ describe('mail/relay', () => {
           // From); a From with a bare CR in it names no author at all.
           const expected = ownFrom ? [LIST_ADDRESS, REQUESTS_ADDRESS] : [LIST_ADDRESS, 'alice@member.example', REQUESTS_ADDRESS];
           assert.deepEqual([...new Set(named)].sort(), expected.sort(), `rewriteFrom ${rewriteFrom}`);
+          // eslint-disable-next-line no-control-regex -- NUL and VT are what must not be there
           assert.doesNotMatch(raw.subarray(0, raw.indexOf('\r\n\r\n')).toString('latin1'), /[\0\x0b]|\r(?!\n)|(?<!\r)\n/);
         }
       });

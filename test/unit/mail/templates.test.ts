@@ -47,11 +47,11 @@ describe('mail/templates', () => {
       assert.deepEqual([...set.keys()], ['a.notice.one']);
     });
 
-    it('loads the shipped templates, each with a Subject line but the footers', () => {
+    it('loads the shipped templates, each with a Subject line but the footers, fragments and partials', () => {
       const set = loadTemplates(TEMPLATES_DIR);
       assert.ok(set.size >= 1);
       for (const [name, text] of set) {
-        if (name.split('.')[1] === 'footer') assert.doesNotMatch(text, /^Subject: /, name);
+        if (['footer', 'fragment', 'partial'].includes(name.split('.')[1]!)) assert.doesNotMatch(text, /^Subject: /, name);
         else assert.match(text.split('\n\n')[0]!, /^Subject: .+$/m, name);
       }
     });
@@ -75,20 +75,20 @@ describe('mail/templates', () => {
       const r = render(set, 'moderator.action.held-post', heldParams);
       assert.equal(r.subject, `[Example Security] Held: A subject (tk-${TOKEN})`);
       assert.match(r.text, /^A message sent to security@lists\.example\.org was held: nothing was relayed and\nnothing was changed\. It waits for you as held message 7\.\n/);
-      assert.match(r.text, /  From:       mallory@evil\.example\n/);
-      assert.match(r.text, /  - first reason\n  - second reason\n/);
+      assert.match(r.text, / {2}From: {7}mallory@evil\.example\n/);
+      assert.match(r.text, / {2}- first reason\n {2}- second reason\n/);
       assert.match(r.text, /embargo-list held show 7 /);
       assert.match(r.text, /it expires at 2026-03-24 09:30 UTC\./);
     });
 
     it('offers APPROVE only for a message that was sent to the list; REJECT and DISCARD always', () => {
       const relayable = render(set, 'moderator.action.held-post', heldParams).text;
-      assert.match(relayable, /^  APPROVE {12}relay it to the members as it is$/m);
+      assert.match(relayable, /^ {2}APPROVE {12}relay it to the members as it is$/m);
       const notRelayable = render(set, 'moderator.action.held-post', { ...heldParams, relayable: false, addressedTo: 'security-requests@lists.example.org' }).text;
       assert.doesNotMatch(notRelayable, /APPROVE/);
       for (const text of [relayable, notRelayable]) {
-        assert.match(text, /^  REJECT <reason> {4}drop it and send the reason to the sender$/m);
-        assert.match(text, /^  DISCARD {12}drop it silently$/m);
+        assert.match(text, /^ {2}REJECT <reason> {4}drop it and send the reason to the sender$/m);
+        assert.match(text, /^ {2}DISCARD {12}drop it silently$/m);
       }
     });
 
@@ -106,7 +106,7 @@ describe('mail/templates', () => {
     it('writes values as plain text, without HTML escaping', () => {
       const r = render(set, 'moderator.action.held-post', { ...heldParams, subject: 'a < b & "c"', from: '"x"@example.org' });
       assert.equal(r.subject, `[Example Security] Held: a < b & "c" (tk-${TOKEN})`);
-      assert.match(r.text, /Subject:    a < b & "c"\n/);
+      assert.match(r.text, /Subject: {4}a < b & "c"\n/);
     });
 
     it('strips the line breaks of a value that lands in the subject', () => {
@@ -126,7 +126,7 @@ describe('mail/templates', () => {
       assert.match(expired.text, /^Nobody acted on held message 7 from mallory@evil\.example \("A subject"\) within\n14 days\./);
       const rejected = render(set, 'requester.notice.post-rejected', { ...heldParams, reason: 'Off topic for this list.' });
       assert.equal(rejected.subject, '[Example Security] Your message was not sent to the list: A subject');
-      assert.match(rejected.text, /The moderators' reason:\n\n  Off topic for this list\.\n/);
+      assert.match(rejected.text, /The moderators' reason:\n\n {2}Off topic for this list\.\n/);
     });
 
     it('refuses an unknown template name with TEMPLATE_MISSING', () => {

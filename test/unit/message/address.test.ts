@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { isAddress, normalizeAddress, parseAddressList, sameAddress } from '../../../src/message/address';
+import { domainOf, isAddress, localPartOf, normalizeAddress, normalizeDomain, parseAddressList, sameAddress } from '../../../src/message/address';
 
 describe('message/address', () => {
   describe('parseAddressList', () => {
@@ -66,6 +66,58 @@ describe('message/address', () => {
     it('says a missing address is the same as nothing, not even another missing one', () => {
       assert.equal(sameAddress(undefined, 'alice@example.org'), false);
       assert.equal(sameAddress(undefined, undefined), false);
+    });
+  });
+
+  describe('localPartOf and domainOf', () => {
+    it('split an address at its @', () => {
+      assert.equal(localPartOf('jane+x@Example.ORG'), 'jane+x');
+      assert.equal(domainOf('jane+x@Example.ORG'), 'Example.ORG');
+    });
+
+    it('split at the last @, so a quoted local part that holds an @ keeps it and the domain is the real one', () => {
+      assert.equal(localPartOf('"a@b"@evil.example'), '"a@b"');
+      assert.equal(domainOf('"a@b"@evil.example'), 'evil.example');
+      assert.equal(domainOf('victim@trusted.example@evil.example'), 'evil.example');
+    });
+
+    it('give text without an @ back as all local part and no domain', () => {
+      assert.equal(localPartOf('postmaster'), 'postmaster');
+      assert.equal(domainOf('postmaster'), '');
+      assert.equal(localPartOf(''), '');
+      assert.equal(domainOf(''), '');
+    });
+
+    it('give an empty local part for "@domain" and an empty domain for "local@"', () => {
+      assert.equal(localPartOf('@example.org'), '');
+      assert.equal(domainOf('@example.org'), 'example.org');
+      assert.equal(domainOf('local@'), '');
+    });
+  });
+
+  describe('normalizeDomain', () => {
+    it('lower-cases, trims and drops one trailing dot', () => {
+      assert.equal(normalizeDomain('  Mail.Example.ORG. '), 'mail.example.org');
+    });
+
+    it('writes an internationalized domain as its A-label', () => {
+      assert.equal(normalizeDomain('Bücher.example'), 'xn--bcher-kva.example');
+      assert.equal(normalizeDomain('xn--bcher-kva.example'), 'xn--bcher-kva.example');
+    });
+
+    it('gives "" for what is not a domain: empty, an address, spaces, forbidden characters', () => {
+      assert.equal(normalizeDomain(''), '');
+      assert.equal(normalizeDomain('.'), '');
+      assert.equal(normalizeDomain('a@example.org'), '');
+      assert.equal(normalizeDomain('exa mple.org'), '');
+      assert.equal(normalizeDomain('example.org\r\nBcc: x@y.z'), '');
+      assert.equal(normalizeDomain('exa<mple>.org'), '');
+    });
+  });
+
+  describe('isAddress, the one validator of what a mail names', () => {
+    it('accepts a Unicode local part, as a DSN\'s "utf-8;" recipient writes it', () => {
+      assert.ok(isAddress('jörg@example.de'));
     });
   });
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { mimeParts } from '../../../src/message/mime-parts';
 import { parseMessage } from '../../../src/message/parse';
 import { MAX_RECIPIENTS, parseBounce, verpAddress, verpTokenOf, type BounceInput, type ParsedBounce } from '../../../src/policy/bounce';
 import { BOUNCE_ADDRESS, REPO_ROOT } from '../../helpers/context';
@@ -11,7 +12,7 @@ const TOKEN = 'm7f3k2q9';
 /** The input the pipeline would give; `bounceAddress: null` leaves the list's bounce address out. */
 async function inputOf(raw: Buffer, bounceAddress: string | null = BOUNCE_ADDRESS): Promise<BounceInput> {
   const m = await parseMessage(raw);
-  return { headers: m.headers, text: m.text, raw, to: m.to.map((a) => a.address), ...(bounceAddress === null ? {} : { bounceAddress }) };
+  return { headers: m.headers, text: m.text, parts: m.parts, to: m.to.map((a) => a.address), ...(bounceAddress === null ? {} : { bounceAddress }) };
 }
 
 function fixture(name: string, edit: (text: string) => string = (t) => t): Buffer {
@@ -428,7 +429,7 @@ describe('policy/bounce', () => {
       let body = 'Final-Recipient: rfc822; nobody@example.net\r\nAction: failed\r\n';
       for (let i = 0; i < 1000; i += 1) body = `Content-Type: multipart/report; boundary="b${i}"\r\n\r\n--b${i}\r\n${body}\r\n--b${i}--`;
       const raw = Buffer.from(`From: Bob Member <bob@member.example>\r\nTo: security@lists.example.org\r\nSubject: deep\r\n${body}\r\n`);
-      assert.equal(parseBounce({ headers: new Map([['from', ['Bob Member <bob@member.example>']]]), text: '', raw, to: [] }), null);
+      assert.equal(parseBounce({ headers: new Map([['from', ['Bob Member <bob@member.example>']]]), text: '', parts: await mimeParts(raw), to: [] }), null);
     });
   });
 

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { dmarcPolicyFor, isStrict } from '../../../src/policy/dmarc-policy';
 import type { TxtResolver } from '../../../src/policy/sender-auth';
 import { processRaw } from '../../../src/runners/pipeline';
-import { createTestContext, LIST_ADDRESS, testConfig, addMembers } from '../../helpers/context';
-import { makeMessage } from '../../helpers/mail-factory';
+import { addMembers, backboneConfig, createTestContext, LIST_ADDRESS } from '../../helpers/context';
+import { authenticatedMail } from '../../helpers/membership';
 
 function resolverOf(records: Record<string, string[]>): TxtResolver {
   return async (name) => {
@@ -40,10 +40,10 @@ describe('policy/dmarc-policy', () => {
 
   it('rewrites From only for an author whose domain is strict, in "dmarc" mode', async () => {
     const resolver = resolverOf({ '_dmarc.strict.example': ['v=DMARC1; p=reject'], '_dmarc.lax.example': ['v=DMARC1; p=none'] });
-    const ctx = createTestContext({ config: testConfig('relay: { fromRewrite: dmarc }'), resolver });
+    const ctx = createTestContext({ config: backboneConfig('relay: { fromRewrite: dmarc }'), resolver });
     addMembers(ctx, 'a@strict.example', 'b@lax.example');
-    await processRaw(ctx, 't:1', makeMessage({ from: 'a@strict.example', to: LIST_ADDRESS, subject: 'one' }));
-    await processRaw(ctx, 't:2', makeMessage({ from: 'b@lax.example', to: LIST_ADDRESS, subject: 'two' }));
+    await processRaw(ctx, 't:1', authenticatedMail({ from: 'a@strict.example', to: LIST_ADDRESS, subject: 'one' }));
+    await processRaw(ctx, 't:2', authenticatedMail({ from: 'b@lax.example', to: LIST_ADDRESS, subject: 'two' }));
     const froms = (ctx.db.prepare("SELECT raw FROM outbox_message WHERE purpose = 'relay' ORDER BY id").pluck().all() as Buffer[])
       .map((raw) => /^From: (.*)$/m.exec(raw.toString())![1]!.trim());
     assert.match(froms[0]!, new RegExp(`^"a@strict\\.example via Example Security" <${LIST_ADDRESS}>$`));

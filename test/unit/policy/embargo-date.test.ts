@@ -308,6 +308,7 @@ describe('policy/embargo-date', () => {
 
     it('quotes a line with control characters without them', () => {
       const p = unreadable(problemOf('Embargo: \u0007none\u0000'));
+      // eslint-disable-next-line no-control-regex -- control characters are what must not be there
       assert.doesNotMatch(p.message, /[\u0000-\u001f]/);
     });
   });

@@ -3,7 +3,8 @@ import { decide } from '../../../src/chains/inbound';
 import { parseMessage } from '../../../src/message/parse';
 import { classify } from '../../../src/rules';
 import { headerAnomaly } from '../../../src/rules/header-anomaly';
-import type { Snapshot } from '../../../src/rules/types';
+import type { RuleName, Snapshot } from '../../../src/rules/types';
+import { disclosureThread } from '../../helpers/snapshot-parts';
 import { LIST_ADDRESS, snapshotWith } from '../../helpers/context';
 import { makeMessage } from '../../helpers/mail-factory';
 import { crlf, lf } from '../../helpers/raw-mail';
@@ -40,20 +41,22 @@ describe('rules/header-anomaly', () => {
     const msg = await parseMessage(crlf('From: alice@member.example', `To: ${LIST_ADDRESS}`, `Subject: hi\rCc: ${OUTSIDER}`, '', 'body'));
     const hits = classify(msg, snap);
     assert.ok(hits.some((h) => h.rule === 'header-anomaly'));
-    assert.deepEqual({ ...decide(hits), hits: undefined }, { outcome: 'hold', label: 'malformed-header', hits: undefined });
+    assert.deepEqual([decide(hits, snap).outcome, decide(hits, snap).label], ['hold', 'malformed-header']);
   });
 
   it('comes after the loop, bounce, auto-reply and duplicate rows, and before every row that acts', () => {
-    const hit = (...rules: string[]) => rules.map((rule) => ({ rule, reason: 'x' }));
-    assert.equal(decide(hit('duplicate', 'header-anomaly', 'to-list', 'from-member')).label, 'duplicate');
-    assert.equal(decide(hit('loop', 'header-anomaly')).label, 'loop');
+    const hit = (...rules: RuleName[]) => rules.map((rule) => ({ rule, reason: 'x' }));
+    const inThread = snapshotWith({ senderIsMember: true, thread: disclosureThread(1) });
+    assert.equal(decide(hit('duplicate', 'header-anomaly', 'to-list', 'from-member'), inThread).label, 'duplicate');
+    assert.equal(decide(hit('loop', 'header-anomaly'), inThread).label, 'loop');
     for (const acting of [
       ['to-list', 'from-member'], ['to-list', 'in-thread', 'from-member'], ['to-list', 'from-moderator', 'new-thread'],
       ['to-list', 'from-member', 'leak', 'in-thread'], ['to-requests', 'reply-to-moderation'], ['to-requests'],
       ['to-requests', 'remove-keyword', 'from-moderator'], ['to-requests', 'unsubscribe-keyword'],
-    ]) {
-      assert.notEqual(decide(hit(...acting)).label, 'malformed-header', 'the control: without the anomaly the row acts');
-      assert.deepEqual({ ...decide(hit('header-anomaly', ...acting)), hits: undefined }, { outcome: 'hold', label: 'malformed-header', hits: undefined }, acting.join(','));
+    ] as RuleName[][]) {
+      assert.notEqual(decide(hit(...acting), inThread).label, 'malformed-header', 'the control: without the anomaly the row acts');
+      const held = decide(hit('header-anomaly', ...acting), inThread);
+      assert.deepEqual([held.outcome, held.label], ['hold', 'malformed-header'], acting.join(','));
     }
   });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { parseMessage } from '../../../src/message/parse';
 import { fromMember, fromNonMember } from '../../../src/rules/membership';
 import type { Snapshot } from '../../../src/rules/types';
-import { LIST_ADDRESS, REQUESTS_ADDRESS } from '../../helpers/context';
+import { LIST_ADDRESS } from '../../helpers/context';
 import { snapshotWith } from '../../helpers/context';
 import { makeMessage } from '../../helpers/mail-factory';
 

@@ -6,8 +6,9 @@ import type { Context } from '../../../src/context';
 import { ensureMaildir, MaildirFetcher, maildirFolders } from '../../../src/runners/fetch-maildir';
 import { processRaw } from '../../../src/runners/pipeline';
 import { findInbound } from '../../../src/store/inbound';
-import { addMembers, createTestContext, LIST_ADDRESS } from '../../helpers/context';
+import { addMembers, backboneConfig, createTestContext, LIST_ADDRESS } from '../../helpers/context';
 import { makeMessage } from '../../helpers/mail-factory';
+import { authenticatedMail } from '../../helpers/membership';
 import { crlf } from '../../helpers/raw-mail';
 
 const MEMBERS = ['alice@member.example', 'bob@member.example'];
@@ -23,7 +24,8 @@ describe('runners/fetch-maildir (MaildirFetcher.drain)', () => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'embargo-maildir-'));
     ensureMaildir(root);
     folders = maildirFolders(root);
-    ctx = createTestContext();
+    // Members' posts are relayed here, so that a handled message has effects: see backboneConfig().
+    ctx = createTestContext({ config: backboneConfig() });
     addMembers(ctx, ...MEMBERS);
   });
   afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -36,8 +38,8 @@ describe('runners/fetch-maildir (MaildirFetcher.drain)', () => {
 
   it('handles the files in new/ in name order, whatever order they were written in', async () => {
     // Two copies of one post: the one handled first is relayed, the second is dropped as a duplicate.
-    deliver('1700000002.M2P1.host', makeMessage({ from: 'alice@member.example', to: LIST_ADDRESS, messageId: '<same@member.example>', body: 'second' }));
-    deliver('1700000001.M1P1.host', makeMessage({ from: 'alice@member.example', to: LIST_ADDRESS, messageId: '<same@member.example>', body: 'first' }));
+    deliver('1700000002.M2P1.host', authenticatedMail({ from: 'alice@member.example', to: LIST_ADDRESS, messageId: '<same@member.example>', body: 'second' }));
+    deliver('1700000001.M1P1.host', authenticatedMail({ from: 'alice@member.example', to: LIST_ADDRESS, messageId: '<same@member.example>', body: 'first' }));
     assert.equal(await new MaildirFetcher(ctx, root).drain(), 2);
     const first = findInbound(ctx.db, 'maildir:1700000001.M1P1.host')!;
     const second = findInbound(ctx.db, 'maildir:1700000002.M2P1.host')!;

@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict';
 import { simpleParser } from 'mailparser';
-import { ACTIONS } from '../../../src/actions';
 import type { Action } from '../../../src/actions/types';
 import type { Context } from '../../../src/context';
 import { splitMessage } from '../../../src/message/headers';
-import { MAX_ATTEMPTS, processRaw } from '../../../src/runners/pipeline';
+import { ACTIONS, MAX_ATTEMPTS, processRaw } from '../../../src/runners/pipeline';
 import { appendAudit } from '../../../src/store/audit';
 import { findInbound, recordInbound, type InboundRow } from '../../../src/store/inbound';
 import { upsertMember } from '../../../src/store/members';
 import { enqueueMail } from '../../../src/store/outbox';
-import { addMembers, BOUNCE_ADDRESS, createTestContext, FIXED_DATE, LIST_ADDRESS, MODERATORS, REQUESTS_ADDRESS } from '../../helpers/context';
+import { addMembers, BOUNCE_ADDRESS, createTestContext, FIXED_DATE, LIST_ADDRESS, MODERATORS, REQUESTS_ADDRESS, backboneConfig } from '../../helpers/context';
 import { makeMessage } from '../../helpers/mail-factory';
+import { authenticatedMail } from '../../helpers/membership';
 import { crlf, encodedWord } from '../../helpers/raw-mail';
 
 const MEMBERS = ['alice@member.example', 'bob@member.example', 'carol@member.example'];
@@ -31,19 +31,22 @@ function audit(ctx: Context): { actor: string; action: string; object: string | 
 const count = (ctx: Context, table: string): number => ctx.db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
 const inbound = (ctx: Context, ref: string): InboundRow => findInbound(ctx.db, ref)!;
 
+/** The backbone relays a member's new post: see backboneConfig() for what that asks of the configuration. */
+const memberMail = authenticatedMail;
+
 describe('runners/pipeline (processRaw)', () => {
   let ctx: Context;
   let woken: number;
 
   beforeEach(() => {
     woken = 0;
-    ctx = createTestContext({ outboxChanged: () => { woken += 1; } });
+    ctx = createTestContext({ config: backboneConfig(), outboxChanged: () => { woken += 1; } });
     addMembers(ctx, ...MEMBERS);
   });
 
   describe('a member post', () => {
     it('relays it to every member and writes the inbound row, the audit entry and the outbox together', async () => {
-      const raw = makeMessage({ from: 'Alice <alice@member.example>', to: LIST_ADDRESS, subject: 'CVE-2026-0001', messageId: '<post-1@member.example>' });
+      const raw = memberMail({ from: 'Alice <alice@member.example>', to: LIST_ADDRESS, subject: 'CVE-2026-0001', messageId: '<post-1@member.example>' });
       const result = await processRaw(ctx, 'maildir:1', raw);
       assert.equal(result.status, 'processed');
       assert.equal(result.outcome, 'relay');
@@ -66,7 +69,7 @@ describe('runners/pipeline (processRaw)', () => {
     });
 
     it('relays the post with the list headers and its body untouched', async () => {
-      const raw = makeMessage({ from: 'alice@member.example', to: LIST_ADDRESS, subject: 'x', body: 'secret details\n', headers: { Bcc: 'hidden@elsewhere.example' } });
+      const raw = memberMail({ from: 'alice@member.example', to: LIST_ADDRESS, subject: 'x', body: 'secret details\n', headers: { Bcc: 'hidden@elsewhere.example' } });
       await processRaw(ctx, 'maildir:1', raw);
       const relayed = copies(ctx)[0]!.raw;
       const names = splitMessage(relayed).headers.map((h) => h.name);
@@ -76,20 +79,20 @@ describe('runners/pipeline (processRaw)', () => {
     });
 
     it('wakes the deliverer once, after the commit', async () => {
-      await processRaw(ctx, 'maildir:1', makeMessage({ from: 'alice@member.example', to: LIST_ADDRESS }));
+      await processRaw(ctx, 'maildir:1', memberMail({ from: 'alice@member.example', to: LIST_ADDRESS }));
       await new Promise((resolve) => setImmediate(resolve));
       assert.equal(woken, 1);
     });
 
     it('relays a member whose From and the list address are written in odd case', async () => {
-      const result = await processRaw(ctx, 'maildir:1', makeMessage({ from: 'ALICE@Member.Example', to: 'Security@LISTS.Example.org' }));
+      const result = await processRaw(ctx, 'maildir:1', memberMail({ from: 'ALICE@Member.Example', to: 'Security@LISTS.Example.org' }));
       assert.equal(result.outcome, 'relay');
       assert.equal(copies(ctx).length, MEMBERS.length);
     });
 
     it('does not send the post to a removed member', async () => {
       ctx.db.prepare("UPDATE members SET status = 'removed' WHERE address = 'carol@member.example'").run();
-      await processRaw(ctx, 'maildir:1', makeMessage({ from: 'alice@member.example', to: LIST_ADDRESS }));
+      await processRaw(ctx, 'maildir:1', memberMail({ from: 'alice@member.example', to: LIST_ADDRESS }));
       assert.deepEqual(copies(ctx).map((c) => c.recipient), ['alice@member.example', 'bob@member.example']);
     });
   });
@@ -124,7 +127,8 @@ describe('runners/pipeline (processRaw)', () => {
 
       assert.deepEqual(ctx.db.prepare('SELECT * FROM held').all(), [{
         inbound_id: row.id, sender: 'mallory@evil.example', subject: 'Exploit for sale', message_id: '<spam-1@evil.example>',
-        reasons: JSON.stringify(['mallory@evil.example is neither a member nor a moderator']),
+        // Under the shipped security.requireAuthenticatedPosts, the stranger is also unauthenticated.
+        reasons: JSON.stringify(['mallory@evil.example is neither a member nor a moderator', 'mallory@evil.example is not authenticated: no trusted Authentication-Results at the top of the message']),
         relayable: 1, held_at: FIXED_DATE.toISOString(), expires_at: '2026-03-24T09:30:00.000Z', state: 'held', decided_by: null, decided_at: null, reason: null,
       }]);
       assert.deepEqual(audit(ctx).map((a) => [a.actor, a.action]), [['mallory@evil.example', 'post.hold.non-member']]);
@@ -154,7 +158,7 @@ describe('runners/pipeline (processRaw)', () => {
 
   describe('other holds', () => {
     it('holds a member post that names neither list address (Bcc\'d)', async () => {
-      await processRaw(ctx, 'maildir:1', makeMessage({ from: 'alice@member.example', to: 'someone@elsewhere.example' }));
+      await processRaw(ctx, 'maildir:1', memberMail({ from: 'alice@member.example', to: 'someone@elsewhere.example' }));
       assert.deepEqual(audit(ctx).map((a) => a.action), ['post.hold.implicit-destination']);
       assert.deepEqual(copies(ctx).map((c) => c.recipient), MODERATORS);
       assert.equal(ctx.db.prepare('SELECT relayable FROM held').pluck().get(), 0, 'not addressed to the list: APPROVE cannot relay it');
@@ -169,7 +173,7 @@ describe('runners/pipeline (processRaw)', () => {
 
   describe('drops', () => {
     it('drops a looped message: nothing is sent and the reason is kept', async () => {
-      const raw = makeMessage({ from: 'alice@member.example', to: LIST_ADDRESS, headers: { 'X-Loop': LIST_ADDRESS } });
+      const raw = memberMail({ from: 'alice@member.example', to: LIST_ADDRESS, headers: { 'X-Loop': LIST_ADDRESS } });
       const result = await processRaw(ctx, 'maildir:1', raw);
       assert.deepEqual([result.status, result.outcome], ['processed', 'discard']);
       assert.equal(count(ctx, 'outbox'), 0);
@@ -190,9 +194,9 @@ describe('runners/pipeline (processRaw)', () => {
     });
 
     it('drops a second copy of a relayed post that arrives under another source', async () => {
-      const raw = makeMessage({ from: 'alice@member.example', to: LIST_ADDRESS, messageId: '<dup@member.example>' });
+      const raw = memberMail({ from: 'alice@member.example', to: LIST_ADDRESS, messageId: '<dup@member.example>' });
       await processRaw(ctx, 'maildir:1', raw);
-      const second = await processRaw(ctx, 'maildir:2', makeMessage({ from: 'alice@member.example', to: LIST_ADDRESS, messageId: '<dup@member.example>', body: 'resent' }));
+      const second = await processRaw(ctx, 'maildir:2', memberMail({ from: 'alice@member.example', to: LIST_ADDRESS, messageId: '<dup@member.example>', body: 'resent' }));
       assert.equal(second.outcome, 'discard');
       assert.equal(copies(ctx).length, MEMBERS.length);
       assert.deepEqual(audit(ctx).map((a) => a.action), ['post.relay', 'post.drop.duplicate']);
@@ -220,7 +224,7 @@ describe('runners/pipeline (processRaw)', () => {
     });
 
     it(`quarantines a copy that was started more than ${MAX_ATTEMPTS} times with MESSAGE_TOO_MANY_ATTEMPTS`, async () => {
-      const raw = makeMessage({ from: 'alice@member.example', to: LIST_ADDRESS });
+      const raw = memberMail({ from: 'alice@member.example', to: LIST_ADDRESS });
       for (let i = 0; i < MAX_ATTEMPTS; i += 1) recordInbound(ctx.db, 'maildir:1', raw, FIXED_DATE.toISOString());
       const result = await processRaw(ctx, 'maildir:1', raw);
       assert.equal(result.status, 'quarantined');
@@ -230,7 +234,7 @@ describe('runners/pipeline (processRaw)', () => {
     });
 
     it(`still handles a copy on its ${MAX_ATTEMPTS}th start`, async () => {
-      const raw = makeMessage({ from: 'alice@member.example', to: LIST_ADDRESS });
+      const raw = memberMail({ from: 'alice@member.example', to: LIST_ADDRESS });
       for (let i = 0; i < MAX_ATTEMPTS - 1; i += 1) recordInbound(ctx.db, 'maildir:1', raw, FIXED_DATE.toISOString());
       const result = await processRaw(ctx, 'maildir:1', raw);
       assert.deepEqual([result.status, result.outcome], ['processed', 'relay']);
@@ -249,7 +253,7 @@ describe('runners/pipeline (processRaw)', () => {
           throw new Error('disk on fire');
         };
         ACTIONS.relay = failing;
-        const result = await processRaw(ctx, 'maildir:1', makeMessage({ from: 'alice@member.example', to: LIST_ADDRESS, messageId: '<boom@member.example>' }));
+        const result = await processRaw(ctx, 'maildir:1', memberMail({ from: 'alice@member.example', to: LIST_ADDRESS, messageId: '<boom@member.example>' }));
 
         assert.deepEqual([result.status, result.outcome], ['quarantined', 'quarantine']);
         assert.equal(count(ctx, 'outbox'), 0);
@@ -265,7 +269,7 @@ describe('runners/pipeline (processRaw)', () => {
 
       it('does not apply the failed message when its source is fetched again', async () => {
         ACTIONS.relay = () => { throw new Error('boom'); };
-        const raw = makeMessage({ from: 'alice@member.example', to: LIST_ADDRESS });
+        const raw = memberMail({ from: 'alice@member.example', to: LIST_ADDRESS });
         await processRaw(ctx, 'maildir:1', raw);
         ACTIONS.relay = original;
         const again = await processRaw(ctx, 'maildir:1', raw);
@@ -277,7 +281,7 @@ describe('runners/pipeline (processRaw)', () => {
 
   describe('the same source twice', () => {
     it('applies a copy once: the second time it is already processed and nothing more is written', async () => {
-      const raw = makeMessage({ from: 'alice@member.example', to: LIST_ADDRESS });
+      const raw = memberMail({ from: 'alice@member.example', to: LIST_ADDRESS });
       const first = await processRaw(ctx, 'imap:INBOX:7:42', raw);
       const second = await processRaw(ctx, 'imap:INBOX:7:42', raw);
       assert.deepEqual(second, { status: 'already-processed', inboundId: first.inboundId });
@@ -288,7 +292,7 @@ describe('runners/pipeline (processRaw)', () => {
     });
 
     it('applies a copy once when two deliveries of it are handled at the same time', async () => {
-      const raw = makeMessage({ from: 'alice@member.example', to: LIST_ADDRESS });
+      const raw = memberMail({ from: 'alice@member.example', to: LIST_ADDRESS });
       const results = await Promise.all([processRaw(ctx, 'ingest:abc', raw), processRaw(ctx, 'ingest:abc', raw)]);
       assert.deepEqual(results.map((r) => r.status).sort(), ['already-processed', 'processed']);
       assert.equal(copies(ctx).length, MEMBERS.length);

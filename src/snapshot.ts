@@ -1,0 +1,84 @@
+/**
+ * What the rules may know of a message besides its bytes: the sender's authentication and the
+ * author's DMARC policy (looked up before the message's transaction: DNS may be slow), and the
+ * state read inside it (members, moderators, tokens, threads). Built once per message, by the
+ * pipeline (runners/pipeline) and by `explain` (admin/explain) alike; the rules never read more.
+ */
+import { bounceAddress } from './config';
+import type { Context } from './context';
+import { domainOf } from './message/address';
+import { headerValue, splitMessage } from './message/headers';
+import { readKeywords } from './message/keyword-reading';
+import type { InboundMessage } from './message/parse';
+import { ownReplyText } from './message/reply';
+import { findTokens } from './message/tokens';
+import { dmarcPolicyFor, isStrict } from './policy/dmarc-policy';
+import { isLeakReport, threadNumberIn } from './policy/leak-report';
+import { authenticateSender, type AuthVerdict } from './policy/sender-auth';
+import { ALL_KEYWORDS } from './rules/keywords';
+import type { Snapshot } from './rules/types';
+import { getDisclosure, threadOf } from './store/disclosures';
+import { wasRelayed } from './store/inbound';
+import { isActiveMember } from './store/members';
+import { findToken } from './store/tokens';
+
+export function isModerator(ctx: Pick<Context, 'config'>, address: string): boolean {
+  return ctx.config.list.moderators.some((m) => m.toLowerCase() === address);
+}
+
+/**
+ * Sender authentication is looked up (headers, and DNS when verifyDkim is on) before the
+ * transaction, only for mail whose From is a moderator (nobody else's keyword counts), for posts
+ * to the list when they must be authenticated, and for would-be join requests.
+ */
+export async function authenticate(ctx: Context, msg: InboundMessage): Promise<AuthVerdict | null> {
+  const { security, list } = ctx.config;
+  const toList = [...msg.to, ...msg.cc].some((a) => a.address === list.address.toLowerCase());
+  // A would-be join request (to the requests address, no token of ours): only an authenticated one
+  // may replace the same applicant's pending request (actions/join-request).
+  const joinRequest = !toList && findTokens(msg).length === 0 && [...msg.to, ...msg.cc].some((a) => a.address === list.requestsAddress.toLowerCase());
+  if (!isModerator(ctx, msg.from.address) && !(toList && security.requireAuthenticatedPosts) && !joinRequest) return null;
+  const headers = splitMessage(msg.raw).headers.filter((h) => h.name !== '').map((h) => ({ name: h.name, value: headerValue(h) }));
+  return authenticateSender(msg.raw, headers, msg.from.address, {
+    trustedAuthservIds: security.trustedAuthservIds, maxReceivedAbove: security.maxReceivedAbove, verify: security.verifyDkim, resolver: ctx.resolver,
+  });
+}
+
+/** relay.fromRewrite "dmarc": the author's published policy decides (looked up before the transaction). */
+export async function fromRewriteFor(ctx: Context, msg: InboundMessage): Promise<boolean> {
+  const mode = ctx.config.relay.fromRewrite;
+  if (mode !== 'dmarc') return mode === 'always';
+  const toList = [...msg.to, ...msg.cc].some((a) => a.address === ctx.config.list.address.toLowerCase());
+  if (!toList) return true;
+  return isStrict(await dmarcPolicyFor(domainOf(msg.from.address), ctx.resolver));
+}
+
+/** What the rules may know: read inside the transaction, so it cannot change under them. */
+export function snapshot(ctx: Context, inboundId: number, msg: InboundMessage, auth: AuthVerdict | null, rewriteFrom: boolean = ctx.config.relay.fromRewrite !== 'never'): Snapshot {
+  const { firstLine, keyword, disagreement } = readKeywords(msg, ALL_KEYWORDS);
+  const bySubject = /\[#(\d{1,9})\]/.exec(msg.subject);
+  const thread = threadOf(ctx.db, [msg.inReplyTo ?? '', ...msg.references].filter(Boolean))
+    ?? (bySubject ? getDisclosure(ctx.db, Number(bySubject[1])) : undefined);
+  const named = threadNumberIn(`${msg.subject}\n${ownReplyText(msg.text)}`);
+  return {
+    listAddress: ctx.config.list.address,
+    requestsAddress: ctx.config.list.requestsAddress,
+    bounceAddress: bounceAddress(ctx.config),
+    now: ctx.clock(),
+    senderIsMember: isActiveMember(ctx.db, msg.from.address),
+    senderIsModerator: isModerator(ctx, msg.from.address),
+    alreadyRelayed: msg.messageId !== null && wasRelayed(ctx.db, msg.messageId, inboundId),
+    tokens: findTokens(msg).map((token) => ({ token, row: findToken(ctx.db, token) })),
+    keyword,
+    keywordDisagreement: disagreement,
+    auth,
+    requireAuthenticatedPosts: ctx.config.security.requireAuthenticatedPosts,
+    thread: thread ?? null,
+    namedThread: thread ? null : (named !== null ? getDisclosure(ctx.db, named) ?? null : null),
+    isLeak: isLeakReport(msg.subject, firstLine),
+    membersMayOpenThreads: ctx.config.policy.membersMayOpenThreads,
+    rewriteFrom,
+    maxMessageBytes: ctx.config.policy.maxMessageBytes,
+    maxMimeParts: ctx.config.policy.maxMimeParts,
+  };
+}
