@@ -3,7 +3,10 @@
  */
 import { bareWorker } from './bare';
 
-bareWorker().then(() => process.exit(0), (err) => {
-  console.error(`bare worker: ${(err as Error).stack ?? err}`);
-  process.exit(1);
-});
+bareWorker().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(`bare worker: ${(err as Error).stack ?? err}`);
+    process.exit(1);
+  },
+);

@@ -21,7 +21,17 @@ interface BareParams {
   window: number;
 }
 
-interface BareReport { connectMs: number; fetchMs: number; fetched: number; bytes: number; sendMs: number; sent: number; errors: number; firstError?: string; cpuSeconds: number }
+interface BareReport {
+  connectMs: number;
+  fetchMs: number;
+  fetched: number;
+  bytes: number;
+  sendMs: number;
+  sent: number;
+  errors: number;
+  firstError?: string;
+  cpuSeconds: number;
+}
 
 export async function bareWorker(): Promise<void> {
   const p = JSON.parse(process.env.BENCH_BARE ?? '') as BareParams;
@@ -33,8 +43,12 @@ export async function bareWorker(): Promise<void> {
   const t0 = now();
   const cpu0 = process.cpuUsage();
   const client = new ImapFlow({
-    host: p.imap.host, port: p.imap.port, secure: false, auth: { user: p.imap.user, pass: p.imap.pass },
-    logger: false, disableAutoIdle: true,
+    host: p.imap.host,
+    port: p.imap.port,
+    secure: false,
+    auth: { user: p.imap.user, pass: p.imap.pass },
+    logger: false,
+    disableAutoIdle: true,
   });
   client.on('error', () => undefined);
   await client.connect();
@@ -44,16 +58,26 @@ export async function bareWorker(): Promise<void> {
   let bytes = 0;
   // One UID FETCH of the whole range.
   for await (const m of client.fetch('1:*', { uid: true, source: true }, { uid: true })) {
-    if (m.source) { sources.push(m.source); bytes += m.source.length; }
+    if (m.source) {
+      sources.push(m.source);
+      bytes += m.source.length;
+    }
   }
   const t2 = now();
   void client.logout().catch(() => client.close());
 
   const transporter = nodemailer.createTransport({
-    pool: true, host: p.smtp.host, port: p.smtp.port, secure: false,
-    maxConnections: p.smtp.maxConnections, maxMessages: Infinity,
-    connectionTimeout: 30_000, greetingTimeout: 30_000, socketTimeout: 120_000,
-    disableFileAccess: true, disableUrlAccess: true,
+    pool: true,
+    host: p.smtp.host,
+    port: p.smtp.port,
+    secure: false,
+    maxConnections: p.smtp.maxConnections,
+    maxMessages: Infinity,
+    connectionTimeout: 30_000,
+    greetingTimeout: 30_000,
+    socketTimeout: 120_000,
+    disableFileAccess: true,
+    disableUrlAccess: true,
   });
   const jobs: { raw: Buffer; to: string }[] = [];
   for (const raw of sources) for (const to of p.recipients) jobs.push({ raw, to });
@@ -77,11 +101,27 @@ export async function bareWorker(): Promise<void> {
   const t3 = now();
   transporter.close();
   const cpu = process.cpuUsage(cpu0);
-  const report: BareReport = { connectMs: t1 - t0, fetchMs: t2 - t1, fetched: sources.length, bytes, sendMs: t3 - t2, sent, errors, firstError, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+  const report: BareReport = {
+    connectMs: t1 - t0,
+    fetchMs: t2 - t1,
+    fetched: sources.length,
+    bytes,
+    sendMs: t3 - t2,
+    sent,
+    errors,
+    firstError,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+  };
   send({ report });
 }
 
-export async function runBare(dovecot: Dovecot, opts: Options, maxConnections: number, envelopeFrom: string, recipients: string[]) {
+export async function runBare(
+  dovecot: Dovecot,
+  opts: Options,
+  maxConnections: number,
+  envelopeFrom: string,
+  recipients: string[],
+) {
   const expected = opts.posts * recipients.length;
   const peer = await startCountingPeer();
   const stopPeer = onCleanup('bare SMTP peer', () => peer.stop());
@@ -89,7 +129,9 @@ export async function runBare(dovecot: Dovecot, opts: Options, maxConnections: n
   const params: BareParams = {
     imap: { host: dovecot.host, port: dovecot.port, user: user.user, pass: user.password, mailbox: 'INBOX' },
     smtp: { host: peer.peer.host, port: peer.peer.port, maxConnections },
-    envelopeFrom, recipients, window: 256,
+    envelopeFrom,
+    recipients,
+    window: 256,
   };
   const child: ChildProcess = spawn(process.execPath, [...process.execArgv, path.join(__dirname, 'bare-worker.ts')], {
     env: { ...process.env, BENCH_BARE: JSON.stringify(params) },
@@ -111,16 +153,31 @@ export async function runBare(dovecot: Dovecot, opts: Options, maxConnections: n
     while ((nl = buf.indexOf('\n')) >= 0) {
       const line = buf.slice(0, nl);
       buf = buf.slice(nl + 1);
-      try { lines.push(JSON.parse(line)); } catch { /* ignore */ }
+      try {
+        lines.push(JSON.parse(line));
+      } catch {
+        /* ignore */
+      }
       lineWaiter?.();
     }
   });
-  const died = exited.then((code): never => { throw new Error(`bare worker exited (code ${code}) early`); });
+  const died = exited.then((code): never => {
+    throw new Error(`bare worker exited (code ${code}) early`);
+  });
   died.catch(() => undefined);
   const nextLine = async (key: string, timeoutMs: number) => {
     const find = () => lines.find((l) => key in l);
     while (!find()) {
-      await withTimeout(Promise.race([new Promise<void>((r) => { lineWaiter = r; }), died]), timeoutMs, `bare worker's ${key}`);
+      await withTimeout(
+        Promise.race([
+          new Promise<void>((r) => {
+            lineWaiter = r;
+          }),
+          died,
+        ]),
+        timeoutMs,
+        `bare worker's ${key}`,
+      );
     }
     return find()!;
   };
@@ -154,7 +211,10 @@ export async function runBare(dovecot: Dovecot, opts: Options, maxConnections: n
     seconds: round(seconds, 3),
     postsPerSecond: round(opts.posts / seconds),
     deliveriesPerSecond: round(peer.count / seconds),
-    cpuSeconds: { worker: round(report.cpuSeconds, 2), benchProcessWithSmtpPeer: round((parentCpu.user + parentCpu.system) / 1e6, 2) },
+    cpuSeconds: {
+      worker: round(report.cpuSeconds, 2),
+      benchProcessWithSmtpPeer: round((parentCpu.user + parentCpu.system) / 1e6, 2),
+    },
     machine,
   };
 }

@@ -55,19 +55,32 @@ export async function startCountingPeer(): Promise<CountingPeer> {
   });
   // The harness keeps every received message (raw and headers); 40,000 copies would hold ~150 MB
   // in this process. Only the counters above are needed, so drop what the peer keeps.
-  const trim = setInterval(() => { peer.received.length = 0; }, 250);
+  const trim = setInterval(() => {
+    peer.received.length = 0;
+  }, 250);
   const waitFor = (check: () => boolean, timeoutMs: number, what: string, failed?: Promise<never>) => {
     if (check()) return Promise.resolve();
-    const p = new Promise<void>((resolve) => { waiters.push({ check, resolve }); });
+    const p = new Promise<void>((resolve) => {
+      waiters.push({ check, resolve });
+    });
     return withTimeout(failed ? Promise.race([p, failed]) : p, timeoutMs, what);
   };
   return Object.assign(state, {
     peer,
     waitForCount(n: number, timeoutMs: number, failed?: Promise<never>) {
-      return waitFor(() => state.count >= n, timeoutMs, `${n} deliveries at the SMTP peer (got ${state.count})`, failed);
+      return waitFor(
+        () => state.count >= n,
+        timeoutMs,
+        `${n} deliveries at the SMTP peer (got ${state.count})`,
+        failed,
+      );
     },
     async waitForMessage(messageId: string, copies: number, timeoutMs: number) {
-      await waitFor(() => (state.copiesByMessageId.get(messageId) ?? 0) >= copies, timeoutMs, `${copies} copies of ${messageId}`);
+      await waitFor(
+        () => (state.copiesByMessageId.get(messageId) ?? 0) >= copies,
+        timeoutMs,
+        `${copies} copies of ${messageId}`,
+      );
       return state.firstByMessageId.get(messageId)!;
     },
     async stop() {

@@ -7,7 +7,15 @@ import YAML from 'yaml';
 import type { Dovecot } from '../test/integration/harness/dovecot';
 import { listUids } from '../test/integration/harness/imap';
 import type { SmtpPeer } from '../test/integration/harness/smtp-peer';
-import { addMembers, cleanup, type DaemonProcess, query, type Setup, startDaemon, writeConfig } from '../test/integration/helpers/daemon';
+import {
+  addMembers,
+  cleanup,
+  type DaemonProcess,
+  query,
+  type Setup,
+  startDaemon,
+  writeConfig,
+} from '../test/integration/helpers/daemon';
 import { startCountingPeer } from './counting-peer';
 import { latencyTest } from './latency';
 import { machineLoad, mb, procCpuSeconds, procStatus, rssSampler } from './measure';
@@ -19,8 +27,17 @@ import { now, onCleanup, round, sleep, stats, withTimeout } from './util';
  * relay path alone: members' posts relayed without authentication or a moderator (not the shipped
  * defaults, which the tests cover).
  */
-function benchConfig(dovecot: Dovecot, peer: SmtpPeer, opts: Options, maxConnections: number): { setup: Setup; config: Record<string, unknown> } {
-  const setup = writeConfig(dovecot, peer, { maxConnections, requireAuthenticatedPosts: false, membersMayOpenThreads: true });
+function benchConfig(
+  dovecot: Dovecot,
+  peer: SmtpPeer,
+  opts: Options,
+  maxConnections: number,
+): { setup: Setup; config: Record<string, unknown> } {
+  const setup = writeConfig(dovecot, peer, {
+    maxConnections,
+    requireAuthenticatedPosts: false,
+    membersMayOpenThreads: true,
+  });
   const doc = YAML.parse(fs.readFileSync(setup.configFile, 'utf8')) as { inbound: { imap: Record<string, unknown> } };
   if (!doc?.inbound?.imap) throw new Error('writeConfig() no longer writes inbound.imap; adapt the benchmark');
   doc.inbound.imap.batchSize = opts.batchSize;
@@ -33,7 +50,11 @@ function benchConfig(dovecot: Dovecot, peer: SmtpPeer, opts: Options, maxConnect
   return { setup, config: shown };
 }
 
-interface LogLine { msg: string; time?: string; [k: string]: unknown }
+interface LogLine {
+  msg: string;
+  time?: string;
+  [k: string]: unknown;
+}
 
 function logTimeline(logs: LogLine[], t0: number) {
   const at = (l: LogLine | undefined) => (l?.time ? round(Date.parse(l.time) - t0) : null);
@@ -60,22 +81,45 @@ function logTimeline(logs: LogLine[], t0: number) {
 /** Evidence from the daemon's database: how processing and delivery overlapped. */
 function dbEvidence(setup: Setup) {
   const one = <T>(sql: string) => query<T>(setup, sql)[0]!;
-  const inbound = one<{ n: number; first: string; last: string }>("SELECT count(*) AS n, min(processed_at) AS first, max(processed_at) AS last FROM inbound WHERE status = 'processed'");
-  const outbox = one<{ n: number; first: string; last: string }>("SELECT count(*) AS n, min(finished_at) AS first, max(finished_at) AS last FROM outbox WHERE status = 'sent'");
-  const byStatus = query<{ status: string; n: number }>(setup, 'SELECT status, count(*) AS n FROM outbox GROUP BY status');
-  const byOutcome = query<{ outcome: string; n: number }>(setup, 'SELECT outcome, count(*) AS n FROM inbound GROUP BY outcome');
-  const queueMs = query<{ ms: number }>(setup,
-    "SELECT (julianday(finished_at) - julianday(created_at)) * 86400000.0 AS ms FROM outbox WHERE status = 'sent'").map((r) => r.ms);
+  const inbound = one<{ n: number; first: string; last: string }>(
+    "SELECT count(*) AS n, min(processed_at) AS first, max(processed_at) AS last FROM inbound WHERE status = 'processed'",
+  );
+  const outbox = one<{ n: number; first: string; last: string }>(
+    "SELECT count(*) AS n, min(finished_at) AS first, max(finished_at) AS last FROM outbox WHERE status = 'sent'",
+  );
+  const byStatus = query<{ status: string; n: number }>(
+    setup,
+    'SELECT status, count(*) AS n FROM outbox GROUP BY status',
+  );
+  const byOutcome = query<{ outcome: string; n: number }>(
+    setup,
+    'SELECT outcome, count(*) AS n FROM inbound GROUP BY outcome',
+  );
+  const queueMs = query<{ ms: number }>(
+    setup,
+    "SELECT (julianday(finished_at) - julianday(created_at)) * 86400000.0 AS ms FROM outbox WHERE status = 'sent'",
+  ).map((r) => r.ms);
   // Copies claimed per claim (the deliverer claims a batch, sends it with Promise.all, then claims again).
-  const claims = query<{ n: number }>(setup, "SELECT count(*) AS n FROM outbox WHERE status = 'sent' GROUP BY claimed_at");
+  const claims = query<{ n: number }>(
+    setup,
+    "SELECT count(*) AS n FROM outbox WHERE status = 'sent' GROUP BY claimed_at",
+  );
   const span = (a: string, b: string) => (Date.parse(b) - Date.parse(a)) / 1000;
   const pSpan = inbound.n > 0 ? span(inbound.first, inbound.last) : 0;
   const dSpan = outbox.n > 0 ? span(outbox.first, outbox.last) : 0;
   return {
     inboundByOutcome: Object.fromEntries(byOutcome.map((r) => [r.outcome ?? 'null', r.n])),
     outboxByStatus: Object.fromEntries(byStatus.map((r) => [r.status, r.n])),
-    processing: { posts: inbound.n, firstToLastSeconds: round(pSpan, 3), postsPerSecond: pSpan > 0 ? round(inbound.n / pSpan) : null },
-    delivery: { copies: outbox.n, firstToLastSeconds: round(dSpan, 3), copiesPerSecond: dSpan > 0 ? round(outbox.n / dSpan) : null },
+    processing: {
+      posts: inbound.n,
+      firstToLastSeconds: round(pSpan, 3),
+      postsPerSecond: pSpan > 0 ? round(inbound.n / pSpan) : null,
+    },
+    delivery: {
+      copies: outbox.n,
+      firstToLastSeconds: round(dSpan, 3),
+      copiesPerSecond: dSpan > 0 ? round(outbox.n / dSpan) : null,
+    },
     queueToSentMs: stats(queueMs),
     claims: { count: claims.length, copiesPerClaim: stats(claims.map((c) => c.n)) },
   };
@@ -94,7 +138,13 @@ async function stopDaemonProcess(daemon: DaemonProcess): Promise<number | null> 
   }
 }
 
-export async function runDaemon(dovecot: Dovecot, opts: Options, maxConnections: number, members: { address: string; org: string }[], withLatency: boolean) {
+export async function runDaemon(
+  dovecot: Dovecot,
+  opts: Options,
+  maxConnections: number,
+  members: { address: string; org: string }[],
+  withLatency: boolean,
+) {
   const expected = opts.posts * members.length;
   const peer = await startCountingPeer();
   const stopPeer = onCleanup('daemon SMTP peer', () => peer.stop());
@@ -115,17 +165,24 @@ export async function runDaemon(dovecot: Dovecot, opts: Options, maxConnections:
     if (savedNodeOptions === undefined) delete process.env.NODE_OPTIONS;
     else process.env.NODE_OPTIONS = savedNodeOptions;
   }
-  const stopDaemon = onCleanup('daemon', async () => { await stopDaemonProcess(daemon); });
+  const stopDaemon = onCleanup('daemon', async () => {
+    await stopDaemonProcess(daemon);
+  });
   const pid = daemon.child.pid!;
   const sampler = rssSampler(pid);
   const died = daemon.exited.then((code): never => {
-    const tail = daemon.logs.slice(-10).map((l) => l.msg).join('\n  ');
+    const tail = daemon.logs
+      .slice(-10)
+      .map((l) => l.msg)
+      .join('\n  ');
     throw new Error(`the daemon exited (code ${code}) before the run was over; last log lines:\n  ${tail}`);
   });
   died.catch(() => undefined);
 
   const progress = setInterval(() => {
-    console.error(`           ... ${peer.count} of ${expected} deliveries after ${((now() - t0) / 1000).toFixed(0)} s; daemon RSS ${mb(procStatus(pid)?.rssKb ?? NaN)} MB`);
+    console.error(
+      `           ... ${peer.count} of ${expected} deliveries after ${((now() - t0) / 1000).toFixed(0)} s; daemon RSS ${mb(procStatus(pid)?.rssKb ?? NaN)} MB`,
+    );
   }, 15_000);
   try {
     await peer.waitForCount(expected, 300_000, died);
@@ -181,11 +238,19 @@ export async function runDaemon(dovecot: Dovecot, opts: Options, maxConnections:
     deliveriesPerSecondFromStartedLog: fromStarted ? round(peer.count / fromStarted) : null,
     timeline,
     // CPU used up to the last delivery: a daemon far below 1 CPU-second per second waits (on fsync, on peers).
-    cpuSeconds: { daemon: daemonCpu !== null ? round(daemonCpu, 2) : null, benchProcessWithSmtpPeer: round((parentCpu.user + parentCpu.system) / 1e6, 2) },
+    cpuSeconds: {
+      daemon: daemonCpu !== null ? round(daemonCpu, 2) : null,
+      benchProcessWithSmtpPeer: round((parentCpu.user + parentCpu.system) / 1e6, 2),
+    },
     daemonCpuPerWallSecond: daemonCpu !== null ? round(daemonCpu / seconds, 3) : null,
     machine,
     evidence,
-    rss: { backlogPeakMB: mb(backlogHwmKb), sampledMaxRssMB: mb(sampler.state.maxRssKb), atFirstDeliveryMB: rssAtFirstDelivery, samples: sampler.state.samples },
+    rss: {
+      backlogPeakMB: mb(backlogHwmKb),
+      sampledMaxRssMB: mb(sampler.state.maxRssKb),
+      atFirstDeliveryMB: rssAtFirstDelivery,
+      samples: sampler.state.samples,
+    },
   };
 
   if (withLatency) {

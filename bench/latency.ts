@@ -10,14 +10,24 @@ import { makePost } from './load';
 import type { Options } from './options';
 import { now, onCleanup, round, sleep, stats } from './util';
 
-export async function latencyTest(dovecot: Dovecot, opts: Options, peer: CountingPeer, members: { address: string; org: string }[], died: Promise<never>) {
+export async function latencyTest(
+  dovecot: Dovecot,
+  opts: Options,
+  peer: CountingPeer,
+  members: { address: string; org: string }[],
+  died: Promise<never>,
+) {
   // Idle: nothing left to send, and more than imapflow's autoIdleDelay (500 ms) since the last command.
   await sleep(1500);
   const appender = await connect(dovecot);
-  const closeAppender = onCleanup('latency appender', async () => { await appender.logout().catch(() => appender.close()); });
+  const closeAppender = onCleanup('latency appender', async () => {
+    await appender.logout().catch(() => appender.close());
+  });
   // Dovecot's own floor: a plain client idling on the same INBOX sees the same EXISTS.
   const watcher = await connect(dovecot);
-  const closeWatcher = onCleanup('latency watcher', async () => { await watcher.logout().catch(() => watcher.close()); });
+  const closeWatcher = onCleanup('latency watcher', async () => {
+    await watcher.logout().catch(() => watcher.close());
+  });
   await watcher.mailboxOpen('INBOX');
   let existsAt: number | null = null;
   let lastCount = watcher.mailbox ? watcher.mailbox.exists : 0;
@@ -25,7 +35,9 @@ export async function latencyTest(dovecot: Dovecot, opts: Options, peer: Countin
     if (info.count > lastCount && existsAt === null) existsAt = now();
     lastCount = info.count;
   });
-  watcher.on('expunge', () => { lastCount = Math.max(0, lastCount - 1); });
+  watcher.on('expunge', () => {
+    lastCount = Math.max(0, lastCount - 1);
+  });
   void watcher.idle().catch(() => undefined);
   await sleep(300);
 

@@ -28,7 +28,6 @@ export function makePost(from: string, id: string, subject: string, bytes: numbe
   return makeMessage({ from, to: LIST, subject, messageId: id, body: lines.join('\n') + '\n' });
 }
 
-
 export async function moveBack(dovecot: Dovecot, from: string, to: string, uids: number[]): Promise<void> {
   const client = await connect(dovecot);
   try {

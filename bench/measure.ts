@@ -66,7 +66,10 @@ export function calibrateDisk(): Record<string, number> {
     const fd = fs.openSync(path.join(dir, 'probe'), 'w');
     const n = 100;
     let t = now();
-    for (let i = 0; i < n; i++) { fs.writeSync(fd, Buffer.alloc(4096, 1)); fs.fdatasyncSync(fd); }
+    for (let i = 0; i < n; i++) {
+      fs.writeSync(fd, Buffer.alloc(4096, 1));
+      fs.fdatasyncSync(fd);
+    }
     out.fdatasyncMs = round((now() - t) / n, 3);
     fs.closeSync(fd);
     for (const sync of ['FULL', 'NORMAL']) {

@@ -50,11 +50,16 @@ export function parseOptions(argv: string[]): Options {
   }
   const int = (name: string, v: string, min: number): number => {
     const n = Number(v);
-    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}, not ${JSON.stringify(v)}`);
+    if (!Number.isInteger(n) || n < min)
+      throw new Error(`--${name} must be an integer >= ${min}, not ${JSON.stringify(v)}`);
     return n;
   };
-  if (!['never', 'optimized', 'always'].includes(values['dovecot-fsync']!)) throw new Error('--dovecot-fsync must be never, optimized or always');
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  if (!['never', 'optimized', 'always'].includes(values['dovecot-fsync']!))
+    throw new Error('--dovecot-fsync must be never, optimized or always');
+  const stamp = new Date()
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return {
     posts: int('posts', values.posts!, 1),
     members: int('members', values.members!, 1),
@@ -67,7 +72,10 @@ export function parseOptions(argv: string[]): Options {
     dovecotFsync: values['dovecot-fsync']!,
     daemonNodeOptions: values['daemon-node-options']!,
     // Default: 3 minutes plus 5 per daemon configuration (a loaded 2-core machine needs ~4 for one).
-    maxSeconds: values['max-seconds'] !== undefined ? int('max-seconds', values['max-seconds'], 10) : 180 + 300 * values.connections!.split(',').length,
+    maxSeconds:
+      values['max-seconds'] !== undefined
+        ? int('max-seconds', values['max-seconds'], 10)
+        : 180 + 300 * values.connections!.split(',').length,
     out: values.out ?? path.join('bench-results', `relay-${stamp}.json`),
     bare: !values['no-bare'],
     latency: !values['no-latency'],

@@ -66,9 +66,16 @@ async function main(): Promise<void> {
       dirty: (tryExec('git', ['status', '--porcelain']) ?? '').split('\n').filter(Boolean),
     },
     versions: {
-      dovecot: tryExec(process.env.DOVECOT_BIN ?? (fs.existsSync('/usr/sbin/dovecot') ? '/usr/sbin/dovecot' : 'dovecot'), ['--version']),
-      imapflow: pkgVersion('imapflow'), nodemailer: pkgVersion('nodemailer'), 'smtp-server': pkgVersion('smtp-server'),
-      'better-sqlite3': pkgVersion('better-sqlite3'), mailparser: pkgVersion('mailparser'), pino: pkgVersion('pino'),
+      dovecot: tryExec(
+        process.env.DOVECOT_BIN ?? (fs.existsSync('/usr/sbin/dovecot') ? '/usr/sbin/dovecot' : 'dovecot'),
+        ['--version'],
+      ),
+      imapflow: pkgVersion('imapflow'),
+      nodemailer: pkgVersion('nodemailer'),
+      'smtp-server': pkgVersion('smtp-server'),
+      'better-sqlite3': pkgVersion('better-sqlite3'),
+      mailparser: pkgVersion('mailparser'),
+      pino: pkgVersion('pino'),
     },
     params: { ...opts, out: undefined, postBytesMeasured: null as number | null },
     runs: [] as Record<string, unknown>[],
@@ -91,7 +98,12 @@ async function main(): Promise<void> {
       console.error(`\nbench: ${why}; stopping everything it started`);
       results.error = why;
       await runCleanups();
-      try { writeResults(); console.error(`bench: partial results in ${outFile}`); } catch { /* ignore */ }
+      try {
+        writeResults();
+        console.error(`bench: partial results in ${outFile}`);
+      } catch {
+        /* ignore */
+      }
       process.exit(code);
     })();
   };
@@ -112,19 +124,30 @@ async function main(): Promise<void> {
     log(`APPENDing ${opts.posts} posts to the INBOX`);
     const tag = Date.now().toString(36);
     const posts = Array.from({ length: opts.posts }, (_, i) =>
-      makePost(members[i % members.length]!.address, `bench.${i}.${tag}@bench.example`, `Bench post ${i}`, opts.postBytes));
+      makePost(
+        members[i % members.length]!.address,
+        `bench.${i}.${tag}@bench.example`,
+        `Bench post ${i}`,
+        opts.postBytes,
+      ),
+    );
     results.params.postBytesMeasured = Math.round(posts.reduce((a, p) => a + p.length, 0) / posts.length);
     const ta = now();
     // Set-up, not measured: with the harness's mail_fsync = never.
     await appendMany(dovecot, 'INBOX', posts);
     const appendSeconds = (now() - ta) / 1000;
-    results.backlog = { seconds: round(appendSeconds, 2), messagesPerSecond: round(opts.posts / appendSeconds), mailFsync: 'never' };
+    results.backlog = {
+      seconds: round(appendSeconds, 2),
+      messagesPerSecond: round(opts.posts / appendSeconds),
+      mailFsync: 'never',
+    };
 
     if (opts.dovecotFsync !== 'never') {
       // The harness turns fsync off for speed; the reference doc says keep the default when measuring.
       const conf = path.join(dovecot.dir, 'dovecot.conf');
       const text = fs.readFileSync(conf, 'utf8');
-      if (!/^mail_fsync = never$/m.test(text)) throw new Error('the harness config no longer sets mail_fsync = never; adapt the benchmark');
+      if (!/^mail_fsync = never$/m.test(text))
+        throw new Error('the harness config no longer sets mail_fsync = never; adapt the benchmark');
       fs.writeFileSync(conf, text.replace(/^mail_fsync = never$/m, `mail_fsync = ${opts.dovecotFsync}`));
       log(`restarting Dovecot with mail_fsync = ${opts.dovecotFsync}`);
       await dovecot.restart();
@@ -146,7 +169,13 @@ async function main(): Promise<void> {
       if (inbox !== opts.posts) throw new Error(`expected ${opts.posts} posts in the INBOX, found ${inbox}`);
       if (opts.bare) {
         log(`bare I/O path, maxConnections ${c}`);
-        run.bare = await runBare(dovecot, opts, c, envelopeFrom, members.map((m) => m.address));
+        run.bare = await runBare(
+          dovecot,
+          opts,
+          c,
+          envelopeFrom,
+          members.map((m) => m.address),
+        );
         log(`  ${run.bare.seconds} s, ${run.bare.deliveriesPerSecond} deliveries/s`);
       }
       const withLatency = opts.latency && i === 0;
@@ -158,7 +187,9 @@ async function main(): Promise<void> {
       if (run.bare) {
         run.ratio = {
           fromSpawn: round(run.daemon.deliveriesPerSecond / run.bare.deliveriesPerSecond, 3),
-          fromStartedLog: run.daemon.deliveriesPerSecondFromStartedLog ? round(run.daemon.deliveriesPerSecondFromStartedLog / run.bare.deliveriesPerSecond, 3) : null,
+          fromStartedLog: run.daemon.deliveriesPerSecondFromStartedLog
+            ? round(run.daemon.deliveriesPerSecondFromStartedLog / run.bare.deliveriesPerSecond, 3)
+            : null,
         };
       }
       writeResults();
@@ -178,12 +209,14 @@ async function main(): Promise<void> {
   console.log(`results: ${path.relative(process.cwd(), outFile)}`);
 }
 
-
-main().then(() => process.exit(0), async (err) => {
-  if (aborted) {
-    await aborted;
-    return;
-  }
-  console.error(`bench failed: ${(err as Error).stack ?? err}`);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  async (err) => {
+    if (aborted) {
+      await aborted;
+      return;
+    }
+    console.error(`bench failed: ${(err as Error).stack ?? err}`);
+    process.exit(1);
+  },
+);

@@ -9,31 +9,57 @@ type Json = Record<string, any>;
 export function printSummary(r: Json): void {
   const lines: string[] = [];
   lines.push('');
-  lines.push(`relay benchmark: ${r.params.posts} posts x ${r.params.members} members = ${r.params.posts * r.params.members} deliveries, ~${r.params.postBytesMeasured} B/post`);
-  lines.push(`node ${r.node}, ${r.cpus} cpus (${r.cpuModel}), git ${String(r.git.commit).slice(0, 12)}${r.git.dirty.length ? ' (+' + r.git.dirty.length + ' changed files)' : ''}, dovecot ${r.versions.dovecot} mail_fsync=${r.params.dovecotFsync}`);
-  lines.push(`backlog APPEND (set-up, mail_fsync=never): ${r.backlog.seconds} s (${r.backlog.messagesPerSecond} msg/s)`);
-  if (r.disk) lines.push(`disk: fdatasync ${r.disk.fdatasyncMs} ms; SQLite WAL autocommits/s: ${r.disk.sqliteAutocommitFullPerSecond} with synchronous=FULL, ${r.disk.sqliteAutocommitNormalPerSecond} with NORMAL`);
+  lines.push(
+    `relay benchmark: ${r.params.posts} posts x ${r.params.members} members = ${r.params.posts * r.params.members} deliveries, ~${r.params.postBytesMeasured} B/post`,
+  );
+  lines.push(
+    `node ${r.node}, ${r.cpus} cpus (${r.cpuModel}), git ${String(r.git.commit).slice(0, 12)}${r.git.dirty.length ? ' (+' + r.git.dirty.length + ' changed files)' : ''}, dovecot ${r.versions.dovecot} mail_fsync=${r.params.dovecotFsync}`,
+  );
+  lines.push(
+    `backlog APPEND (set-up, mail_fsync=never): ${r.backlog.seconds} s (${r.backlog.messagesPerSecond} msg/s)`,
+  );
+  if (r.disk)
+    lines.push(
+      `disk: fdatasync ${r.disk.fdatasyncMs} ms; SQLite WAL autocommits/s: ${r.disk.sqliteAutocommitFullPerSecond} with synchronous=FULL, ${r.disk.sqliteAutocommitNormalPerSecond} with NORMAL`,
+    );
   for (const run of r.runs as Json[]) {
     lines.push('');
     lines.push(`maxConnections ${run.maxConnections}:`);
     const d = run.daemon;
     if (run.bare) {
       const b = run.bare;
-      lines.push(`  bare I/O   ${b.seconds.toFixed(2).padStart(7)} s  ${String(b.postsPerSecond).padStart(7)} posts/s  ${String(b.deliveriesPerSecond).padStart(8)} deliveries/s   (fetch ${b.fetched} in ${b.fetchMs} ms = ${b.fetchMessagesPerSecond} msg/s; cpu worker ${b.cpuSeconds.worker} s, peer ${b.cpuSeconds.benchProcessWithSmtpPeer} s; machine busy ${b.machine.busyFraction}, load ${b.machine.loadAverage1m})`);
+      lines.push(
+        `  bare I/O   ${b.seconds.toFixed(2).padStart(7)} s  ${String(b.postsPerSecond).padStart(7)} posts/s  ${String(b.deliveriesPerSecond).padStart(8)} deliveries/s   (fetch ${b.fetched} in ${b.fetchMs} ms = ${b.fetchMessagesPerSecond} msg/s; cpu worker ${b.cpuSeconds.worker} s, peer ${b.cpuSeconds.benchProcessWithSmtpPeer} s; machine busy ${b.machine.busyFraction}, load ${b.machine.loadAverage1m})`,
+      );
     }
     if (d) {
-      lines.push(`  daemon     ${d.seconds.toFixed(2).padStart(7)} s  ${String(d.postsPerSecond).padStart(7)} posts/s  ${String(d.deliveriesPerSecond).padStart(8)} deliveries/s   (from spawn; first copy at ${d.firstDeliveryMs} ms; cpu daemon ${d.cpuSeconds.daemon} s, peer ${d.cpuSeconds.benchProcessWithSmtpPeer} s; machine busy ${d.machine.busyFraction}, load ${d.machine.loadAverage1m})`);
+      lines.push(
+        `  daemon     ${d.seconds.toFixed(2).padStart(7)} s  ${String(d.postsPerSecond).padStart(7)} posts/s  ${String(d.deliveriesPerSecond).padStart(8)} deliveries/s   (from spawn; first copy at ${d.firstDeliveryMs} ms; cpu daemon ${d.cpuSeconds.daemon} s, peer ${d.cpuSeconds.benchProcessWithSmtpPeer} s; machine busy ${d.machine.busyFraction}, load ${d.machine.loadAverage1m})`,
+      );
       if (d.secondsFromStartedLog !== null) {
-        lines.push(`  daemon*    ${d.secondsFromStartedLog.toFixed(2).padStart(7)} s  ${String(d.postsPerSecondFromStartedLog).padStart(7)} posts/s  ${String(d.deliveriesPerSecondFromStartedLog).padStart(8)} deliveries/s   (* from its STARTED line, at ${d.timeline.startedMs} ms)`);
+        lines.push(
+          `  daemon*    ${d.secondsFromStartedLog.toFixed(2).padStart(7)} s  ${String(d.postsPerSecondFromStartedLog).padStart(7)} posts/s  ${String(d.deliveriesPerSecondFromStartedLog).padStart(8)} deliveries/s   (* from its STARTED line, at ${d.timeline.startedMs} ms)`,
+        );
       }
-      if (run.ratio) lines.push(`  daemon / bare: ${run.ratio.fromSpawn} (from spawn), ${run.ratio.fromStartedLog ?? '-'} (from STARTED)`);
+      if (run.ratio)
+        lines.push(
+          `  daemon / bare: ${run.ratio.fromSpawn} (from spawn), ${run.ratio.fromStartedLog ?? '-'} (from STARTED)`,
+        );
       const ev = d.evidence;
-      lines.push(`  inside: posts processed ${ev.processing.postsPerSecond}/s over ${ev.processing.firstToLastSeconds} s; copies sent ${ev.delivery.copiesPerSecond}/s over ${ev.delivery.firstToLastSeconds} s; queue->sent p50 ${ev.queueToSentMs.p50} ms p95 ${ev.queueToSentMs.p95} ms; ${ev.claims.count} claims of p50 ${ev.claims.copiesPerClaim.p50} copies`);
-      lines.push(`  daemon peak RSS (VmHWM): ${d.rss.backlogPeakMB} MB after the backlog, ${d.rss.peakMB} MB overall (${d.rss.atFirstDeliveryMB} MB at the first delivery); exit ${d.exitCode}; duplicates ${d.duplicates}; INBOX left ${d.inboxLeftAfter}`);
+      lines.push(
+        `  inside: posts processed ${ev.processing.postsPerSecond}/s over ${ev.processing.firstToLastSeconds} s; copies sent ${ev.delivery.copiesPerSecond}/s over ${ev.delivery.firstToLastSeconds} s; queue->sent p50 ${ev.queueToSentMs.p50} ms p95 ${ev.queueToSentMs.p95} ms; ${ev.claims.count} claims of p50 ${ev.claims.copiesPerClaim.p50} copies`,
+      );
+      lines.push(
+        `  daemon peak RSS (VmHWM): ${d.rss.backlogPeakMB} MB after the backlog, ${d.rss.peakMB} MB overall (${d.rss.atFirstDeliveryMB} MB at the first delivery); exit ${d.exitCode}; duplicates ${d.duplicates}; INBOX left ${d.inboxLeftAfter}`,
+      );
       if (d.latency) {
         const l = d.latency;
-        lines.push(`  IDLE latency, ${l.posts} posts one at a time: APPEND done -> first relayed copy p50 ${l.appendToFirstCopyMs.p50} ms, p95 ${l.appendToFirstCopyMs.p95} ms (min ${l.appendToFirstCopyMs.min}, max ${l.appendToFirstCopyMs.max})`);
-        lines.push(`    Dovecot's IDLE floor (plain client, same APPENDs): p50 ${l.dovecotIdleFloorMs.p50} ms, p95 ${l.dovecotIdleFloorMs.p95} ms; daemon after EXISTS: p50 ${l.daemonAfterExistsMs.p50} ms, p95 ${l.daemonAfterExistsMs.p95} ms`);
+        lines.push(
+          `  IDLE latency, ${l.posts} posts one at a time: APPEND done -> first relayed copy p50 ${l.appendToFirstCopyMs.p50} ms, p95 ${l.appendToFirstCopyMs.p95} ms (min ${l.appendToFirstCopyMs.min}, max ${l.appendToFirstCopyMs.max})`,
+        );
+        lines.push(
+          `    Dovecot's IDLE floor (plain client, same APPENDs): p50 ${l.dovecotIdleFloorMs.p50} ms, p95 ${l.dovecotIdleFloorMs.p95} ms; daemon after EXISTS: p50 ${l.daemonAfterExistsMs.p50} ms, p95 ${l.daemonAfterExistsMs.p95} ms`,
+        );
       }
     }
   }

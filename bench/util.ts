@@ -19,16 +19,35 @@ function quantile(sorted: number[], q: number): number {
   return sorted[idx]!;
 }
 
-export function stats(values: number[]): { n: number; min: number; p50: number; p95: number; max: number; mean: number } {
+export function stats(values: number[]): {
+  n: number;
+  min: number;
+  p50: number;
+  p95: number;
+  max: number;
+  mean: number;
+} {
   const s = [...values].sort((a, b) => a - b);
   const mean = s.reduce((a, b) => a + b, 0) / (s.length || 1);
-  return { n: s.length, min: round(s[0] ?? NaN), p50: round(quantile(s, 0.5)), p95: round(quantile(s, 0.95)), max: round(s[s.length - 1] ?? NaN), mean: round(mean) };
+  return {
+    n: s.length,
+    min: round(s[0] ?? NaN),
+    p50: round(quantile(s, 0.5)),
+    p95: round(quantile(s, 0.95)),
+    max: round(s[s.length - 1] ?? NaN),
+    mean: round(mean),
+  };
 }
 
 export async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([p, new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms); })]);
+    return await Promise.race([
+      p,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
+      }),
+    ]);
   } finally {
     clearTimeout(timer);
   }
@@ -54,7 +73,9 @@ export function pkgVersion(name: string): string | null {
       }
       dir = path.dirname(dir);
     }
-  } catch { /* not installed */ }
+  } catch {
+    /* not installed */
+  }
   return null;
 }
 

@@ -19,7 +19,11 @@ export function headingAnchors(markdown: string): Set<string> {
     if (/^\s*```/.test(line)) fence = !fence;
     const heading = fence ? null : /^#{1,6} (.*)$/.exec(line);
     if (!heading) continue;
-    const slug = heading[1]!.trim().toLowerCase().replace(/[^\p{L}\p{N}_\- ]/gu, '').replace(/ /g, '-');
+    const slug = heading[1]!
+      .trim()
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}_\- ]/gu, '')
+      .replace(/ /g, '-');
     const n = seen.get(slug) ?? 0;
     anchors.add(n === 0 ? slug : `${slug}-${n}`);
     seen.set(slug, n + 1);
@@ -31,10 +35,13 @@ export function headingAnchors(markdown: string): Set<string> {
 export function relativeLinks(markdown: string): { line: number; target: string }[] {
   const links: { line: number; target: string }[] = [];
   let fence = false;
-  const text = markdown.split('\n').map((line) => {
-    if (/^\s*```/.test(line)) fence = !fence;
-    return fence || /^\s*```/.test(line) ? '' : line.replace(/`[^`]*`/g, '');
-  }).join('\n');
+  const text = markdown
+    .split('\n')
+    .map((line) => {
+      if (/^\s*```/.test(line)) fence = !fence;
+      return fence || /^\s*```/.test(line) ? '' : line.replace(/`[^`]*`/g, '');
+    })
+    .join('\n');
   for (const m of text.matchAll(/\]\(([^)\s]+)\)/g)) {
     const target = m[1]!;
     if (/^[a-z]+:/i.test(target)) continue;
@@ -45,7 +52,11 @@ export function relativeLinks(markdown: string): { line: number; target: string 
 
 function docFiles(): string[] {
   const docs = join(ROOT, 'docs');
-  const inDocs = existsSync(docs) ? readdirSync(docs).filter((f) => f.endsWith('.md')).map((f) => join(docs, f)) : [];
+  const inDocs = existsSync(docs)
+    ? readdirSync(docs)
+        .filter((f) => f.endsWith('.md'))
+        .map((f) => join(docs, f))
+    : [];
   return [join(ROOT, 'README.md'), ...inDocs];
 }
 
@@ -58,7 +69,10 @@ function main(): number {
       const [path, anchor] = target.split('#', 2) as [string, string | undefined];
       const dest = path === '' ? file : resolve(dirname(file), path);
       const where = `${relative(ROOT, file)}:${line}`;
-      if (!existsSync(dest)) { broken.push(`${where}: ${target}: no such file`); continue; }
+      if (!existsSync(dest)) {
+        broken.push(`${where}: ${target}: no such file`);
+        continue;
+      }
       if (anchor !== undefined && dest.endsWith('.md') && !headingAnchors(readFileSync(dest, 'utf8')).has(anchor)) {
         broken.push(`${where}: ${target}: no heading with that anchor in ${relative(ROOT, dest)}`);
       }

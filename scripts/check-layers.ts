@@ -20,7 +20,11 @@ import ts from 'typescript';
 const PURE = new Set(['rules', 'chains', 'message', 'policy']);
 const EFFECTS = new Set(['actions', 'commands', 'runners', 'admin', 'jobs', 'store']);
 
-export interface Import { from: string; to: string; typeOnly: boolean }
+export interface Import {
+  from: string;
+  to: string;
+  typeOnly: boolean;
+}
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -41,9 +45,14 @@ export function importsOf(file: string, root: string): Import[] {
     if (ts.isImportDeclaration(node)) {
       spec = node.moduleSpecifier;
       const clause = node.importClause;
-      typeOnly = clause !== undefined && (clause.isTypeOnly || (clause.name === undefined && clause.namedBindings !== undefined
-        && ts.isNamedImports(clause.namedBindings) && clause.namedBindings.elements.length > 0
-        && clause.namedBindings.elements.every((e) => e.isTypeOnly)));
+      typeOnly =
+        clause !== undefined &&
+        (clause.isTypeOnly ||
+          (clause.name === undefined &&
+            clause.namedBindings !== undefined &&
+            ts.isNamedImports(clause.namedBindings) &&
+            clause.namedBindings.elements.length > 0 &&
+            clause.namedBindings.elements.every((e) => e.isTypeOnly)));
     } else if (ts.isExportDeclaration(node) && node.moduleSpecifier) {
       spec = node.moduleSpecifier;
       typeOnly = node.isTypeOnly;
@@ -75,8 +84,13 @@ export function folderOf(path: string): string {
 /** Pure folders importing code with side effects. */
 export function layerViolations(imports: Import[]): string[] {
   return imports
-    .filter((i) => PURE.has(folderOf(i.from)) && EFFECTS.has(folderOf(i.to)) && !(i.typeOnly && folderOf(i.to) === 'store'))
-    .map((i) => `LAYER_VIOLATION ${i.from} imports ${i.to}${i.typeOnly ? ' (types)' : ''}: ${folderOf(i.from)}/ is pure and may not depend on ${folderOf(i.to)}/`);
+    .filter(
+      (i) => PURE.has(folderOf(i.from)) && EFFECTS.has(folderOf(i.to)) && !(i.typeOnly && folderOf(i.to) === 'store'),
+    )
+    .map(
+      (i) =>
+        `LAYER_VIOLATION ${i.from} imports ${i.to}${i.typeOnly ? ' (types)' : ''}: ${folderOf(i.from)}/ is pure and may not depend on ${folderOf(i.to)}/`,
+    );
 }
 
 /** Circles in the folder graph (files at the top of src/ are left out: they are the composition roots). */
@@ -114,7 +128,9 @@ function main(args: string[]): number {
   const problems = [...layerViolations(imports), ...folderCycles(imports)];
   for (const p of problems) process.stderr.write(`${p}\n`);
   if (problems.length > 0) return 1;
-  process.stdout.write(`layers: ${imports.length} imports between ${new Set(imports.map((i) => i.from)).size} files, no arrow up the stages, no folder cycle\n`);
+  process.stdout.write(
+    `layers: ${imports.length} imports between ${new Set(imports.map((i) => i.from)).size} files, no arrow up the stages, no folder cycle\n`,
+  );
   return 0;
 }
 

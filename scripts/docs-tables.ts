@@ -38,10 +38,15 @@ export function ruleTable(): Table {
 export function chainTable(): Table {
   return {
     header: ['Part', 'Rules that hit', 'Unless', 'Outcome', 'Label'],
-    rows: INBOUND_CHAINS.flatMap((part) => part.rows.map((row) => [
-      part.entry ? `${part.name} (${code(part.entry)})` : part.name,
-      row.when.map(code).join(', ') || '(any)', (row.unless ?? []).map(code).join(', '), row.outcome, code(row.label),
-    ])),
+    rows: INBOUND_CHAINS.flatMap((part) =>
+      part.rows.map((row) => [
+        part.entry ? `${part.name} (${code(part.entry)})` : part.name,
+        row.when.map(code).join(', ') || '(any)',
+        (row.unless ?? []).map(code).join(', '),
+        row.outcome,
+        code(row.label),
+      ]),
+    ),
   };
 }
 
@@ -50,7 +55,8 @@ function code(name: string): string {
 }
 
 function markdown({ header, rows }: Table): string {
-  const line = (cells: string[]) => `| ${cells.map((c) => c.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ')).join(' | ')} |`;
+  const line = (cells: string[]) =>
+    `| ${cells.map((c) => c.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ')).join(' | ')} |`;
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
 }
 
@@ -71,7 +77,9 @@ function main(args: string[]): number {
   wanted = fill(wanted, 'chain', markdown(chainTable()));
   if (wanted === current) return 0;
   if (check) {
-    process.stderr.write(`DOCS_OUT_OF_DATE ${relative(process.cwd(), TARGET)}: the generated tables differ from the code; run npm run docs\n`);
+    process.stderr.write(
+      `DOCS_OUT_OF_DATE ${relative(process.cwd(), TARGET)}: the generated tables differ from the code; run npm run docs\n`,
+    );
     return 1;
   }
   writeFileSync(TARGET, wanted);

@@ -14,7 +14,11 @@ import { join, resolve } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { DEFAULT_CRITERIA, parseJoinRequest } from '../src/policy/join-request';
 
-interface Expected { answers: Record<string, string>; alias: string | null; acceptsEmbargo: boolean }
+interface Expected {
+  answers: Record<string, string>;
+  alias: string | null;
+  acceptsEmbargo: boolean;
+}
 
 const DIR = join(__dirname, '..', 'test', 'fixtures', 'join-requests');
 const norm = (s: string): string => s.replace(/\s+/g, ' ').trim();
@@ -25,17 +29,28 @@ async function main(): Promise<void> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const reader = readerAt >= 0 ? (require(resolve(args[readerAt + 1]!)) as { ownReplyText(t: string): string }) : null;
   const expected = JSON.parse(readFileSync(join(DIR, 'expected.json'), 'utf8')) as Record<string, Expected>;
-  let tp = 0, fp = 0, fn = 0, embargoRight = 0, aliasRight = 0;
-  const files = readdirSync(DIR).filter((f) => f.endsWith('.eml')).sort();
+  let tp = 0,
+    fp = 0,
+    fn = 0,
+    embargoRight = 0,
+    aliasRight = 0;
+  const files = readdirSync(DIR)
+    .filter((f) => f.endsWith('.eml'))
+    .sort();
   for (const file of files) {
     const want = expected[file];
     if (!want) throw new Error(`${file}: no entry in expected.json`);
     const mail = await simpleParser(readFileSync(join(DIR, file)));
     const from = mail.from?.value[0];
-    const text = reader ? reader.ownReplyText(mail.text ?? '') : mail.text ?? '';
+    const text = reader ? reader.ownReplyText(mail.text ?? '') : (mail.text ?? '');
     const got = parseJoinRequest({
-      subject: mail.subject ?? '', text, fromAddress: (from?.address ?? '').toLowerCase(), fromName: from?.name ?? '',
-      criteria: DEFAULT_CRITERIA, aliasCriterion: 1, embargoCriterion: 5,
+      subject: mail.subject ?? '',
+      text,
+      fromAddress: (from?.address ?? '').toLowerCase(),
+      fromName: from?.name ?? '',
+      criteria: DEFAULT_CRITERIA,
+      aliasCriterion: 1,
+      embargoCriterion: 5,
     });
     for (let k = 1; k <= DEFAULT_CRITERIA.length; k++) {
       const [e, g] = [want.answers[k], got.answers[k]];
@@ -48,7 +63,8 @@ async function main(): Promise<void> {
       }
     }
     if (got.acceptsEmbargo === want.acceptsEmbargo) embargoRight++;
-    else if (args.includes('--misses')) console.log(`${file}: acceptsEmbargo expected ${want.acceptsEmbargo}, read ${got.acceptsEmbargo}`);
+    else if (args.includes('--misses'))
+      console.log(`${file}: acceptsEmbargo expected ${want.acceptsEmbargo}, read ${got.acceptsEmbargo}`);
     if (got.alias === want.alias) aliasRight++;
     else if (args.includes('--misses')) console.log(`${file}: alias expected ${want.alias}, read ${got.alias}`);
   }
@@ -56,7 +72,9 @@ async function main(): Promise<void> {
   const recall = tp / (tp + fn || 1);
   const f1 = (2 * precision * recall) / (precision + recall || 1);
   console.log(`fixtures ${files.length}, answers right ${tp}, wrong or extra ${fp}, wrong or missed ${fn}`);
-  console.log(`precision ${precision.toFixed(3)} recall ${recall.toFixed(3)} F1 ${f1.toFixed(3)}; acceptsEmbargo right ${embargoRight}/${files.length}; alias right ${aliasRight}/${files.length}`);
+  console.log(
+    `precision ${precision.toFixed(3)} recall ${recall.toFixed(3)} F1 ${f1.toFixed(3)}; acceptsEmbargo right ${embargoRight}/${files.length}; alias right ${aliasRight}/${files.length}`,
+  );
 }
 
 void main();

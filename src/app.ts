@@ -11,11 +11,18 @@ import { dbFile, migrate, openDb } from './store/db';
 
 export function createContext(loaded: LoadedConfig, opts: { logLevel?: string; announce?: boolean } = {}): Context {
   const { config } = loaded;
-  const log = createLogger({ ...config.log, level: (opts.logLevel ?? config.log.level) as Context['config']['log']['level'] });
+  const log = createLogger({
+    ...config.log,
+    level: (opts.logLevel ?? config.log.level) as Context['config']['log']['level'],
+  });
   const where = `inbound=${config.inbound.imap ? `imap://${config.inbound.imap.host}:${config.inbound.imap.port}/${config.inbound.imap.mailbox}` : `maildir:${path.resolve(config.inbound.maildir!)}`} outbound=${config.outbound.smtp ? `smtp://${config.outbound.smtp.host}:${config.outbound.smtp.port}` : `directory:${path.resolve(config.outbound.directory!)}`}`;
-  if (opts.announce) log.info({ config: loaded.source, embedded: loaded.embedded }, loaded.embedded
-    ? `CONFIG embedded default (config/default.yaml, no --config given): ${where}; a local trial with example list addresses and posts relayed without sender authentication, not for production`
-    : `CONFIG ${loaded.source}: ${where}`);
+  if (opts.announce)
+    log.info(
+      { config: loaded.source, embedded: loaded.embedded },
+      loaded.embedded
+        ? `CONFIG embedded default (config/default.yaml, no --config given): ${where}; a local trial with example list addresses and posts relayed without sender authentication, not for production`
+        : `CONFIG ${loaded.source}: ${where}`,
+    );
   const db = openDb(dbFile(path.resolve(config.dataDir)));
   try {
     const applied = migrate(db);

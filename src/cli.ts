@@ -25,13 +25,29 @@ import path from 'node:path';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, tempfail: 75, config: 78 } as const;
 
-interface GlobalOptions { config?: string; logLevel?: string; debug?: boolean }
+interface GlobalOptions {
+  config?: string;
+  logLevel?: string;
+  debug?: boolean;
+}
 
 export function buildProgram(): Command {
   const program = new Command('embargo-list')
     .description('Runs a private early-disclosure security mailing list.')
-    .option('-c, --config <file>', 'configuration file (YAML); default: $EMBARGO_LIST_CONFIG, else the embedded default')
-    .addOption(new Option('--log-level <level>', 'log level for this run').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace']))
+    .option(
+      '-c, --config <file>',
+      'configuration file (YAML); default: $EMBARGO_LIST_CONFIG, else the embedded default',
+    )
+    .addOption(
+      new Option('--log-level <level>', 'log level for this run').choices([
+        'fatal',
+        'error',
+        'warn',
+        'info',
+        'debug',
+        'trace',
+      ]),
+    )
     .option('--debug', 'print stack traces with errors')
     .showHelpAfterError()
     .exitOverride();
@@ -39,7 +55,8 @@ export function buildProgram(): Command {
   const globals = (): GlobalOptions => program.opts<GlobalOptions>();
   const load = () => loadConfig(globals().config);
 
-  program.command('run')
+  program
+    .command('run')
     .description('run the daemon: fetch, process and relay mail until stopped (SIGTERM/SIGINT)')
     .action(async () => {
       const ctx = createContext(load(), { logLevel: globals().logLevel, announce: true });
@@ -50,16 +67,25 @@ export function buildProgram(): Command {
           // A second signal, or a stop that hangs, ends the process anyway.
           process.once('SIGTERM', () => process.exit(EXIT.failed));
           process.once('SIGINT', () => process.exit(EXIT.failed));
-          setTimeout(() => { ctx.log.error('STOP_TIMEOUT stopping took too long; exiting'); process.exit(EXIT.failed); }, 15_000).unref();
-          daemon.stop().then(resolve, (err) => { ctx.log.error({ err }, 'STOP_FAILED'); process.exit(EXIT.failed); });
+          setTimeout(() => {
+            ctx.log.error('STOP_TIMEOUT stopping took too long; exiting');
+            process.exit(EXIT.failed);
+          }, 15_000).unref();
+          daemon.stop().then(resolve, (err) => {
+            ctx.log.error({ err }, 'STOP_FAILED');
+            process.exit(EXIT.failed);
+          });
         };
         process.once('SIGTERM', onSignal);
         process.once('SIGINT', onSignal);
       });
     });
 
-  program.command('ingest')
-    .description('pass raw RFC 5322 messages (files, or - for standard input) through the pipeline once, deliver, and exit; suits an MTA pipe such as "|embargo-list ingest -"')
+  program
+    .command('ingest')
+    .description(
+      'pass raw RFC 5322 messages (files, or - for standard input) through the pipeline once, deliver, and exit; suits an MTA pipe such as "|embargo-list ingest -"',
+    )
     .argument('[files...]', 'message files; none or "-" reads one message from standard input')
     .action(async (files: string[]) => {
       // For an MTA every failure here is temporary: exit 75 keeps the mail queued until it is fixed.
@@ -71,11 +97,16 @@ export function buildProgram(): Command {
           ctx.db.close();
         }
       } catch (err) {
-        throw new AppError('INGEST_TEMPFAIL', `not handled, the sender's MTA should try again: ${err instanceof AppError ? `${err.code} ` : ''}${(err as Error).message}`, { cause: err });
+        throw new AppError(
+          'INGEST_TEMPFAIL',
+          `not handled, the sender's MTA should try again: ${err instanceof AppError ? `${err.code} ` : ''}${(err as Error).message}`,
+          { cause: err },
+        );
       }
     });
 
-  program.command('check-config')
+  program
+    .command('check-config')
     .description('validate the configuration and print it with secrets redacted')
     .action(() => {
       const loaded = load();
@@ -84,22 +115,26 @@ export function buildProgram(): Command {
       process.stdout.write(`# ok: ${loaded.source}\n${YAML.stringify(redact(loaded.config))}`);
     });
 
-  program.command('migrate')
+  program
+    .command('migrate')
     .description('bring the database to the newest schema (the daemon also does this at start)')
     .action(() => {
       const { config } = load();
       const db = openDb(dbFile(path.resolve(config.dataDir)));
       try {
         const applied = migrate(db);
-        process.stdout.write(applied.length > 0
-          ? `migrated to schema version ${schemaVersion(db)} (applied ${applied.join(', ')})\n`
-          : `schema is at version ${schemaVersion(db)}, nothing to do\n`);
+        process.stdout.write(
+          applied.length > 0
+            ? `migrated to schema version ${schemaVersion(db)} (applied ${applied.join(', ')})\n`
+            : `schema is at version ${schemaVersion(db)}, nothing to do\n`,
+        );
       } finally {
         db.close();
       }
     });
 
-  program.command('explain')
+  program
+    .command('explain')
     .description('print as JSON how the pipeline classifies a raw message and what it extracts, changing nothing')
     .argument('<file>', 'a raw RFC 5322 message, or - for standard input')
     .action(async (file: string) => {
@@ -111,7 +146,8 @@ export function buildProgram(): Command {
 
   registerRequests(program, () => createContext(load(), { logLevel: globals().logLevel ?? 'warn' }));
   registerDisclosures(program, () => createContext(load(), { logLevel: globals().logLevel ?? 'warn' }));
-  program.command('status')
+  program
+    .command('status')
     .description('queue depths, last IMAP contact, outbox backlog, open requests, next embargo end')
     .option('--json', 'print JSON')
     .action((opts: { json?: boolean }) => {
@@ -160,5 +196,7 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
-  main(process.argv).then((code) => { process.exitCode = code; });
+  main(process.argv).then((code) => {
+    process.exitCode = code;
+  });
 }

@@ -46,8 +46,13 @@ const retrySchema = z.strictObject({
   giveUpHours: z.number().positive().default(72),
 });
 
-const domain = z.string().min(1).transform((d) => d.trim().toLowerCase().replace(/\.$/, ''));
-const cron = z.string().refine((v) => cronValidate(v), { error: 'expected a cron expression such as "* * * * *" (minute hour day month weekday, optionally seconds first)' });
+const domain = z
+  .string()
+  .min(1)
+  .transform((d) => d.trim().toLowerCase().replace(/\.$/, ''));
+const cron = z.string().refine((v) => cronValidate(v), {
+  error: 'expected a cron expression such as "* * * * *" (minute hour day month weekday, optionally seconds first)',
+});
 
 const policySchema = z.strictObject({
   /** The membership criteria, in order; answers are keyed by 1-based position. Default: the policy document's five. */
@@ -66,7 +71,11 @@ const policySchema = z.strictObject({
   /** Messages with more MIME parts than this are held unparsed (each part is a Content-Type header). */
   maxMimeParts: z.number().int().positive().default(100),
   /** Larger messages are held unparsed. */
-  maxMessageBytes: z.number().int().positive().default(5 * 1024 * 1024),
+  maxMessageBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(5 * 1024 * 1024),
   /** Bounces: a member's score reaches this (one per day of permanent bounces) and it is reported unreachable. */
   bounceThreshold: z.number().positive().default(5),
   /** A bounce after this many quiet days starts the score again. */
@@ -84,11 +93,13 @@ const policySchema = z.strictObject({
   retrospectiveDays: z.number().positive().default(7),
   leakLimit: z.number().int().min(1).default(2),
   leakWindowDays: z.number().positive().default(365),
-  alias: z.strictObject({
-    allowDomains: z.array(domain).default([]),
-    denyDomains: z.array(domain).default([]),
-    organizationDomains: z.record(z.string(), z.array(domain)).default({}),
-  }).default({ allowDomains: [], denyDomains: [], organizationDomains: {} }),
+  alias: z
+    .strictObject({
+      allowDomains: z.array(domain).default([]),
+      denyDomains: z.array(domain).default([]),
+      organizationDomains: z.record(z.string(), z.array(domain)).default({}),
+    })
+    .default({ allowDomains: [], denyDomains: [], organizationDomains: {} }),
 });
 
 const relaySchema = z.strictObject({
@@ -99,7 +110,10 @@ const relaySchema = z.strictObject({
    */
   fromRewrite: z.enum(['always', 'dmarc', 'never']).default('always'),
   /** DKIM-sign everything we send with the list's key (recommended with fromRewrite: always). */
-  dkim: z.strictObject({ domainName: z.string().min(1), keySelector: z.string().min(1), privateKeyFile: z.string().min(1) }).nullable().default(null),
+  dkim: z
+    .strictObject({ domainName: z.string().min(1), keySelector: z.string().min(1), privateKeyFile: z.string().min(1) })
+    .nullable()
+    .default(null),
 });
 
 const securitySchema = z.strictObject({
@@ -157,7 +171,13 @@ export const configSchema = z.strictObject({
   security: securitySchema.default(() => securitySchema.parse({})),
   relay: relaySchema.default(() => relaySchema.parse({})),
   /** Optional local HTTP endpoint with /healthz and /metrics; off unless set. */
-  http: z.strictObject({ listen: z.strictObject({ host: z.string().min(1).default('127.0.0.1'), port }).nullable().default(null) })
+  http: z
+    .strictObject({
+      listen: z
+        .strictObject({ host: z.string().min(1).default('127.0.0.1'), port })
+        .nullable()
+        .default(null),
+    })
     .default({ listen: null }),
   schedule: scheduleSchema.default(() => scheduleSchema.parse({})),
   log: z
@@ -189,8 +209,18 @@ export const DEFAULT_CONFIG_FILE = shipped('config', 'default.yaml');
 type RawConfig = Record<string, any>;
 
 const SECRET_ENV: { env: string; apply: (raw: RawConfig, value: string) => void }[] = [
-  { env: 'EMBARGO_LIST_IMAP_PASSWORD', apply: (raw, v) => { if (raw.inbound?.imap) raw.inbound.imap.password = v; } },
-  { env: 'EMBARGO_LIST_SMTP_PASSWORD', apply: (raw, v) => { if (raw.outbound?.smtp) raw.outbound.smtp.password = v; } },
+  {
+    env: 'EMBARGO_LIST_IMAP_PASSWORD',
+    apply: (raw, v) => {
+      if (raw.inbound?.imap) raw.inbound.imap.password = v;
+    },
+  },
+  {
+    env: 'EMBARGO_LIST_SMTP_PASSWORD',
+    apply: (raw, v) => {
+      if (raw.outbound?.smtp) raw.outbound.smtp.password = v;
+    },
+  },
 ];
 
 export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
@@ -218,7 +248,10 @@ export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = pr
     try {
       fs.accessSync(path.resolve(policyFile), fs.constants.R_OK);
     } catch {
-      throw new AppError('CONFIG_INVALID', `${source}: policy.embargoPolicyFile: expected a readable text file, but ${path.resolve(policyFile)} cannot be read`);
+      throw new AppError(
+        'CONFIG_INVALID',
+        `${source}: policy.embargoPolicyFile: expected a readable text file, but ${path.resolve(policyFile)} cannot be read`,
+      );
     }
   }
   return { config, source: embedded ? 'embedded default' : source, embedded };
@@ -232,7 +265,10 @@ export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv
     throw new AppError('CONFIG_INVALID', `${source}: not valid YAML: ${(err as Error).message.split('\n')[0]}`);
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new AppError('CONFIG_INVALID', `${source}: expected a YAML mapping with the keys list, dataDir, inbound, outbound`);
+    throw new AppError(
+      'CONFIG_INVALID',
+      `${source}: expected a YAML mapping with the keys list, dataDir, inbound, outbound`,
+    );
   }
   for (const secret of SECRET_ENV) {
     const value = env[secret.env];
@@ -254,7 +290,10 @@ export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv
 function checkBounceAddress(config: Config, source: string): void {
   const local = localPartOf(bounceAddress(config));
   if (local.length > 47) {
-    throw new AppError('CONFIG_INVALID', `${source}: ${config.list.bounceAddress ? 'list.bounceAddress' : 'list.address'}: expected a bounce address whose local part has at most 47 characters (it gets "+" and a 16-character token per member), got ${local.length}`);
+    throw new AppError(
+      'CONFIG_INVALID',
+      `${source}: ${config.list.bounceAddress ? 'list.bounceAddress' : 'list.address'}: expected a bounce address whose local part has at most 47 characters (it gets "+" and a 16-character token per member), got ${local.length}`,
+    );
   }
 }
 
@@ -262,7 +301,8 @@ function checkCriteria(config: Config, source: string): void {
   checkBounceAddress(config, source);
   const n = config.policy.criteria.length;
   for (const key of ['aliasCriterion', 'embargoCriterion'] as const) {
-    if (config.policy[key] > n) throw new AppError('CONFIG_INVALID', `${source}: policy.${key}: expected a criterion number from 1 to ${n}`);
+    if (config.policy[key] > n)
+      throw new AppError('CONFIG_INVALID', `${source}: policy.${key}: expected a criterion number from 1 to ${n}`);
   }
 }
 

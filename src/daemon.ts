@@ -17,7 +17,9 @@ import { startHttp } from './runners/http';
 import { collectStatus } from './admin/status';
 import { aliasLists } from './policy/corporate-alias';
 
-export interface Daemon { stop(): Promise<void> }
+export interface Daemon {
+  stop(): Promise<void>;
+}
 
 export function startDaemon(ctx: Context): Daemon {
   const { config, log } = ctx;
@@ -28,23 +30,40 @@ export function startDaemon(ctx: Context): Daemon {
   ctx.outboxChanged = deliverer.wake;
   deliverer.recover();
   deliverer.start();
-  const fetcher = config.inbound.imap ? new ImapFetcher(ctx, config.inbound.imap) : new MaildirFetcher(ctx, config.inbound.maildir!);
+  const fetcher = config.inbound.imap
+    ? new ImapFetcher(ctx, config.inbound.imap)
+    : new MaildirFetcher(ctx, config.inbound.maildir!);
   fetcher.start();
   const scheduler = new Scheduler(ctx);
   scheduler.start();
-  const http = config.http.listen ? startHttp(config.http.listen, () => {
-    const status = collectStatus(ctx.db, ctx.clock(), { lastImapContact: fetcher.lastContact?.toISOString() ?? null });
-    // Healthy: the mail source answered within three poll intervals (and a minute), and nothing
-    // has waited in the outbox for over an hour.
-    const freshMs = (config.inbound.imap?.pollSeconds ?? 2) * 3000 + 60_000;
-    const fresh = fetcher.lastContact !== null && ctx.clock().getTime() - fetcher.lastContact.getTime() < freshMs;
-    const stuck = status.outbox.oldestPendingAt !== null && ctx.clock().getTime() - Date.parse(status.outbox.oldestPendingAt) > 3_600_000;
-    return { ...status, healthy: fresh && !stuck };
-  }).then(
-    (h) => { log.info({ port: h.port }, `HTTP listening on ${config.http.listen!.host}:${h.port}`); return h; },
-    (err: Error) => { log.error({ err }, `HTTP_FAILED ${err.message}`); return null; },
-  ) : Promise.resolve(null);
-  log.info({ pid: process.pid, outbound: transport.describe() }, `STARTED list=${config.list.address} outbound=${transport.describe()}`);
+  const http = config.http.listen
+    ? startHttp(config.http.listen, () => {
+        const status = collectStatus(ctx.db, ctx.clock(), {
+          lastImapContact: fetcher.lastContact?.toISOString() ?? null,
+        });
+        // Healthy: the mail source answered within three poll intervals (and a minute), and nothing
+        // has waited in the outbox for over an hour.
+        const freshMs = (config.inbound.imap?.pollSeconds ?? 2) * 3000 + 60_000;
+        const fresh = fetcher.lastContact !== null && ctx.clock().getTime() - fetcher.lastContact.getTime() < freshMs;
+        const stuck =
+          status.outbox.oldestPendingAt !== null &&
+          ctx.clock().getTime() - Date.parse(status.outbox.oldestPendingAt) > 3_600_000;
+        return { ...status, healthy: fresh && !stuck };
+      }).then(
+        (h) => {
+          log.info({ port: h.port }, `HTTP listening on ${config.http.listen!.host}:${h.port}`);
+          return h;
+        },
+        (err: Error) => {
+          log.error({ err }, `HTTP_FAILED ${err.message}`);
+          return null;
+        },
+      )
+    : Promise.resolve(null);
+  log.info(
+    { pid: process.pid, outbound: transport.describe() },
+    `STARTED list=${config.list.address} outbound=${transport.describe()}`,
+  );
   let stopping: Promise<void> | null = null;
   return {
     stop() {
@@ -76,7 +95,10 @@ function acquireLock(dataDir: string): { release(): void } {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const pid = Number(fs.readFileSync(file, 'utf8').trim());
       if (pid && pid !== process.pid && processRuns(pid)) {
-        throw new AppError('DAEMON_ALREADY_RUNNING', `another embargo-list daemon (pid ${pid}) is running on ${dataDir}; stop it first`);
+        throw new AppError(
+          'DAEMON_ALREADY_RUNNING',
+          `another embargo-list daemon (pid ${pid}) is running on ${dataDir}; stop it first`,
+        );
       }
       fs.rmSync(file, { force: true });
     }

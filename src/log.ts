@@ -7,11 +7,21 @@ import pino, { type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import type { Config } from './config';
 
-export function createLogger(options: Config['log'], stream: NodeJS.WritableStream & { fd?: number } = process.stderr): Logger {
-  const usePretty = options.format === 'pretty' || (options.format === 'auto' && Boolean((stream as { isTTY?: boolean }).isTTY));
+export function createLogger(
+  options: Config['log'],
+  stream: NodeJS.WritableStream & { fd?: number } = process.stderr,
+): Logger {
+  const usePretty =
+    options.format === 'pretty' || (options.format === 'auto' && Boolean((stream as { isTTY?: boolean }).isTTY));
   const base = { name: 'embargo-list' };
   if (usePretty) {
-    return pino({ level: options.level, base }, pretty({ destination: stream, sync: true, colorize: true, ignore: 'pid,hostname,name' }));
+    return pino(
+      { level: options.level, base },
+      pretty({ destination: stream, sync: true, colorize: true, ignore: 'pid,hostname,name' }),
+    );
   }
-  return pino({ level: options.level, base, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination({ fd: stream.fd ?? 2, sync: true }));
+  return pino(
+    { level: options.level, base, timestamp: pino.stdTimeFunctions.isoTime },
+    pino.destination({ fd: stream.fd ?? 2, sync: true }),
+  );
 }

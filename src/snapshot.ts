@@ -36,11 +36,20 @@ export async function authenticate(ctx: Context, msg: InboundMessage): Promise<A
   const toList = [...msg.to, ...msg.cc].some((a) => a.address === list.address.toLowerCase());
   // A would-be join request (to the requests address, no token of ours): only an authenticated one
   // may replace the same applicant's pending request (actions/join-request).
-  const joinRequest = !toList && findTokens(msg).length === 0 && [...msg.to, ...msg.cc].some((a) => a.address === list.requestsAddress.toLowerCase());
-  if (!isModerator(ctx, msg.from.address) && !(toList && security.requireAuthenticatedPosts) && !joinRequest) return null;
-  const headers = splitMessage(msg.raw).headers.filter((h) => h.name !== '').map((h) => ({ name: h.name, value: headerValue(h) }));
+  const joinRequest =
+    !toList &&
+    findTokens(msg).length === 0 &&
+    [...msg.to, ...msg.cc].some((a) => a.address === list.requestsAddress.toLowerCase());
+  if (!isModerator(ctx, msg.from.address) && !(toList && security.requireAuthenticatedPosts) && !joinRequest)
+    return null;
+  const headers = splitMessage(msg.raw)
+    .headers.filter((h) => h.name !== '')
+    .map((h) => ({ name: h.name, value: headerValue(h) }));
   return authenticateSender(msg.raw, headers, msg.from.address, {
-    trustedAuthservIds: security.trustedAuthservIds, maxReceivedAbove: security.maxReceivedAbove, verify: security.verifyDkim, resolver: ctx.resolver,
+    trustedAuthservIds: security.trustedAuthservIds,
+    maxReceivedAbove: security.maxReceivedAbove,
+    verify: security.verifyDkim,
+    resolver: ctx.resolver,
   });
 }
 
@@ -54,11 +63,18 @@ export async function fromRewriteFor(ctx: Context, msg: InboundMessage): Promise
 }
 
 /** What the rules may know: read inside the transaction, so it cannot change under them. */
-export function snapshot(ctx: Context, inboundId: number, msg: InboundMessage, auth: AuthVerdict | null, rewriteFrom: boolean = ctx.config.relay.fromRewrite !== 'never'): Snapshot {
+export function snapshot(
+  ctx: Context,
+  inboundId: number,
+  msg: InboundMessage,
+  auth: AuthVerdict | null,
+  rewriteFrom: boolean = ctx.config.relay.fromRewrite !== 'never',
+): Snapshot {
   const { firstLine, keyword, disagreement } = readKeywords(msg, ALL_KEYWORDS);
   const bySubject = /\[#(\d{1,9})\]/.exec(msg.subject);
-  const thread = threadOf(ctx.db, [msg.inReplyTo ?? '', ...msg.references].filter(Boolean))
-    ?? (bySubject ? getDisclosure(ctx.db, Number(bySubject[1])) : undefined);
+  const thread =
+    threadOf(ctx.db, [msg.inReplyTo ?? '', ...msg.references].filter(Boolean)) ??
+    (bySubject ? getDisclosure(ctx.db, Number(bySubject[1])) : undefined);
   const named = threadNumberIn(`${msg.subject}\n${ownReplyText(msg.text)}`);
   return {
     listAddress: ctx.config.list.address,
@@ -74,7 +90,7 @@ export function snapshot(ctx: Context, inboundId: number, msg: InboundMessage, a
     auth,
     requireAuthenticatedPosts: ctx.config.security.requireAuthenticatedPosts,
     thread: thread ?? null,
-    namedThread: thread ? null : (named !== null ? getDisclosure(ctx.db, named) ?? null : null),
+    namedThread: thread ? null : named !== null ? (getDisclosure(ctx.db, named) ?? null) : null,
     isLeak: isLeakReport(msg.subject, firstLine),
     membersMayOpenThreads: ctx.config.policy.membersMayOpenThreads,
     rewriteFrom,

@@ -10,6 +10,13 @@ export const ack: ActionOf<'ack'> = (ctx, { inboundId, msg, decision }) => {
   const member = findMember(ctx.db, msg.from.address)!;
   addReceipt(ctx.db, d.id, member.address, member.organization);
   const fresh = ackReceipt(ctx.db, d.id, member.address, msg.from.address, nowIso(ctx));
-  appendAudit(ctx.db, { at: nowIso(ctx), actor: msg.from.address, action: fresh ? 'disclosure.ack' : 'disclosure.ack.again', object: `disclosure:${d.id}`, messageId: msg.messageId, detail: { inbound: inboundId } });
+  appendAudit(ctx.db, {
+    at: nowIso(ctx),
+    actor: msg.from.address,
+    action: fresh ? 'disclosure.ack' : 'disclosure.ack.again',
+    object: `disclosure:${d.id}`,
+    messageId: msg.messageId,
+    detail: { inbound: inboundId },
+  });
   return { disposition: 'ACKED', copies: 0 };
 };

@@ -22,13 +22,39 @@ import path from 'node:path';
 export const confirmation: Action = (ctx, { inboundId, msg, snap }) => {
   const check = checkToken(msg, snap, ['confirm', 'unsubscribe', 'probe']);
   if (check.row?.purpose === 'probe' && check.state === 'valid') return probeAnswer(ctx, inboundId, msg, check.row);
-  const reply = { to: [msg.from.address], autoSubmitted: 'auto-replied' as const, inReplyTo: msg.messageId, references: msg.references };
+  const reply = {
+    to: [msg.from.address],
+    autoSubmitted: 'auto-replied' as const,
+    inReplyTo: msg.messageId,
+    references: msg.references,
+  };
   if (check.state !== 'valid') {
-    appendAudit(ctx.db, { at: nowIso(ctx), actor: msg.from.address, action: 'confirmation.refused', object: check.row?.token ? `token:${check.row.purpose}` : null, messageId: msg.messageId, detail: { state: check.state } });
-    return { disposition: 'REFUSED', copies: sendTemplate(ctx, inboundId, { ...reply, template: 'requester.notice.confirmation-problem', params: { problem: check.detail, expired: check.state === 'expired', used: check.state === 'used' } }) };
+    appendAudit(ctx.db, {
+      at: nowIso(ctx),
+      actor: msg.from.address,
+      action: 'confirmation.refused',
+      object: check.row?.token ? `token:${check.row.purpose}` : null,
+      messageId: msg.messageId,
+      detail: { state: check.state },
+    });
+    return {
+      disposition: 'REFUSED',
+      copies: sendTemplate(ctx, inboundId, {
+        ...reply,
+        template: 'requester.notice.confirmation-problem',
+        params: { problem: check.detail, expired: check.state === 'expired', used: check.state === 'used' },
+      }),
+    };
   }
   if (snap.keyword?.keyword !== 'CONFIRM') {
-    return { disposition: 'NO_KEYWORD', copies: sendTemplate(ctx, inboundId, { ...reply, template: 'requester.notice.confirmation-problem', params: { noKeyword: true } }) };
+    return {
+      disposition: 'NO_KEYWORD',
+      copies: sendTemplate(ctx, inboundId, {
+        ...reply,
+        template: 'requester.notice.confirmation-problem',
+        params: { noKeyword: true },
+      }),
+    };
   }
   const token = check.row;
   return token.purpose === 'confirm' ? subscribe(ctx, inboundId, msg, token) : leave(ctx, inboundId, msg, token);
@@ -45,17 +71,48 @@ function subscribe(ctx: Context, inboundId: number, msg: InboundMessage, token: 
   upsertMember(ctx.db, alias, request.organization ?? domainOf(alias), at);
   setState(ctx.db, request.id, 'subscribed', at);
   addEvent(ctx.db, request.id, at, msg.from.address, 'confirmed', null);
-  appendAudit(ctx.db, { at, actor: msg.from.address, action: 'member.subscribe', object: alias, messageId: msg.messageId, detail: { request: request.id, organization: request.organization } });
-  const params = { id: request.id, alias, organization: request.organization ?? '', confirmedBy: msg.from.address, policy: embargoPolicyText(ctx) };
+  appendAudit(ctx.db, {
+    at,
+    actor: msg.from.address,
+    action: 'member.subscribe',
+    object: alias,
+    messageId: msg.messageId,
+    detail: { request: request.id, organization: request.organization },
+  });
+  const params = {
+    id: request.id,
+    alias,
+    organization: request.organization ?? '',
+    confirmedBy: msg.from.address,
+    policy: embargoPolicyText(ctx),
+  };
   let copies = sendTemplate(ctx, inboundId, { template: 'alias.notice.welcome', to: [alias], params });
-  copies += sendTemplate(ctx, inboundId, { template: 'moderator.notice.subscribed', to: ctx.config.list.moderators, params });
-  if (request.applicant !== alias) copies += sendTemplate(ctx, inboundId, { template: 'applicant.notice.subscribed', to: [request.applicant], inReplyTo: request.message_id, params });
+  copies += sendTemplate(ctx, inboundId, {
+    template: 'moderator.notice.subscribed',
+    to: ctx.config.list.moderators,
+    params,
+  });
+  if (request.applicant !== alias)
+    copies += sendTemplate(ctx, inboundId, {
+      template: 'applicant.notice.subscribed',
+      to: [request.applicant],
+      inReplyTo: request.message_id,
+      params,
+    });
   return { disposition: 'SUBSCRIBED', copies };
 }
 
 function leave(ctx: Context, inboundId: number, msg: InboundMessage, token: TokenRow): ActResult {
   useToken(ctx.db, token.token, msg.from.address, nowIso(ctx));
-  const copies = removeMemberWithNotice(ctx, inboundId, token.subject!, msg.from.address, 'unsubscribed', null, msg.messageId);
+  const copies = removeMemberWithNotice(
+    ctx,
+    inboundId,
+    token.subject!,
+    msg.from.address,
+    'unsubscribed',
+    null,
+    msg.messageId,
+  );
   return { disposition: copies < 0 ? 'STALE' : 'UNSUBSCRIBED', copies: Math.max(copies, 0) };
 }
 
@@ -65,12 +122,21 @@ function probeAnswer(ctx: Context, inboundId: number, msg: InboundMessage, token
   const affirmed = /^\s*ACCEPT\b|\bwe (?:still )?accept\b/im.test(ownReplyText(msg.text));
   useToken(ctx.db, token.token, msg.from.address, at);
   markProbeAnswered(ctx.db, token.subject!, at, affirmed);
-  appendAudit(ctx.db, { at, actor: msg.from.address, action: affirmed ? 'member.probe-answered.affirmed' : 'member.probe-answered', object: token.subject, messageId: msg.messageId, detail: { inbound: inboundId } });
+  appendAudit(ctx.db, {
+    at,
+    actor: msg.from.address,
+    action: affirmed ? 'member.probe-answered.affirmed' : 'member.probe-answered',
+    object: token.subject,
+    messageId: msg.messageId,
+    detail: { inbound: inboundId },
+  });
   return { disposition: 'PROBE_ANSWERED', copies: 0 };
 }
 
 /** The operator's embargo policy text, or the one shipped in config/. Read when a welcome is sent. */
 export function embargoPolicyText(ctx: Pick<Context, 'config'>): string {
-  const file = ctx.config.policy.embargoPolicyFile ? path.resolve(ctx.config.policy.embargoPolicyFile) : shipped('config', 'embargo-policy.txt');
+  const file = ctx.config.policy.embargoPolicyFile
+    ? path.resolve(ctx.config.policy.embargoPolicyFile)
+    : shipped('config', 'embargo-policy.txt');
   return fs.readFileSync(file, 'utf8').trim();
 }

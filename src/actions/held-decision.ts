@@ -14,12 +14,21 @@ import { relayPlain } from './relay';
 import { sendTemplate } from './send';
 import { relayToThread } from './thread-relay';
 
-export interface HeldResult { ok: boolean; copies: number; why?: string }
+export interface HeldResult {
+  ok: boolean;
+  copies: number;
+  why?: string;
+}
 
 function notHeld(ctx: Context, inboundId: number): HeldResult | null {
   const held = getHeld(ctx.db, inboundId);
   if (!held) return { ok: false, copies: 0, why: `there is no held message ${inboundId}` };
-  if (held.state !== 'held') return { ok: false, copies: 0, why: `held message ${inboundId} was already ${held.state} by ${held.decided_by} at ${held.decided_at}` };
+  if (held.state !== 'held')
+    return {
+      ok: false,
+      copies: 0,
+      why: `held message ${inboundId} was already ${held.state} by ${held.decided_by} at ${held.decided_at}`,
+    };
   return null;
 }
 
@@ -27,19 +36,35 @@ export function approveHeld(ctx: Context, inboundId: number, actor: string): Hel
   const refused = notHeld(ctx, inboundId);
   if (refused) return refused;
   const held = getHeld(ctx.db, inboundId)!;
-  if (!held.relayable) return { ok: false, copies: 0, why: `held message ${inboundId} was not sent to the list, so there is nothing to relay; REJECT or DISCARD it` };
+  if (!held.relayable)
+    return {
+      ok: false,
+      copies: 0,
+      why: `held message ${inboundId} was not sent to the list, so there is nothing to relay; REJECT or DISCARD it`,
+    };
   const at = nowIso(ctx);
   decideHeld(ctx.db, inboundId, 'approved', actor, at);
   const raw = getInbound(ctx.db, inboundId)!.raw;
   // A reply in a disclosure thread goes into its thread, with the thread's prefix and footer.
   const fields = splitMessage(raw).headers;
-  const ids = fields.filter((h) => ['in-reply-to', 'references'].includes(h.name.toLowerCase())).flatMap((h) => headerValue(h).match(/<[^<>\s]+>/g) ?? []);
+  const ids = fields
+    .filter((h) => ['in-reply-to', 'references'].includes(h.name.toLowerCase()))
+    .flatMap((h) => headerValue(h).match(/<[^<>\s]+>/g) ?? []);
   const bySubject = /\[#(\d{1,9})\]/.exec(held.subject);
   const thread = threadOf(ctx.db, ids) ?? (bySubject ? getDisclosure(ctx.db, Number(bySubject[1])) : undefined);
-  const copies = thread ? relayToThread(ctx, inboundId, raw, thread, held.sender, held.message_id) : relayPlain(ctx, inboundId, raw, held.sender, held.message_id);
+  const copies = thread
+    ? relayToThread(ctx, inboundId, raw, thread, held.sender, held.message_id)
+    : relayPlain(ctx, inboundId, raw, held.sender, held.message_id);
   // Now it reached the members: a re-delivered copy is a duplicate, not a new held message.
   setOutcome(ctx.db, inboundId, thread ? 'thread-post' : 'relay');
-  appendAudit(ctx.db, { at, actor, action: 'held.approve', object: `inbound:${inboundId}`, messageId: held.message_id, detail: { thread: thread?.id ?? null } });
+  appendAudit(ctx.db, {
+    at,
+    actor,
+    action: 'held.approve',
+    object: `inbound:${inboundId}`,
+    messageId: held.message_id,
+    detail: { thread: thread?.id ?? null },
+  });
   return { ok: true, copies };
 }
 
@@ -49,11 +74,27 @@ export function rejectHeld(ctx: Context, inboundId: number, actor: string, reaso
   const held = getHeld(ctx.db, inboundId)!;
   const at = nowIso(ctx);
   decideHeld(ctx.db, inboundId, 'rejected', actor, at, reason);
-  appendAudit(ctx.db, { at, actor, action: 'held.reject', object: `inbound:${inboundId}`, messageId: held.message_id, detail: { reason } });
-  const copies = !isAddress(held.sender) ? 0 : sendTemplate(ctx, inboundId, {
-    template: 'requester.notice.post-rejected', to: [held.sender], autoSubmitted: 'auto-replied', inReplyTo: held.message_id,
-    params: { subject: held.subject || '(no subject)', reason, addressedTo: held.relayable ? ctx.config.list.address : ctx.config.list.requestsAddress },
+  appendAudit(ctx.db, {
+    at,
+    actor,
+    action: 'held.reject',
+    object: `inbound:${inboundId}`,
+    messageId: held.message_id,
+    detail: { reason },
   });
+  const copies = !isAddress(held.sender)
+    ? 0
+    : sendTemplate(ctx, inboundId, {
+        template: 'requester.notice.post-rejected',
+        to: [held.sender],
+        autoSubmitted: 'auto-replied',
+        inReplyTo: held.message_id,
+        params: {
+          subject: held.subject || '(no subject)',
+          reason,
+          addressedTo: held.relayable ? ctx.config.list.address : ctx.config.list.requestsAddress,
+        },
+      });
   return { ok: true, copies };
 }
 
@@ -62,6 +103,12 @@ export function discardHeld(ctx: Context, inboundId: number, actor: string): Hel
   if (refused) return refused;
   const held = getHeld(ctx.db, inboundId)!;
   decideHeld(ctx.db, inboundId, 'discarded', actor, nowIso(ctx));
-  appendAudit(ctx.db, { at: nowIso(ctx), actor, action: 'held.discard', object: `inbound:${inboundId}`, messageId: held.message_id });
+  appendAudit(ctx.db, {
+    at: nowIso(ctx),
+    actor,
+    action: 'held.discard',
+    object: `inbound:${inboundId}`,
+    messageId: held.message_id,
+  });
   return { ok: true, copies: 0 };
 }

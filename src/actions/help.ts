@@ -5,7 +5,10 @@ import type { Action } from './types';
 export const help: Action = (ctx, { inboundId, msg }) => ({
   disposition: 'HELP',
   copies: sendTemplate(ctx, inboundId, {
-    template: 'requester.notice.help', to: [msg.from.address], autoSubmitted: 'auto-replied', inReplyTo: msg.messageId,
+    template: 'requester.notice.help',
+    to: [msg.from.address],
+    autoSubmitted: 'auto-replied',
+    inReplyTo: msg.messageId,
     params: { criteria: ctx.config.policy.criteria.map((text, i) => ({ n: i + 1, text })) },
   }),
 });

@@ -21,8 +21,20 @@ import { threadPost } from './thread-post';
  */
 export function actionsWith(keywords: Keywords): ActionTable {
   return {
-    relay, discard, hold, 'join-request': joinRequest, 'moderator-command': (ctx, input) => moderatorCommand(ctx, input, keywords),
-    'applicant-reply': applicantReply, confirmation, unsubscribe, refuse, help,
-    'open-disclosure': openDisclosureAction, 'thread-post': threadPost, ack, 'leak-report': leakReport, bounce,
+    relay,
+    discard,
+    hold,
+    'join-request': joinRequest,
+    'moderator-command': (ctx, input) => moderatorCommand(ctx, input, keywords),
+    'applicant-reply': applicantReply,
+    confirmation,
+    unsubscribe,
+    refuse,
+    help,
+    'open-disclosure': openDisclosureAction,
+    'thread-post': threadPost,
+    ack,
+    'leak-report': leakReport,
+    bounce,
   };
 }

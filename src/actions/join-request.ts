@@ -30,12 +30,26 @@ import type { Action } from './types';
 export function extractRequest(ctx: Pick<Context, 'config'> & { db?: Db }, msg: InboundMessage) {
   const { policy } = ctx.config;
   const parsed = parseJoinRequest({
-    subject: msg.subject, text: msg.text, fromAddress: msg.from.address, fromName: msg.from.name,
-    criteria: policy.criteria, aliasCriterion: policy.aliasCriterion, embargoCriterion: policy.embargoCriterion,
+    subject: msg.subject,
+    text: msg.text,
+    fromAddress: msg.from.address,
+    fromName: msg.from.name,
+    criteria: policy.criteria,
+    aliasCriterion: policy.aliasCriterion,
+    embargoCriterion: policy.embargoCriterion,
   });
   const members = ctx.db ? activeMembers(ctx.db) : [];
   const aliasFindings = [
-    ...checkAlias({ alias: parsed.alias, fromAddress: msg.from.address, fromName: msg.from.name, organization: parsed.organization, memberDomains: members.map((m) => m.address) }, policy.alias),
+    ...checkAlias(
+      {
+        alias: parsed.alias,
+        fromAddress: msg.from.address,
+        fromName: msg.from.name,
+        organization: parsed.organization,
+        memberDomains: members.map((m) => m.address),
+      },
+      policy.alias,
+    ),
     ...organizationFindings(parsed.organization, members),
   ];
   return { ...parsed, aliasFindings };
@@ -56,34 +70,87 @@ export const joinRequest: Action = (ctx, { inboundId, msg, snap }) => {
 
   const pending = pendingOfMailbox(ctx.db, msg.from.address, sameMailbox);
   const plan = planReplacement(msg.from.address, authenticated, pending);
-  const id = insertRequest(ctx.db, {
-    applicant: msg.from.address, applicantName: msg.from.name, organization: req.organization, alias: req.alias,
-    subject: msg.subject, answers: req.answers, missing: req.missing, acceptsEmbargo: req.acceptsEmbargo,
-    findings: req.aliasFindings, inboundId, messageId: msg.messageId, authenticated, authEvidence: authLine(snap.auth),
-  }, at);
+  const id = insertRequest(
+    ctx.db,
+    {
+      applicant: msg.from.address,
+      applicantName: msg.from.name,
+      organization: req.organization,
+      alias: req.alias,
+      subject: msg.subject,
+      answers: req.answers,
+      missing: req.missing,
+      acceptsEmbargo: req.acceptsEmbargo,
+      findings: req.aliasFindings,
+      inboundId,
+      messageId: msg.messageId,
+      authenticated,
+      authEvidence: authLine(snap.auth),
+    },
+    at,
+  );
   for (const old of plan.replaceNow) supersede(ctx, old, id, msg.from.address, 'the newer request was authenticated');
   addEvent(ctx.db, id, at, msg.from.address, 'received', null);
-  for (const other of plan.beside) addEvent(ctx.db, other.id, at, msg.from.address, 'another-request', `request #${id} from ${msg.from.address}, ${authenticated ? 'authenticated' : 'not authenticated'}`);
-  appendAudit(ctx.db, { at, actor: msg.from.address, action: 'request.receive', object: `request:${id}`, messageId: msg.messageId,
-    detail: { organization: req.organization, alias: req.alias, missing: req.missing, findings: req.aliasFindings.map((f) => f.code), authenticated,
-      superseded: plan.replaceNow.map((r) => r.id), beside: plan.beside.map((r) => r.id) } });
+  for (const other of plan.beside)
+    addEvent(
+      ctx.db,
+      other.id,
+      at,
+      msg.from.address,
+      'another-request',
+      `request #${id} from ${msg.from.address}, ${authenticated ? 'authenticated' : 'not authenticated'}`,
+    );
+  appendAudit(ctx.db, {
+    at,
+    actor: msg.from.address,
+    action: 'request.receive',
+    object: `request:${id}`,
+    messageId: msg.messageId,
+    detail: {
+      organization: req.organization,
+      alias: req.alias,
+      missing: req.missing,
+      findings: req.aliasFindings.map((f) => f.code),
+      authenticated,
+      superseded: plan.replaceNow.map((r) => r.id),
+      beside: plan.beside.map((r) => r.id),
+    },
+  });
   if (plan.beside.length > 0) {
-    ctx.log.child({ stage: 'act' }).warn({ request: id, beside: plan.beside.map((r) => r.id), authenticated },
-      `REQUEST_BESIDE_PENDING request=${id} pending=${plan.beside.map((r) => r.id).join(',')} authenticated=${authenticated}`);
+    ctx.log
+      .child({ stage: 'act' })
+      .warn(
+        { request: id, beside: plan.beside.map((r) => r.id), authenticated },
+        `REQUEST_BESIDE_PENDING request=${id} pending=${plan.beside.map((r) => r.id).join(',')} authenticated=${authenticated}`,
+      );
   }
 
   // The acknowledgement goes to the From address only. When it must confirm a replacement, it
   // carries a token of its own: only whoever reads that mailbox can answer it.
-  const confirm = plan.replaceOnConfirm.length > 0
-    ? createToken(ctx.db, { purpose: 'applicant', requestId: id, detail: { replaces: plan.replaceOnConfirm.map((r) => r.id) } satisfies ReplaceDetail, at: ctx.clock(), days: config.policy.tokenDays })
-    : null;
+  const confirm =
+    plan.replaceOnConfirm.length > 0
+      ? createToken(ctx.db, {
+          purpose: 'applicant',
+          requestId: id,
+          detail: { replaces: plan.replaceOnConfirm.map((r) => r.id) } satisfies ReplaceDetail,
+          at: ctx.clock(),
+          days: config.policy.tokenDays,
+        })
+      : null;
   const view = viewRequest(getRequest(ctx.db, id)!, config.policy, pending);
   let copies = sendTemplate(ctx, inboundId, {
-    template: 'applicant.notice.request-received', to: [msg.from.address], autoSubmitted: 'auto-replied',
-    inReplyTo: msg.messageId, references: msg.references,
+    template: 'applicant.notice.request-received',
+    to: [msg.from.address],
+    autoSubmitted: 'auto-replied',
+    inReplyTo: msg.messageId,
+    references: msg.references,
     messageId: confirm ? tokenMessageId(config, confirm, `a${id}`) : undefined,
     params: {
-      id, subject: msg.subject || '(no subject)', view, complete: view.missing.length === 0 && view.blocking.length === 0 && view.acceptsEmbargo, embargoCriterion: config.policy.embargoCriterion,
+      id,
+      subject: msg.subject || '(no subject)',
+      view,
+      complete: view.missing.length === 0 && view.blocking.length === 0 && view.acceptsEmbargo,
+      embargoCriterion: config.policy.embargoCriterion,
       replaced: plan.replaceNow.length ? plan.replaceNow.map((r) => `#${r.id}`).join(', ') : null,
       token: confirm,
       confirmReplace: confirm ? { replaces: plan.replaceOnConfirm.map((r) => `#${r.id}`).join(', ') } : null,
@@ -94,19 +161,28 @@ export const joinRequest: Action = (ctx, { inboundId, msg, snap }) => {
 };
 
 /** The moderators' mail for a request, with a fresh token. Also used for reminders and re-sends. */
-export function sendModeration(ctx: Context, inboundId: number | null, requestId: number, extra: { superseded?: number[]; expiredTokenFrom?: string; reminder?: boolean } = {}): number {
+export function sendModeration(
+  ctx: Context,
+  inboundId: number | null,
+  requestId: number,
+  extra: { superseded?: number[]; expiredTokenFrom?: string; reminder?: boolean } = {},
+): number {
   const { config } = ctx;
   const token = createToken(ctx.db, { purpose: 'moderate', requestId, at: ctx.clock(), days: config.policy.tokenDays });
   const row = getRequest(ctx.db, requestId)!;
   const view = viewRequest(row, config.policy, pendingOfMailbox(ctx.db, row.applicant, sameMailbox, requestId));
   return sendTemplate(ctx, inboundId, {
-    template: 'moderator.action.join-request', to: config.list.moderators,
+    template: 'moderator.action.join-request',
+    to: config.list.moderators,
     messageId: tokenMessageId(config, token, `r${requestId}`),
     params: {
-      id: requestId, token, view,
+      id: requestId,
+      token,
+      view,
       criteria: view.criteria.map((c) => ({ ...c, answer: indent(c.answer) })),
       superseded: extra.superseded?.length ? extra.superseded.map((n) => `#${n}`).join(', ') : null,
-      expiredTokenFrom: extra.expiredTokenFrom ?? null, reminder: extra.reminder ?? false,
+      expiredTokenFrom: extra.expiredTokenFrom ?? null,
+      reminder: extra.reminder ?? false,
       expires: new Date(ctx.clock().getTime() + config.policy.tokenDays * 86_400_000).toISOString(),
     },
   });

@@ -21,9 +21,18 @@ export interface LeakPeople {
 
 export function leakPeople(l: LeakRow): LeakPeople {
   return {
-    id: l.id, disclosure: l.disclosure_id, reporter: l.reporter, reporterOrganization: l.reporter_organization,
-    leaker: l.leaker ?? '', leakerOrganization: l.leaker_organization ?? '', claim: l.leaker_named ?? '', candidates: leakCandidates(l),
-    isSelf: l.attribution === 'self', isNamed: l.attribution === 'named', isAmbiguous: l.attribution === 'ambiguous',
-    isUnknown: l.attribution === 'unknown', isUnattributed: l.attribution === 'unattributed',
+    id: l.id,
+    disclosure: l.disclosure_id,
+    reporter: l.reporter,
+    reporterOrganization: l.reporter_organization,
+    leaker: l.leaker ?? '',
+    leakerOrganization: l.leaker_organization ?? '',
+    claim: l.leaker_named ?? '',
+    candidates: leakCandidates(l),
+    isSelf: l.attribution === 'self',
+    isNamed: l.attribution === 'named',
+    isAmbiguous: l.attribution === 'ambiguous',
+    isUnknown: l.attribution === 'unknown',
+    isUnattributed: l.attribution === 'unattributed',
   };
 }

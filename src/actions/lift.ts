@@ -10,5 +10,8 @@ export function liftAndAnnounce(ctx: Context, inboundId: number | null, d: Discl
   if (!liftDisclosure(ctx.db, d.id, by, at)) return -1;
   appendAudit(ctx.db, { at, actor: by, action: 'disclosure.lift', object: `disclosure:${d.id}` });
   const lifted = getDisclosure(ctx.db, d.id)!;
-  return noticeToThread(ctx, inboundId, lifted, 'member.notice.embargo-lifted', { at: formatUtc(new Date(at)), by: by === 'clock' ? null : by });
+  return noticeToThread(ctx, inboundId, lifted, 'member.notice.embargo-lifted', {
+    at: formatUtc(new Date(at)),
+    by: by === 'clock' ? null : by,
+  });
 }

@@ -10,13 +10,34 @@ import type { RefusalReason } from '../mail/mailer';
 import { refusalSentences, sendTemplate } from './send';
 import type { Action } from './types';
 
-export function refuseCommand(ctx: Context, inboundId: number, msg: InboundMessage, label: string, reasons: RefusalReason[]): number {
+export function refuseCommand(
+  ctx: Context,
+  inboundId: number,
+  msg: InboundMessage,
+  label: string,
+  reasons: RefusalReason[],
+): number {
   const at = nowIso(ctx);
   const why = refusalSentences(ctx, reasons);
-  appendAudit(ctx.db, { at, actor: msg.from.address, action: `command.refused.${label}`, object: `inbound:${inboundId}`, messageId: msg.messageId, detail: { why } });
+  appendAudit(ctx.db, {
+    at,
+    actor: msg.from.address,
+    action: `command.refused.${label}`,
+    object: `inbound:${inboundId}`,
+    messageId: msg.messageId,
+    detail: { why },
+  });
   return sendTemplate(ctx, inboundId, {
-    template: 'moderator.notice.command-refused', to: ctx.config.list.moderators,
-    params: { from: msg.from.address, subject: msg.subject || '(no subject)', messageId: msg.messageId ?? '(none)', inboundId, why, at },
+    template: 'moderator.notice.command-refused',
+    to: ctx.config.list.moderators,
+    params: {
+      from: msg.from.address,
+      subject: msg.subject || '(no subject)',
+      messageId: msg.messageId ?? '(none)',
+      inboundId,
+      why,
+      at,
+    },
   });
 }
 

@@ -8,14 +8,33 @@ import { sendTemplate } from './send';
 export type RemovalKind = 'removed' | 'unsubscribed';
 
 /** Returns the copies queued, or -1 when the address was not an active member. */
-export function removeMemberWithNotice(ctx: Context, inboundId: number | null, address: string, actor: string, kind: RemovalKind, reason: string | null, messageId: string | null = null): number {
+export function removeMemberWithNotice(
+  ctx: Context,
+  inboundId: number | null,
+  address: string,
+  actor: string,
+  kind: RemovalKind,
+  reason: string | null,
+  messageId: string | null = null,
+): number {
   const at = nowIso(ctx);
   const member = findMember(ctx.db, address);
   if (!member || !removeMember(ctx.db, address, at)) return -1;
   cancelMemberMail(ctx.db, address, `cancelled: ${kind} at ${at}`, at);
-  appendAudit(ctx.db, { at, actor, action: kind === 'removed' ? 'member.remove' : 'member.unsubscribe', object: address, messageId, detail: reason ? { reason } : null });
+  appendAudit(ctx.db, {
+    at,
+    actor,
+    action: kind === 'removed' ? 'member.remove' : 'member.unsubscribe',
+    object: address,
+    messageId,
+    detail: reason ? { reason } : null,
+  });
   const params = { address, organization: member.organization, reason, actor, kind, removed: kind === 'removed' };
   let copies = sendTemplate(ctx, inboundId, { template: 'member.notice.removed', to: [address], params });
-  copies += sendTemplate(ctx, inboundId, { template: 'moderator.notice.member-removed', to: ctx.config.list.moderators, params });
+  copies += sendTemplate(ctx, inboundId, {
+    template: 'moderator.notice.member-removed',
+    to: ctx.config.list.moderators,
+    params,
+  });
   return copies;
 }

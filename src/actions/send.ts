@@ -44,28 +44,59 @@ export function baseParams(ctx: Context): Record<string, unknown> {
  * than policy.autoRepliesPerDay times a day, so that a forged From cannot turn us into a
  * reflector and two robots cannot talk forever (RFC 3834); over the cap it is skipped and logged.
  */
-export function sendTemplate<K extends SentKind>(ctx: Context, inboundId: number | null, mail: TemplatedMail<K>): number {
+export function sendTemplate<K extends SentKind>(
+  ctx: Context,
+  inboundId: number | null,
+  mail: TemplatedMail<K>,
+): number {
   if (mail.autoSubmitted === 'auto-replied') {
     const allowed = mail.to.filter((r) => underCap(ctx, r));
     if (allowed.length < mail.to.length) {
-      ctx.log.child({ stage: 'act' }).warn({ template: mail.template, skipped: mail.to.filter((r) => !allowed.includes(r)) }, `AUTOREPLY_CAPPED ${mail.template}`);
+      ctx.log
+        .child({ stage: 'act' })
+        .warn(
+          { template: mail.template, skipped: mail.to.filter((r) => !allowed.includes(r)) },
+          `AUTOREPLY_CAPPED ${mail.template}`,
+        );
     }
     if (allowed.length === 0) return 0;
     for (const r of allowed) recordAutoReply(ctx.db, r, nowIso(ctx));
     mail = { ...mail, to: allowed };
   }
-  const rendered = render(ctx.templates, mail.template, { ...baseParams(ctx), ...(mail.params as Record<string, unknown>) });
-  const composed = composeNotice(ctx.config, {
-    to: mail.to, rendered, autoSubmitted: mail.autoSubmitted ?? 'auto-generated',
-    inReplyTo: mail.inReplyTo, references: mail.references, messageId: mail.messageId, headerTo: mail.headerTo, replyTo: mail.replyTo,
-  }, ctx.clock());
+  const rendered = render(ctx.templates, mail.template, {
+    ...baseParams(ctx),
+    ...(mail.params as Record<string, unknown>),
+  });
+  const composed = composeNotice(
+    ctx.config,
+    {
+      to: mail.to,
+      rendered,
+      autoSubmitted: mail.autoSubmitted ?? 'auto-generated',
+      inReplyTo: mail.inReplyTo,
+      references: mail.references,
+      messageId: mail.messageId,
+      headerTo: mail.headerTo,
+      replyTo: mail.replyTo,
+    },
+    ctx.clock(),
+  );
   // An automatic answer goes out with the null envelope sender (RFC 3834 section 3.3): if it
   // bounces, the bounce goes nowhere, and no robot answers it.
   const envelopeFrom = mail.autoSubmitted === 'auto-replied' ? '' : bounceAddress(ctx.config);
-  return enqueueMail(ctx.db, {
-    inboundId, purpose: mail.template, envelopeFrom, messageId: composed.messageId, envelopeFor: mail.verp && envelopeFrom !== '' ? memberEnvelope(ctx) : undefined,
-    raw: composed.raw, recipients: mail.to,
-  }, nowIso(ctx));
+  return enqueueMail(
+    ctx.db,
+    {
+      inboundId,
+      purpose: mail.template,
+      envelopeFrom,
+      messageId: composed.messageId,
+      envelopeFor: mail.verp && envelopeFrom !== '' ? memberEnvelope(ctx) : undefined,
+      raw: composed.raw,
+      recipients: mail.to,
+    },
+    nowIso(ctx),
+  );
 }
 
 /** The disclosure footer added to every relayed post of a thread. */

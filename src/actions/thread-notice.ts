@@ -7,15 +7,28 @@ import { activeMembers } from '../store/members';
 import { sendTemplate } from './send';
 import { threadPrefix } from './thread-relay';
 
-export function noticeToThread<K extends ThreadNoticeKind>(ctx: Context, inboundId: number | null, d: DisclosureRow, template: K, params: ThreadNoticeParams<K>, to?: string[]): number {
+export function noticeToThread<K extends ThreadNoticeKind>(
+  ctx: Context,
+  inboundId: number | null,
+  d: DisclosureRow,
+  template: K,
+  params: ThreadNoticeParams<K>,
+  to?: string[],
+): number {
   const recipients = to ?? activeMembers(ctx.db).map((m) => m.address);
   if (recipients.length === 0) return 0;
   const messageId = newMessageId(ctx.config);
   addThreadMessage(ctx.db, messageId, d.id);
   // Addressed to the list, answered to the list: a reply-all never goes to every member directly.
   return sendTemplate(ctx, inboundId, {
-    template, to: recipients, messageId, headerTo: [ctx.config.list.address], replyTo: ctx.config.list.address, verp: true,
-    inReplyTo: d.opening_message_id, references: d.opening_message_id ? [d.opening_message_id] : [],
+    template,
+    to: recipients,
+    messageId,
+    headerTo: [ctx.config.list.address],
+    replyTo: ctx.config.list.address,
+    verp: true,
+    inReplyTo: d.opening_message_id,
+    references: d.opening_message_id ? [d.opening_message_id] : [],
     params: { id: d.id, prefix: threadPrefix(d), subject: d.subject, ...params } as MailParams<K>,
   });
 }

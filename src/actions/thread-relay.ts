@@ -21,23 +21,60 @@ const THREAD_TAGS = /\[(?:EMBARGOED(?: until [^\]]*)?|#\d+|upstream notice)\]\s*
 export function threadPrefix(d: DisclosureRow): string {
   if (d.state === 'public') return `[#${d.id}]`;
   const upstream = d.upstream ? ' [upstream notice]' : '';
-  return d.embargo_end ? `[EMBARGOED until ${formatUtc(new Date(d.embargo_end))}] [#${d.id}]${upstream}` : `[EMBARGOED] [#${d.id}]${upstream}`;
+  return d.embargo_end
+    ? `[EMBARGOED until ${formatUtc(new Date(d.embargo_end))}] [#${d.id}]${upstream}`
+    : `[EMBARGOED] [#${d.id}]${upstream}`;
 }
 
 export function footerParams(ctx: Context, d: DisclosureRow): MailParams<'member.footer.disclosure'> {
   return {
-    id: d.id, listName: ctx.config.list.name, embargoed: d.state === 'embargoed', upstream: d.upstream === 1,
-    end: d.embargo_end ? formatUtc(new Date(d.embargo_end)) : null, liftedAt: d.lifted_at ? formatUtc(new Date(d.lifted_at)) : null,
+    id: d.id,
+    listName: ctx.config.list.name,
+    embargoed: d.state === 'embargoed',
+    upstream: d.upstream === 1,
+    end: d.embargo_end ? formatUtc(new Date(d.embargo_end)) : null,
+    liftedAt: d.lifted_at ? formatUtc(new Date(d.lifted_at)) : null,
   };
 }
 
 /** Queues the decorated copy for every active member; returns the number of copies. */
-export function relayToThread(ctx: Context, inboundId: number | null, raw: Buffer, d: DisclosureRow, author: string, messageId: string | null, rewriteFrom?: boolean): number {
+export function relayToThread(
+  ctx: Context,
+  inboundId: number | null,
+  raw: Buffer,
+  d: DisclosureRow,
+  author: string,
+  messageId: string | null,
+  rewriteFrom?: boolean,
+): number {
   const relayed = composeRelay(raw, ctx.config, rewriteFrom, ctx.clock());
-  const decorated = decorate(relayed.raw, { subjectPrefix: threadPrefix(d), footer: disclosureFooter(ctx, footerParams(ctx, d)), staleTags: THREAD_TAGS });
+  const decorated = decorate(relayed.raw, {
+    subjectPrefix: threadPrefix(d),
+    footer: disclosureFooter(ctx, footerParams(ctx, d)),
+    staleTags: THREAD_TAGS,
+  });
   const recipients = activeMembers(ctx.db).map((m) => m.address);
-  const copies = enqueueMail(ctx.db, { inboundId, purpose: 'relay', envelopeFrom: relayed.envelopeFrom, messageId, raw: decorated, recipients, envelopeFor: memberEnvelope(ctx) }, nowIso(ctx));
+  const copies = enqueueMail(
+    ctx.db,
+    {
+      inboundId,
+      purpose: 'relay',
+      envelopeFrom: relayed.envelopeFrom,
+      messageId,
+      raw: decorated,
+      recipients,
+      envelopeFor: memberEnvelope(ctx),
+    },
+    nowIso(ctx),
+  );
   addThreadMessage(ctx.db, messageId, d.id);
-  appendAudit(ctx.db, { at: nowIso(ctx), actor: author, action: 'thread.relay', object: `disclosure:${d.id}`, messageId, detail: { recipients: copies } });
+  appendAudit(ctx.db, {
+    at: nowIso(ctx),
+    actor: author,
+    action: 'thread.relay',
+    object: `disclosure:${d.id}`,
+    messageId,
+    detail: { recipients: copies },
+  });
   return copies;
 }

@@ -46,7 +46,10 @@ export interface CommandInput {
   request: RequestRow | undefined;
 }
 
-export interface CommandResult { disposition: string; copies: number }
+export interface CommandResult {
+  disposition: string;
+  copies: number;
+}
 
 /** Runs inside the message's transaction, like an action. */
 export type Command = (ctx: Context, input: CommandInput) => CommandResult;
@@ -59,5 +62,8 @@ export interface Keywords {
   /** Which keywords act on which kind of token, and what they do. */
   commands: ReadonlyMap<TokenPurpose, ReadonlyMap<string, Command>>;
   /** REMOVE <alias> <reason>: step one, which carries no token. */
-  startRemove(ctx: Context, input: { inboundId: number; msg: InboundMessage; actor: string; argument: string | null }): CommandResult;
+  startRemove(
+    ctx: Context,
+    input: { inboundId: number; msg: InboundMessage; actor: string; argument: string | null },
+  ): CommandResult;
 }

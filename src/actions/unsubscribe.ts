@@ -13,14 +13,39 @@ import type { Action } from './types';
 export const unsubscribe: Action = (ctx, { inboundId, msg }) => {
   const address = msg.from.address;
   if (!isActiveMember(ctx.db, address)) {
-    return { disposition: 'NOT_MEMBER', copies: sendTemplate(ctx, inboundId, {
-      template: 'requester.notice.not-a-member', to: [address], autoSubmitted: 'auto-replied', inReplyTo: msg.messageId, params: { address },
-    }) };
+    return {
+      disposition: 'NOT_MEMBER',
+      copies: sendTemplate(ctx, inboundId, {
+        template: 'requester.notice.not-a-member',
+        to: [address],
+        autoSubmitted: 'auto-replied',
+        inReplyTo: msg.messageId,
+        params: { address },
+      }),
+    };
   }
-  const token = createToken(ctx.db, { purpose: 'unsubscribe', subject: address, at: ctx.clock(), days: ctx.config.policy.tokenDays });
-  appendAudit(ctx.db, { at: nowIso(ctx), actor: address, action: 'member.unsubscribe.requested', object: address, messageId: msg.messageId });
-  return { disposition: 'UNSUBSCRIBE_PENDING', copies: sendTemplate(ctx, inboundId, {
-    template: 'member.action.confirm-unsubscribe', to: [address], autoSubmitted: 'auto-replied', inReplyTo: msg.messageId,
-    messageId: tokenMessageId(ctx.config, token, 'u'), params: { address, token },
-  }) };
+  const token = createToken(ctx.db, {
+    purpose: 'unsubscribe',
+    subject: address,
+    at: ctx.clock(),
+    days: ctx.config.policy.tokenDays,
+  });
+  appendAudit(ctx.db, {
+    at: nowIso(ctx),
+    actor: address,
+    action: 'member.unsubscribe.requested',
+    object: address,
+    messageId: msg.messageId,
+  });
+  return {
+    disposition: 'UNSUBSCRIBE_PENDING',
+    copies: sendTemplate(ctx, inboundId, {
+      template: 'member.action.confirm-unsubscribe',
+      to: [address],
+      autoSubmitted: 'auto-replied',
+      inReplyTo: msg.messageId,
+      messageId: tokenMessageId(ctx.config, token, 'u'),
+      params: { address, token },
+    }),
+  };
 };

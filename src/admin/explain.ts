@@ -32,13 +32,25 @@ function openReadOnly(config: Config): Db {
   const version = schemaVersion(db);
   if (version !== newest) {
     db.close();
-    if (version > newest) throw new AppError('DB_TOO_NEW', `the database is at schema version ${version}, but this embargo-list knows only up to ${newest}; upgrade embargo-list`);
-    throw new AppError('DB_NOT_MIGRATED', `the database is at schema version ${version}, older than this embargo-list's ${newest}; run "embargo-list migrate" first (explain changes nothing itself)`);
+    if (version > newest)
+      throw new AppError(
+        'DB_TOO_NEW',
+        `the database is at schema version ${version}, but this embargo-list knows only up to ${newest}; upgrade embargo-list`,
+      );
+    throw new AppError(
+      'DB_NOT_MIGRATED',
+      `the database is at schema version ${version}, older than this embargo-list's ${newest}; run "embargo-list migrate" first (explain changes nothing itself)`,
+    );
   }
   return db;
 }
 
-export async function explain(config: Config, log: Logger, templates: TemplateSet, file: string): Promise<Record<string, unknown>> {
+export async function explain(
+  config: Config,
+  log: Logger,
+  templates: TemplateSet,
+  file: string,
+): Promise<Record<string, unknown>> {
   let raw: Buffer;
   try {
     raw = file === '-' ? fs.readFileSync(0) : fs.readFileSync(file);
@@ -60,12 +72,22 @@ export async function explain(config: Config, log: Logger, templates: TemplateSe
       hits,
     };
     // Which header field (or the daemon's own verification) settled the sender's authentication.
-    if (auth) out.authentication = { authenticated: auth.authenticated, method: auth.method, decidedBy: auth.decidedBy, evidence: auth.evidence };
+    if (auth)
+      out.authentication = {
+        authenticated: auth.authenticated,
+        method: auth.method,
+        decidedBy: auth.decidedBy,
+        evidence: auth.evidence,
+      };
     if (decision.outcome === 'join-request') {
       const r = extractRequest(ctx, msg);
       out.request = {
-        organization: r.organization, alias: r.alias, answers: r.answers, missing: r.missing,
-        acceptsEmbargo: r.acceptsEmbargo, aliasFindings: r.aliasFindings.map((f) => ({ code: f.code, severity: f.severity, message: f.message })),
+        organization: r.organization,
+        alias: r.alias,
+        answers: r.answers,
+        missing: r.missing,
+        acceptsEmbargo: r.acceptsEmbargo,
+        aliasFindings: r.aliasFindings.map((f) => ({ code: f.code, severity: f.severity, message: f.message })),
       };
     }
     if (snap.keyword || decision.outcome === 'moderator-command') {
@@ -74,7 +96,11 @@ export async function explain(config: Config, log: Logger, templates: TemplateSe
       const a = checkCommand(msg, snap, remove ? ['remove'] : [...MODERATOR_PURPOSES]);
       out.auth = {
         moderator: a.moderator,
-        token: { state: remove ? 'not-needed' : a.token.state, detail: a.token.detail, request: a.token.row?.request_id ?? null },
+        token: {
+          state: remove ? 'not-needed' : a.token.state,
+          detail: a.token.detail,
+          request: a.token.row?.request_id ?? null,
+        },
         authenticated: a.authenticated,
         method: auth?.method ?? null,
         decidedBy: auth?.decidedBy ?? null,

@@ -19,7 +19,10 @@ async function readInput(name: string): Promise<Buffer> {
     }
     return await fs.promises.readFile(name);
   } catch (err) {
-    throw new AppError('INPUT_UNREADABLE', `cannot read ${name === '-' ? 'standard input' : name}: ${(err as Error).message}`);
+    throw new AppError(
+      'INPUT_UNREADABLE',
+      `cannot read ${name === '-' ? 'standard input' : name}: ${(err as Error).message}`,
+    );
   }
 }
 

@@ -15,7 +15,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 function checkedAddress(address: string): string {
-  if (!isAddress(address)) throw new AppError('MEMBER_INVALID_ADDRESS', `"${address}" is not an email address; expected something like security@example.com`);
+  if (!isAddress(address))
+    throw new AppError(
+      'MEMBER_INVALID_ADDRESS',
+      `"${address}" is not an email address; expected something like security@example.com`,
+    );
   return normalizeAddress(address);
 }
 
@@ -24,11 +28,14 @@ function operator(): string {
 }
 
 export function registerMembers(program: Command, open: () => Context): void {
-  const members = program.command('members').description('list, add and remove members (organizations\' security aliases)');
+  const members = program
+    .command('members')
+    .description("list, add and remove members (organizations' security aliases)");
 
-  members.command('add')
+  members
+    .command('add')
     .description('add a member, or re-activate a removed one')
-    .argument('<address>', 'the organization\'s security alias')
+    .argument('<address>', "the organization's security alias")
     .requiredOption('--org <name>', 'the organization')
     .action((address: string, opts: { org: string }) => {
       const addr = checkedAddress(address);
@@ -37,16 +44,34 @@ export function registerMembers(program: Command, open: () => Context): void {
       withContext(open, (ctx) => {
         const result = transaction(ctx.db, () => {
           const r = upsertMember(ctx.db, addr, org, nowIso(ctx));
-          const action = { added: 'member.add', reactivated: 'member.reactivate', updated: 'member.update', unchanged: null }[r];
-          if (action) appendAudit(ctx.db, { at: nowIso(ctx), actor: operator(), action, object: addr, detail: { organization: org } });
+          const action = {
+            added: 'member.add',
+            reactivated: 'member.reactivate',
+            updated: 'member.update',
+            unchanged: null,
+          }[r];
+          if (action)
+            appendAudit(ctx.db, {
+              at: nowIso(ctx),
+              actor: operator(),
+              action,
+              object: addr,
+              detail: { organization: org },
+            });
           return r;
         });
-        const said = { added: 'added', reactivated: 'added again', updated: 'organization changed', unchanged: 'already a member' }[result];
+        const said = {
+          added: 'added',
+          reactivated: 'added again',
+          updated: 'organization changed',
+          unchanged: 'already a member',
+        }[result];
         process.stdout.write(`${said}: ${addr} (${org})\n`);
       });
     });
 
-  members.command('list')
+  members
+    .command('list')
     .description('list members')
     .option('--json', 'print JSON')
     .option('--all', 'include removed members')
@@ -54,7 +79,19 @@ export function registerMembers(program: Command, open: () => Context): void {
       withContext(open, (ctx) => {
         const rows = allMembers(ctx.db).filter((m) => opts.all || m.status === 'active');
         if (opts.json) {
-          process.stdout.write(`${JSON.stringify(rows.map((m) => ({ address: m.address, organization: m.organization, status: m.status, addedAt: m.added_at, removedAt: m.removed_at })), null, 2)}\n`);
+          process.stdout.write(
+            `${JSON.stringify(
+              rows.map((m) => ({
+                address: m.address,
+                organization: m.organization,
+                status: m.status,
+                addedAt: m.added_at,
+                removedAt: m.removed_at,
+              })),
+              null,
+              2,
+            )}\n`,
+          );
           return;
         }
         for (const m of rows) process.stdout.write(`${m.address}\t${m.organization}\t${m.status}\t${m.added_at}\n`);
@@ -62,21 +99,25 @@ export function registerMembers(program: Command, open: () => Context): void {
       });
     });
 
-  members.command('remove')
+  members
+    .command('remove')
     .description('remove a member: it gets no more mail from the list, and is told so (with the reason)')
-    .argument('<address>', 'the member\'s address')
+    .argument('<address>', "the member's address")
     .option('--reason <text>', 'why; sent to the alias and the moderators')
     .action(async (address: string, opts: { reason?: string }) => {
       const addr = checkedAddress(address);
       await withContextAsync(open, async (ctx) => {
-        const copies = transaction(ctx.db, () => removeMemberWithNotice(ctx, null, addr, operator(), 'removed', opts.reason ?? null));
+        const copies = transaction(ctx.db, () =>
+          removeMemberWithNotice(ctx, null, addr, operator(), 'removed', opts.reason ?? null),
+        );
         if (copies < 0) throw new AppError('MEMBER_NOT_FOUND', `${addr} is not an active member`);
         process.stdout.write(`removed: ${addr}\n`);
         await deliverNow(ctx);
       });
     });
 
-  members.command('import')
+  members
+    .command('import')
     .description('add the members listed in a Markdown Membership table (| Email | Organization |)')
     .argument('<file>', 'a Markdown file, such as the policy document')
     .action((file: string) => {
@@ -87,30 +128,48 @@ export function registerMembers(program: Command, open: () => Context): void {
         throw new AppError('INPUT_UNREADABLE', `cannot read ${file}: ${(err as Error).message}`);
       }
       const { rows, skipped } = parseMembershipTable(text);
-      if (rows.length === 0) throw new AppError('IMPORT_INVALID', `${file} has no table row of the form | address | organization |`);
+      if (rows.length === 0)
+        throw new AppError('IMPORT_INVALID', `${file} has no table row of the form | address | organization |`);
       withContext(open, (ctx) => {
         const counts = transaction(ctx.db, () => {
           const c: Record<string, number> = { added: 0, reactivated: 0, updated: 0, unchanged: 0 };
           for (const row of rows) {
             const r = upsertMember(ctx.db, row.address, row.organization, nowIso(ctx));
             c[r] = (c[r] ?? 0) + 1;
-            if (r !== 'unchanged') appendAudit(ctx.db, { at: nowIso(ctx), actor: operator(), action: `member.import.${r}`, object: row.address, detail: { organization: row.organization, file: path.basename(file) } });
+            if (r !== 'unchanged')
+              appendAudit(ctx.db, {
+                at: nowIso(ctx),
+                actor: operator(),
+                action: `member.import.${r}`,
+                object: row.address,
+                detail: { organization: row.organization, file: path.basename(file) },
+              });
           }
           return c;
         });
         const listed = new Set(rows.map((r) => r.address));
         const notListed = allMembers(ctx.db).filter((m) => m.status === 'active' && !listed.has(m.address));
-        process.stdout.write(`imported ${rows.length} rows: ${Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ')}\n`);
+        process.stdout.write(
+          `imported ${rows.length} rows: ${Object.entries(counts)
+            .map(([k, v]) => `${v} ${k}`)
+            .join(', ')}\n`,
+        );
         for (const s of skipped) process.stdout.write(`skipped (not | address | organization |): ${s}\n`);
-        for (const m of notListed) process.stdout.write(`active but not in ${path.basename(file)}: ${m.address} (${m.organization})\n`);
+        for (const m of notListed)
+          process.stdout.write(`active but not in ${path.basename(file)}: ${m.address} (${m.organization})\n`);
       });
     });
 
-  members.command('export')
-    .description('print the active members as the policy document\'s Markdown Membership table')
+  members
+    .command('export')
+    .description("print the active members as the policy document's Markdown Membership table")
     .option('--markdown', 'Markdown table (the default and only format)')
-    .action(() => withContext(open, (ctx) => {
-      const rows = allMembers(ctx.db).filter((m) => m.status === 'active').map((m) => ({ address: m.address, organization: m.organization }));
-      process.stdout.write(renderMembershipTable(rows));
-    }));
+    .action(() =>
+      withContext(open, (ctx) => {
+        const rows = allMembers(ctx.db)
+          .filter((m) => m.status === 'active')
+          .map((m) => ({ address: m.address, organization: m.organization }));
+        process.stdout.write(renderMembershipTable(rows));
+      }),
+    );
 }

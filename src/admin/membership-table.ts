@@ -4,7 +4,10 @@
  */
 import { isAddress, normalizeAddress } from '../message/address';
 
-export interface TableRow { address: string; organization: string }
+export interface TableRow {
+  address: string;
+  organization: string;
+}
 
 /** Every table row whose first cell is an address; header and separator rows are skipped. */
 export function parseMembershipTable(markdown: string): { rows: TableRow[]; skipped: string[] } {
@@ -14,10 +17,17 @@ export function parseMembershipTable(markdown: string): { rows: TableRow[]; skip
     const t = line.trim();
     if (!t.startsWith('|')) continue;
     // A "|" inside a cell is written "\|" (GitHub's Markdown tables do the same).
-    const cells = t.replace(/^\|/, '').replace(/(?<!\\)\|$/, '').split(/(?<!\\)\|/).map((c) => c.trim().replace(/\\\|/g, '|'));
+    const cells = t
+      .replace(/^\|/, '')
+      .replace(/(?<!\\)\|$/, '')
+      .split(/(?<!\\)\|/)
+      .map((c) => c.trim().replace(/\\\|/g, '|'));
     const [first = '', second = ''] = cells;
     if (/^:?-+:?$/.test(first) || /^email$/i.test(first)) continue;
-    const address = first.replace(/^<|>$/g, '').replace(/^mailto:/i, '').replace(/^\[([^\]]+)\]\(.*\)$/, '$1');
+    const address = first
+      .replace(/^<|>$/g, '')
+      .replace(/^mailto:/i, '')
+      .replace(/^\[([^\]]+)\]\(.*\)$/, '$1');
     if (!isAddress(address) || second === '') {
       skipped.push(t);
       continue;
@@ -28,6 +38,10 @@ export function parseMembershipTable(markdown: string): { rows: TableRow[]; skip
 }
 
 export function renderMembershipTable(rows: TableRow[]): string {
-  const lines = ['| Email\t\t| Organization\t|', '| ------------- |:-------------:|', ...rows.map((r) => `| ${r.address} | ${r.organization.replace(/\|/g, '\\|')} |`)];
+  const lines = [
+    '| Email\t\t| Organization\t|',
+    '| ------------- |:-------------:|',
+    ...rows.map((r) => `| ${r.address} | ${r.organization.replace(/\|/g, '\\|')} |`),
+  ];
   return `${lines.join('\n')}\n`;
 }

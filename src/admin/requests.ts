@@ -9,49 +9,82 @@ import { eventsOf, getRequest, listRequests } from '../store/requests';
 export function registerRequests(program: Command, open: () => Context): void {
   const requests = program.command('requests').description('join requests and their state');
 
-  requests.command('list')
+  requests
+    .command('list')
     .description('list join requests, newest first (open ones only unless --all)')
     .option('--all', 'include closed requests')
     .option('--json', 'print JSON')
-    .action((opts: { all?: boolean; json?: boolean }) => withContext(open, (ctx) => {
-      const rows = listRequests(ctx.db, { open: !opts.all });
-      if (opts.json) {
-        process.stdout.write(`${JSON.stringify(rows.map((r) => ({ id: r.id, state: r.state, organization: r.organization, alias: r.alias, applicant: r.applicant, createdAt: r.created_at, decidedBy: r.decided_by })), null, 2)}\n`);
-        return;
-      }
-      for (const r of rows) process.stdout.write(`#${r.id}\t${r.state}\t${r.organization ?? '-'}\t${r.alias ?? '-'}\t${r.applicant}\t${r.created_at}\n`);
-      process.stdout.write(`${rows.length} request${rows.length === 1 ? '' : 's'}\n`);
-    }));
+    .action((opts: { all?: boolean; json?: boolean }) =>
+      withContext(open, (ctx) => {
+        const rows = listRequests(ctx.db, { open: !opts.all });
+        if (opts.json) {
+          process.stdout.write(
+            `${JSON.stringify(
+              rows.map((r) => ({
+                id: r.id,
+                state: r.state,
+                organization: r.organization,
+                alias: r.alias,
+                applicant: r.applicant,
+                createdAt: r.created_at,
+                decidedBy: r.decided_by,
+              })),
+              null,
+              2,
+            )}\n`,
+          );
+          return;
+        }
+        for (const r of rows)
+          process.stdout.write(
+            `#${r.id}\t${r.state}\t${r.organization ?? '-'}\t${r.alias ?? '-'}\t${r.applicant}\t${r.created_at}\n`,
+          );
+        process.stdout.write(`${rows.length} request${rows.length === 1 ? '' : 's'}\n`);
+      }),
+    );
 
-  requests.command('show')
+  requests
+    .command('show')
     .description('show one request: answers, findings, and its history')
     .argument('<id>', 'the request number')
     .option('--json', 'print JSON')
-    .action((id: string, opts: { json?: boolean }) => withContext(open, (ctx) => {
-      const row = /^#?\d+$/.test(id) ? getRequest(ctx.db, Number(id.replace('#', ''))) : undefined;
-      if (!row) throw new AppError('REQUEST_NOT_FOUND', `there is no request ${id}; "embargo-list requests list --all" lists them`);
-      const view = viewRequest(row, ctx.config.policy);
-      const events = eventsOf(ctx.db, row.id).map((e) => ({ at: e.at, actor: e.actor, kind: e.kind, text: e.text }));
-      if (opts.json) {
-        process.stdout.write(`${JSON.stringify({ ...view, decidedBy: row.decided_by, decidedAt: row.decided_at, reason: row.reason, events }, null, 2)}\n`);
-        return;
-      }
-      const out = [
-        `Request #${view.id} (${view.state})`,
-        `  Organization: ${view.organization}`,
-        `  Alias:        ${view.alias}`,
-        `  Applicant:    ${view.applicant}`,
-        `  Received:     ${view.createdAt}`,
-        ...(row.decided_by ? [`  Decided:      ${row.decided_at} by ${row.decided_by}${row.reason ? `: ${row.reason}` : ''}`] : []),
-        '',
-        ...view.criteria.flatMap((c) => [`${c.n}. ${c.text}`, ...c.answer.split('\n').map((l) => `    ${l}`), '']),
-        'Findings:',
-        ...(view.findings.length ? view.findings.map((f) => `  [${f.code}] (${f.severity}) ${f.message}`) : ['  none']),
-        `  embargo policy accepted: ${view.acceptsEmbargo ? 'yes' : 'no'}`,
-        '',
-        'History:',
-        ...events.map((e) => `  ${e.at} ${e.actor} ${e.kind}${e.text ? `: ${e.text.split('\n')[0]}` : ''}`),
-      ];
-      process.stdout.write(`${out.join('\n')}\n`);
-    }));
+    .action((id: string, opts: { json?: boolean }) =>
+      withContext(open, (ctx) => {
+        const row = /^#?\d+$/.test(id) ? getRequest(ctx.db, Number(id.replace('#', ''))) : undefined;
+        if (!row)
+          throw new AppError(
+            'REQUEST_NOT_FOUND',
+            `there is no request ${id}; "embargo-list requests list --all" lists them`,
+          );
+        const view = viewRequest(row, ctx.config.policy);
+        const events = eventsOf(ctx.db, row.id).map((e) => ({ at: e.at, actor: e.actor, kind: e.kind, text: e.text }));
+        if (opts.json) {
+          process.stdout.write(
+            `${JSON.stringify({ ...view, decidedBy: row.decided_by, decidedAt: row.decided_at, reason: row.reason, events }, null, 2)}\n`,
+          );
+          return;
+        }
+        const out = [
+          `Request #${view.id} (${view.state})`,
+          `  Organization: ${view.organization}`,
+          `  Alias:        ${view.alias}`,
+          `  Applicant:    ${view.applicant}`,
+          `  Received:     ${view.createdAt}`,
+          ...(row.decided_by
+            ? [`  Decided:      ${row.decided_at} by ${row.decided_by}${row.reason ? `: ${row.reason}` : ''}`]
+            : []),
+          '',
+          ...view.criteria.flatMap((c) => [`${c.n}. ${c.text}`, ...c.answer.split('\n').map((l) => `    ${l}`), '']),
+          'Findings:',
+          ...(view.findings.length
+            ? view.findings.map((f) => `  [${f.code}] (${f.severity}) ${f.message}`)
+            : ['  none']),
+          `  embargo policy accepted: ${view.acceptsEmbargo ? 'yes' : 'no'}`,
+          '',
+          'History:',
+          ...events.map((e) => `  ${e.at} ${e.actor} ${e.kind}${e.text ? `: ${e.text.split('\n')[0]}` : ''}`),
+        ];
+        process.stdout.write(`${out.join('\n')}\n`);
+      }),
+    );
 }

@@ -12,7 +12,9 @@ export function formatStatus(s: Status): string {
     `embargo-list status at ${s.at}`,
     `  inbound      ${s.inbound.received} received, ${s.inbound.processed} processed, ${s.inbound.quarantined} quarantined`,
     `  outbox       ${s.outbox.pending} pending, ${s.outbox.sending} sending, ${s.outbox.sent} sent, ${s.outbox.failed} failed`,
-    ...(s.outbox.oldestPendingAt === null ? [] : [`               oldest pending since ${s.outbox.oldestPendingAt}${ago(s.outbox.oldestPendingAt)}`]),
+    ...(s.outbox.oldestPendingAt === null
+      ? []
+      : [`               oldest pending since ${s.outbox.oldestPendingAt}${ago(s.outbox.oldestPendingAt)}`]),
     `  requests     ${s.requests.open} open`,
     `  disclosures  ${s.disclosures.embargoed} under embargo${s.disclosures.nextEmbargoEnd === null ? '' : `, next end ${s.disclosures.nextEmbargoEnd}${embargoEnd(s.disclosures.nextEmbargoEnd, s.at)}`}`,
     `  leaks        ${s.leaks.openRetrospectives} open retrospective${s.leaks.openRetrospectives === 1 ? '' : 's'}`,
@@ -25,7 +27,9 @@ export function formatStatus(s: Status): string {
 
 /** An embargo end already past has a lift that is overdue: the embargo clock has not run. */
 function embargoEnd(iso: string, nowIso: string): string {
-  return Date.parse(iso) <= Date.parse(nowIso) ? ` (passed ${relative(iso, nowIso)}: lift overdue)` : ` (${relative(iso, nowIso)})`;
+  return Date.parse(iso) <= Date.parse(nowIso)
+    ? ` (passed ${relative(iso, nowIso)}: lift overdue)`
+    : ` (${relative(iso, nowIso)})`;
 }
 
 /** "3 min ago" or "in 2 h": whole units, rounded down. */
@@ -33,9 +37,13 @@ function relative(iso: string, nowIso: string): string {
   const ms = Date.parse(nowIso) - Date.parse(iso);
   if (Number.isNaN(ms)) return 'unknown';
   const abs = Math.abs(ms);
-  const unit = abs < 60_000 ? `${Math.floor(abs / 1000)} s`
-    : abs < 3_600_000 ? `${Math.floor(abs / 60_000)} min`
-      : abs < 172_800_000 ? `${Math.floor(abs / 3_600_000)} h`
-        : `${Math.floor(abs / 86_400_000)} d`;
+  const unit =
+    abs < 60_000
+      ? `${Math.floor(abs / 1000)} s`
+      : abs < 3_600_000
+        ? `${Math.floor(abs / 60_000)} min`
+        : abs < 172_800_000
+          ? `${Math.floor(abs / 3_600_000)} h`
+          : `${Math.floor(abs / 86_400_000)} d`;
   return ms >= 0 ? `${unit} ago` : `in ${unit}`;
 }

@@ -12,9 +12,21 @@ import type { Hit, RuleName, Snapshot } from '../rules/types';
 import type { DisclosureRow } from '../store/disclosures';
 
 export type Outcome =
-  | 'relay' | 'discard' | 'hold'
-  | 'join-request' | 'moderator-command' | 'applicant-reply' | 'confirmation' | 'unsubscribe' | 'refuse' | 'help'
-  | 'open-disclosure' | 'thread-post' | 'ack' | 'leak-report' | 'bounce';
+  | 'relay'
+  | 'discard'
+  | 'hold'
+  | 'join-request'
+  | 'moderator-command'
+  | 'applicant-reply'
+  | 'confirmation'
+  | 'unsubscribe'
+  | 'refuse'
+  | 'help'
+  | 'open-disclosure'
+  | 'thread-post'
+  | 'ack'
+  | 'leak-report'
+  | 'bounce';
 
 export interface ChainRow {
   /** Every one of these rules must have hit. */
@@ -38,7 +50,9 @@ const TRUSTED = { unless: ['from-stranger', 'unauthenticated'] } as const;
 
 export const INBOUND_CHAINS: readonly SubChain[] = [
   {
-    name: 'top', entry: null, rows: [
+    name: 'top',
+    entry: null,
+    rows: [
       // Over the size limits: held unread (only the header was read, message/header-only).
       { when: ['too-large'], outcome: 'hold', label: 'too-large' },
       { when: ['too-many-parts'], outcome: 'hold', label: 'too-many-parts' },
@@ -54,7 +68,9 @@ export const INBOUND_CHAINS: readonly SubChain[] = [
   },
   {
     // The list address. Strangers never reach the members, nor does anyone unauthenticated.
-    name: 'list', entry: 'to-list', rows: [
+    name: 'list',
+    entry: 'to-list',
+    rows: [
       { when: ['from-stranger', 'leak'], outcome: 'hold', label: 'leak-from-non-member' },
       { when: ['from-stranger'], outcome: 'hold', label: 'non-member' },
       { when: ['unauthenticated'], outcome: 'hold', label: 'unauthenticated' },
@@ -78,7 +94,9 @@ export const INBOUND_CHAINS: readonly SubChain[] = [
   {
     // The requests address: replies to our own mails first, matched by token only. The actions
     // judge the keyword's three conditions (moderator, live token, authenticated) themselves.
-    name: 'requests', entry: 'to-requests', rows: [
+    name: 'requests',
+    entry: 'to-requests',
+    rows: [
       { when: ['unknown-token'], outcome: 'refuse', label: 'unknown-token' },
       // Plain and HTML versions that name different keywords: no command is acted on, the moderators are told why.
       { when: ['alternatives-disagree'], outcome: 'refuse', label: 'alternatives-disagree' },
@@ -99,17 +117,21 @@ export const INBOUND_CHAINS: readonly SubChain[] = [
   },
   {
     // Neither address named: Bcc'd or delivered by some alias, as spam and misdirected mail are.
-    name: 'neither', entry: null, rows: [
-      { when: ['implicit-destination'], outcome: 'hold', label: 'implicit-destination' },
-    ],
+    name: 'neither',
+    entry: null,
+    rows: [{ when: ['implicit-destination'], outcome: 'hold', label: 'implicit-destination' }],
   },
 ];
 
 /** Every row with the rule that leads into its part in front: the table as one list, as the docs show it. */
 export const INBOUND_CHAIN: readonly ChainRow[] = INBOUND_CHAINS.flatMap((part) =>
-  part.rows.map((row) => (part.entry ? { ...row, when: [part.entry, ...row.when] } : row)));
+  part.rows.map((row) => (part.entry ? { ...row, when: [part.entry, ...row.when] } : row)),
+);
 
-interface Verdict { label: string; hits: Hit[] }
+interface Verdict {
+  label: string;
+  hits: Hit[];
+}
 
 type ThreadOutcome = 'thread-post' | 'ack' | 'leak-report';
 type PlainOutcome = Exclude<Outcome, 'hold' | ThreadOutcome | 'moderator-command'>;
@@ -117,11 +139,11 @@ type PlainOutcome = Exclude<Outcome, 'hold' | ThreadOutcome | 'moderator-command
 /** What decide gives: the outcome, the label, every hit, and what the outcome's action acts on. One member per outcome. */
 export type Decision =
   /** Held for a moderator, with the reasons the moderators' mail lists. */
-  | Verdict & { outcome: 'hold'; reasons: string[] }
+  | (Verdict & { outcome: 'hold'; reasons: string[] })
   /** A post into, an ACK in, or a leak report about this disclosure thread. */
   | { [O in ThreadOutcome]: Verdict & { outcome: O; thread: DisclosureRow } }[ThreadOutcome]
   /** A keyword in reply to a moderators' mail (its token decides), or a REMOVE, which carries none. */
-  | Verdict & { outcome: 'moderator-command'; command: 'token-reply' | 'remove' }
+  | (Verdict & { outcome: 'moderator-command'; command: 'token-reply' | 'remove' })
   | { [O in PlainOutcome]: Verdict & { outcome: O } }[PlainOutcome];
 
 export function matches(row: ChainRow, names: ReadonlySet<RuleName>): boolean {
@@ -141,7 +163,9 @@ export function findRow(hits: readonly Hit[], chains: readonly SubChain[] = INBO
 
 /** Hold reasons: the hits of every rule that says why (not the facts, not the audit-only ones). */
 export function holdReasons(hits: readonly Hit[], label: string): string[] {
-  const reasons = hits.filter((h) => !['fact', 'audit'].includes(RULE_USE.get(h.rule) ?? 'reason')).map((h) => h.reason);
+  const reasons = hits
+    .filter((h) => !['fact', 'audit'].includes(RULE_USE.get(h.rule) ?? 'reason'))
+    .map((h) => h.reason);
   return reasons.length > 0 ? reasons : [label];
 }
 
@@ -149,7 +173,11 @@ function hold(label: string, hits: Hit[]): Decision {
   return { outcome: 'hold', label, hits, reasons: holdReasons(hits, label) };
 }
 
-export function decide(hits: Hit[], snap: Pick<Snapshot, 'thread' | 'namedThread'>, chains: readonly SubChain[] = INBOUND_CHAINS): Decision {
+export function decide(
+  hits: Hit[],
+  snap: Pick<Snapshot, 'thread' | 'namedThread'>,
+  chains: readonly SubChain[] = INBOUND_CHAINS,
+): Decision {
   const row = findRow(hits, chains);
   if (!row) return hold('no-rule-matched', hits);
   const { outcome, label } = row;
@@ -159,7 +187,7 @@ export function decide(hits: Hit[], snap: Pick<Snapshot, 'thread' | 'namedThread
     case 'thread-post':
     case 'ack':
     case 'leak-report': {
-      const thread = outcome === 'leak-report' ? snap.thread ?? snap.namedThread : snap.thread;
+      const thread = outcome === 'leak-report' ? (snap.thread ?? snap.namedThread) : snap.thread;
       // The rules read the same snapshot, so this cannot happen; if it does, nothing acts on a guess.
       if (!thread) return hold('no-thread', [...hits]);
       return { outcome, label, hits, thread };

@@ -13,18 +13,35 @@ export const approve: Command = (ctx, input) => {
   const request = input.request!;
   const { config } = ctx;
   if (!request.alias) {
-    return notDone(ctx, input, 'the request names no alias to subscribe; ASK the applicant for one', { id: request.id });
+    return notDone(ctx, input, 'the request names no alias to subscribe; ASK the applicant for one', {
+      id: request.id,
+    });
   }
   let copies = decide(ctx, input, 'confirming', 'approve', null);
-  const token = createToken(ctx.db, { purpose: 'confirm', requestId: request.id, at: ctx.clock(), days: config.policy.tokenDays });
+  const token = createToken(ctx.db, {
+    purpose: 'confirm',
+    requestId: request.id,
+    at: ctx.clock(),
+    days: config.policy.tokenDays,
+  });
   const expires = new Date(ctx.clock().getTime() + config.policy.tokenDays * 86_400_000).toISOString();
   copies += sendTemplate(ctx, input.inboundId, {
-    template: 'alias.action.confirm-subscription', to: [request.alias],
+    template: 'alias.action.confirm-subscription',
+    to: [request.alias],
     messageId: tokenMessageId(config, token, `c${request.id}`),
-    params: { id: request.id, token, alias: request.alias, organization: request.organization ?? '', applicant: request.applicant, expires },
+    params: {
+      id: request.id,
+      token,
+      alias: request.alias,
+      organization: request.organization ?? '',
+      applicant: request.applicant,
+      expires,
+    },
   });
   copies += sendTemplate(ctx, input.inboundId, {
-    template: 'applicant.notice.approved', to: [request.applicant], inReplyTo: request.message_id,
+    template: 'applicant.notice.approved',
+    to: [request.applicant],
+    inReplyTo: request.message_id,
     params: { id: request.id, alias: request.alias, expires },
   });
   return { disposition: 'APPROVED', copies };

@@ -17,15 +17,34 @@ export const ask: Command = (ctx, input) => {
   const request = input.request!;
   const { config } = ctx;
   if (!input.argument) {
-    return notDone(ctx, input, 'ASK needs the question on the same line, e.g. "ASK Which of your products ship Istio?"', { id: request.id });
+    return notDone(
+      ctx,
+      input,
+      'ASK needs the question on the same line, e.g. "ASK Which of your products ship Istio?"',
+      { id: request.id },
+    );
   }
   const at = nowIso(ctx);
   setState(ctx.db, request.id, 'asked', at);
   addEvent(ctx.db, request.id, at, input.actor, 'ask', input.argument);
-  appendAudit(ctx.db, { at, actor: input.actor, action: 'request.ask', object: `request:${request.id}`, messageId: input.msg.messageId, detail: { question: input.argument } });
-  const token = createToken(ctx.db, { purpose: 'applicant', requestId: request.id, at: ctx.clock(), days: config.policy.tokenDays });
+  appendAudit(ctx.db, {
+    at,
+    actor: input.actor,
+    action: 'request.ask',
+    object: `request:${request.id}`,
+    messageId: input.msg.messageId,
+    detail: { question: input.argument },
+  });
+  const token = createToken(ctx.db, {
+    purpose: 'applicant',
+    requestId: request.id,
+    at: ctx.clock(),
+    days: config.policy.tokenDays,
+  });
   let copies = sendTemplate(ctx, input.inboundId, {
-    template: 'applicant.action.question', to: [request.applicant], messageId: tokenMessageId(config, token, `q${request.id}`),
+    template: 'applicant.action.question',
+    to: [request.applicant],
+    messageId: tokenMessageId(config, token, `q${request.id}`),
     inReplyTo: request.message_id,
     params: { id: request.id, token, question: input.argument },
   });

@@ -7,20 +7,49 @@ import { sendTemplate } from '../actions/send';
 import type { CommandInput } from './types';
 
 /** Closes the moderation of a request: the first decision wins, later replies find the token used. */
-export function decide(ctx: Context, input: CommandInput, state: RequestState, verb: string, reason: string | null): number {
+export function decide(
+  ctx: Context,
+  input: CommandInput,
+  state: RequestState,
+  verb: string,
+  reason: string | null,
+): number {
   const at = nowIso(ctx);
   const request = input.request!;
   retireTokens(ctx.db, request.id, 'moderate', input.actor, at);
   retireTokens(ctx.db, request.id, 'applicant', input.actor, at);
   setState(ctx.db, request.id, state, at, { by: input.actor, reason });
   addEvent(ctx.db, request.id, at, input.actor, verb, reason);
-  appendAudit(ctx.db, { at, actor: input.actor, action: `request.${verb}`, object: `request:${request.id}`, messageId: input.msg.messageId, detail: reason ? { reason } : null });
+  appendAudit(ctx.db, {
+    at,
+    actor: input.actor,
+    action: `request.${verb}`,
+    object: `request:${request.id}`,
+    messageId: input.msg.messageId,
+    detail: reason ? { reason } : null,
+  });
   return tellModerators(ctx, input.inboundId, request, verb, input.actor, reason);
 }
 
-export function tellModerators(ctx: Context, inboundId: number, request: RequestRow, verb: string, actor: string, text: string | null): number {
+export function tellModerators(
+  ctx: Context,
+  inboundId: number,
+  request: RequestRow,
+  verb: string,
+  actor: string,
+  text: string | null,
+): number {
   return sendTemplate(ctx, inboundId, {
-    template: 'moderator.notice.request-decided', to: ctx.config.list.moderators,
-    params: { id: request.id, organization: request.organization ?? '(unknown)', alias: request.alias ?? '(none)', verb, actor, text, at: nowIso(ctx) },
+    template: 'moderator.notice.request-decided',
+    to: ctx.config.list.moderators,
+    params: {
+      id: request.id,
+      organization: request.organization ?? '(unknown)',
+      alias: request.alias ?? '(none)',
+      verb,
+      actor,
+      text,
+      at: nowIso(ctx),
+    },
   });
 }

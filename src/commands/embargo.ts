@@ -15,17 +15,31 @@ import type { Command } from './types';
 
 export const moveEmbargo: Command = (ctx, input) => {
   const d = getDisclosure(ctx.db, Number(input.token.subject))!;
-  if (d.state === 'public') return notDone(ctx, input, `disclosure #${d.id} is already public (lifted at ${d.lifted_at})`);
-  const parsed = parseEmbargoDate(input.argument ?? '', { now: ctx.clock(), maxDays: ctx.config.policy.maxEmbargoDays });
+  if (d.state === 'public')
+    return notDone(ctx, input, `disclosure #${d.id} is already public (lifted at ${d.lifted_at})`);
+  const parsed = parseEmbargoDate(input.argument ?? '', {
+    now: ctx.clock(),
+    maxDays: ctx.config.policy.maxEmbargoDays,
+  });
   if (!parsed.ok) return notDone(ctx, input, parsed.problem.message.replace(/\.$/, ''));
   const previous = d.embargo_end ? formatUtc(new Date(d.embargo_end)) : null;
   setEmbargoEnd(ctx.db, d.id, parsed.end.toISOString());
-  appendAudit(ctx.db, { at: nowIso(ctx), actor: input.actor, action: 'disclosure.embargo', object: `disclosure:${d.id}`, messageId: input.msg.messageId, detail: { from: d.embargo_end, to: parsed.end.toISOString() } });
+  appendAudit(ctx.db, {
+    at: nowIso(ctx),
+    actor: input.actor,
+    action: 'disclosure.embargo',
+    object: `disclosure:${d.id}`,
+    messageId: input.msg.messageId,
+    detail: { from: d.embargo_end, to: parsed.end.toISOString() },
+  });
   const moved = getDisclosure(ctx.db, d.id)!;
   const end = formatUtc(parsed.end);
   let copies = noticeToThread(ctx, input.inboundId, moved, 'member.notice.embargo-moved', { end, previous });
-  copies += sendTemplate(ctx, input.inboundId, { template: 'moderator.notice.disclosure-changed', to: ctx.config.list.moderators,
-    params: { id: d.id, subject: d.subject, actor: input.actor, movedTo: end, lifted: false } });
+  copies += sendTemplate(ctx, input.inboundId, {
+    template: 'moderator.notice.disclosure-changed',
+    to: ctx.config.list.moderators,
+    params: { id: d.id, subject: d.subject, actor: input.actor, movedTo: end, lifted: false },
+  });
   return { disposition: 'EMBARGO_MOVED', copies };
 };
 
@@ -33,6 +47,14 @@ export const lift: Command = (ctx, input) => {
   const d = getDisclosure(ctx.db, Number(input.token.subject))!;
   const copies = liftAndAnnounce(ctx, input.inboundId, d, input.actor);
   if (copies < 0) return notDone(ctx, input, `disclosure #${d.id} is already public (lifted at ${d.lifted_at})`);
-  return { disposition: 'LIFTED', copies: copies + sendTemplate(ctx, input.inboundId, { template: 'moderator.notice.disclosure-changed', to: ctx.config.list.moderators,
-    params: { id: d.id, subject: d.subject, actor: input.actor, movedTo: null, lifted: true } }) };
+  return {
+    disposition: 'LIFTED',
+    copies:
+      copies +
+      sendTemplate(ctx, input.inboundId, {
+        template: 'moderator.notice.disclosure-changed',
+        to: ctx.config.list.moderators,
+        params: { id: d.id, subject: d.subject, actor: input.actor, movedTo: null, lifted: true },
+      }),
+  };
 };

@@ -15,6 +15,14 @@ function answer(ctx: Context, input: CommandInput, r: HeldResult, disposition: s
 
 const idOf = (input: CommandInput): number => Number(input.token.subject);
 
-export const approveHeldPost: Command = (ctx, input) => answer(ctx, input, approveHeld(ctx, idOf(input), input.actor), 'APPROVED');
-export const rejectHeldPost: Command = (ctx, input) => answer(ctx, input, rejectHeld(ctx, idOf(input), input.actor, input.argument ?? 'The moderators did not give a reason.'), 'REJECTED');
-export const discardHeldPost: Command = (ctx, input) => answer(ctx, input, discardHeld(ctx, idOf(input), input.actor), 'DISCARDED');
+export const approveHeldPost: Command = (ctx, input) =>
+  answer(ctx, input, approveHeld(ctx, idOf(input), input.actor), 'APPROVED');
+export const rejectHeldPost: Command = (ctx, input) =>
+  answer(
+    ctx,
+    input,
+    rejectHeld(ctx, idOf(input), input.actor, input.argument ?? 'The moderators did not give a reason.'),
+    'REJECTED',
+  );
+export const discardHeldPost: Command = (ctx, input) =>
+  answer(ctx, input, discardHeld(ctx, idOf(input), input.actor), 'DISCARDED');

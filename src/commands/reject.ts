@@ -8,7 +8,9 @@ export const reject: Command = (ctx, input) => {
   const reason = input.argument ?? 'The moderators did not give a reason.';
   let copies = decide(ctx, input, 'rejected', 'reject', reason);
   copies += sendTemplate(ctx, input.inboundId, {
-    template: 'applicant.notice.rejected', to: [request.applicant], inReplyTo: request.message_id,
+    template: 'applicant.notice.rejected',
+    to: [request.applicant],
+    inReplyTo: request.message_id,
     params: { id: request.id, reason },
   });
   return { disposition: 'REJECTED', copies };

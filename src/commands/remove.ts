@@ -24,18 +24,48 @@ export function parseRemoveArgument(argument: string | null): { alias: string; r
 }
 
 /** Step one: an authenticated moderator's REMOVE; answered with a confirmation to that moderator. */
-export function startRemove(ctx: Context, input: { inboundId: number; msg: InboundMessage; actor: string; argument: string | null }): CommandResult {
+export function startRemove(
+  ctx: Context,
+  input: { inboundId: number; msg: InboundMessage; actor: string; argument: string | null },
+): CommandResult {
   const parsed = parseRemoveArgument(input.argument);
   const member = parsed ? findMember(ctx.db, parsed.alias) : undefined;
   if (!parsed || !member || member.status !== 'active') {
-    return notDone(ctx, input, parsed ? `${parsed.alias} is not an active member` : 'REMOVE needs the alias and a reason, e.g. "REMOVE security@example.com stopped meeting criterion 2"');
+    return notDone(
+      ctx,
+      input,
+      parsed
+        ? `${parsed.alias} is not an active member`
+        : 'REMOVE needs the alias and a reason, e.g. "REMOVE security@example.com stopped meeting criterion 2"',
+    );
   }
-  const token = createToken(ctx.db, { purpose: 'remove', subject: parsed.alias, detail: { reason: parsed.reason, by: input.actor }, at: ctx.clock(), days: ctx.config.policy.tokenDays });
-  appendAudit(ctx.db, { at: nowIso(ctx), actor: input.actor, action: 'member.remove.requested', object: parsed.alias, messageId: input.msg.messageId, detail: { reason: parsed.reason } });
+  const token = createToken(ctx.db, {
+    purpose: 'remove',
+    subject: parsed.alias,
+    detail: { reason: parsed.reason, by: input.actor },
+    at: ctx.clock(),
+    days: ctx.config.policy.tokenDays,
+  });
+  appendAudit(ctx.db, {
+    at: nowIso(ctx),
+    actor: input.actor,
+    action: 'member.remove.requested',
+    object: parsed.alias,
+    messageId: input.msg.messageId,
+    detail: { reason: parsed.reason },
+  });
   const copies = sendTemplate(ctx, input.inboundId, {
-    template: 'moderator.action.confirm-remove', to: [input.actor], autoSubmitted: 'auto-replied',
-    messageId: tokenMessageId(ctx.config, token, 'rm'), inReplyTo: input.msg.messageId,
-    params: { token, alias: parsed.alias, organization: member.organization, reason: parsed.reason ?? '(no reason given)' },
+    template: 'moderator.action.confirm-remove',
+    to: [input.actor],
+    autoSubmitted: 'auto-replied',
+    messageId: tokenMessageId(ctx.config, token, 'rm'),
+    inReplyTo: input.msg.messageId,
+    params: {
+      token,
+      alias: parsed.alias,
+      organization: member.organization,
+      reason: parsed.reason ?? '(no reason given)',
+    },
   });
   return { disposition: 'REMOVE_PENDING', copies };
 }
@@ -45,7 +75,15 @@ export const confirmRemove: Command = (ctx, input) => {
   const alias = input.token.subject!;
   const detail = JSON.parse(input.token.detail ?? '{}') as { reason?: string | null };
   useToken(ctx.db, input.token.token, input.actor, nowIso(ctx));
-  const copies = removeMemberWithNotice(ctx, input.inboundId, alias, input.actor, 'removed', detail.reason ?? null, input.msg.messageId);
+  const copies = removeMemberWithNotice(
+    ctx,
+    input.inboundId,
+    alias,
+    input.actor,
+    'removed',
+    detail.reason ?? null,
+    input.msg.messageId,
+  );
   if (copies < 0) {
     return notDone(ctx, input, `${alias} is no longer an active member`);
   }

@@ -11,15 +11,35 @@ import type { Command } from './types';
 export const retro: Command = (ctx, input) => {
   const leak = getLeak(ctx.db, Number(input.token.subject))!;
   if (!input.argument) {
-    return notDone(ctx, input, 'RETRO needs the summary on the same line, e.g. "RETRO The alias forwarded to a vendor; forwarding is now off"');
+    return notDone(
+      ctx,
+      input,
+      'RETRO needs the summary on the same line, e.g. "RETRO The alias forwarded to a vendor; forwarding is now off"',
+    );
   }
   const at = nowIso(ctx);
   useToken(ctx.db, input.token.token, input.actor, at);
   if (!closeRetrospective(ctx.db, leak.id, input.actor, input.argument, at)) {
-    return notDone(ctx, input, `the retrospective of leak #${leak.id} was already closed at ${leak.retro_closed_at} by ${leak.retro_closed_by}`, { disposition: 'STALE' });
+    return notDone(
+      ctx,
+      input,
+      `the retrospective of leak #${leak.id} was already closed at ${leak.retro_closed_at} by ${leak.retro_closed_by}`,
+      { disposition: 'STALE' },
+    );
   }
-  appendAudit(ctx.db, { at, actor: input.actor, action: 'leak.retro', object: `leak:${leak.id}`, messageId: input.msg.messageId, detail: { summary: input.argument } });
+  appendAudit(ctx.db, {
+    at,
+    actor: input.actor,
+    action: 'leak.retro',
+    object: `leak:${leak.id}`,
+    messageId: input.msg.messageId,
+    detail: { summary: input.argument },
+  });
   const params = { ...leakPeople(leak), actor: input.actor, summary: input.argument };
-  const copies = sendTemplate(ctx, input.inboundId, { template: 'moderator.notice.retrospective-closed', to: [...new Set([...ctx.config.list.moderators, leak.reporter])], params });
+  const copies = sendTemplate(ctx, input.inboundId, {
+    template: 'moderator.notice.retrospective-closed',
+    to: [...new Set([...ctx.config.list.moderators, leak.reporter])],
+    params,
+  });
   return { disposition: 'RETRO_CLOSED', copies };
 };

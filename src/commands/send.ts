@@ -14,19 +14,31 @@ import type { Context } from '../context';
 function open(ctx: Context, input: CommandInput, held: HeldOpening, end: Date | null): CommandResult {
   const inbound = getInbound(ctx.db, held.inboundId)!;
   useToken(ctx.db, input.token.token, input.actor, nowIso(ctx));
-  const { copies } = openDisclosure(ctx, { inboundId: held.inboundId, raw: inbound.raw, subject: held.subject, messageId: held.messageId, openedBy: input.actor, end, upstream: held.upstream });
+  const { copies } = openDisclosure(ctx, {
+    inboundId: held.inboundId,
+    raw: inbound.raw,
+    subject: held.subject,
+    messageId: held.messageId,
+    openedBy: input.actor,
+    end,
+    upstream: held.upstream,
+  });
   return { disposition: 'DISCLOSED', copies };
 }
 
 export const sendAsIs: Command = (ctx, input) => {
   const held = JSON.parse(input.token.detail!) as HeldOpening;
-  if (held.problem === 'EMBARGO_PAST') return notDone(ctx, input, 'the embargo end it gives is in the past; reply with EMBARGO <end> instead');
+  if (held.problem === 'EMBARGO_PAST')
+    return notDone(ctx, input, 'the embargo end it gives is in the past; reply with EMBARGO <end> instead');
   return open(ctx, input, held, held.end ? new Date(held.end) : null);
 };
 
 export const sendWithEnd: Command = (ctx, input) => {
   const held = JSON.parse(input.token.detail!) as HeldOpening;
-  const parsed = parseEmbargoDate(input.argument ?? '', { now: ctx.clock(), maxDays: ctx.config.policy.maxEmbargoDays });
+  const parsed = parseEmbargoDate(input.argument ?? '', {
+    now: ctx.clock(),
+    maxDays: ctx.config.policy.maxEmbargoDays,
+  });
   if (!parsed.ok) return notDone(ctx, input, parsed.problem.message.replace(/\.$/, ''));
   return open(ctx, input, held, parsed.end);
 };

@@ -10,7 +10,10 @@ import { formatUtc } from '../policy/embargo-date';
 import { transaction } from '../store/db';
 import { embargoesEndingBy, markLiftReminded } from '../store/disclosures';
 
-export interface EmbargoClockResult { reminded: number; lifted: number }
+export interface EmbargoClockResult {
+  reminded: number;
+  lifted: number;
+}
 
 export function runEmbargoClock(ctx: Context): EmbargoClockResult {
   return transaction(ctx.db, () => {
@@ -21,10 +24,15 @@ export function runEmbargoClock(ctx: Context): EmbargoClockResult {
     for (const d of embargoesEndingBy(ctx.db, soon)) {
       if (d.embargo_end! <= now.toISOString()) {
         const n = liftAndAnnounce(ctx, null, d, 'clock');
-        if (n >= 0) { copies += n; result.lifted += 1; }
+        if (n >= 0) {
+          copies += n;
+          result.lifted += 1;
+        }
       } else if (!d.lift_reminder_at) {
         markLiftReminded(ctx.db, d.id, nowIso(ctx));
-        copies += noticeToThread(ctx, null, d, 'member.notice.embargo-ending', { end: formatUtc(new Date(d.embargo_end!)) });
+        copies += noticeToThread(ctx, null, d, 'member.notice.embargo-ending', {
+          end: formatUtc(new Date(d.embargo_end!)),
+        });
         result.reminded += 1;
       }
     }

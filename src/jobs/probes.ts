@@ -23,10 +23,23 @@ export function runProbes(ctx: Context): { probed: number } {
     let probed = 0;
     for (const m of membersToProbe(ctx.db, before)) {
       markProbed(ctx.db, m.id, at);
-      const token = createToken(ctx.db, { purpose: 'probe', subject: m.address, at: ctx.clock(), days: policy.probeGraceDays });
+      const token = createToken(ctx.db, {
+        purpose: 'probe',
+        subject: m.address,
+        at: ctx.clock(),
+        days: policy.probeGraceDays,
+      });
       sendTemplate(ctx, null, {
-        template: 'member.action.probe', to: [m.address], messageId: tokenMessageId(ctx.config, token, 'probe'), verp: true,
-        params: { address: m.address, organization: m.organization, token, due: formatUtc(new Date(ctx.clock().getTime() + policy.probeGraceDays * DAY)) },
+        template: 'member.action.probe',
+        to: [m.address],
+        messageId: tokenMessageId(ctx.config, token, 'probe'),
+        verp: true,
+        params: {
+          address: m.address,
+          organization: m.organization,
+          token,
+          due: formatUtc(new Date(ctx.clock().getTime() + policy.probeGraceDays * DAY)),
+        },
       });
       appendAudit(ctx.db, { at, actor: 'daemon', action: 'member.probe', object: m.address });
       probed += 1;

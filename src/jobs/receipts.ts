@@ -10,7 +10,10 @@ import { transaction } from '../store/db';
 import { deliveryOf, markAckReminded, markReceiptReminded, openedBefore, receiptsOf } from '../store/disclosures';
 import { isActiveMember } from '../store/members';
 
-export interface ReceiptsResult { disclosures: number; reminded: number }
+export interface ReceiptsResult {
+  disclosures: number;
+  reminded: number;
+}
 
 export function runReceipts(ctx: Context): ReceiptsResult {
   return transaction(ctx.db, () => {
@@ -27,12 +30,25 @@ export function runReceipts(ctx: Context): ReceiptsResult {
       const openedAt = formatUtc(new Date(d.opened_at));
       for (const r of missing) {
         markReceiptReminded(ctx.db, d.id, r.member, at);
-        copies += noticeToThread(ctx, null, d, 'member.action.ack-reminder', { member: r.member, openedAt }, [r.member]);
+        copies += noticeToThread(ctx, null, d, 'member.action.ack-reminder', { member: r.member, openedAt }, [
+          r.member,
+        ]);
         result.reminded += 1;
       }
       copies += sendTemplate(ctx, null, {
-        template: 'moderator.notice.unacknowledged', to: ctx.config.list.moderators,
-        params: { id: d.id, subject: d.subject, openedAt, count: missing.length, members: missing.map((r) => ({ member: r.member, organization: r.organization, status: delivery.get(r.member) ?? null })) },
+        template: 'moderator.notice.unacknowledged',
+        to: ctx.config.list.moderators,
+        params: {
+          id: d.id,
+          subject: d.subject,
+          openedAt,
+          count: missing.length,
+          members: missing.map((r) => ({
+            member: r.member,
+            organization: r.organization,
+            status: delivery.get(r.member) ?? null,
+          })),
+        },
       });
     }
     if (copies > 0) queueMicrotask(ctx.outboxChanged);

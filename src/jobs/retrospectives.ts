@@ -16,8 +16,14 @@ export function runRetrospectives(ctx: Context): { reminded: number } {
     for (const leak of retrospectivesDue(ctx.db, now.toISOString(), new Date(now.getTime() - DAY).toISOString())) {
       markRetroReminded(ctx.db, leak.id, nowIso(ctx));
       copies += sendTemplate(ctx, null, {
-        template: 'moderator.notice.retrospective-due', to: [...new Set([...ctx.config.list.moderators, leak.reporter])],
-        params: { ...leakPeople(leak), due: formatUtc(new Date(leak.retro_due)), what: leak.what ?? '(not said)', toWhom: leak.to_whom ?? '(not said)' },
+        template: 'moderator.notice.retrospective-due',
+        to: [...new Set([...ctx.config.list.moderators, leak.reporter])],
+        params: {
+          ...leakPeople(leak),
+          due: formatUtc(new Date(leak.retro_due)),
+          what: leak.what ?? '(not said)',
+          toWhom: leak.to_whom ?? '(not said)',
+        },
       });
       reminded += 1;
     }

@@ -37,7 +37,8 @@ const FOLD_AT = 76;
  * Reply and forward markers a mail client puts in front of a subject ("Re:", "AW:", "Fwd:",
  * "Re[2]:", ...), in the languages we see. Only used to look past them for the prefix.
  */
-const REPLY_MARKER = /^(?:re|aw|sv|vs|antw|ref|rif|r|res|odp|odg|ynt|fw|fwd|wg|tr|rv|enc|vb|vl|doorst)\s*(?:\[\d+\]|\(\d+\))?\s*[:\uff1a]\s*/i;
+const REPLY_MARKER =
+  /^(?:re|aw|sv|vs|antw|ref|rif|r|res|odp|odg|ynt|fw|fwd|wg|tr|rv|enc|vb|vl|doorst)\s*(?:\[\d+\]|\(\d+\))?\s*[:\uff1a]\s*/i;
 
 /**
  * Returns the raw message with (a) the subject prefixed, and (b) a plain-text footer added,
@@ -73,22 +74,29 @@ export function decorate(raw: Buffer, d: Decoration, options: DecorateOptions = 
   // RFC 2045 5.2: no Content-Type means text/plain; charset=us-ascii. Said out loud in the part,
   // since the part's header is no longer the message's and a reader must not guess.
   const hasType = moved.some((h) => h.name.toLowerCase() === 'content-type');
-  const partHead = (hasType ? '' : `Content-Type: text/plain; charset=us-ascii${eol}`) + moved.map((h) => h.raw).join('');
+  const partHead =
+    (hasType ? '' : `Content-Type: text/plain; charset=us-ascii${eol}`) + moved.map((h) => h.raw).join('');
   const head = `${top.map((h) => h.raw).join('')}${eol}--${boundary}${eol}${partHead}${eol}`;
   // The line end in front of a delimiter belongs to the delimiter (RFC 2046 5.1.1), so the first
   // part's content is the original body exactly, whether or not it ended with a line end.
-  const tail = `${eol}--${boundary}${eol}`
-    + `Content-Type: text/plain; charset=utf-8${eol}`
-    + `Content-Transfer-Encoding: quoted-printable${eol}`
-    + `Content-Disposition: inline${eol}${eol}`
-    + `${encodedFooter}${eol}--${boundary}--${eol}`;
+  const tail =
+    `${eol}--${boundary}${eol}` +
+    `Content-Type: text/plain; charset=utf-8${eol}` +
+    `Content-Transfer-Encoding: quoted-printable${eol}` +
+    `Content-Disposition: inline${eol}${eol}` +
+    `${encodedFooter}${eol}--${boundary}--${eol}`;
   return Buffer.concat([Buffer.from(head, 'latin1'), body, Buffer.from(tail, 'latin1')]);
 }
 
 /** CR and LF go; other control characters become spaces, as anything we put in a header. */
 function cleanPrefix(prefix: string): string {
-  // eslint-disable-next-line no-control-regex
-  return prefix.replace(/[\r\n]+/g, '').replace(/[\u0000-\u001f\u007f]/g, ' ').trim();
+  return (
+    prefix
+      .replace(/[\r\n]+/g, '')
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u001f\u007f]/g, ' ')
+      .trim()
+  );
 }
 
 /**
@@ -148,8 +156,13 @@ function decodeSubject(value: string): string {
       text = value;
     }
   }
-  // eslint-disable-next-line no-control-regex
-  return libmime.decodeWords(text).replace(/[\u0000-\u001f\u007f]/g, ' ').trim();
+  return (
+    libmime
+      .decodeWords(text)
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u001f\u007f]/g, ' ')
+      .trim()
+  );
 }
 
 /**

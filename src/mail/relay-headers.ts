@@ -53,7 +53,8 @@ const MSG_ID = /<([^<>\s"@]{1,200}@[^<>\s"@]{1,200})>/g;
 const BARE_ID = /^[^<>\s"@()]{1,200}@[^<>\s"@()]{1,200}$/;
 
 /** RFC 5322 msg-id: atext and dots on both sides, a domain literal on the right. */
-const MSG_ID_SHAPE = /^<[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@(?:[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+|\[[\x21-\x5a\x5e-\x7e]*\])>$/;
+const MSG_ID_SHAPE =
+  /^<[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@(?:[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+|\[[\x21-\x5a\x5e-\x7e]*\])>$/;
 
 /**
  * Message-IDs in a value, in order, each as "<local@domain>" of RFC 5322 characters and never
@@ -91,12 +92,17 @@ export function readRelayFields(raw: Buffer): RelayFields {
   const fromValue = f.get('from') ?? '';
   // A From with a control character left in it (a bare CR, a NUL) is split differently by each reader: no author.
   // eslint-disable-next-line no-control-regex
-  const from = /[\u0000-\u0008\u000a-\u001f\u007f]/.test(fromValue) ? [] : addressparser(fromValue, { flatten: true }).filter((a) => a.address && isAddress(a.address));
+  const from = /[\u0000-\u0008\u000a-\u001f\u007f]/.test(fromValue)
+    ? []
+    : addressparser(fromValue, { flatten: true }).filter((a) => a.address && isAddress(a.address));
   const date = f.has('date') ? new Date(f.get('date')!) : null;
   const cte = f.get('content-transfer-encoding')?.trim().toLowerCase() ?? null;
   return {
     // Two From fields name no author (parse.ts refuses them too): the copy is From the list alone.
-    author: from.length === 1 && froms === 1 ? { name: oneLine(libmime.decodeWords(from[0]!.name ?? '')), address: from[0]!.address.trim() } : null,
+    author:
+      from.length === 1 && froms === 1
+        ? { name: oneLine(libmime.decodeWords(from[0]!.name ?? '')), address: from[0]!.address.trim() }
+        : null,
     subject: f.has('subject') ? oneLine(libmime.decodeWords(f.get('subject')!)) : null,
     date: date && !Number.isNaN(date.getTime()) ? date : null,
     messageId: messageIds(f.get('message-id'))[0] ?? null,

@@ -31,7 +31,8 @@ export function relayFieldList(f: RelayFields, config: Config, rewriteFrom: bool
     // DMARC-safe From: "Name via List" at the list address; the author travels in X-Original-From.
     const who = author ? author.name || author.address : 'a member';
     out.push(['From', `${phrase(`${who} via ${headerSafe(config.list.name)}`)} <${config.list.address}>`]);
-    if (author) out.push(['X-Original-From', author.name ? `${phrase(author.name)} <${author.address}>` : author.address]);
+    if (author)
+      out.push(['X-Original-From', author.name ? `${phrase(author.name)} <${author.address}>` : author.address]);
   } else {
     out.push(['From', author.name ? `${phrase(author.name)} <${author.address}>` : author.address]);
   }
@@ -54,9 +55,16 @@ export function relayFieldList(f: RelayFields, config: Config, rewriteFrom: bool
  * (when the author's policy was not looked up, rewriting is the copy that arrives). `now` dates
  * a post that carries no readable Date.
  */
-export function composeRelay(raw: Buffer, config: Config, rewriteFrom: boolean = config.relay.fromRewrite !== 'never', now: Date = new Date()): { raw: Buffer; envelopeFrom: string } {
+export function composeRelay(
+  raw: Buffer,
+  config: Config,
+  rewriteFrom: boolean = config.relay.fromRewrite !== 'never',
+  now: Date = new Date(),
+): { raw: Buffer; envelopeFrom: string } {
   const { body, eol } = splitMessage(raw);
-  const headers: RawHeader[] = relayFieldList(readRelayFields(raw), config, rewriteFrom, now)
-    .map(([name, value]) => ({ name, raw: field(name, value).replace(/\r?\n/g, eol) + eol }));
+  const headers: RawHeader[] = relayFieldList(readRelayFields(raw), config, rewriteFrom, now).map(([name, value]) => ({
+    name,
+    raw: field(name, value).replace(/\r?\n/g, eol) + eol,
+  }));
   return { raw: joinMessage(headers, body, eol), envelopeFrom: bounceAddress(config) };
 }

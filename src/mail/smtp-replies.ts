@@ -12,13 +12,29 @@ export interface SendFailure {
   message: string;
 }
 
-interface ReplyRule { why: string; match: (f: SendFailure) => boolean; verdict: Verdict }
+interface ReplyRule {
+  why: string;
+  match: (f: SendFailure) => boolean;
+  verdict: Verdict;
+}
 
 export const REPLY_RULES: readonly ReplyRule[] = [
   // Our own login failing is a configuration problem, not the recipient's: keep the copy and retry.
-  { why: 'authentication to our SMTP relay failed', match: (f) => f.code === 'EAUTH' || [454, 530, 534, 535].includes(f.responseCode ?? 0), verdict: 'temporary' },
-  { why: '4xx: the server asks us to try again', match: (f) => inRange(f.responseCode, 400, 499), verdict: 'temporary' },
-  { why: '5xx: the server refuses this recipient or message', match: (f) => inRange(f.responseCode, 500, 599), verdict: 'permanent' },
+  {
+    why: 'authentication to our SMTP relay failed',
+    match: (f) => f.code === 'EAUTH' || [454, 530, 534, 535].includes(f.responseCode ?? 0),
+    verdict: 'temporary',
+  },
+  {
+    why: '4xx: the server asks us to try again',
+    match: (f) => inRange(f.responseCode, 400, 499),
+    verdict: 'temporary',
+  },
+  {
+    why: '5xx: the server refuses this recipient or message',
+    match: (f) => inRange(f.responseCode, 500, 599),
+    verdict: 'permanent',
+  },
   // No reply code: the connection failed, timed out or was cut. The server never said no.
   { why: 'connection error without a reply', match: (f) => f.responseCode === undefined, verdict: 'temporary' },
 ];

@@ -15,7 +15,10 @@ import { shipped } from '../paths';
 
 export const TEMPLATES_DIR = shipped('templates');
 
-export interface Rendered { subject: string; text: string }
+export interface Rendered {
+  subject: string;
+  text: string;
+}
 
 export type TemplateSet = Map<string, string>;
 
@@ -47,7 +50,8 @@ function partialsOf(set: TemplateSet): (name: string) => string | undefined {
 function checkTemplate(name: string, text: string): void {
   const blank = text.indexOf('\n\n');
   const head = blank < 0 ? text : text.slice(0, blank);
-  if (!isBodyOnly(name) && !/^Subject: .+$/m.test(head)) throw new AppError('TEMPLATE_INVALID', `template ${name} has no "Subject:" line before its first blank line`);
+  if (!isBodyOnly(name) && !/^Subject: .+$/m.test(head))
+    throw new AppError('TEMPLATE_INVALID', `template ${name} has no "Subject:" line before its first blank line`);
   try {
     Mustache.parse(text);
   } catch (err) {
@@ -60,18 +64,22 @@ const plain = { escape: (v: unknown): string => String(v) };
 /** A body-only template (a footer, a fragment), rendered as plain text. */
 export function renderBody(set: TemplateSet, name: string, params: object): string {
   const template = set.get(name);
-  if (template === undefined || !isBodyOnly(name)) throw new AppError('TEMPLATE_MISSING', `there is no footer template named ${name} in templates/`);
+  if (template === undefined || !isBodyOnly(name))
+    throw new AppError('TEMPLATE_MISSING', `there is no footer template named ${name} in templates/`);
   return Mustache.render(template, params, partialsOf(set), plain).replace(/\n{3,}/g, '\n\n');
 }
 
 export function render(set: TemplateSet, name: string, params: Record<string, unknown>): Rendered {
   const template = set.get(name);
-  if (template === undefined || isBodyOnly(name)) throw new AppError('TEMPLATE_MISSING', `there is no template named ${name} in templates/`);
+  if (template === undefined || isBodyOnly(name))
+    throw new AppError('TEMPLATE_MISSING', `there is no template named ${name} in templates/`);
   const blank = template.indexOf('\n\n');
   const head = template.slice(0, blank);
   const body = template.slice(blank + 2);
   const subjectLine = head.split('\n').find((l) => l.startsWith('Subject: '))!;
-  const subject = headerSafe(Mustache.render(subjectLine.slice('Subject: '.length), headerParams(params), partialsOf(set), plain));
+  const subject = headerSafe(
+    Mustache.render(subjectLine.slice('Subject: '.length), headerParams(params), partialsOf(set), plain),
+  );
   checkSubjectTokens(name, subject, params);
   const text = Mustache.render(body, params, partialsOf(set), plain).replace(/\n{3,}/g, '\n\n');
   return { subject, text };
@@ -98,9 +106,17 @@ function headerParams(value: unknown): unknown {
  * read as a token) is refused, never sent.
  */
 function checkSubjectTokens(name: string, subject: string, params: Record<string, unknown>): void {
-  const ours = new Set(Object.values(params).filter((v): v is string => typeof v === 'string').map((v) => v.toLowerCase()));
+  const ours = new Set(
+    Object.values(params)
+      .filter((v): v is string => typeof v === 'string')
+      .map((v) => v.toLowerCase()),
+  );
   const folded = subject.normalize('NFKC').replace(/\p{Default_Ignorable_Code_Point}/gu, '');
   for (const m of folded.matchAll(TOKEN_PATTERN)) {
-    if (!ours.has(m[1]!.toLowerCase())) throw new AppError('TEMPLATE_TOKEN_PLANTED', `template ${name} rendered a subject with a token it was not given; the mail is not sent`);
+    if (!ours.has(m[1]!.toLowerCase()))
+      throw new AppError(
+        'TEMPLATE_TOKEN_PLANTED',
+        `template ${name} rendered a subject with a token it was not given; the mail is not sent`,
+      );
   }
 }

@@ -8,7 +8,10 @@ import nodemailer from 'nodemailer';
 import type { Config } from '../config';
 import { AppError } from '../errors';
 
-export interface Envelope { from: string; to: string }
+export interface Envelope {
+  from: string;
+  to: string;
+}
 
 export interface Transport {
   /** Resolves with the server's reply code (250) or null where there is none; rejects on failure. */
@@ -34,7 +37,10 @@ function dkimOptions(config: Config): DkimOptions {
   try {
     privateKey = fs.readFileSync(path.resolve(dkim.privateKeyFile), 'utf8');
   } catch (err) {
-    throw new AppError('CONFIG_INVALID', `relay.dkim.privateKeyFile: expected a readable PEM private key, but ${path.resolve(dkim.privateKeyFile)} cannot be read: ${(err as Error).message}`);
+    throw new AppError(
+      'CONFIG_INVALID',
+      `relay.dkim.privateKeyFile: expected a readable PEM private key, but ${path.resolve(dkim.privateKeyFile)} cannot be read: ${(err as Error).message}`,
+    );
   }
   return { domainName: dkim.domainName, keySelector: dkim.keySelector, privateKey };
 }
@@ -76,7 +82,10 @@ function directoryTransport(dir: string, dkim: DkimOptions): Transport {
   const signer = dkim ? nodemailer.createTransport({ streamTransport: true, buffer: true, dkim }) : null;
   return {
     async send(envelope, original, deliveryId) {
-      const raw = signer ? ((await signer.sendMail({ envelope: { from: envelope.from, to: [envelope.to] }, raw: original })).message as Buffer) : original;
+      const raw = signer
+        ? ((await signer.sendMail({ envelope: { from: envelope.from, to: [envelope.to] }, raw: original }))
+            .message as Buffer)
+        : original;
       await fs.promises.mkdir(dir, { recursive: true });
       const name = `${String(deliveryId).padStart(8, '0')}.eml`;
       const tmp = path.join(dir, `.${name}.tmp`);

@@ -2,7 +2,10 @@
 import { domainToASCII } from 'node:url';
 import addressparser from 'nodemailer/lib/addressparser';
 
-export interface Address { name: string; address: string }
+export interface Address {
+  name: string;
+  address: string;
+}
 
 /** Every mailbox in an address-list header value, groups flattened, addresses lower-cased. */
 export function parseAddressList(value: string | undefined): Address[] {

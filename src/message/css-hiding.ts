@@ -7,11 +7,26 @@
 import * as csstree from 'css-tree';
 import type { CssNode, Declaration } from 'css-tree';
 import {
-  BLACK, contrast, fraction, isOpaqueFunction, lengthPx, readColor, readLegacyColor, ROOT_FONT_PX, UNSURE, valueNodes, WHITE, type Rgba, type Unsure,
+  BLACK,
+  contrast,
+  fraction,
+  isOpaqueFunction,
+  lengthPx,
+  readColor,
+  readLegacyColor,
+  ROOT_FONT_PX,
+  UNSURE,
+  valueNodes,
+  WHITE,
+  type Rgba,
+  type Unsure,
 } from './css-values';
 
 /** Declarations from one style attribute or one style sheet rule; `unreadable` when part of it could not be parsed. */
-export interface Block { decls: Declaration[]; unreadable: boolean }
+export interface Block {
+  decls: Declaration[];
+  unreadable: boolean;
+}
 
 /** What an element hands down to its children. */
 export interface Inherited {
@@ -25,7 +40,10 @@ export interface Inherited {
 export const ROOT: Inherited = { fontPx: ROOT_FONT_PX, colors: [BLACK], backgrounds: [WHITE] };
 
 /** Legacy presentational attributes that set colours. */
-export interface LegacyColors { color?: string; background?: string }
+export interface LegacyColors {
+  color?: string;
+  background?: string;
+}
 
 export interface ElementStyle {
   /** Why the element and everything in it cannot be seen, or null. */
@@ -52,34 +70,89 @@ const OFFSCREEN_NEGATIVE_PX = -100;
 const OFFSCREEN_POSITIVE_PX = 2000;
 
 const FONT_KEYWORDS: Record<string, number> = {
-  'xx-small': 9, 'x-small': 10, small: 13, medium: 16, large: 18, 'x-large': 24, 'xx-large': 32, 'xxx-large': 48,
+  'xx-small': 9,
+  'x-small': 10,
+  small: 13,
+  medium: 16,
+  large: 18,
+  'x-large': 24,
+  'xx-large': 32,
+  'xxx-large': 48,
 };
 const WIDE_KEYWORDS = new Set(['inherit', 'initial', 'unset', 'revert', 'revert-layer']);
 
 /** Properties whose value is only "none" (or "auto" for clip) when they change nothing. */
 const NONE_OR_HIDDEN = new Set(['transform', 'translate', 'scale', 'clip-path', 'mask', 'mask-image', 'filter']);
 const BOXES = new Set(['height', 'max-height', 'width', 'max-width', 'line-height']);
-const OFFSETS = new Set(['text-indent', 'left', 'top', 'right', 'bottom', 'inset', 'margin', 'margin-left', 'margin-top', 'margin-right', 'margin-bottom']);
+const OFFSETS = new Set([
+  'text-indent',
+  'left',
+  'top',
+  'right',
+  'bottom',
+  'inset',
+  'margin',
+  'margin-left',
+  'margin-top',
+  'margin-right',
+  'margin-bottom',
+]);
 /** Properties that move an element over others (or others over it): judged as layout, never as hiding alone. */
 const MOVES = new Set(['transform', 'translate', 'scale', 'rotate']);
 const PARSED_BY_US = new Set([
-  'position', 'z-index', 'animation', 'animation-name', 'order', 'flex-direction', 'flex-flow', 'background-image', 'rotate',
-  'display', 'visibility', 'content-visibility', 'mso-hide', 'opacity', 'clip', 'zoom', 'font-size', 'font', 'overflow', 'overflow-x', 'overflow-y',
-  'color', 'text-fill-color', 'background', 'background-color', 'letter-spacing', ...NONE_OR_HIDDEN, ...BOXES, ...OFFSETS,
+  'position',
+  'z-index',
+  'animation',
+  'animation-name',
+  'order',
+  'flex-direction',
+  'flex-flow',
+  'background-image',
+  'rotate',
+  'display',
+  'visibility',
+  'content-visibility',
+  'mso-hide',
+  'opacity',
+  'clip',
+  'zoom',
+  'font-size',
+  'font',
+  'overflow',
+  'overflow-x',
+  'overflow-y',
+  'color',
+  'text-fill-color',
+  'background',
+  'background-color',
+  'letter-spacing',
+  ...NONE_OR_HIDDEN,
+  ...BOXES,
+  ...OFFSETS,
 ]);
 
 /** Property name as a browser matches it: escapes decoded, lower case, vendor prefix dropped. */
 export function propertyName(decl: Declaration): string {
-  return csstree.ident.decode(decl.property).toLowerCase().replace(/^-(?:webkit|moz|ms|o)-/, '');
+  return csstree.ident
+    .decode(decl.property)
+    .toLowerCase()
+    .replace(/^-(?:webkit|moz|ms|o)-/, '');
 }
 
 function identifiers(nodes: CssNode[]): string[] {
-  return nodes.filter((n): n is csstree.Identifier => n.type === 'Identifier').map((n) => csstree.ident.decode(n.name).toLowerCase());
+  return nodes
+    .filter((n): n is csstree.Identifier => n.type === 'Identifier')
+    .map((n) => csstree.ident.decode(n.name).toLowerCase());
 }
 
 function hasOpaqueFunction(decl: Declaration, allowed: readonly string[] = []): boolean {
   let found = false;
-  csstree.walk(decl.value, { visit: 'Function', enter(n) { if (isOpaqueFunction(n) && !allowed.includes(n.name.toLowerCase())) found = true; } });
+  csstree.walk(decl.value, {
+    visit: 'Function',
+    enter(n) {
+      if (isOpaqueFunction(n) && !allowed.includes(n.name.toLowerCase())) found = true;
+    },
+  });
   return found;
 }
 
@@ -100,7 +173,8 @@ function fontSizePx(node: CssNode, parentPx: number | Unsure): number | Unsure |
   if (node.type === 'Identifier') {
     const name = csstree.ident.decode(node.name).toLowerCase();
     if (name in FONT_KEYWORDS) return FONT_KEYWORDS[name]!;
-    if (name === 'smaller' || name === 'larger') return parentPx === UNSURE ? UNSURE : name === 'smaller' ? parentPx / 1.2 : parentPx * 1.2;
+    if (name === 'smaller' || name === 'larger')
+      return parentPx === UNSURE ? UNSURE : name === 'smaller' ? parentPx / 1.2 : parentPx * 1.2;
     return WIDE_KEYWORDS.has(name) ? null : UNSURE;
   }
   if (parentPx === UNSURE) return UNSURE;
@@ -143,9 +217,26 @@ function apply(decl: Declaration, t: Tally, parent: Inherited): string | null {
   if (!PARSED_BY_US.has(prop)) return null;
   const nodes = valueNodes(decl);
   // Checked first: a transform whose function we do not compute still moves the element.
-  if (MOVES.has(prop) && !(decl.value.type === 'Value' && decl.value.children.size === 1 && decl.value.children.first?.type === 'Identifier'
-    && csstree.ident.decode((decl.value.children.first as csstree.Identifier).name).toLowerCase() === 'none')) t.layout = t.layout ?? prop;
-  const allowed = prop === 'background' ? ['linear-gradient', 'radial-gradient', 'conic-gradient', 'repeating-linear-gradient', 'repeating-radial-gradient'] : [];
+  if (
+    MOVES.has(prop) &&
+    !(
+      decl.value.type === 'Value' &&
+      decl.value.children.size === 1 &&
+      decl.value.children.first?.type === 'Identifier' &&
+      csstree.ident.decode((decl.value.children.first as csstree.Identifier).name).toLowerCase() === 'none'
+    )
+  )
+    t.layout = t.layout ?? prop;
+  const allowed =
+    prop === 'background'
+      ? [
+          'linear-gradient',
+          'radial-gradient',
+          'conic-gradient',
+          'repeating-linear-gradient',
+          'repeating-radial-gradient',
+        ]
+      : [];
   if (nodes === UNSURE || hasOpaqueFunction(decl, allowed)) return `${prop} cannot be read`;
   const words = identifiers(nodes);
   if (words.some((w) => WIDE_KEYWORDS.has(w)) && nodes.length === 1) return null;
@@ -156,57 +247,77 @@ function apply(decl: Declaration, t: Tally, parent: Inherited): string | null {
       if (!only('static') && !only('relative')) t.layout = t.layout ?? `position:${words.join(' ')}`;
       return null;
     case 'z-index':
-      if (!only('auto') && !(nodes.length === 1 && nodes[0]!.type === 'Number' && Number((nodes[0] as csstree.NumberNode).value) >= 0)) t.layout = t.layout ?? 'z-index';
+      if (
+        !only('auto') &&
+        !(nodes.length === 1 && nodes[0]!.type === 'Number' && Number((nodes[0] as csstree.NumberNode).value) >= 0)
+      )
+        t.layout = t.layout ?? 'z-index';
       return null;
-    case 'animation': case 'animation-name':
+    case 'animation':
+    case 'animation-name':
       if (!only('none')) t.layout = t.layout ?? prop;
       return null;
     case 'order':
-      if (!(nodes.length === 1 && nodes[0]!.type === 'Number' && Number((nodes[0] as csstree.NumberNode).value) === 0)) t.layout = t.layout ?? 'order';
+      if (!(nodes.length === 1 && nodes[0]!.type === 'Number' && Number((nodes[0] as csstree.NumberNode).value) === 0))
+        t.layout = t.layout ?? 'order';
       return null;
-    case 'flex-direction': case 'flex-flow':
+    case 'flex-direction':
+    case 'flex-flow':
       if (words.some((w) => w.endsWith('-reverse'))) t.layout = t.layout ?? `${prop}:${words.join(' ')}`;
       return null;
     case 'background-image':
       if (!only('none')) t.backgrounds = addColors(t.backgrounds, UNSURE);
       return null;
-    case 'display': return words.includes('none') ? 'display:none' : null;
-    case 'visibility': return words.includes('hidden') || words.includes('collapse') ? `visibility:${words.join(' ')}` : null;
-    case 'content-visibility': return words.includes('hidden') ? 'content-visibility:hidden' : null;
-    case 'mso-hide': return words.includes('all') ? 'mso-hide:all' : null;
-    case 'clip': return words.length === 1 && words[0] === 'auto' ? null : 'clip';
+    case 'display':
+      return words.includes('none') ? 'display:none' : null;
+    case 'visibility':
+      return words.includes('hidden') || words.includes('collapse') ? `visibility:${words.join(' ')}` : null;
+    case 'content-visibility':
+      return words.includes('hidden') ? 'content-visibility:hidden' : null;
+    case 'mso-hide':
+      return words.includes('all') ? 'mso-hide:all' : null;
+    case 'clip':
+      return words.length === 1 && words[0] === 'auto' ? null : 'clip';
     case 'letter-spacing': {
       if (words.length === 1 && words[0] === 'normal') return null;
       const px = nodes.length === 1 && fontPx !== UNSURE ? lengthPx(nodes[0]!, fontPx, null) : UNSURE;
       return px === UNSURE || px < -3 ? 'letter-spacing' : null;
     }
-    case 'opacity': case 'zoom': {
+    case 'opacity':
+    case 'zoom': {
       if (prop === 'zoom' && words.length === 1 && ['normal', 'reset'].includes(words[0]!)) return null;
       const v = nodes.length === 1 ? fraction(nodes[0]!) : UNSURE;
       return v === UNSURE || v < MIN_OPACITY ? `${prop}:${v === UNSURE ? '?' : v}` : null;
     }
-    case 'overflow': case 'overflow-x': case 'overflow-y':
+    case 'overflow':
+    case 'overflow-x':
+    case 'overflow-y':
       if (words.includes('hidden') || words.includes('clip')) t.overflowHidden = true;
       return null;
-    case 'font-size': case 'font': {
+    case 'font-size':
+    case 'font': {
       const node = prop === 'font' ? fontShorthandSize(nodes) : nodes.length === 1 ? nodes[0]! : null;
       if (node === null) return prop === 'font' ? null : `${prop} cannot be read`;
       const size = fontSizePx(node, parent.fontPx);
       if (size !== null) t.fontPx = size;
       return null;
     }
-    case 'color': case 'text-fill-color': {
+    case 'color':
+    case 'text-fill-color': {
       const c = nodes.length === 1 ? readColor(nodes[0]!) : UNSURE;
       if (c !== null) t.colors = addColors(t.colors, c === UNSURE ? UNSURE : [c]);
       return null;
     }
-    case 'background': case 'background-color': {
+    case 'background':
+    case 'background-color': {
       const found = prop === 'background-color' && nodes.length !== 1 ? UNSURE : backgroundColors(nodes);
       // A background that is mostly see-through leaves the one behind it.
-      if (found === UNSURE || found.some((c) => c.a >= 0.5)) t.backgrounds = addColors(t.backgrounds, found === UNSURE ? UNSURE : found.filter((c) => c.a >= 0.5));
+      if (found === UNSURE || found.some((c) => c.a >= 0.5))
+        t.backgrounds = addColors(t.backgrounds, found === UNSURE ? UNSURE : found.filter((c) => c.a >= 0.5));
       return null;
     }
-    default: break;
+    default:
+      break;
   }
   if (NONE_OR_HIDDEN.has(prop)) return only('none') ? null : prop;
   if (prop === 'rotate') return null;
@@ -214,8 +325,12 @@ function apply(decl: Declaration, t: Tally, parent: Inherited): string | null {
     if (words.length === 1 && nodes.length === 1) return null; // auto, none, normal, fit-content ...
     const node = nodes.length === 1 ? nodes[0]! : null;
     // A unitless line-height multiplies the font size; elsewhere it is pixels (quirks mode).
-    const px = node === null || fontPx === UNSURE ? UNSURE
-      : prop === 'line-height' && node.type === 'Number' ? Number(node.value) * fontPx : lengthPx(node, fontPx, null);
+    const px =
+      node === null || fontPx === UNSURE
+        ? UNSURE
+        : prop === 'line-height' && node.type === 'Number'
+          ? Number(node.value) * fontPx
+          : lengthPx(node, fontPx, null);
     if (px === UNSURE || px < MIN_BOX_PX) t.tinyBox = t.tinyBox ?? prop;
     else if (prop !== 'line-height') t.sizedBox = t.sizedBox ?? prop;
     return null;
@@ -230,7 +345,8 @@ function apply(decl: Declaration, t: Tally, parent: Inherited): string | null {
       }
       if (px <= OFFSCREEN_NEGATIVE_PX || px >= OFFSCREEN_POSITIVE_PX) return `${prop} off-screen`;
       // A negative margin pulls the element over its neighbour; an offset moves a positioned one.
-      if ((prop.startsWith('margin') && px < 0) || (!prop.startsWith('margin') && prop !== 'text-indent' && px !== 0)) t.layout = t.layout ?? prop;
+      if ((prop.startsWith('margin') && px < 0) || (!prop.startsWith('margin') && prop !== 'text-indent' && px !== 0))
+        t.layout = t.layout ?? prop;
     }
   }
   return null;
@@ -238,7 +354,16 @@ function apply(decl: Declaration, t: Tally, parent: Inherited): string | null {
 
 /** What the blocks that apply to one element (style sheet rules, then its style attribute) do to it. */
 export function evaluateStyle(blocks: readonly Block[], parent: Inherited, legacy: LegacyColors = {}): ElementStyle {
-  const t: Tally = { hidden: null, layout: null, overflowHidden: false, tinyBox: null, sizedBox: null, fontPx: null, colors: null, backgrounds: null };
+  const t: Tally = {
+    hidden: null,
+    layout: null,
+    overflowHidden: false,
+    tinyBox: null,
+    sizedBox: null,
+    fontPx: null,
+    colors: null,
+    backgrounds: null,
+  };
   const legacyColor = legacy.color !== undefined ? readLegacyColor(legacy.color) : null;
   const legacyBackground = legacy.background !== undefined ? readLegacyColor(legacy.background) : null;
   if (legacyColor) t.colors = [legacyColor];
@@ -271,7 +396,13 @@ function textHidden({ fontPx, colors, backgrounds }: Inherited): string | null {
 /** A style attribute's declarations. */
 export function parseStyleAttribute(text: string): Block {
   let errors = 0;
-  const ast = csstree.parse(text, { context: 'declarationList', parseValue: true, onParseError: () => { errors += 1; } });
+  const ast = csstree.parse(text, {
+    context: 'declarationList',
+    parseValue: true,
+    onParseError: () => {
+      errors += 1;
+    },
+  });
   const decls: Declaration[] = [];
   let raw = false;
   if (ast.type === 'DeclarationList') {
@@ -283,7 +414,10 @@ export function parseStyleAttribute(text: string): Block {
   return { decls, unreadable: errors > 0 || raw };
 }
 
-export interface StyleRule { selector: csstree.SelectorList | csstree.Raw; block: Block }
+export interface StyleRule {
+  selector: csstree.SelectorList | csstree.Raw;
+  block: Block;
+}
 
 /**
  * The rules of a <style> element, those inside @media, @supports and every other block at-rule
@@ -292,15 +426,24 @@ export interface StyleRule { selector: csstree.SelectorList | csstree.Raw; block
  */
 export function parseStyleSheet(text: string): { rules: StyleRule[]; unreadable: string | null } {
   let errors = 0;
-  const ast = csstree.parse(text, { context: 'stylesheet', parseValue: true, parseRulePrelude: true, onParseError: () => { errors += 1; } });
+  const ast = csstree.parse(text, {
+    context: 'stylesheet',
+    parseValue: true,
+    parseRulePrelude: true,
+    onParseError: () => {
+      errors += 1;
+    },
+  });
   const rules: StyleRule[] = [];
   let unreadable: string | null = errors > 0 ? 'a style sheet that cannot be parsed' : null;
   csstree.walk(ast, {
     enter(this: csstree.WalkContext, node: CssNode) {
-      if (node.type === 'Atrule' && csstree.keyword(node.name).basename === 'import') unreadable = unreadable ?? '@import of another style sheet';
+      if (node.type === 'Atrule' && csstree.keyword(node.name).basename === 'import')
+        unreadable = unreadable ?? '@import of another style sheet';
       // A Raw where a rule or a declaration should be: something a browser may read and we cannot.
       const inRule = this.rule !== null || this.declaration !== null || this.atrulePrelude !== null;
-      if (node.type === 'Raw' && !inRule && node.value.trim() !== '') unreadable = unreadable ?? 'a style sheet that cannot be parsed';
+      if (node.type === 'Raw' && !inRule && node.value.trim() !== '')
+        unreadable = unreadable ?? 'a style sheet that cannot be parsed';
       if (node.type !== 'Rule') return;
       const decls: Declaration[] = [];
       let raw = false;

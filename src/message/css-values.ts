@@ -10,13 +10,26 @@ export const UNSURE = Symbol('unsure');
 export type Unsure = typeof UNSURE;
 
 /** Red, green, blue 0..255 and alpha 0..1. */
-export interface Rgba { r: number; g: number; b: number; a: number }
+export interface Rgba {
+  r: number;
+  g: number;
+  b: number;
+  a: number;
+}
 
 export const WHITE: Rgba = { r: 255, g: 255, b: 255, a: 1 };
 export const BLACK: Rgba = { r: 0, g: 0, b: 0, a: 1 };
 
 /** CSS pixels per unit for absolute lengths. */
-const ABSOLUTE: Record<string, number> = { px: 1, pt: 96 / 72, pc: 16, in: 96, cm: 96 / 2.54, mm: 96 / 25.4, q: 96 / 101.6 };
+const ABSOLUTE: Record<string, number> = {
+  px: 1,
+  pt: 96 / 72,
+  pc: 16,
+  in: 96,
+  cm: 96 / 2.54,
+  mm: 96 / 25.4,
+  q: 96 / 101.6,
+};
 /** The root font size browsers start from. */
 export const ROOT_FONT_PX = 16;
 
@@ -63,7 +76,9 @@ export function fraction(node: CssNode): number | Unsure {
 function hex(text: string): Rgba | Unsure {
   if (!/^[0-9a-f]+$/i.test(text) || ![3, 4, 6, 8].includes(text.length)) return UNSURE;
   const short = text.length <= 4;
-  const parts = short ? [...text].map((c) => parseInt(c + c, 16)) : (text.match(/../g) ?? []).map((p) => parseInt(p, 16));
+  const parts = short
+    ? [...text].map((c) => parseInt(c + c, 16))
+    : (text.match(/../g) ?? []).map((p) => parseInt(p, 16));
   return { r: parts[0]!, g: parts[1]!, b: parts[2]!, a: parts[3] === undefined ? 1 : parts[3] / 255 };
 }
 
@@ -84,8 +99,16 @@ function colorFunction(name: string, args: CssNode[]): Rgba | Unsure {
   const nums: number[] = [];
   for (const [i, n] of values.entries()) {
     if (n.type === 'Number') nums.push(Number(n.value));
-    else if (n.type === 'Percentage') nums.push(i === 3 ? Number(n.value) / 100 : name.startsWith('rgb') ? (Number(n.value) * 255) / 100 : Number(n.value) / 100);
-    else if (n.type === 'Dimension' && i === 0 && name.startsWith('hsl') && n.unit.toLowerCase() === 'deg') nums.push(Number(n.value));
+    else if (n.type === 'Percentage')
+      nums.push(
+        i === 3
+          ? Number(n.value) / 100
+          : name.startsWith('rgb')
+            ? (Number(n.value) * 255) / 100
+            : Number(n.value) / 100,
+      );
+    else if (n.type === 'Dimension' && i === 0 && name.startsWith('hsl') && n.unit.toLowerCase() === 'deg')
+      nums.push(Number(n.value));
     else return UNSURE;
   }
   if (nums.some((v) => !Number.isFinite(v))) return UNSURE;
@@ -135,7 +158,12 @@ function luminance({ r, g, b }: Rgba): number {
 
 /** WCAG contrast ratio, 1 (none) to 21 (black on white), of a text colour drawn over a background. */
 export function contrast(text: Rgba, background: Rgba): number {
-  const over = { r: text.r * text.a + background.r * (1 - text.a), g: text.g * text.a + background.g * (1 - text.a), b: text.b * text.a + background.b * (1 - text.a), a: 1 };
+  const over = {
+    r: text.r * text.a + background.r * (1 - text.a),
+    g: text.g * text.a + background.g * (1 - text.a),
+    b: text.b * text.a + background.b * (1 - text.a),
+    a: 1,
+  };
   const [hi, lo] = [luminance(over), luminance(background)].sort((x, y) => y - x) as [number, number];
   return (hi + 0.05) / (lo + 0.05);
 }

@@ -39,19 +39,33 @@ export function headerAnomalies(raw: Buffer, limit = 5): HeaderAnomaly[] {
     let line = lines[i]!;
     if (usesCrlf) {
       if (!line.endsWith('\r') && !(i === lines.length - 1 && !text.endsWith('\n'))) {
-        found.push({ line: lineNo, problem: 'a line feed without a carriage return (bare LF) in a message that ends its lines with CRLF' });
+        found.push({
+          line: lineNo,
+          problem: 'a line feed without a carriage return (bare LF) in a message that ends its lines with CRLF',
+        });
       }
       if (line.endsWith('\r')) line = line.slice(0, -1);
     }
-    if (line.includes('\r')) found.push({ line: lineNo, problem: 'a carriage return inside a line (bare CR), which some readers take for a line end' });
+    if (line.includes('\r'))
+      found.push({
+        line: lineNo,
+        problem: 'a carriage return inside a line (bare CR), which some readers take for a line end',
+      });
     else if (line.includes('\u0000')) found.push({ line: lineNo, problem: 'a NUL byte' });
-    else if (CONTROL.test(line)) found.push({ line: lineNo, problem: `a control character (0x${line.charCodeAt(line.search(CONTROL)).toString(16).padStart(2, '0')})` });
+    else if (CONTROL.test(line))
+      found.push({
+        line: lineNo,
+        problem: `a control character (0x${line.charCodeAt(line.search(CONTROL)).toString(16).padStart(2, '0')})`,
+      });
     else if (/^[ \t]/.test(line)) {
       if (i === 0) found.push({ line: lineNo, problem: 'a continuation line with no field before it' });
     } else if (!FIELD.test(line) && !(i === 0 && line.startsWith('From '))) {
-      found.push({ line: lineNo, problem: /^[^:\s]+[ \t]+:/.test(line)
-        ? 'white space between a field name and its colon, which some readers take for the end of the header'
-        : 'a line that is not a header field, which some readers take for the end of the header' });
+      found.push({
+        line: lineNo,
+        problem: /^[^:\s]+[ \t]+:/.test(line)
+          ? 'white space between a field name and its colon, which some readers take for the end of the header'
+          : 'a line that is not a header field, which some readers take for the end of the header',
+      });
     }
   }
   return found;

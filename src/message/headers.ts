@@ -73,8 +73,13 @@ export function unfold(value: string): string {
  * characters become spaces, so that no text can start a header of its own.
  */
 export function headerSafe(value: string): string {
-  // eslint-disable-next-line no-control-regex
-  return value.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s{2,}/g, ' ').trim();
+  return (
+    value
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+      .replace(/\s{2,}/g, ' ')
+      .trim()
+  );
 }
 
 export function joinMessage(headers: RawHeader[], body: Buffer, eol: string): Buffer {

@@ -28,7 +28,11 @@ const EXACT_ARGUMENT = new Set(['EMBARGO', 'RETRO']);
 const LINK_ADDRESS = /\s*<(?:https?|mailto|ftp):[^<>\s]*>/gi;
 
 function words(argument: string | null): string {
-  return (argument ?? '').replace(LINK_ADDRESS, ' ').replace(/[*_~`]/g, '').replace(/\s+/g, ' ').trim();
+  return (argument ?? '')
+    .replace(LINK_ADDRESS, ' ')
+    .replace(/[*_~`]/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 function describe(command: KeywordCommand | null): string {
@@ -42,11 +46,18 @@ function agree(plain: KeywordCommand | null, plainLine: string | null, html: Key
   if (plain.keyword !== html.keyword) return false;
   const [p, h] = [words(plain.argument), words(html.argument)];
   if (p === h) return true;
-  const wrapped = (plainLine ?? '').length >= WRAPPED_LINE && p !== '' && KEYWORDS_WITH_ARGUMENT.has(plain.keyword) && !EXACT_ARGUMENT.has(plain.keyword);
+  const wrapped =
+    (plainLine ?? '').length >= WRAPPED_LINE &&
+    p !== '' &&
+    KEYWORDS_WITH_ARGUMENT.has(plain.keyword) &&
+    !EXACT_ARGUMENT.has(plain.keyword);
   return wrapped && h.startsWith(`${p} `);
 }
 
-export function readKeywords(msg: Pick<InboundMessage, 'text' | 'hasPlainText' | 'htmlText'>, known: readonly string[]): KeywordReading {
+export function readKeywords(
+  msg: Pick<InboundMessage, 'text' | 'hasPlainText' | 'htmlText'>,
+  known: readonly string[],
+): KeywordReading {
   const firstLine = firstReplyLine(msg.text);
   const keyword = readKeyword(firstLine, known);
   if (!msg.hasPlainText || msg.htmlText === null) return { firstLine, keyword, disagreement: null };

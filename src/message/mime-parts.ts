@@ -47,7 +47,11 @@ export async function mimeParts(raw: Buffer): Promise<MimePart[]> {
       if (!READ.test(part.type)) return;
       const decoder = node.getDecoder();
       decoders.set(node, decoder);
-      pending.push(collect(decoder, node.charset || 'utf-8').then((text) => { part.text = text; }));
+      pending.push(
+        collect(decoder, node.charset || 'utf-8').then((text) => {
+          part.text = text;
+        }),
+      );
     } else if (chunk.type === 'body') {
       decoders.get(chunk.node)?.write(chunk.value);
     }

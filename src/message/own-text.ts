@@ -144,7 +144,8 @@ function isSignatureDelimiter(line: string): boolean {
 }
 
 /** A client's own one-line footer, not the sender's words. */
-const CLIENT_FOOTER = /^(?:Sent from my\s|Sent from Mail for Windows|Sent from Outlook|Get Outlook for\s|Von meinem\s.*\sgesendet|Envoyé de mon\s)/i;
+const CLIENT_FOOTER =
+  /^(?:Sent from my\s|Sent from Mail for Windows|Sent from Outlook|Get Outlook for\s|Von meinem\s.*\sgesendet|Envoyé de mon\s)/i;
 
 /** "-Joe", "- Joe", "--Joe", "— Joe", "~Joe", "-Joe S.": a dash and a name, capitalised. */
 const DASH_NAME = /^(?:-{1,2}|[–—~])\s?\p{Lu}[\p{Ll}'’-]+(?:\s\p{Lu}[\p{Ll}'’.-]*)?$/u;
@@ -180,9 +181,18 @@ export function readLines(text: string): ReadLine[] {
   let previousOwn: string | null = null;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] ?? '';
-    const push = (kind: LineKind): void => { out.push({ text: line, kind }); };
-    if (isBlank(line)) { push(inSignature ? 'signature' : 'blank'); continue; }
-    if (isQuoted(line)) { inSignature = false; push(underAttribution ? 'earlier' : 'quote'); continue; }
+    const push = (kind: LineKind): void => {
+      out.push({ text: line, kind });
+    };
+    if (isBlank(line)) {
+      push(inSignature ? 'signature' : 'blank');
+      continue;
+    }
+    if (isQuoted(line)) {
+      inSignature = false;
+      push(underAttribution ? 'earlier' : 'quote');
+      continue;
+    }
     const attribution = attributionLength(lines, i);
     if (attribution > 0) {
       inSignature = false;
@@ -193,9 +203,19 @@ export function readLines(text: string): ReadLine[] {
     }
     if (startsOriginal(lines, i)) break;
     underAttribution = false;
-    if (isSignatureDelimiter(line) || (!inSignature && isDashSignOff(lines, i, previousOwn))) { inSignature = true; push('signature'); continue; }
-    if (inSignature) { push('signature'); continue; } // the signature runs until a quote or an attribution
-    if (CLIENT_FOOTER.test(flat(line))) { push('footer'); continue; }
+    if (isSignatureDelimiter(line) || (!inSignature && isDashSignOff(lines, i, previousOwn))) {
+      inSignature = true;
+      push('signature');
+      continue;
+    }
+    if (inSignature) {
+      push('signature');
+      continue;
+    } // the signature runs until a quote or an attribution
+    if (CLIENT_FOOTER.test(flat(line))) {
+      push('footer');
+      continue;
+    }
     previousOwn = flat(line);
     push('own');
   }

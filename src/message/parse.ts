@@ -43,13 +43,18 @@ export async function parseMessage(raw: Buffer): Promise<InboundMessage> {
   try {
     parsed = await simpleParser(raw, { skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true });
   } catch (err) {
-    throw new AppError('MESSAGE_UNPARSEABLE', `the message cannot be parsed as MIME: ${(err as Error).message}`, { cause: err });
+    throw new AppError('MESSAGE_UNPARSEABLE', `the message cannot be parsed as MIME: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   const headers = new Map<string, string[]>();
   for (const { key, line } of parsed.headerLines) {
     if (key === '') continue;
     const colon = line.indexOf(':');
-    const value = line.slice(colon + 1).replace(/\r?\n[ \t]/g, ' ').trim();
+    const value = line
+      .slice(colon + 1)
+      .replace(/\r?\n[ \t]/g, ' ')
+      .trim();
     const list = headers.get(key) ?? [];
     list.push(value);
     headers.set(key, list);
@@ -61,9 +66,12 @@ export async function parseMessage(raw: Buffer): Promise<InboundMessage> {
   // mailparser decodes the display name (RFC 2047); the header line count guards against two Froms.
   const from = addresses(parsed.from).map((a) => ({ address: a.address, name: headerSafe(a.name) }));
   if (fromHeaders.length !== 1 || from.length !== 1) {
-    throw new AppError('MESSAGE_NO_FROM', fromHeaders.length === 0
-      ? 'the message has no From header'
-      : 'the message needs exactly one From header with exactly one valid address');
+    throw new AppError(
+      'MESSAGE_NO_FROM',
+      fromHeaders.length === 0
+        ? 'the message has no From header'
+        : 'the message needs exactly one From header with exactly one valid address',
+    );
   }
   // mailparser's own HTML-to-text keeps hidden text, so it is off: `parsed.text` is text/plain only.
   const plain = parsed.text ?? '';
@@ -74,17 +82,23 @@ export async function parseMessage(raw: Buffer): Promise<InboundMessage> {
     size: raw.length,
     messageId: cleanId(parsed.messageId),
     inReplyTo: cleanId(parsed.inReplyTo),
-    references: toList(parsed.references).map(cleanId).filter((x): x is string => x !== null),
+    references: toList(parsed.references)
+      .map(cleanId)
+      .filter((x): x is string => x !== null),
     from: from[0]!,
     to: addresses(parsed.to),
     cc: addresses(parsed.cc),
     subject: headerSafe(parsed.subject ?? ''),
     date: parsed.date ?? null,
-    text: hasPlainText ? plain : htmlText ?? plain,
+    text: hasPlainText ? plain : (htmlText ?? plain),
     hasPlainText,
     htmlText,
     headers,
-    attachments: parsed.attachments.map((a) => ({ filename: headerSafe(a.filename ?? ''), contentType: a.contentType, size: a.size })),
+    attachments: parsed.attachments.map((a) => ({
+      filename: headerSafe(a.filename ?? ''),
+      contentType: a.contentType,
+      size: a.size,
+    })),
     parts: await mimeParts(raw),
   };
 }
@@ -95,7 +109,8 @@ function addresses(obj: AddressObject | AddressObject[] | undefined): Address[] 
   const walk = (items: typeof list): void => {
     for (const a of items) {
       if (a.group) walk(a.group);
-      else if (a.address && isAddress(a.address)) out.push({ name: a.name ?? '', address: normalizeAddress(a.address) });
+      else if (a.address && isAddress(a.address))
+        out.push({ name: a.name ?? '', address: normalizeAddress(a.address) });
     }
   };
   walk(list);

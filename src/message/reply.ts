@@ -15,10 +15,16 @@ export function firstReplyLine(text: string): string | null {
 
 /** All the text the replier wrote themselves (see firstReplyLine), paragraphs kept; '' when there is none. */
 export function ownReplyText(text: string): string {
-  return [...ownLines(text)].join('\n').replace(/\n{3,}/g, '\n\n').trim();
+  return [...ownLines(text)]
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
 }
 
-export interface KeywordCommand { keyword: string; argument: string | null }
+export interface KeywordCommand {
+  keyword: string;
+  argument: string | null;
+}
 
 /** Markdown and punctuation that may stand before a keyword: "*APPROVE*", "**APPROVE**", "- APPROVE", "“APPROVE”". */
 const LEADING = /^[\s*_~`#\-–—•"'“”‘’«»([{]+/;

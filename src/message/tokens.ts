@@ -6,7 +6,8 @@
 import type { InboundMessage } from './parse';
 
 /** What a token was issued for (the tokens.purpose column). */
-export type TokenPurpose = 'moderate' | 'applicant' | 'confirm' | 'unsubscribe' | 'remove' | 'thread' | 'send' | 'leak' | 'held' | 'probe';
+export type TokenPurpose =
+  'moderate' | 'applicant' | 'confirm' | 'unsubscribe' | 'remove' | 'thread' | 'send' | 'leak' | 'held' | 'probe';
 
 /** Tokens of mails we send the moderators: a reply carrying one is a moderator command. */
 export const MODERATOR_PURPOSES: readonly TokenPurpose[] = ['moderate', 'remove', 'thread', 'send', 'leak', 'held'];

@@ -18,7 +18,15 @@ import { isTag, isText, type ChildNode, type Document, type Element } from 'domh
 import { parse as parseHtml5 } from 'parse5';
 import { adapter as domAdapter } from 'parse5-htmlparser2-tree-adapter';
 import { compile as compileConverter } from 'html-to-text';
-import { evaluateStyle, parseStyleAttribute, parseStyleSheet, ROOT, type Block, type Inherited, type StyleRule } from './css-hiding';
+import {
+  evaluateStyle,
+  parseStyleAttribute,
+  parseStyleSheet,
+  ROOT,
+  type Block,
+  type Inherited,
+  type StyleRule,
+} from './css-hiding';
 
 /** As mailparser: deeper HTML is not converted (html-to-text's walk would overflow the stack). */
 export const MAX_HTML_DEPTH = 1000;
@@ -27,10 +35,46 @@ const MAX_SELECTOR_WORK = 1_000_000;
 
 /** Elements whose content a reader never sees as text (or sees only in a way we cannot know). */
 const NEVER_SHOWN = new Set([
-  'script', 'style', 'head', 'title', 'template', 'noscript', 'meta', 'link', 'base',
-  'input', 'select', 'option', 'optgroup', 'datalist', 'object', 'embed', 'param', 'applet', 'iframe', 'frame', 'frameset',
-  'noframes', 'noembed', 'xmp', 'plaintext', 'svg', 'math', 'canvas', 'audio', 'video', 'source', 'track', 'picture',
-  'img', 'map', 'area', 'meter', 'progress', 'rp', 'slot',
+  'script',
+  'style',
+  'head',
+  'title',
+  'template',
+  'noscript',
+  'meta',
+  'link',
+  'base',
+  'input',
+  'select',
+  'option',
+  'optgroup',
+  'datalist',
+  'object',
+  'embed',
+  'param',
+  'applet',
+  'iframe',
+  'frame',
+  'frameset',
+  'noframes',
+  'noembed',
+  'xmp',
+  'plaintext',
+  'svg',
+  'math',
+  'canvas',
+  'audio',
+  'video',
+  'source',
+  'track',
+  'picture',
+  'img',
+  'map',
+  'area',
+  'meter',
+  'progress',
+  'rp',
+  'slot',
 ]);
 
 /**
@@ -63,8 +107,13 @@ function parseHtml(html: string): Document | null {
   let open = 0;
   const treeAdapter: typeof domAdapter = {
     ...domAdapter,
-    onItemPush(): void { open += 1; if (open > MAX_HTML_DEPTH + 2) throw TOO_DEEP; },
-    onItemPop(): void { open -= 1; },
+    onItemPush(): void {
+      open += 1;
+      if (open > MAX_HTML_DEPTH + 2) throw TOO_DEEP;
+    },
+    onItemPop(): void {
+      open -= 1;
+    },
   };
   let doc: Document;
   try {
@@ -118,10 +167,21 @@ function matcher(selector: StyleRule['selector']): (el: Element) => boolean {
         const kept: csstree.CssNode[] = [];
         let compoundEmpty = true;
         let dropped = false;
-        const close = (): void => { if (compoundEmpty && dropped) kept.push({ type: 'TypeSelector', name: '*' }); };
+        const close = (): void => {
+          if (compoundEmpty && dropped) kept.push({ type: 'TypeSelector', name: '*' });
+        };
         for (const node of sel.children.toArray()) {
-          if (node.type === 'Combinator') { close(); kept.push(node); compoundEmpty = true; dropped = false; continue; }
-          if (node.type === 'PseudoElementSelector' || node.type === 'PseudoClassSelector') { dropped = true; continue; }
+          if (node.type === 'Combinator') {
+            close();
+            kept.push(node);
+            compoundEmpty = true;
+            dropped = false;
+            continue;
+          }
+          if (node.type === 'PseudoElementSelector' || node.type === 'PseudoClassSelector') {
+            dropped = true;
+            continue;
+          }
           kept.push(node);
           compoundEmpty = false;
         }
@@ -186,7 +246,13 @@ function hiddenByMarkup(el: Element): string | null {
 }
 
 /** Removes from `parent` every node a reader cannot see, depth first; `layout.why` says when one may cover or move another. */
-function prune(parent: Document | Element, inherited: Inherited, textHidden: boolean, sheets: Map<Element, Block[]>, layout: { why: string | null }): void {
+function prune(
+  parent: Document | Element,
+  inherited: Inherited,
+  textHidden: boolean,
+  sheets: Map<Element, Block[]>,
+  layout: { why: string | null },
+): void {
   let summarySeen = false;
   const closedDetails = isTag(parent) && parent.name === 'details' && !hasAttribute(parent, 'open');
   for (const node of [...parent.children]) {
@@ -194,10 +260,19 @@ function prune(parent: Document | Element, inherited: Inherited, textHidden: boo
       if (textHidden || closedDetails) removeNode(node);
       continue;
     }
-    if (!isTag(node)) { removeNode(node); continue; } // comments, CDATA, processing instructions, doctype
-    if (closedDetails && (node.name !== 'summary' || summarySeen)) { removeNode(node); continue; }
+    if (!isTag(node)) {
+      removeNode(node);
+      continue;
+    } // comments, CDATA, processing instructions, doctype
+    if (closedDetails && (node.name !== 'summary' || summarySeen)) {
+      removeNode(node);
+      continue;
+    }
     if (node.name === 'summary') summarySeen = true;
-    if (hiddenByMarkup(node) !== null) { removeNode(node); continue; }
+    if (hiddenByMarkup(node) !== null) {
+      removeNode(node);
+      continue;
+    }
     const blocks = [...(sheets.get(node) ?? [])];
     if (node.attribs.style !== undefined) blocks.push(parseStyleAttribute(node.attribs.style));
     const legacy = {
@@ -206,7 +281,10 @@ function prune(parent: Document | Element, inherited: Inherited, textHidden: boo
     };
     const style = evaluateStyle(blocks, inherited, legacy);
     layout.why = layout.why ?? style.layout;
-    if (style.hidden !== null) { removeNode(node); continue; }
+    if (style.hidden !== null) {
+      removeNode(node);
+      continue;
+    }
     prune(node, style.inherited, style.textHidden !== null, sheets, layout);
   }
 }

@@ -41,7 +41,8 @@ export function fromDomainOf(fromAddress: string, headers: RawHeaderField[]): { 
   if (fields.length > 1) return { problem: `the message has ${fields.length} From header fields` };
   if (fields.length === 1) {
     const inHeader = parseAddressList(fields[0]!.value);
-    if (inHeader.length !== 1) return { problem: `the From header field holds ${inHeader.length} addresses; authentication needs exactly one` };
+    if (inHeader.length !== 1)
+      return { problem: `the From header field holds ${inHeader.length} addresses; authentication needs exactly one` };
     if (domainOf(inHeader[0]!.address) !== domain) {
       return { problem: `the From header field names ${domainOf(inHeader[0]!.address)}, not ${domain}` };
     }

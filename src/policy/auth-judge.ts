@@ -16,7 +16,8 @@ interface Seen {
   info: ResultInfo;
 }
 
-const where = (s: Pick<Seen, 'field' | 'authservId'>): string => `header field ${s.field} (Authentication-Results from ${show(s.authservId)})`;
+const where = (s: Pick<Seen, 'field' | 'authservId'>): string =>
+  `header field ${s.field} (Authentication-Results from ${show(s.authservId)})`;
 
 const written = (info: ResultInfo): string =>
   show(`${info.method}=${info.result}${[...info.props].map(([k, v]) => ` ${k}=${v}`).join('')}`);
@@ -58,14 +59,17 @@ function weigh(seen: Seen[], fromDomain: string): { problems: string[]; passes: 
   const problems: string[] = [];
   const notes: string[] = [];
   const dkim = seen.filter((s) => s.info.method === 'dkim');
-  const passes = dkim.filter((s) => s.info.result === 'pass' && signerOf(s.info) !== '' && aligned(signerOf(s.info), fromDomain));
+  const passes = dkim.filter(
+    (s) => s.info.result === 'pass' && signerOf(s.info) !== '' && aligned(signerOf(s.info), fromDomain),
+  );
 
   const dmarcResults = new Set<string>();
   for (const s of seen.filter((x) => x.info.method === 'dmarc')) {
     const hf = s.info.props.get('header.from');
     const r = s.info.result;
     if (hf === undefined) {
-      if (!DMARC_NOT_FAILED.has(r)) problems.push(`${where(s)}: ${written(s.info)}, a DMARC failure naming no header.from`);
+      if (!DMARC_NOT_FAILED.has(r))
+        problems.push(`${where(s)}: ${written(s.info)}, a DMARC failure naming no header.from`);
       continue;
     }
     if (!sameFromDomain(hf, fromDomain)) {
@@ -75,23 +79,32 @@ function weigh(seen: Seen[], fromDomain: string): { problems: string[]; passes: 
     dmarcResults.add(r);
     if (!DMARC_NOT_FAILED.has(r)) problems.push(`${where(s)}: ${written(s.info)}`);
   }
-  if (dmarcResults.size > 1) problems.push(`trusted DMARC results for ${fromDomain} disagree (${[...dmarcResults].join(' and ')})`);
+  if (dmarcResults.size > 1)
+    problems.push(`trusted DMARC results for ${fromDomain} disagree (${[...dmarcResults].join(' and ')})`);
 
   for (const s of dkim) {
     if (s.info.result === 'pass') continue;
     const signer = signerOf(s.info);
     if (s.info.result === 'none') {
-      for (const p of passes) problems.push(`${where(s)}: dkim=none (no signature) contradicts dkim=pass in header field ${p.field}`);
+      for (const p of passes)
+        problems.push(`${where(s)}: dkim=none (no signature) contradicts dkim=pass in header field ${p.field}`);
       continue;
     }
     if (signer === '') {
-      if (passes.length > 0) problems.push(`${where(s)}: ${written(s.info)} names no signer, so it may be the signature that passed`);
+      if (passes.length > 0)
+        problems.push(`${where(s)}: ${written(s.info)} names no signer, so it may be the signature that passed`);
       continue;
     }
     if (!aligned(signer, fromDomain)) continue; // a third party's broken signature says nothing of this From
     const same = passes.find((p) => sameSignature(p.info, s.info));
-    if (same) problems.push(`${where(s)}: ${written(s.info)} contradicts dkim=pass for the same signature in header field ${same.field}`);
-    else if (passes.length > 0) notes.push(`${where(s)}: ${written(s.info)} is another signature than the one that passed (different header.b or selector)`);
+    if (same)
+      problems.push(
+        `${where(s)}: ${written(s.info)} contradicts dkim=pass for the same signature in header field ${same.field}`,
+      );
+    else if (passes.length > 0)
+      notes.push(
+        `${where(s)}: ${written(s.info)} is another signature than the one that passed (different header.b or selector)`,
+      );
     // temperror: the host could not fetch the key; no pass, but no failure either.
     else if (s.info.result !== 'temperror') problems.push(`${where(s)}: ${written(s.info)}`);
   }
@@ -156,7 +169,11 @@ export function judgeAuthenticationResults(
     // An unreadable field is judged by the authserv-id it starts with, when one can be seen.
     const id = ar?.authservId ?? /^\s*([^\s;(]+)/.exec(h.value)?.[1] ?? '';
     if (!trusted.has(normalizeDomain(id))) {
-      evidence.push(ar ? `ignored Authentication-Results from ${show(id)} (not trusted)` : `ignored an Authentication-Results that cannot be parsed: ${show(h.value)}`);
+      evidence.push(
+        ar
+          ? `ignored Authentication-Results from ${show(id)} (not trusted)`
+          : `ignored an Authentication-Results that cannot be parsed: ${show(h.value)}`,
+      );
       return;
     }
     if (state === 'before' && receivedAbove > maxReceivedAbove) {
@@ -179,7 +196,9 @@ export function judgeAuthenticationResults(
       evidence.push(`Authentication-Results from ${show(id)}: ${written(info)}${describe(info, fromDomain)}`);
     }
     if (ar.malformed > 0) {
-      unreadable.push(`${where({ field, authservId: id })} holds ${ar.malformed} unreadable result${ar.malformed === 1 ? '' : 's'}`);
+      unreadable.push(
+        `${where({ field, authservId: id })} holds ${ar.malformed} unreadable result${ar.malformed === 1 ? '' : 's'}`,
+      );
       evidence.push(unreadable.at(-1)!);
     }
   });
@@ -190,8 +209,14 @@ export function judgeAuthenticationResults(
   const { problems, passes, notes } = weigh(seen, fromDomain);
   problems.push(...unreadable.map((u) => `${u}; an unreadable result of a trusted host may be a failure`));
   evidence.push(...notes);
-  const verdict = (authenticated: boolean, decidedBy: string, failed: boolean): AuthVerdict =>
-    ({ authenticated, method: authenticated ? 'authentication-results' : null, fromDomain, evidence: [...evidence], decidedBy, failed });
+  const verdict = (authenticated: boolean, decidedBy: string, failed: boolean): AuthVerdict => ({
+    authenticated,
+    method: authenticated ? 'authentication-results' : null,
+    fromDomain,
+    evidence: [...evidence],
+    decidedBy,
+    failed,
+  });
   if (problems.length > 0) {
     evidence.push(...problems.map((p) => `not authenticated: ${p}`));
     return verdict(false, problems[0]!, true);
@@ -202,9 +227,13 @@ export function judgeAuthenticationResults(
   }
   if (seen.length === 0) return verdict(false, `no trusted Authentication-Results at the top of the message`, false);
   const dmarcPass = seen.find((s) => s.info.method === 'dmarc' && s.info.result === 'pass');
-  return verdict(false, dmarcPass
-    ? `${where(dmarcPass)}: dmarc=pass without a dkim=pass aligned with ${fromDomain} in the same block (DMARC by SPF alone never authenticates)`
-    : `the topmost trusted block holds no dkim=pass aligned with ${fromDomain}`, false);
+  return verdict(
+    false,
+    dmarcPass
+      ? `${where(dmarcPass)}: dmarc=pass without a dkim=pass aligned with ${fromDomain} in the same block (DMARC by SPF alone never authenticates)`
+      : `the topmost trusted block holds no dkim=pass aligned with ${fromDomain}`,
+    false,
+  );
 }
 
 /** A short comment on one result for the evidence: why it does or does not count. */
@@ -212,12 +241,16 @@ function describe(info: ResultInfo, fromDomain: string): string {
   if (info.method === 'dkim' && info.result === 'pass') {
     const signer = signerOf(info);
     if (signer === '') return ' (no header.d or header.i: signer unknown)';
-    return aligned(signer, fromDomain) ? ` (${signer} aligned with ${fromDomain})` : ` (${signer} not aligned with ${fromDomain})`;
+    return aligned(signer, fromDomain)
+      ? ` (${signer} aligned with ${fromDomain})`
+      : ` (${signer} not aligned with ${fromDomain})`;
   }
   if (info.method === 'dmarc' && info.result === 'pass') {
     const hf = info.props.get('header.from');
     if (hf === undefined) return ' (no header.from: not bound to this From)';
-    return sameFromDomain(hf, fromDomain) ? ' (counts only with an aligned dkim=pass)' : ` (header.from is not ${fromDomain})`;
+    return sameFromDomain(hf, fromDomain)
+      ? ' (counts only with an aligned dkim=pass)'
+      : ` (header.from is not ${fromDomain})`;
   }
   if (info.method === 'spf' && info.result === 'pass') return ' (SPF alone never authenticates)';
   return '';

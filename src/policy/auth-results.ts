@@ -21,7 +21,10 @@ export interface AuthenticationResults {
   malformed: number;
 }
 
-interface Token { text: string; quoted: boolean }
+interface Token {
+  text: string;
+  quoted: boolean;
+}
 
 /**
  * Splits an Authentication-Results value into ';'-separated segments of tokens. Comments
@@ -60,8 +63,15 @@ function lex(value: string): Token[][] | null {
       let closed = false;
       for (i++; i < value.length; i++) {
         const d = value[i]!;
-        if (d === '\\') { i++; text += value[i] ?? ''; continue; }
-        if (d === '"') { closed = true; break; }
+        if (d === '\\') {
+          i++;
+          text += value[i] ?? '';
+          continue;
+        }
+        if (d === '"') {
+          closed = true;
+          break;
+        }
         text += d;
       }
       if (!closed) return null;

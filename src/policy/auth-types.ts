@@ -18,7 +18,10 @@ export interface AuthVerdict {
 }
 
 /** One header field, in message order (top first), value unfolded. */
-export interface RawHeaderField { name: string; value: string }
+export interface RawHeaderField {
+  name: string;
+  value: string;
+}
 
 /**
  * A DNS resolver in the shape mailauth expects for its `resolver` option, the shape of

@@ -30,7 +30,11 @@ const DAY_MS = 86_400_000;
  * (or an older one arriving late) does not count; a bounce more than decayDays after the last
  * counted day resets the score to 1 first. Returns the new state and whether the threshold is reached.
  */
-export function scoreBounce(state: BounceState, at: Date, s: BounceSettings): { state: BounceState; unreachable: boolean } {
+export function scoreBounce(
+  state: BounceState,
+  at: Date,
+  s: BounceSettings,
+): { state: BounceState; unreachable: boolean } {
   if (Number.isNaN(at.getTime())) throw new RangeError('scoreBounce needs a valid date');
   const iso = at.toISOString();
   const day = iso.slice(0, 10);

@@ -31,7 +31,8 @@ export interface CommandAuth {
 
 /** Which of our tokens a reply carries for these purposes, and whether it may be used now. */
 export function checkToken(msg: Pick<InboundMessage, 'subject'>, snap: Snapshot, purposes: TokenPurpose[]): TokenCheck {
-  if (snap.tokens.some((t) => !t.row)) return { state: 'unknown', detail: 'the reply carries a token that was never issued' };
+  if (snap.tokens.some((t) => !t.row))
+    return { state: 'unknown', detail: 'the reply carries a token that was never issued' };
   const rows = snap.tokens.flatMap((t) => (t.row && purposes.includes(t.row.purpose) ? [t.row] : []));
   const [first] = rows;
   if (!first) return { state: 'missing', detail: `the reply carries no ${purposes.join(' or ')} token of ours` };
@@ -42,14 +43,27 @@ export function checkToken(msg: Pick<InboundMessage, 'subject'>, snap: Snapshot,
   const row = rows.find((r) => !r.used_at && r.expires_at > now) ?? first;
   const named = requestNumberInSubject(msg.subject);
   if (named !== null && row.request_id !== null && named !== row.request_id) {
-    return { state: 'wrong-request', detail: `the subject names request #${named} but the token belongs to request #${row.request_id}`, row };
+    return {
+      state: 'wrong-request',
+      detail: `the subject names request #${named} but the token belongs to request #${row.request_id}`,
+      row,
+    };
   }
-  if (row.used_at && !REUSABLE.has(row.purpose)) return { state: 'used', detail: `the token was used at ${row.used_at} by ${row.used_by}`, row };
+  if (row.used_at && !REUSABLE.has(row.purpose))
+    return { state: 'used', detail: `the token was used at ${row.used_at} by ${row.used_by}`, row };
   if (row.expires_at <= now) return { state: 'expired', detail: `the token expired at ${row.expires_at}`, row };
-  return { state: 'valid', detail: `token of ${row.request_id !== null ? `request #${row.request_id}` : row.subject} (${row.purpose})`, row };
+  return {
+    state: 'valid',
+    detail: `token of ${row.request_id !== null ? `request #${row.request_id}` : row.subject} (${row.purpose})`,
+    row,
+  };
 }
 
-export function checkCommand(msg: Pick<InboundMessage, 'subject'>, snap: Snapshot, purposes: TokenPurpose[]): CommandAuth {
+export function checkCommand(
+  msg: Pick<InboundMessage, 'subject'>,
+  snap: Snapshot,
+  purposes: TokenPurpose[],
+): CommandAuth {
   const token = checkToken(msg, snap, purposes);
   const authenticated = snap.auth?.authenticated === true;
   return {

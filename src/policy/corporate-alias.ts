@@ -24,13 +24,27 @@ export type AliasFindingCode =
   | 'ALIAS_LOOKALIKE_DOMAIN';
 
 /** `message` is one plain sentence a moderator and the applicant can act on. */
-export interface AliasFinding { code: AliasFindingCode; severity: 'block' | 'warn'; message: string }
+export interface AliasFinding {
+  code: AliasFindingCode;
+  severity: 'block' | 'warn';
+  message: string;
+}
 
 /** From config. `organizationDomains` maps an organization name (compared case-insensitively) to extra domains it owns. */
-export interface AliasPolicy { allowDomains: string[]; denyDomains: string[]; organizationDomains: Record<string, string[]> }
+export interface AliasPolicy {
+  allowDomains: string[];
+  denyDomains: string[];
+  organizationDomains: Record<string, string[]>;
+}
 
 /** `memberDomains`: the domains of the members' aliases, so that an alias posing under one is seen. */
-export interface AliasCheckInput { alias: string | null; fromAddress: string; fromName: string; organization: string | null; memberDomains?: readonly string[] }
+export interface AliasCheckInput {
+  alias: string | null;
+  fromAddress: string;
+  fromName: string;
+  organization: string | null;
+  memberDomains?: readonly string[];
+}
 
 // ---------------------------------------------------------------------------------------------
 // Domain lists, loaded once. A package whose shape changed fails here, loudly, not at call time.
@@ -39,7 +53,9 @@ function loadDomainList(moduleId: string): Set<string> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const loaded: unknown = require(moduleId);
   if (!Array.isArray(loaded) || loaded.length === 0 || !loaded.every((d) => typeof d === 'string')) {
-    throw new Error(`The domain list ${moduleId} is not a non-empty array of strings; check the installed package version.`);
+    throw new Error(
+      `The domain list ${moduleId} is not a non-empty array of strings; check the installed package version.`,
+    );
   }
   const set = new Set<string>();
   for (const entry of loaded as string[]) {
@@ -59,7 +75,11 @@ function loadDomainList(moduleId: string): Set<string> {
   return set;
 }
 
-interface DomainLists { freemail: Set<string>; disposable: Set<string>; disposableWildcard: Set<string> }
+interface DomainLists {
+  freemail: Set<string>;
+  disposable: Set<string>;
+  disposableWildcard: Set<string>;
+}
 
 let domainLists: DomainLists | null = null;
 
@@ -85,7 +105,11 @@ const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 // RFC 5321 dot-atom characters, plus any letter or digit (SMTPUTF8 local parts).
 const LOCAL_PART = /^[\p{L}\p{N}!#$%&'*+/=?^_`{|}~-]+(?:\.[\p{L}\p{N}!#$%&'*+/=?^_`{|}~-]+)*$/u;
 
-interface ParsedAddress { local: string; domain: string; address: string }
+interface ParsedAddress {
+  local: string;
+  domain: string;
+  address: string;
+}
 
 /** A hostname as lower-case ASCII (punycode), without a trailing dot; null when it is not a public hostname. */
 function normalizeDomain(raw: string): string | null {
@@ -199,19 +223,52 @@ function quote(s: string): string {
  * in "Alice Example, Product Security" only "Alice Example" is a person.
  */
 const ROLE_WORDS = new Set([
-  'security', 'sec', 'team', 'psirt', 'csirt', 'cert', 'product', 'products', 'incident', 'response',
-  'vulnerability', 'vulnerabilities', 'vuln', 'disclosure', 'alert', 'alerts', 'advisory', 'advisories',
-  'admin', 'support', 'info', 'contact', 'office', 'group', 'list', 'inbox', 'notifications', 'ops',
-  'engineering', 'lead', 'manager', 'engineer',
+  'security',
+  'sec',
+  'team',
+  'psirt',
+  'csirt',
+  'cert',
+  'product',
+  'products',
+  'incident',
+  'response',
+  'vulnerability',
+  'vulnerabilities',
+  'vuln',
+  'disclosure',
+  'alert',
+  'alerts',
+  'advisory',
+  'advisories',
+  'admin',
+  'support',
+  'info',
+  'contact',
+  'office',
+  'group',
+  'list',
+  'inbox',
+  'notifications',
+  'ops',
+  'engineering',
+  'lead',
+  'manager',
+  'engineer',
 ]);
 const HONORIFICS = new Set(['mr', 'mrs', 'ms', 'dr', 'prof']);
 
 function fold(s: string): string {
-  return s.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase();
+  return s
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .toLowerCase();
 }
 
 function letterWords(s: string): string[] {
-  return fold(s).split(/[^\p{L}]+/u).filter(Boolean);
+  return fold(s)
+    .split(/[^\p{L}]+/u)
+    .filter(Boolean);
 }
 
 /** The person-name words of a display name, in order. */
@@ -230,7 +287,12 @@ function personNameWords(fromName: string, excluded: ReadonlySet<string>, exclud
 }
 
 /** The piece of the local part that matches the sender's name, or null. Heuristic, for moderators to judge. */
-function personalMatch(local: string, fromName: string, alias: ParsedAddress, organization: string | null): string | null {
+function personalMatch(
+  local: string,
+  fromName: string,
+  alias: ParsedAddress,
+  organization: string | null,
+): string | null {
   // Words of the organization and of the alias's domain name the organization, not a person.
   const orgWords = new Set(letterWords(organization ?? ''));
   const ownerLabel = getDomainWithoutSuffix(alias.domain, PSL_WITH_PRIVATE) ?? '';
@@ -302,21 +364,39 @@ function memberDomainSet(domains: readonly string[]): Set<string> {
  * moderators, never told to the applicant) and one for any other domain (blocking: a well-known
  * provider, a domain the policy names, or a run that is a complete domain by its shape).
  */
-function lookalikeFindings(alias: ParsedAddress, aliasReg: string, input: AliasCheckInput, policy: AliasPolicy): AliasFinding[] {
+function lookalikeFindings(
+  alias: ParsedAddress,
+  aliasReg: string,
+  input: AliasCheckInput,
+  policy: AliasPolicy,
+): AliasFinding[] {
   const runs = embeddedDomains(alias.domain);
   if (runs.length === 0) return [];
   const findings: AliasFinding[] = [];
   const members = memberDomainSet(input.memberDomains ?? []);
   const ofMember = runs.find((r) => members.has(r));
   if (ofMember) {
-    findings.push({ code: 'ALIAS_LOOKALIKE_DOMAIN', severity: 'warn', message: `The alias ${alias.address} is at ${aliasReg}, but its name begins with ${ofMember}, the domain of a member's alias: a moderator should check that the applicant is not posing as that member.` });
+    findings.push({
+      code: 'ALIAS_LOOKALIKE_DOMAIN',
+      severity: 'warn',
+      message: `The alias ${alias.address} is at ${aliasReg}, but its name begins with ${ofMember}, the domain of a member's alias: a moderator should check that the applicant is not posing as that member.`,
+    });
   }
-  const known = [aliasLists().freemail, domainSet(policy.allowDomains), domainSet(Object.values(policy.organizationDomains).flat())];
+  const known = [
+    aliasLists().freemail,
+    domainSet(policy.allowDomains),
+    domainSet(Object.values(policy.organizationDomains).flat()),
+  ];
   // Judged without regard to members, so that what the applicant is told never shows whose domain is a member's.
   const posed = runs.find((r) => known.some((set) => set.has(r)) || looksLikeDomain(r));
   const wellKnown = posed ? (getDomain(posed) ?? posed) : undefined;
   if (wellKnown) {
-    findings.push(block('ALIAS_LOOKALIKE_DOMAIN', `The alias ${alias.address} is at ${aliasReg}, not at ${wellKnown} as its name suggests, so give a security alias at a domain your organization owns whose name does not imitate another.`));
+    findings.push(
+      block(
+        'ALIAS_LOOKALIKE_DOMAIN',
+        `The alias ${alias.address} is at ${aliasReg}, not at ${wellKnown} as its name suggests, so give a security alias at a domain your organization owns whose name does not imitate another.`,
+      ),
+    );
   }
   return findings;
 }
@@ -336,11 +416,21 @@ const block = (code: AliasFindingCode, message: string): AliasFinding => ({ code
 export function checkAlias(input: AliasCheckInput, policy: AliasPolicy): AliasFinding[] {
   const raw = (input.alias ?? '').trim();
   if (!raw) {
-    return [block('ALIAS_MISSING', 'The request names no security alias, so reply with the team address (such as security@your-company.example) that should receive early disclosures.')];
+    return [
+      block(
+        'ALIAS_MISSING',
+        'The request names no security alias, so reply with the team address (such as security@your-company.example) that should receive early disclosures.',
+      ),
+    ];
   }
   const alias = parseAddress(raw);
   if (!alias) {
-    return [block('ALIAS_INVALID', `"${quote(raw)}" is not a single email address, so give the security alias as one address such as security@your-company.example.`)];
+    return [
+      block(
+        'ALIAS_INVALID',
+        `"${quote(raw)}" is not a single email address, so give the security alias as one address such as security@your-company.example.`,
+      ),
+    ];
   }
 
   const findings: AliasFinding[] = [];
@@ -350,7 +440,12 @@ export function checkAlias(input: AliasCheckInput, policy: AliasPolicy): AliasFi
 
   const denied = firstIn(candidates, domainSet(policy.denyDomains));
   if (denied) {
-    findings.push(block('ALIAS_DENIED', `The alias ${address} is at ${denied}, a domain this list does not accept, so use a security alias at a domain your organization owns.`));
+    findings.push(
+      block(
+        'ALIAS_DENIED',
+        `The alias ${address} is at ${denied}, a domain this list does not accept, so use a security alias at a domain your organization owns.`,
+      ),
+    );
   }
 
   const allowed = !denied && firstIn(candidates, domainSet(policy.allowDomains)) !== undefined;
@@ -359,9 +454,19 @@ export function checkAlias(input: AliasCheckInput, policy: AliasPolicy): AliasFi
     const disposable = firstIn(candidates, lists.disposable, lists.disposableWildcard);
     const freemail = disposable ? undefined : firstIn(candidates, lists.freemail);
     if (disposable) {
-      findings.push(block('ALIAS_DISPOSABLE', `The alias ${address} is at ${disposable}, a disposable-mail service, so give a monitored security alias at your organization's own domain.`));
+      findings.push(
+        block(
+          'ALIAS_DISPOSABLE',
+          `The alias ${address} is at ${disposable}, a disposable-mail service, so give a monitored security alias at your organization's own domain.`,
+        ),
+      );
     } else if (freemail) {
-      findings.push(block('ALIAS_FREEMAIL', `The alias ${address} is at ${freemail}, a free-mail provider anyone can sign up with, so give a security alias at a domain your organization owns.`));
+      findings.push(
+        block(
+          'ALIAS_FREEMAIL',
+          `The alias ${address} is at ${freemail}, a free-mail provider anyone can sign up with, so give a security alias at a domain your organization owns.`,
+        ),
+      );
     }
   }
 
@@ -372,13 +477,23 @@ export function checkAlias(input: AliasCheckInput, policy: AliasPolicy): AliasFi
   const orgDomains = domainSet(organizationDomainList(policy, input.organization));
   if (!domainRefused && aliasReg !== senderReg && firstIn(candidates, orgDomains) === undefined) {
     const org = input.organization?.trim() ? quote(input.organization) : 'the organization';
-    findings.push(block('ALIAS_DOMAIN_MISMATCH', sender && senderReg
-      ? `The alias ${address} is at ${aliasReg} but the request came from ${sender.address} at ${senderReg}, so send the request from ${aliasReg} or ask the moderators to record ${aliasReg} as a domain of ${org}.`
-      : `The alias ${address} cannot be matched to the sender because "${quote(input.fromAddress)}" is not a usable address, so send the request from an address at ${aliasReg}.`));
+    findings.push(
+      block(
+        'ALIAS_DOMAIN_MISMATCH',
+        sender && senderReg
+          ? `The alias ${address} is at ${aliasReg} but the request came from ${sender.address} at ${senderReg}, so send the request from ${aliasReg} or ask the moderators to record ${aliasReg} as a domain of ${org}.`
+          : `The alias ${address} cannot be matched to the sender because "${quote(input.fromAddress)}" is not a usable address, so send the request from an address at ${aliasReg}.`,
+      ),
+    );
   }
 
   if (sender && sender.domain === alias.domain && mailbox(sender.local) === mailbox(alias.local)) {
-    findings.push(block('ALIAS_IS_SENDER', `The alias ${address} is the applicant's own address, and a personal mailbox is not a team alias, so give a shared address such as security@${aliasReg}.`));
+    findings.push(
+      block(
+        'ALIAS_IS_SENDER',
+        `The alias ${address} is the applicant's own address, and a personal mailbox is not a team alias, so give a shared address such as security@${aliasReg}.`,
+      ),
+    );
   }
 
   findings.push(...lookalikeFindings(alias, aliasReg, input, policy));

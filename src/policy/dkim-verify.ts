@@ -32,14 +32,27 @@ function signatureProblem(r: SignatureResult, fromDomain: string): string | null
  * given no SPF domains, so its pass can only come from an aligned DKIM signature.
  * Never throws: a failure to verify is a verdict that says why.
  */
-export async function verifyWithMailauth(raw: Buffer, fromAddress: string, resolver?: TxtResolver, now?: Date): Promise<AuthVerdict> {
+export async function verifyWithMailauth(
+  raw: Buffer,
+  fromAddress: string,
+  resolver?: TxtResolver,
+  now?: Date,
+): Promise<AuthVerdict> {
   const list = parseAddressList(fromAddress);
   const fromDomain = list.length === 1 ? domainOf(list[0]!.address) : '';
   const verdict = (authenticated: boolean, evidence: string[]): AuthVerdict => {
     const decidedBy = `the daemon's own DKIM verification: ${evidence.at(-1) ?? ''}`;
-    return { authenticated, method: authenticated ? 'dkim-verified' : null, fromDomain, evidence, decidedBy, failed: !authenticated };
+    return {
+      authenticated,
+      method: authenticated ? 'dkim-verified' : null,
+      fromDomain,
+      evidence,
+      decidedBy,
+      failed: !authenticated,
+    };
   };
-  if (fromDomain === '') return verdict(false, [`not authenticated: From holds ${list.length} addresses; authentication needs exactly one`]);
+  if (fromDomain === '')
+    return verdict(false, [`not authenticated: From holds ${list.length} addresses; authentication needs exactly one`]);
 
   const evidence: string[] = ['SPF not checked (the connecting IP is not known to the daemon)'];
   try {
@@ -48,15 +61,24 @@ export async function verifyWithMailauth(raw: Buffer, fromAddress: string, resol
     const dkim = await dkimVerify(raw, { ...(resolver ? { resolver } : {}), ...(now ? { curTime: now } : {}) });
     const headerFrom = dkim.headerFrom ?? [];
     if (headerFrom.length !== 1 || domainOf(headerFrom[0]!) !== fromDomain) {
-      return verdict(false, [...evidence, `not authenticated: the message's From header fields hold ${headerFrom.map(show).join(', ') || 'no address'}, expected one address at ${fromDomain}`]);
+      return verdict(false, [
+        ...evidence,
+        `not authenticated: the message's From header fields hold ${headerFrom.map(show).join(', ') || 'no address'}, expected one address at ${fromDomain}`,
+      ]);
     }
     const good: SignatureResult[] = [];
     for (const r of dkim.results as SignatureResult[]) {
       const result = r.status.result;
       const comment = typeof r.status.comment === 'string' && r.status.comment ? ` (${r.status.comment})` : '';
-      if (!r.signingDomain) { evidence.push(`DKIM: ${result}${comment}`); continue; }
+      if (!r.signingDomain) {
+        evidence.push(`DKIM: ${result}${comment}`);
+        continue;
+      }
       const who = `DKIM signature d=${show(r.signingDomain)} s=${show(r.selector ?? '')}`;
-      if (result !== 'pass') { evidence.push(`${who}: ${result}${comment}`); continue; }
+      if (result !== 'pass') {
+        evidence.push(`${who}: ${result}${comment}`);
+        continue;
+      }
       const problem = signatureProblem(r, fromDomain);
       evidence.push(problem ? `${who}: pass, but ${problem}` : `${who}: pass, aligned with ${fromDomain}`);
       if (!problem) good.push(r);
@@ -73,11 +95,16 @@ export async function verifyWithMailauth(raw: Buffer, fromAddress: string, resol
       evidence.push(`DMARC for ${show(dm.domain)}: ${dm.status.result}${comment}`);
     }
     const first = good[0];
-    evidence.push(first
-      ? `DKIM signature d=${show(first.signingDomain)} s=${show(first.selector ?? '')} passed, aligned with ${fromDomain}`
-      : `not authenticated: no DKIM signature aligned with ${fromDomain} passed`);
+    evidence.push(
+      first
+        ? `DKIM signature d=${show(first.signingDomain)} s=${show(first.selector ?? '')} passed, aligned with ${fromDomain}`
+        : `not authenticated: no DKIM signature aligned with ${fromDomain} passed`,
+    );
     return verdict(good.length > 0 || dmarcPass, evidence);
   } catch (err) {
-    return verdict(false, [...evidence, `not authenticated: verification failed: ${show(err instanceof Error ? err.message : String(err))}`]);
+    return verdict(false, [
+      ...evidence,
+      `not authenticated: verification failed: ${show(err instanceof Error ? err.message : String(err))}`,
+    ]);
   }
 }

@@ -22,7 +22,18 @@ async function record(name: string, resolver: TxtResolver): Promise<Map<string, 
   const texts = (Array.isArray(answers) ? answers : []).map((a) => (Array.isArray(a) ? a.join('') : String(a)));
   const dmarc = texts.find((t) => /^v\s*=\s*DMARC1\s*(;|$)/i.test(t.trim()));
   if (!dmarc) return null;
-  return new Map(dmarc.split(';').map((tag) => tag.trim().split('=').map((x) => x.trim().toLowerCase()) as [string, string]).filter(([k, v]) => k && v !== undefined));
+  return new Map(
+    dmarc
+      .split(';')
+      .map(
+        (tag) =>
+          tag
+            .trim()
+            .split('=')
+            .map((x) => x.trim().toLowerCase()) as [string, string],
+      )
+      .filter(([k, v]) => k && v !== undefined),
+  );
 }
 
 function policyOf(value: string | undefined): DmarcPolicy | null {
@@ -30,7 +41,10 @@ function policyOf(value: string | undefined): DmarcPolicy | null {
 }
 
 /** The policy for mail From this domain, or null when none is published (or DNS fails). */
-export async function dmarcPolicyFor(domain: string, resolver: TxtResolver = systemResolver): Promise<DmarcPolicy | null> {
+export async function dmarcPolicyFor(
+  domain: string,
+  resolver: TxtResolver = systemResolver,
+): Promise<DmarcPolicy | null> {
   const own = await record(`_dmarc.${domain}`, resolver);
   if (own) return policyOf(own.get('p'));
   const org = getDomain(domain);

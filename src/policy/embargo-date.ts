@@ -19,7 +19,10 @@
  */
 import * as chrono from 'chrono-node';
 
-export interface EmbargoEnd { end: Date; line: string }
+export interface EmbargoEnd {
+  end: Date;
+  line: string;
+}
 
 export type EmbargoProblem =
   | { code: 'EMBARGO_MISSING'; message: string }
@@ -28,7 +31,10 @@ export type EmbargoProblem =
   | { code: 'EMBARGO_TOO_FAR'; message: string; end: Date; maxDays: number }
   | { code: 'EMBARGO_AMBIGUOUS'; message: string; lines: string[] };
 
-export interface EmbargoOptions { now: Date; maxDays: number }
+export interface EmbargoOptions {
+  now: Date;
+  maxDays: number;
+}
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
@@ -39,11 +45,20 @@ const MAX_VALUE = 300;
 const MAX_LINES = 20;
 
 type Rule = 'EU' | 'US';
-interface Zone { offset: number; rule?: Rule; summer?: boolean; region?: string; other?: string }
+interface Zone {
+  offset: number;
+  rule?: Rule;
+  summer?: boolean;
+  region?: string;
+  other?: string;
+}
 
 /** Accepted abbreviations, each a fixed offset in minutes; rule/summer say when it is in force. */
 const ZONES: Record<string, Zone> = {
-  UTC: { offset: 0 }, UT: { offset: 0 }, GMT: { offset: 0 }, Z: { offset: 0 },
+  UTC: { offset: 0 },
+  UT: { offset: 0 },
+  GMT: { offset: 0 },
+  Z: { offset: 0 },
   WET: { offset: 0, rule: 'EU', summer: false, region: 'Western Europe', other: 'WEST' },
   WEST: { offset: 60, rule: 'EU', summer: true, region: 'Western Europe', other: 'WET' },
   CET: { offset: 60, rule: 'EU', summer: false, region: 'Central Europe', other: 'CEST' },
@@ -60,14 +75,55 @@ const ZONES: Record<string, Zone> = {
   PDT: { offset: -420, rule: 'US', summer: true, region: 'US Pacific', other: 'PST' },
   AKST: { offset: -540, rule: 'US', summer: false, region: 'Alaska', other: 'AKDT' },
   AKDT: { offset: -480, rule: 'US', summer: true, region: 'Alaska', other: 'AKST' },
-  HST: { offset: -600 }, JST: { offset: 540 }, KST: { offset: 540 },
+  HST: { offset: -600 },
+  JST: { offset: 540 },
+  KST: { offset: 540 },
 };
 
 /** Upper-case words that are not zones: month and day names, meridiems, small words. */
 const NOT_ZONES = new Set([
-  'JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'SEPT', 'OCT', 'NOV', 'DEC', 'JUNE', 'JULY',
-  'MON', 'TUE', 'TUES', 'WED', 'THU', 'THUR', 'THURS', 'FRI', 'SAT', 'SUN', 'AM', 'PM', 'AT', 'ON', 'OF', 'THE',
-  'AND', 'OR', 'TO', 'BY', 'IN', 'ST', 'ND', 'RD', 'TH', 'CVE', 'NOTE',
+  'JAN',
+  'FEB',
+  'MAR',
+  'APR',
+  'MAY',
+  'JUN',
+  'JUL',
+  'AUG',
+  'SEP',
+  'SEPT',
+  'OCT',
+  'NOV',
+  'DEC',
+  'JUNE',
+  'JULY',
+  'MON',
+  'TUE',
+  'TUES',
+  'WED',
+  'THU',
+  'THUR',
+  'THURS',
+  'FRI',
+  'SAT',
+  'SUN',
+  'AM',
+  'PM',
+  'AT',
+  'ON',
+  'OF',
+  'THE',
+  'AND',
+  'OR',
+  'TO',
+  'BY',
+  'IN',
+  'ST',
+  'ND',
+  'RD',
+  'TH',
+  'CVE',
+  'NOTE',
 ]);
 
 const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
@@ -93,7 +149,8 @@ function readZone(token: string): ZoneReading | null {
 
 const ZONE_TOKEN = String.raw`\(?\s*(?:(?:UTC|GMT|UT|utc|gmt)\s*[+-]\d{1,2}(?::?\d{2})?|[+-]\d{2}(?::?\d{2})?|[A-Za-z]+\/[A-Za-z_]+(?:\/[A-Za-z_]+)?|[A-Za-z]{1,5})\s*\)?`;
 /** Zone tokens anywhere in a written date (chrono's match): upper-case words, utc/gmt, offsets. */
-const ZONES_IN_TEXT = /\(?(?:\b(?:UTC|GMT|UT|utc|gmt)\s*[+-]\d{1,2}(?::?\d{2})?|\b[Uu][Tt][Cc]\b|\b[Gg][Mm][Tt]\b|(?<=\d)Z\b|(?<=[\s\d])[+-]\d{2}(?::?\d{2})?\b|\b[A-Z]{2,5}\b|\b[A-Za-z]+\/[A-Za-z_]+(?:\/[A-Za-z_]+)?)\)?/g;
+const ZONES_IN_TEXT =
+  /\(?(?:\b(?:UTC|GMT|UT|utc|gmt)\s*[+-]\d{1,2}(?::?\d{2})?|\b[Uu][Tt][Cc]\b|\b[Gg][Mm][Tt]\b|(?<=\d)Z\b|(?<=[\s\d])[+-]\d{2}(?::?\d{2})?\b|\b[A-Z]{2,5}\b|\b[A-Za-z]+\/[A-Za-z_]+(?:\/[A-Za-z_]+)?)\)?/g;
 /** Year-first date, a time, optional am/pm and an optional zone token. */
 const ISO = new RegExp(
   String.raw`(?<![\d/-])(\d{4})([-/])(\d{2})\2(\d{2})(?:T|,?\s+(?:at\s+)?)(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?` +
@@ -101,7 +158,8 @@ const ISO = new RegExp(
   'g',
 );
 /** Numeric dates whose day and month order is not known. */
-const NUMERIC_DM = /(?<![\d/.-])(?:\d{1,2}([./-])\d{1,2}\1\d{4}|\d{1,2}\/\d{1,2}\/\d{2}|\d{1,2}\/\d{1,2})(?!\d|[/.-]\d)/;
+const NUMERIC_DM =
+  /(?<![\d/.-])(?:\d{1,2}([./-])\d{1,2}\1\d{4}|\d{1,2}\/\d{1,2}\/\d{2}|\d{1,2}\/\d{1,2})(?!\d|[/.-]\d)/;
 const NO_DATE = /^(?:none|n\/?a|tbd|tba|tbc|unknown|not set|no embargo|-+|\?+)(?!\w)/i;
 
 const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
@@ -110,8 +168,10 @@ const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
 export function formatUtc(d: Date): string {
   if (Number.isNaN(d.getTime())) throw new RangeError('formatUtc: invalid date');
   const secs = d.getUTCSeconds() === 0 ? '' : `:${pad(d.getUTCSeconds())}`;
-  return `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ` +
-    `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}${secs} UTC`;
+  return (
+    `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ` +
+    `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}${secs} UTC`
+  );
 }
 
 function formatOffset(minutes: number): string {
@@ -145,10 +205,21 @@ function summerTime(rule: Rule, year: number, std: number): [number, number] {
     return last.getUTCDate() - last.getUTCDay();
   };
   if (rule === 'EU') return [Date.UTC(year, 2, sunday(2, -1), 1), Date.UTC(year, 9, sunday(9, -1), 1)];
-  return [Date.UTC(year, 2, sunday(2, 2), 2) - std * MINUTE, Date.UTC(year, 10, sunday(10, 1), 2) - (std + 60) * MINUTE];
+  return [
+    Date.UTC(year, 2, sunday(2, 2), 2) - std * MINUTE,
+    Date.UTC(year, 10, sunday(10, 1), 2) - (std + 60) * MINUTE,
+  ];
 }
 
-interface Parts { y: number; mo: number; d: number; h: number; mi: number; s: number; ms: number }
+interface Parts {
+  y: number;
+  mo: number;
+  d: number;
+  h: number;
+  mi: number;
+  s: number;
+  ms: number;
+}
 
 const ymd = (p: Pick<Parts, 'y' | 'mo' | 'd'>): string => `${pad(p.y, 4)}-${pad(p.mo)}-${pad(p.d)}`;
 const hm = (p: Parts): string => `${pad(p.h)}:${pad(p.mi)}`;
@@ -167,14 +238,26 @@ function instant(p: Parts, offset: number): Date | null {
 type Mention = { text: string; day: string; end: Date } | { text: string; day: string; problem: string };
 
 /** Reads one value ("2026-12-03 16:00 UTC", "Dec 3, 2026 4pm UTC"); `subject` starts each message. */
-function readValue(raw: string, subject: string, example: string): { ok: true; end: Date } | { ok: false; message: string } {
-  const value = cut(raw.replace(/\*+|`+|__+/g, ' ').replace(/\s+/g, ' ').trim().replace(/[.,;]+$/, ''));
+function readValue(
+  raw: string,
+  subject: string,
+  example: string,
+): { ok: true; end: Date } | { ok: false; message: string } {
+  const value = cut(
+    raw
+      .replace(/\*+|`+|__+/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim()
+      .replace(/[.,;]+$/, ''),
+  );
   const fail = (message: string) => ({ ok: false as const, message });
   if (value === '') return fail(`${subject} gives no date; write the end on the same line, e.g. "${example}".`);
   if (NO_DATE.test(value)) return fail(`${subject} gives no date; a disclosure needs an end such as "${example}".`);
   const numeric = NUMERIC_DM.exec(value);
   if (numeric) {
-    return fail(`${subject} writes the date as "${numeric[0]}", which Europe and the US read differently (day/month or month/day); write it in ISO 8601, e.g. "${example}".`);
+    return fail(
+      `${subject} writes the date as "${numeric[0]}", which Europe and the US read differently (day/month or month/day); write it in ISO 8601, e.g. "${example}".`,
+    );
   }
 
   const mentions: Mention[] = [];
@@ -183,10 +266,16 @@ function readValue(raw: string, subject: string, example: string): { ok: true; e
     `${subject} names the time zone "${shown(z.name)}", which is ambiguous or not known here; use UTC or a numeric offset, e.g. "${ymd(p)} ${hm(p)} UTC".`;
   const withZone = (text: string, p: Parts, z: ZoneReading | null): Mention => {
     const day = ymd(p);
-    if (!z) return { text, day, problem: `${subject} gives no time zone; say the time zone, e.g. "${day} ${hm(p)} UTC".` };
+    if (!z)
+      return { text, day, problem: `${subject} gives no time zone; say the time zone, e.g. "${day} ${hm(p)} UTC".` };
     if (!z.ok) return { text, day, problem: zoneProblem(z, p) };
     const end = instant(p, z.offset);
-    if (!end) return { text, day, problem: `${subject} gives "${shown(text)}", which is not a real date and time; write it in ISO 8601, e.g. "${example}".` };
+    if (!end)
+      return {
+        text,
+        day,
+        problem: `${subject} gives "${shown(text)}", which is not a real date and time; write it in ISO 8601, e.g. "${example}".`,
+      };
     const zone = z.zone;
     if (zone?.rule !== undefined) {
       const [from, to] = summerTime(zone.rule, p.y, zone.summer ? zone.offset - 60 : zone.offset);
@@ -194,7 +283,11 @@ function readValue(raw: string, subject: string, example: string): { ok: true; e
       if (summer !== zone.summer) {
         const actual = zone.offset + (summer ? 60 : -60);
         const other = zone.other ? `${zone.other} or ` : '';
-        return { text, day, problem: `${subject} says ${z.name}, but ${zone.region} is on ${summer ? 'summer' : 'standard'} time then (${formatOffset(actual)}); write ${other}the offset, e.g. "${day} ${hm(p)} ${formatOffset(actual)}".` };
+        return {
+          text,
+          day,
+          problem: `${subject} says ${z.name}, but ${zone.region} is on ${summer ? 'summer' : 'standard'} time then (${formatOffset(actual)}); write ${other}the offset, e.g. "${day} ${hm(p)} ${formatOffset(actual)}".`,
+        };
       }
     }
     return { text, day, end };
@@ -205,10 +298,19 @@ function readValue(raw: string, subject: string, example: string): { ok: true; e
   for (const m of value.matchAll(ISO)) {
     let h = Number(m[5]);
     if (m[9] !== undefined) {
-      if (h < 1 || h > 12) h = 99; // "16:00 pm" is no time
+      if (h < 1 || h > 12)
+        h = 99; // "16:00 pm" is no time
       else h = (h % 12) + (/p/i.test(m[9]) ? 12 : 0);
     }
-    const p: Parts = { y: Number(m[1]), mo: Number(m[3]), d: Number(m[4]), h, mi: Number(m[6]), s: Number(m[7] ?? '0'), ms: Math.floor(Number(`0.${m[8] ?? '0'}`) * 1000) };
+    const p: Parts = {
+      y: Number(m[1]),
+      mo: Number(m[3]),
+      d: Number(m[4]),
+      h,
+      mi: Number(m[6]),
+      s: Number(m[7] ?? '0'),
+      ms: Math.floor(Number(`0.${m[8] ?? '0'}`) * 1000),
+    };
     mentions.push(withZone(m[0], p, m[10] === undefined ? null : readZone(m[10])));
     rest = rest.slice(0, m.index) + ' '.repeat(m[0].length) + rest.slice(m.index + m[0].length);
   }
@@ -224,29 +326,52 @@ function readValue(raw: string, subject: string, example: string): { ok: true; e
     if (!(c.isCertain('year') && c.isCertain('month') && c.isCertain('day') && /\b\d{4}\b/.test(r.text))) {
       if (c.isCertain('day') && c.isCertain('month')) {
         const day = `*-${pad(c.get('month') ?? 0)}-${pad(c.get('day') ?? 0)}`;
-        mentions.push({ text: r.text, day, problem: `${subject} gives "${shown(r.text)}" without a year; write the full date, e.g. "${example}".` });
+        mentions.push({
+          text: r.text,
+          day,
+          problem: `${subject} gives "${shown(r.text)}" without a year; write the full date, e.g. "${example}".`,
+        });
       } else {
         timeOnly ??= r.text;
       }
       continue; // a bare weekday or time beside a full date, e.g. "(17:00 CET)" or "(Thursday)"
     }
-    const p: Parts = { y: c.get('year') ?? 0, mo: c.get('month') ?? 0, d: c.get('day') ?? 0, h: c.get('hour') ?? 0, mi: c.get('minute') ?? 0, s: c.get('second') ?? 0, ms: c.get('millisecond') ?? 0 };
-    if (r.end) return fail(`${subject} reads as a range of times ("${shown(r.text)}"); give a single end, e.g. "${example}".`);
+    const p: Parts = {
+      y: c.get('year') ?? 0,
+      mo: c.get('month') ?? 0,
+      d: c.get('day') ?? 0,
+      h: c.get('hour') ?? 0,
+      mi: c.get('minute') ?? 0,
+      s: c.get('second') ?? 0,
+      ms: c.get('millisecond') ?? 0,
+    };
+    if (r.end)
+      return fail(`${subject} reads as a range of times ("${shown(r.text)}"); give a single end, e.g. "${example}".`);
     const weekday = c.get('weekday');
     const real = new Date(Date.UTC(p.y, p.mo - 1, p.d)).getUTCDay();
     if (c.isCertain('weekday') && weekday !== null && weekday !== real) {
-      return fail(`${subject} says ${WEEKDAYS[weekday] ?? 'a weekday'}, but ${ymd(p)} is a ${WEEKDAYS[real]}; check the date and write it in ISO 8601, e.g. "${example}".`);
+      return fail(
+        `${subject} says ${WEEKDAYS[weekday] ?? 'a weekday'}, but ${ymd(p)} is a ${WEEKDAYS[real]}; check the date and write it in ISO 8601, e.g. "${example}".`,
+      );
     }
     if (!c.isCertain('hour')) {
-      mentions.push({ text: r.text, day: ymd(p), problem: `${subject} gives a date but no time; add a time and a time zone, e.g. "${ymd(p)} 16:00 UTC".` });
+      mentions.push({
+        text: r.text,
+        day: ymd(p),
+        problem: `${subject} gives a date but no time; add a time and a time zone, e.g. "${ymd(p)} 16:00 UTC".`,
+      });
       continue;
     }
-    const tokens = [...r.text.matchAll(ZONES_IN_TEXT)].map((t) => readZone(t[0])).filter((z): z is ZoneReading => z !== null);
+    const tokens = [...r.text.matchAll(ZONES_IN_TEXT)]
+      .map((t) => readZone(t[0]))
+      .filter((z): z is ZoneReading => z !== null);
     let zone: ZoneReading | null = tokens[tokens.length - 1] ?? null;
     if (c.isCertain('timezoneOffset') && !zone) zone = { ok: false, name: r.text };
     if (!c.isCertain('timezoneOffset') && zone?.ok) zone = null; // never trust a zone chrono did not read as one
     if (!zone) {
-      const after = new RegExp(String.raw`^\s*(${ZONE_TOKEN})(?![\w/:+-])`).exec(written.slice(r.index + r.text.length));
+      const after = new RegExp(String.raw`^\s*(${ZONE_TOKEN})(?![\w/:+-])`).exec(
+        written.slice(r.index + r.text.length),
+      );
       zone = after?.[1] === undefined ? null : readZone(after[1]);
     }
     mentions.push(withZone(r.text, p, zone));
@@ -259,12 +384,17 @@ function readValue(raw: string, subject: string, example: string): { ok: true; e
   const sameDay = (a: string, b: string): boolean => a === b || (b.startsWith('*') && a.endsWith(b.slice(1)));
   const stray = mentions.find((m) => 'problem' in m && !complete.some((c) => sameDay(c.day, m.day)));
   if (first && (differ || stray)) {
-    return fail(`${subject} names more than one date ("${shown(first.text)}" and "${shown((differ ?? stray)!.text)}"); keep only the embargo end.`);
+    return fail(
+      `${subject} names more than one date ("${shown(first.text)}" and "${shown((differ ?? stray)!.text)}"); keep only the embargo end.`,
+    );
   }
   if (first) return { ok: true, end: first.end };
   const problem = mentions.find((m): m is Extract<Mention, { problem: string }> => 'problem' in m);
   if (problem) return fail(problem.problem);
-  if (timeOnly !== null) return fail(`${subject} gives "${shown(timeOnly)}" but no full date; write the date with its year, e.g. "${example}".`);
+  if (timeOnly !== null)
+    return fail(
+      `${subject} gives "${shown(timeOnly)}" but no full date; write the date with its year, e.g. "${example}".`,
+    );
   return fail(`${subject} holds no date that can be read; write it in ISO 8601, e.g. "${example}".`);
 }
 
@@ -279,17 +409,27 @@ function cut(value: string): string {
 function checkRange(end: Date, opts: EmbargoOptions, example: string): EmbargoProblem | null {
   const now = opts.now.getTime();
   if (end.getTime() <= now) {
-    return { code: 'EMBARGO_PAST', end, message: `The embargo end "${formatUtc(end)}" is in the past; give a future date such as "${example}".` };
+    return {
+      code: 'EMBARGO_PAST',
+      end,
+      message: `The embargo end "${formatUtc(end)}" is in the past; give a future date such as "${example}".`,
+    };
   }
   if (end.getTime() - now > opts.maxDays * DAY) {
     const latest = formatUtc(new Date(now + opts.maxDays * DAY));
-    return { code: 'EMBARGO_TOO_FAR', end, maxDays: opts.maxDays, message: `The embargo end "${formatUtc(end)}" is more than ${opts.maxDays} days away; give an end no later than "${latest}".` };
+    return {
+      code: 'EMBARGO_TOO_FAR',
+      end,
+      maxDays: opts.maxDays,
+      message: `The embargo end "${formatUtc(end)}" is more than ${opts.maxDays} days away; give an end no later than "${latest}".`,
+    };
   }
   return null;
 }
 
 const BULLET = /^\s*(?:[-*+•]\s+|#{1,6}\s+)?[*_]{0,3}\s*/;
-const LABEL = /^(embargo(?:ed)?(?:\s+(?:until|till|end(?:s|\s+date)?|date|lifts?|expires?))?|public\s+disclosure(?:\s+date)?|disclosure\s+date)[*_]{0,3}\s*:[*_]{0,3}\s*(.*)$/i;
+const LABEL =
+  /^(embargo(?:ed)?(?:\s+(?:until|till|end(?:s|\s+date)?|date|lifts?|expires?))?|public\s+disclosure(?:\s+date)?|disclosure\s+date)[*_]{0,3}\s*:[*_]{0,3}\s*(.*)$/i;
 const UNTIL = /\bembargo(?:ed)?\s+(?:until|till)\b[*_]{0,3}\s*:?[*_]{0,3}\s*(.*)$/i;
 
 /** The embargo lines of a text (not quoted ones): the line as written and the value after its label. */
@@ -314,14 +454,27 @@ function embargoLines(text: string): { line: string; value: string }[] {
  * the same instant agree; lines that give different instants are EMBARGO_AMBIGUOUS, and one that
  * cannot be read makes the whole text EMBARGO_UNREADABLE (fail closed).
  */
-export function findEmbargoEnd(text: string, opts: EmbargoOptions): { ok: true; end: EmbargoEnd } | { ok: false; problem: EmbargoProblem } {
+export function findEmbargoEnd(
+  text: string,
+  opts: EmbargoOptions,
+): { ok: true; end: EmbargoEnd } | { ok: false; problem: EmbargoProblem } {
   const example = `Embargo: ${exampleEnd(opts)}`;
   const lines = embargoLines(text);
   if (lines.length === 0) {
-    return { ok: false, problem: { code: 'EMBARGO_MISSING', message: `The message has no embargo line; add one such as "${example}".` } };
+    return {
+      ok: false,
+      problem: { code: 'EMBARGO_MISSING', message: `The message has no embargo line; add one such as "${example}".` },
+    };
   }
   if (lines.length > MAX_LINES) {
-    return { ok: false, problem: { code: 'EMBARGO_AMBIGUOUS', lines: lines.map((l) => l.line), message: `The message has more than ${MAX_LINES} different embargo lines; keep exactly one, such as "${example}".` } };
+    return {
+      ok: false,
+      problem: {
+        code: 'EMBARGO_AMBIGUOUS',
+        lines: lines.map((l) => l.line),
+        message: `The message has more than ${MAX_LINES} different embargo lines; keep exactly one, such as "${example}".`,
+      },
+    };
   }
   const read: EmbargoEnd[] = [];
   let unreadable: EmbargoProblem | null = null;
@@ -335,7 +488,14 @@ export function findEmbargoEnd(text: string, opts: EmbargoOptions): { ok: true; 
   }
   if (read.length > 1) {
     const listed = read.map((e) => `"${e.line}"`).join(' and ');
-    return { ok: false, problem: { code: 'EMBARGO_AMBIGUOUS', lines: read.map((e) => e.line), message: `The message gives ${read.length} different embargo ends (${listed}); keep exactly one embargo line.` } };
+    return {
+      ok: false,
+      problem: {
+        code: 'EMBARGO_AMBIGUOUS',
+        lines: read.map((e) => e.line),
+        message: `The message gives ${read.length} different embargo ends (${listed}); keep exactly one embargo line.`,
+      },
+    };
   }
   if (unreadable) return { ok: false, problem: unreadable };
   const found = read[0]!;
@@ -344,12 +504,21 @@ export function findEmbargoEnd(text: string, opts: EmbargoOptions): { ok: true; 
 }
 
 /** Reads just a date given as a keyword argument ("EMBARGO 2026-12-05 16:00 UTC" or "2026-12-05 16:00 UTC"); same rules. */
-export function parseEmbargoDate(text: string, opts: EmbargoOptions): { ok: true; end: Date } | { ok: false; problem: EmbargoProblem } {
+export function parseEmbargoDate(
+  text: string,
+  opts: EmbargoOptions,
+): { ok: true; end: Date } | { ok: false; problem: EmbargoProblem } {
   const example = exampleEnd(opts);
   const line = shown(text);
   const value = text.replace(/^\s*embargo(?:ed)?(?:\s+until)?\s*:?/i, '');
   if (value.trim() === '') {
-    return { ok: false, problem: { code: 'EMBARGO_MISSING', message: `No embargo end was given; write it after the keyword, e.g. "EMBARGO ${example}".` } };
+    return {
+      ok: false,
+      problem: {
+        code: 'EMBARGO_MISSING',
+        message: `No embargo end was given; write it after the keyword, e.g. "EMBARGO ${example}".`,
+      },
+    };
   }
   const r = readValue(value, `The embargo date "${line}"`, example);
   if (!r.ok) return { ok: false, problem: { code: 'EMBARGO_UNREADABLE', line, message: r.message } };
@@ -365,7 +534,9 @@ export function isUpstreamNotice(text: string): boolean {
   let yes = false;
   for (const raw of text.split(/\r\n|\r|\n/)) {
     if (/^\s*>/.test(raw)) continue;
-    const m = /^upstream(?:\s+notice)?[*_]{0,3}\s*:[*_]{0,3}\s*(yes|true|no|false)[*_]{0,3}\s*[.!]?\s*$/i.exec(raw.replace(BULLET, ''));
+    const m = /^upstream(?:\s+notice)?[*_]{0,3}\s*:[*_]{0,3}\s*(yes|true|no|false)[*_]{0,3}\s*[.!]?\s*$/i.exec(
+      raw.replace(BULLET, ''),
+    );
     if (!m) continue;
     if (/^(?:no|false)$/i.test(m[1]!)) return false;
     yes = true;

@@ -10,7 +10,10 @@ import { organizationKey } from './organization-match';
 
 export type Attribution = 'self' | 'named' | 'ambiguous' | 'unknown';
 
-export interface MemberRef { address: string; organization: string }
+export interface MemberRef {
+  address: string;
+  organization: string;
+}
 
 export interface LeakAttribution {
   attribution: Attribution;
@@ -25,7 +28,19 @@ export interface LeakAttribution {
 export const CLAIM_MAX = 200;
 
 /** Words a reporter uses for their own organization. */
-const SELF_WORDS = new Set(['me', 'us', 'we', 'i', 'myself', 'ourselves', 'our team', 'my team', 'our organization', 'our organisation', 'the reporter']);
+const SELF_WORDS = new Set([
+  'me',
+  'us',
+  'we',
+  'i',
+  'myself',
+  'ourselves',
+  'our team',
+  'my team',
+  'our organization',
+  'our organisation',
+  'the reporter',
+]);
 
 /** Characters a reader does not see: zero-width space, joiners, word joiner, BOM, soft hyphen. */
 const INVISIBLE = /[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]/g;
@@ -45,15 +60,27 @@ export function sameOrganization(a: string, b: string): boolean {
 }
 
 /** The members one claim names, and whether part of it names nobody. */
-function resolveClaim(reporter: MemberRef, claim: string, members: readonly MemberRef[]): { hits: MemberRef[]; unresolved: boolean } {
-  const words = claim.normalize('NFKC').replace(INVISIBLE, '').replace(/\s+/g, ' ').trim().toLowerCase().replace(/[.!]+$/, '');
+function resolveClaim(
+  reporter: MemberRef,
+  claim: string,
+  members: readonly MemberRef[],
+): { hits: MemberRef[]; unresolved: boolean } {
+  const words = claim
+    .normalize('NFKC')
+    .replace(INVISIBLE, '')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .toLowerCase()
+    .replace(/[.!]+$/, '');
   if (SELF_WORDS.has(words)) return { hits: [reporter], unresolved: false };
   const addresses = parseAddressList(claim.normalize('NFKC').replace(INVISIBLE, ''));
   if (addresses.length > 0) {
     const hits: MemberRef[] = [];
     let unresolved = false;
     for (const a of addresses) {
-      const m = sameAddress(a.address, reporter.address) ? reporter : members.find((x) => sameAddress(x.address, a.address));
+      const m = sameAddress(a.address, reporter.address)
+        ? reporter
+        : members.find((x) => sameAddress(x.address, a.address));
       if (m) hits.push(m);
       else unresolved = true;
     }
@@ -71,7 +98,11 @@ function resolveClaim(reporter: MemberRef, claim: string, members: readonly Memb
  * single member; an organization shared by several members, several members, or a name no member
  * has leaves the leak attributed to nobody, for the moderators to settle.
  */
-export function attributeLeak(reporter: MemberRef, claims: readonly string[], members: readonly MemberRef[]): LeakAttribution {
+export function attributeLeak(
+  reporter: MemberRef,
+  claims: readonly string[],
+  members: readonly MemberRef[],
+): LeakAttribution {
   const said = claims.map((c) => c.replace(UNSHOWABLE, ' ').trim()).filter((c) => c !== '');
   if (said.length === 0) return { attribution: 'self', leaker: reporter, claim: null, candidates: [] };
   const joined = said.join('; ');
@@ -87,5 +118,10 @@ export function attributeLeak(reporter: MemberRef, claims: readonly string[], me
   if (found.size === 0) return { attribution: 'unknown', leaker: null, claim, candidates: [] };
   if (found.size > 1 || unresolved) return { attribution: 'ambiguous', leaker: null, claim, candidates };
   const only = [...found.values()][0]!;
-  return { attribution: sameAddress(only.address, reporter.address) ? 'self' : 'named', leaker: only, claim, candidates: [] };
+  return {
+    attribution: sameAddress(only.address, reporter.address) ? 'self' : 'named',
+    leaker: only,
+    claim,
+    candidates: [],
+  };
 }

@@ -6,10 +6,16 @@
 import { isQuoted } from '../message/own-text';
 
 /** leakedBy: each "Leaked by:" value as written (a report about someone else); empty: the reporter's own leak. */
-export interface LeakReport { what: string | null; toWhom: string | null; leakedBy: string[]; text: string }
+export interface LeakReport {
+  what: string | null;
+  toWhom: string | null;
+  leakedBy: string[];
+  text: string;
+}
 
 /** One reply prefix ("Re:", "AW:", "Fwd:", "Re[2]:") or one bracketed tag ("[EMBARGOED until ...]", "[#12]"). */
-const SUBJECT_PREFIX = /\s*(?:(?:re|aw|fwd?|fw|wg|sv|vs|antw|tr|rif|odp|ynt)\s*(?:\[\d{1,4}\]|\(\d{1,4}\))?\s*:|\[[^\]\r\n]{0,300}\])/iy;
+const SUBJECT_PREFIX =
+  /\s*(?:(?:re|aw|fwd?|fw|wg|sv|vs|antw|tr|rif|odp|ynt)\s*(?:\[\d{1,4}\]|\(\d{1,4}\))?\s*:|\[[^\]\r\n]{0,300}\])/iy;
 /** The word LEAK and what may follow it: end, space, punctuation, a dash after a space ("LEAK -"). */
 /** LEAK in capitals, as the footer asks: "Leak of service tokens in X" is a subject, not a report. */
 const LEAK_WORD = /^[*_]{0,3}LEAK(?=$|[\s:!,.;)*_—–])/;
@@ -42,14 +48,19 @@ export function isLeakReport(subject: string, firstLine: string | null): boolean
 }
 
 const BULLET = /^\s*(?:[-*+•]\s+)?[*_]{0,3}\s*/;
-const FIELD = /^(what(?:\s+(?:was\s+)?leaked)?|to\s+whom|who|recipients?|recipient\(s\)|leaked\s+to|leaked\s+by|who\s+leaked(?:\s+it)?|leaker|leaking\s+(?:member|alias|organi[sz]ation))[*_]{0,3}\s*:[*_]{0,3}\s*(.*)$/i;
+const FIELD =
+  /^(what(?:\s+(?:was\s+)?leaked)?|to\s+whom|who|recipients?|recipient\(s\)|leaked\s+to|leaked\s+by|who\s+leaked(?:\s+it)?|leaker|leaking\s+(?:member|alias|organi[sz]ation))[*_]{0,3}\s*:[*_]{0,3}\s*(.*)$/i;
 /** The labels of the leaker (who leaked, when not the reporter); the rest of FIELD names what or to whom. */
 const LEAKER_LABEL = /^(?:leaked\s+by|who\s+leaked|leaker|leaking)/i;
 /** Any other "Label: value" line ends a value ("When: ...", "Impact: ..."); "https://..." is no label. */
 const OTHER_LABEL = /^[A-Za-z][A-Za-z ()'/-]{0,30}[*_]{0,3}\s*:(?:\s|$)/;
 
-// eslint-disable-next-line no-control-regex -- control characters are what is removed
-const clean = (s: string): string => s.replace(/[\u0000-\u0008\u000b-\u001f\u007f]+/g, ' ').replace(/[*_]{2,3}\s*$/, '').trim();
+const clean = (s: string): string =>
+  s
+    // eslint-disable-next-line no-control-regex -- control characters are what is removed
+    .replace(/[\u0000-\u0008\u000b-\u001f\u007f]+/g, ' ')
+    .replace(/[*_]{2,3}\s*$/, '')
+    .trim();
 
 /**
  * Reads "What: ..." and "To whom: ..." (also "Who:", "Recipient:", "Recipients:", "Recipient(s):",
@@ -86,13 +97,20 @@ export function parseLeakReport(ownText: string): LeakReport {
     }
   }
   const joined = (v: string[]): string | null => (v.length === 0 ? null : v.join('\n'));
-  return { what: joined(values.what), toWhom: joined(values.toWhom), leakedBy: leakedBy.map((parts) => parts.filter((p) => p !== '').join(' ')).filter((v) => v !== ''), text: ownText.replace(/\r\n?/g, '\n').trim() };
+  return {
+    what: joined(values.what),
+    toWhom: joined(values.toWhom),
+    leakedBy: leakedBy.map((parts) => parts.filter((p) => p !== '').join(' ')).filter((v) => v !== ''),
+    text: ownText.replace(/\r\n?/g, '\n').trim(),
+  };
 }
 
 /** "[#12]", "#12"; not "request #12", "PR #12", "issue #12", "C#12" nor "&#12;". */
-const HASH_NUMBER = /(?<!\b(?:request|anfrage|demande|pr|pull request|merge request|mr|issue|bug|ticket|case)\s*)(?<![\w&#])#0*(\d{1,9})(?!\d)/gi;
+const HASH_NUMBER =
+  /(?<!\b(?:request|anfrage|demande|pr|pull request|merge request|mr|issue|bug|ticket|case)\s*)(?<![\w&#])#0*(\d{1,9})(?!\d)/gi;
 /** "disclosure 12", "thread 12", "disclosure #12", "thread no. 12"; not "disclosure 2026-12-03" nor "disclosure 90 days". */
-const WORD_NUMBER = /\b(?:disclosure|thread)\s*(?:#|no\.?|number)?\s*0*(\d{1,9})(?!\d|[-/:.,]\d|\s*(?:days?|weeks?|months?|years?|hours?|minutes?)\b)/gi;
+const WORD_NUMBER =
+  /\b(?:disclosure|thread)\s*(?:#|no\.?|number)?\s*0*(\d{1,9})(?!\d|[-/:.,]\d|\s*(?:days?|weeks?|months?|years?|hours?|minutes?)\b)/gi;
 
 /** The thread number a subject or text names, or null when it names none or several different ones. */
 export function threadNumberIn(text: string): number | null {

@@ -6,14 +6,49 @@
  */
 import unhomoglyph from 'unhomoglyph';
 
-export interface OrganizationFinding { code: 'ORGANIZATION_OF_MEMBER'; severity: 'warn'; message: string }
+export interface OrganizationFinding {
+  code: 'ORGANIZATION_OF_MEMBER';
+  severity: 'warn';
+  message: string;
+}
 
-export interface MemberOrganization { address: string; organization: string }
+export interface MemberOrganization {
+  address: string;
+  organization: string;
+}
 
 /** Legal forms that say nothing about who an organization is; dropped from the end of a name. */
 const LEGAL_FORMS = new Set([
-  'inc', 'incorporated', 'corp', 'corporation', 'co', 'company', 'llc', 'ltd', 'limited', 'plc', 'lp', 'llp',
-  'gmbh', 'ag', 'kg', 'se', 'sa', 'sas', 'sarl', 'srl', 'spa', 'bv', 'nv', 'oy', 'oyj', 'ab', 'asa', 'kk', 'pty', 'pvt',
+  'inc',
+  'incorporated',
+  'corp',
+  'corporation',
+  'co',
+  'company',
+  'llc',
+  'ltd',
+  'limited',
+  'plc',
+  'lp',
+  'llp',
+  'gmbh',
+  'ag',
+  'kg',
+  'se',
+  'sa',
+  'sas',
+  'sarl',
+  'srl',
+  'spa',
+  'bv',
+  'nv',
+  'oy',
+  'oyj',
+  'ab',
+  'asa',
+  'kk',
+  'pty',
+  'pvt',
 ]);
 
 function words(name: string): string[] {
@@ -52,20 +87,30 @@ function organizationKeys(name: string): Set<string> {
 }
 
 /** The members whose organization shares a key with `organization`, by address. */
-export function membersWithOrganization(organization: string | null, members: readonly MemberOrganization[]): MemberOrganization[] {
+export function membersWithOrganization(
+  organization: string | null,
+  members: readonly MemberOrganization[],
+): MemberOrganization[] {
   const keys = organizationKeys(organization ?? '');
   if (keys.size === 0) return [];
-  return members.filter((m) => [...organizationKeys(m.organization)].some((k) => keys.has(k))).sort((a, b) => a.address.localeCompare(b.address));
+  return members
+    .filter((m) => [...organizationKeys(m.organization)].some((k) => keys.has(k)))
+    .sort((a, b) => a.address.localeCompare(b.address));
 }
 
 /** A warning for the moderators only: it names members, which an applicant is never told. */
-export function organizationFindings(organization: string | null, members: readonly MemberOrganization[]): OrganizationFinding[] {
+export function organizationFindings(
+  organization: string | null,
+  members: readonly MemberOrganization[],
+): OrganizationFinding[] {
   const same = membersWithOrganization(organization, members);
   if (same.length === 0) return [];
   const who = same.map((m) => `${m.address} ("${m.organization}")`).join(', ');
-  return [{
-    code: 'ORGANIZATION_OF_MEMBER',
-    severity: 'warn',
-    message: `The organization "${organization}" is already a member's: ${who}. A moderator should check that the applicant speaks for that organization and is not borrowing its name.`,
-  }];
+  return [
+    {
+      code: 'ORGANIZATION_OF_MEMBER',
+      severity: 'warn',
+      message: `The organization "${organization}" is already a member's: ${who}. A moderator should check that the applicant speaks for that organization and is not borrowing its name.`,
+    },
+  ];
 }

@@ -34,7 +34,11 @@ export interface ReplacementPlan {
  * same address is ever replaced: "jane+x@" may not be jane's on every host, so a sub-address's
  * request is only shown beside.
  */
-export function planReplacement(applicant: string, authenticated: boolean, pending: readonly RequestRow[]): ReplacementPlan {
+export function planReplacement(
+  applicant: string,
+  authenticated: boolean,
+  pending: readonly RequestRow[],
+): ReplacementPlan {
   const same = pending.filter((r) => r.applicant.toLowerCase() === applicant.toLowerCase());
   const replaceNow = authenticated ? same : [];
   return {
@@ -45,7 +49,9 @@ export function planReplacement(applicant: string, authenticated: boolean, pendi
 }
 
 /** The detail of a "confirm" token that asks the applicant to confirm a replacement. */
-export interface ReplaceDetail { replaces: number[] }
+export interface ReplaceDetail {
+  replaces: number[];
+}
 
 /** The requests a confirm token's detail says to replace; null for any other confirm token (an alias's subscription). */
 export function replacesOf(detail: string | null): number[] | null {

@@ -4,7 +4,12 @@ import type { RequestRow } from '../store/requests';
 import type { AliasFinding } from './corporate-alias';
 import type { OrganizationFinding } from './organization-match';
 
-export interface CriterionView { n: number; text: string; answer: string; answered: boolean }
+export interface CriterionView {
+  n: number;
+  text: string;
+  answer: string;
+  answered: boolean;
+}
 
 export type RequestFinding = AliasFinding | OrganizationFinding;
 
@@ -65,15 +70,27 @@ export function viewRequest(row: RequestRow, policy: PolicyConfig, others: reado
     warnings: findings.filter((f) => f.severity === 'warn'),
     createdAt: row.created_at,
     authenticated: row.authenticated === 1,
-    authEvidence: row.auth_evidence ?? (row.authenticated === 1 ? 'authenticated' : 'not checked (received before sender authentication was recorded)'),
-    others: others.filter((o) => o.id !== row.id).map((o) => ({
-      id: o.id, applicant: o.applicant, age: o.id < row.id ? 'older' as const : 'newer' as const, authenticated: o.authenticated === 1,
-      sameAddress: o.applicant.toLowerCase() === row.applicant.toLowerCase(), alias: o.alias ?? '(no alias found)', createdAt: o.created_at,
-    })),
+    authEvidence:
+      row.auth_evidence ??
+      (row.authenticated === 1 ? 'authenticated' : 'not checked (received before sender authentication was recorded)'),
+    others: others
+      .filter((o) => o.id !== row.id)
+      .map((o) => ({
+        id: o.id,
+        applicant: o.applicant,
+        age: o.id < row.id ? ('older' as const) : ('newer' as const),
+        authenticated: o.authenticated === 1,
+        sameAddress: o.applicant.toLowerCase() === row.applicant.toLowerCase(),
+        alias: o.alias ?? '(no alias found)',
+        createdAt: o.created_at,
+      })),
   };
 }
 
 /** Quoted for a mail body: each line of a free text indented, so it reads as the applicant's. */
 export function indent(text: string, prefix = '    '): string {
-  return text.split('\n').map((l) => `${prefix}${l}`).join('\n');
+  return text
+    .split('\n')
+    .map((l) => `${prefix}${l}`)
+    .join('\n');
 }

@@ -8,7 +8,8 @@ import type { Rule } from './types';
 export const alternativesDisagree: Rule = {
   name: 'alternatives-disagree',
   use: 'reason',
-  description: 'The text/plain and HTML alternatives disagree about the keyword on the first line: one names a keyword the other does not, or another keyword or argument.',
+  description:
+    'The text/plain and HTML alternatives disagree about the keyword on the first line: one names a keyword the other does not, or another keyword or argument.',
   check(_msg, snap) {
     return snap.keywordDisagreement;
   },

@@ -24,7 +24,8 @@ export const toRequests: Rule = {
   description: 'The requests address is named in To or Cc, and the list address is not.',
   check(msg, snap) {
     return addressedTo(msg, snap.requestsAddress) && !addressedTo(msg, snap.listAddress)
-      ? `addressed to ${snap.requestsAddress}` : null;
+      ? `addressed to ${snap.requestsAddress}`
+      : null;
   },
 };
 
@@ -38,6 +39,7 @@ export const implicitDestination: Rule = {
   description: 'Neither the list address nor the requests address is named in To or Cc.',
   check(msg, snap: Snapshot) {
     return !addressedTo(msg, snap.listAddress) && !addressedTo(msg, snap.requestsAddress)
-      ? 'neither the list address nor the requests address is in To or Cc' : null;
+      ? 'neither the list address nor the requests address is in To or Cc'
+      : null;
   },
 };

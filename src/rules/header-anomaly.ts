@@ -5,7 +5,8 @@ import type { Rule } from './types';
 export const headerAnomaly: Rule = {
   name: 'header-anomaly',
   use: 'reason',
-  description: 'A header line holds a bare CR, a bare LF in a message with CRLF line ends, a NUL or another control character, or is not a field, so that readers may see different fields.',
+  description:
+    'A header line holds a bare CR, a bare LF in a message with CRLF line ends, a NUL or another control character, or is not a field, so that readers may see different fields.',
   check(msg) {
     const found = headerAnomalies(msg.raw);
     return found.length === 0 ? null : found.map((a) => `header line ${a.line}: ${a.problem}`).join('; ');

@@ -4,7 +4,14 @@ import { autoReply, bounce } from './automated';
 import { duplicate } from './duplicate';
 import { headerAnomaly } from './header-anomaly';
 import { implicitDestination, toList, toRequests } from './destination';
-import { ackKeyword, fromModerator, helpRequest, moderatorKeyword, removeKeyword, unsubscribeKeyword } from './keywords';
+import {
+  ackKeyword,
+  fromModerator,
+  helpRequest,
+  moderatorKeyword,
+  removeKeyword,
+  unsubscribeKeyword,
+} from './keywords';
 import { loop } from './loop';
 import { fromMember, fromNonMember, fromStranger } from './membership';
 import { inThread, leak, membersMayNotOpen, namesThread, newThread, unauthenticated } from './threads';
@@ -17,12 +24,35 @@ export const SIZE_RULES: readonly Rule[] = [tooLarge, tooManyParts];
 
 /** Checked on the parsed message. */
 export const MESSAGE_RULES: readonly Rule[] = [
-  loop, bounce, autoReply, duplicate, headerAnomaly,
-  toList, toRequests, implicitDestination,
-  fromMember, fromNonMember, fromModerator, fromStranger, unauthenticated,
-  inThread, newThread, namesThread, leak, ackKeyword, membersMayNotOpen,
-  replyToModeration, replyToQuestion, replyToConfirmation, unknownToken, replyToOurMail,
-  moderatorKeyword, unsubscribeKeyword, removeKeyword, helpRequest, alternativesDisagree,
+  loop,
+  bounce,
+  autoReply,
+  duplicate,
+  headerAnomaly,
+  toList,
+  toRequests,
+  implicitDestination,
+  fromMember,
+  fromNonMember,
+  fromModerator,
+  fromStranger,
+  unauthenticated,
+  inThread,
+  newThread,
+  namesThread,
+  leak,
+  ackKeyword,
+  membersMayNotOpen,
+  replyToModeration,
+  replyToQuestion,
+  replyToConfirmation,
+  unknownToken,
+  replyToOurMail,
+  moderatorKeyword,
+  unsubscribeKeyword,
+  removeKeyword,
+  helpRequest,
+  alternativesDisagree,
 ];
 
 /** Every rule, in the order they run. */

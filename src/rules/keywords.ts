@@ -1,7 +1,17 @@
 import type { Rule, RuleName } from './types';
 
 /** Keywords a moderator uses in reply to one of our mails. */
-export const MODERATOR_KEYWORDS = ['APPROVE', 'REJECT', 'ASK', 'CONFIRM', 'EMBARGO', 'LIFT', 'SEND', 'RETRO', 'DISCARD'] as const;
+export const MODERATOR_KEYWORDS = [
+  'APPROVE',
+  'REJECT',
+  'ASK',
+  'CONFIRM',
+  'EMBARGO',
+  'LIFT',
+  'SEND',
+  'RETRO',
+  'DISCARD',
+] as const;
 /** What a member writes in a disclosure thread to acknowledge it. */
 export const MEMBER_KEYWORDS = ['ACK'] as const;
 /** Keywords that start something by a new mail to the requests address. */
@@ -14,15 +24,29 @@ function keywordRule(name: RuleName, keywords: readonly string[], description: s
     description,
     use: 'reason',
     check(_msg, snap) {
-      return snap.keyword && keywords.includes(snap.keyword.keyword) ? `first line reads ${snap.keyword.keyword}` : null;
+      return snap.keyword && keywords.includes(snap.keyword.keyword)
+        ? `first line reads ${snap.keyword.keyword}`
+        : null;
     },
   };
 }
 
-export const moderatorKeyword = keywordRule('moderator-keyword', MODERATOR_KEYWORDS, `The first line the sender wrote is a moderator keyword: ${MODERATOR_KEYWORDS.map((k) => `\`${k}\``).join(', ')}.`);
+export const moderatorKeyword = keywordRule(
+  'moderator-keyword',
+  MODERATOR_KEYWORDS,
+  `The first line the sender wrote is a moderator keyword: ${MODERATOR_KEYWORDS.map((k) => `\`${k}\``).join(', ')}.`,
+);
 export const ackKeyword = keywordRule('ack-keyword', MEMBER_KEYWORDS, 'The first line the sender wrote is `ACK`.');
-export const unsubscribeKeyword = keywordRule('unsubscribe-keyword', ['UNSUBSCRIBE'], 'The first line the sender wrote is `UNSUBSCRIBE`.');
-export const removeKeyword = keywordRule('remove-keyword', ['REMOVE'], 'The first line the sender wrote is `REMOVE` (`REMOVE <alias> <reason>`).');
+export const unsubscribeKeyword = keywordRule(
+  'unsubscribe-keyword',
+  ['UNSUBSCRIBE'],
+  'The first line the sender wrote is `UNSUBSCRIBE`.',
+);
+export const removeKeyword = keywordRule(
+  'remove-keyword',
+  ['REMOVE'],
+  'The first line the sender wrote is `REMOVE` (`REMOVE <alias> <reason>`).',
+);
 
 /** "help" as the subject or the first line (List-Help points to ?subject=help). */
 export const helpRequest: Rule = {

@@ -16,7 +16,9 @@ export const fromStranger: Rule = {
   use: 'reason',
   description: 'The From address is neither an active member nor a configured moderator.',
   check(msg, snap) {
-    return snap.senderIsMember || snap.senderIsModerator ? null : `${msg.from.address} is neither a member nor a moderator`;
+    return snap.senderIsMember || snap.senderIsModerator
+      ? null
+      : `${msg.from.address} is neither a member nor a moderator`;
   },
 };
 

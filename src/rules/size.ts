@@ -19,7 +19,8 @@ export const tooLarge: Rule = {
   description: 'The message is larger than policy.maxMessageBytes.',
   check(msg, snap) {
     return msg.raw.length > snap.maxMessageBytes
-      ? `it is ${msg.raw.length} bytes, over the limit of ${snap.maxMessageBytes} (policy.maxMessageBytes)` : null;
+      ? `it is ${msg.raw.length} bytes, over the limit of ${snap.maxMessageBytes} (policy.maxMessageBytes)`
+      : null;
   },
 };
 
@@ -27,10 +28,12 @@ export const tooLarge: Rule = {
 export const tooManyParts: Rule = {
   name: 'too-many-parts',
   use: 'reason',
-  description: 'The message has more MIME parts (Content-Type fields) than policy.maxMimeParts; not counted when it is too large already.',
+  description:
+    'The message has more MIME parts (Content-Type fields) than policy.maxMimeParts; not counted when it is too large already.',
   check(msg, snap) {
     if (msg.raw.length > snap.maxMessageBytes) return null;
     return countMimeParts(msg.raw, snap.maxMimeParts + 1) > snap.maxMimeParts
-      ? `it has more than ${snap.maxMimeParts} MIME parts (policy.maxMimeParts)` : null;
+      ? `it has more than ${snap.maxMimeParts} MIME parts (policy.maxMimeParts)`
+      : null;
   },
 };

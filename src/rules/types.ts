@@ -4,7 +4,10 @@ import type { DisclosureRow } from '../store/disclosures';
 import type { TokenRow } from '../store/tokens';
 
 /** A token of ours found in a message, and what the database knows of it (undefined: unknown). */
-export interface TokenSighting { token: string; row: TokenRow | undefined }
+export interface TokenSighting {
+  token: string;
+  row: TokenRow | undefined;
+}
 
 /** What the rules may know of the state: read before classifying, never written by a rule. */
 export interface Snapshot {
@@ -49,13 +52,37 @@ export interface Snapshot {
  * rule per name in RULES (rules/index.ts), which a test checks.
  */
 export const RULE_NAMES = [
-  'too-large', 'too-many-parts',
-  'loop', 'bounce', 'auto-reply', 'duplicate', 'header-anomaly',
-  'to-list', 'to-requests', 'implicit-destination',
-  'from-member', 'from-non-member', 'from-moderator', 'from-stranger', 'unauthenticated',
-  'in-thread', 'new-thread', 'names-thread', 'leak', 'ack-keyword', 'members-may-not-open',
-  'reply-to-moderation', 'reply-to-question', 'reply-to-confirmation', 'unknown-token', 'reply-to-our-mail',
-  'moderator-keyword', 'unsubscribe-keyword', 'remove-keyword', 'help-request', 'alternatives-disagree',
+  'too-large',
+  'too-many-parts',
+  'loop',
+  'bounce',
+  'auto-reply',
+  'duplicate',
+  'header-anomaly',
+  'to-list',
+  'to-requests',
+  'implicit-destination',
+  'from-member',
+  'from-non-member',
+  'from-moderator',
+  'from-stranger',
+  'unauthenticated',
+  'in-thread',
+  'new-thread',
+  'names-thread',
+  'leak',
+  'ack-keyword',
+  'members-may-not-open',
+  'reply-to-moderation',
+  'reply-to-question',
+  'reply-to-confirmation',
+  'unknown-token',
+  'reply-to-our-mail',
+  'moderator-keyword',
+  'unsubscribe-keyword',
+  'remove-keyword',
+  'help-request',
+  'alternatives-disagree',
 ] as const;
 
 export type RuleName = (typeof RULE_NAMES)[number];
@@ -69,7 +96,10 @@ export type RuleName = (typeof RULE_NAMES)[number];
  */
 export type RuleUse = 'reason' | 'fact' | 'audit';
 
-export interface Hit { rule: RuleName; reason: string }
+export interface Hit {
+  rule: RuleName;
+  reason: string;
+}
 
 /** One pure check: a name, what it looks for, and a check that returns a reason when it hits. */
 export interface Rule {

@@ -13,7 +13,11 @@ import { claimDue, markFailed, markRetry, markSent, releaseOrphans, type Claimed
 /** Who claims copies: this host, this process, and this start (a pid alone recurs, e.g. pid 1 in a container). */
 export const OWNER = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 
-export interface DrainResult { sent: number; retried: number; failed: number }
+export interface DrainResult {
+  sent: number;
+  retried: number;
+  failed: number;
+}
 
 /**
  * Is the process that claimed a copy still running? Another start of this process, or a process
@@ -32,14 +36,19 @@ export class Deliverer {
   private loopDone: Promise<void> | null = null;
   private readonly log;
 
-  constructor(private readonly ctx: Context, private readonly transport: Transport, private readonly batch = 100) {
+  constructor(
+    private readonly ctx: Context,
+    private readonly transport: Transport,
+    private readonly batch = 100,
+  ) {
     this.log = ctx.log.child({ stage: 'deliver' });
   }
 
   /** Copies left in flight by a killed process go back to the queue. */
   recover(): number {
     const n = releaseOrphans(this.ctx.db, ownerAlive);
-    if (n > 0) this.log.warn({ copies: n }, `RECOVERED ${n} copies that a stopped process was sending; they are sent again`);
+    if (n > 0)
+      this.log.warn({ copies: n }, `RECOVERED ${n} copies that a stopped process was sending; they are sent again`);
     return n;
   }
 
@@ -76,7 +85,10 @@ export class Deliverer {
       if (worked || this.pending) continue;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, pollMs);
-        this.wakeUp = () => { clearTimeout(timer); resolve(); };
+        this.wakeUp = () => {
+          clearTimeout(timer);
+          resolve();
+        };
       });
       this.wakeUp = null;
     }
@@ -99,24 +111,56 @@ export class Deliverer {
     try {
       const code = await this.transport.send({ from: row.envelope_from, to: row.recipient }, row.raw, row.id);
       markSent(ctx.db, row.id, code, nowIso(ctx));
-      this.log.info({ delivery: row.id, to: row.recipient, purpose: row.purpose, messageId: row.mail_message_id, code }, `SENT ${row.mail_message_id ?? row.id} to=${row.recipient}`);
+      this.log.info(
+        { delivery: row.id, to: row.recipient, purpose: row.purpose, messageId: row.mail_message_id, code },
+        `SENT ${row.mail_message_id ?? row.id} to=${row.recipient}`,
+      );
       return 'sent';
     } catch (err) {
       const e = err as { responseCode?: number; code?: string; message?: string; response?: string };
-      const failure = { responseCode: e.responseCode, code: e.code, message: (e.response ?? e.message ?? String(err)).slice(0, 500) };
+      const failure = {
+        responseCode: e.responseCode,
+        code: e.code,
+        message: (e.response ?? e.message ?? String(err)).slice(0, 500),
+      };
       const { verdict, why } = judge(failure);
       const now = ctx.clock();
       const { firstSeconds, maxSeconds, giveUpHours } = ctx.config.outbound.retry;
       const expired = now.getTime() - Date.parse(row.created_at) >= giveUpHours * 3600_000;
-      const fields = { delivery: row.id, to: row.recipient, messageId: row.mail_message_id, attempts: row.attempts, code: failure.responseCode ?? failure.code, why };
+      const fields = {
+        delivery: row.id,
+        to: row.recipient,
+        messageId: row.mail_message_id,
+        attempts: row.attempts,
+        code: failure.responseCode ?? failure.code,
+        why,
+      };
       if (verdict === 'permanent' || expired) {
         markFailed(ctx.db, row.id, failure.responseCode ?? null, failure.message, now.toISOString());
-        this.log.warn(fields, `FAILED ${row.mail_message_id ?? row.id} to=${row.recipient} ${expired && verdict === 'temporary' ? 'gave up after ' + giveUpHours + 'h' : ''} ${failure.message}`.replace(/\s+/g, ' '));
+        this.log.warn(
+          fields,
+          `FAILED ${row.mail_message_id ?? row.id} to=${row.recipient} ${expired && verdict === 'temporary' ? 'gave up after ' + giveUpHours + 'h' : ''} ${failure.message}`.replace(
+            /\s+/g,
+            ' ',
+          ),
+        );
         return 'failed';
       }
       const delay = Math.min(firstSeconds * 2 ** (row.attempts - 1), maxSeconds);
-      markRetry(ctx.db, row.id, failure.responseCode ?? null, failure.message, new Date(now.getTime() + delay * 1000).toISOString());
-      this.log.warn({ ...fields, retryInSeconds: delay }, `DEFERRED ${row.mail_message_id ?? row.id} to=${row.recipient} retry_in=${delay}s ${failure.message}`.replace(/\s+/g, ' '));
+      markRetry(
+        ctx.db,
+        row.id,
+        failure.responseCode ?? null,
+        failure.message,
+        new Date(now.getTime() + delay * 1000).toISOString(),
+      );
+      this.log.warn(
+        { ...fields, retryInSeconds: delay },
+        `DEFERRED ${row.mail_message_id ?? row.id} to=${row.recipient} retry_in=${delay}s ${failure.message}`.replace(
+          /\s+/g,
+          ' ',
+        ),
+      );
       return 'retried';
     }
   }

@@ -26,7 +26,10 @@ export class ImapFetcher {
   /** When the server was last heard from; for status. */
   lastContact: Date | null = null;
 
-  constructor(private readonly ctx: Context, private readonly imap: ImapConfig) {
+  constructor(
+    private readonly ctx: Context,
+    private readonly imap: ImapConfig,
+  ) {
     this.log = ctx.log.child({ stage: 'fetch', source: 'imap' });
   }
 
@@ -47,11 +50,15 @@ export class ImapFetcher {
     let backoff = BACKOFF_FIRST_MS;
     while (!this.stopping) {
       try {
-        await this.session(() => { backoff = BACKOFF_FIRST_MS; });
+        await this.session(() => {
+          backoff = BACKOFF_FIRST_MS;
+        });
       } catch (err) {
         if (this.stopping) break;
-        this.log.warn({ err: { message: (err as Error).message, code: (err as { code?: string }).code }, retryInMs: backoff },
-          `IMAP_DISCONNECTED ${(err as Error).message}; reconnecting in ${backoff} ms`);
+        this.log.warn(
+          { err: { message: (err as Error).message, code: (err as { code?: string }).code }, retryInMs: backoff },
+          `IMAP_DISCONNECTED ${(err as Error).message}; reconnecting in ${backoff} ms`,
+        );
         await this.sleep(backoff);
         backoff = Math.min(backoff * 2, BACKOFF_MAX_MS);
       }
@@ -63,7 +70,9 @@ export class ImapFetcher {
     const { imap } = this;
     const { ImapFlow } = await import('imapflow');
     const client = new ImapFlow({
-      host: imap.host, port: imap.port, secure: imap.secure,
+      host: imap.host,
+      port: imap.port,
+      secure: imap.secure,
       auth: { user: imap.user, pass: imap.password ?? '' },
       logger: false,
       // Enter IDLE soon after the last command, so that new mail is pushed at once.
@@ -74,18 +83,27 @@ export class ImapFetcher {
     });
     this.client = client;
     let closed: ((err: Error) => void) | null = null;
-    const closedPromise = new Promise<never>((_, reject) => { closed = reject; });
+    const closedPromise = new Promise<never>((_, reject) => {
+      closed = reject;
+    });
     closedPromise.catch(() => undefined);
     client.on('error', (err: Error) => closed?.(err));
     client.on('close', () => closed?.(new Error('connection closed')));
-    client.on('exists', () => { this.lastContact = new Date(); this.news = true; this.wakeUp?.(); });
+    client.on('exists', () => {
+      this.lastContact = new Date();
+      this.news = true;
+      this.wakeUp?.();
+    });
     try {
       await Promise.race([client.connect(), closedPromise]);
       for (const box of [imap.processedMailbox, imap.quarantineMailbox]) await ensureMailbox(client, box);
       await client.mailboxOpen(imap.mailbox);
       this.lastContact = new Date();
       connected();
-      this.log.info({ host: imap.host, mailbox: imap.mailbox, idle: imap.idle && client.capabilities.has('IDLE') }, `IMAP_CONNECTED ${imap.host}:${imap.port} ${imap.mailbox}`);
+      this.log.info(
+        { host: imap.host, mailbox: imap.mailbox, idle: imap.idle && client.capabilities.has('IDLE') },
+        `IMAP_CONNECTED ${imap.host}:${imap.port} ${imap.mailbox}`,
+      );
       while (!this.stopping) {
         this.news = false;
         await Promise.race([this.drain(client), closedPromise]);
@@ -145,8 +163,15 @@ export class ImapFetcher {
 
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(() => { this.wakeUp = null; resolve(); }, ms);
-      this.wakeUp = () => { clearTimeout(timer); this.wakeUp = null; resolve(); };
+      const timer = setTimeout(() => {
+        this.wakeUp = null;
+        resolve();
+      }, ms);
+      this.wakeUp = () => {
+        clearTimeout(timer);
+        this.wakeUp = null;
+        resolve();
+      };
     });
   }
 }

@@ -11,7 +11,11 @@ import { processRaw } from './pipeline';
 const POLL_MS = 2000;
 
 export function maildirFolders(root: string): { newDir: string; curDir: string; quarantineCur: string } {
-  return { newDir: path.join(root, 'new'), curDir: path.join(root, 'cur'), quarantineCur: path.join(root, '.Quarantine', 'cur') };
+  return {
+    newDir: path.join(root, 'new'),
+    curDir: path.join(root, 'cur'),
+    quarantineCur: path.join(root, '.Quarantine', 'cur'),
+  };
 }
 
 export function ensureMaildir(root: string): void {
@@ -30,7 +34,10 @@ export class MaildirFetcher {
   private readonly log;
   lastContact: Date | null = null;
 
-  constructor(private readonly ctx: Context, root: string) {
+  constructor(
+    private readonly ctx: Context,
+    root: string,
+  ) {
     this.root = path.resolve(root);
     this.log = ctx.log.child({ stage: 'fetch', source: 'maildir' });
   }
@@ -39,7 +46,10 @@ export class MaildirFetcher {
     ensureMaildir(this.root);
     const { newDir } = maildirFolders(this.root);
     try {
-      this.watcher = fs.watch(newDir, () => { this.news = true; this.wakeUp?.(); });
+      this.watcher = fs.watch(newDir, () => {
+        this.news = true;
+        this.wakeUp?.();
+      });
       this.watcher.on('error', () => undefined);
     } catch {
       this.watcher = null; // polling alone still finds the mail
@@ -66,7 +76,10 @@ export class MaildirFetcher {
       if (this.stopping || this.news) continue;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, POLL_MS);
-        this.wakeUp = () => { clearTimeout(timer); resolve(); };
+        this.wakeUp = () => {
+          clearTimeout(timer);
+          resolve();
+        };
       });
       this.wakeUp = null;
     }

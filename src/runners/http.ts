@@ -10,7 +10,10 @@ import type { Status } from '../store/status';
 
 export type Probe = () => Status & { healthy: boolean };
 
-export interface HttpEndpoint { port: number; close(): Promise<void> }
+export interface HttpEndpoint {
+  port: number;
+  close(): Promise<void>;
+}
 
 const TEXT = 'text/plain; charset=utf-8';
 const PROMETHEUS = 'text/plain; version=0.0.4; charset=utf-8';
@@ -29,11 +32,12 @@ export function startHttp(listen: { host: string; port: number }, probe: Probe):
       const { port } = server.address() as AddressInfo;
       resolve({
         port,
-        close: () => new Promise<void>((done, fail) => {
-          server.close((err) => (err ? fail(err) : done()));
-          // A keep-alive client (a scraper, fetch) would hold close() open until it idles out.
-          server.closeAllConnections();
-        }),
+        close: () =>
+          new Promise<void>((done, fail) => {
+            server.close((err) => (err ? fail(err) : done()));
+            // A keep-alive client (a scraper, fetch) would hold close() open until it idles out.
+            server.closeAllConnections();
+          }),
       });
     });
   });
@@ -73,7 +77,11 @@ function send(res: http.ServerResponse, code: number, type: string, body: string
   res.end(body);
 }
 
-interface Gauge { name: string; help: string; samples: { labels?: Record<string, string>; value: number | null }[] }
+interface Gauge {
+  name: string;
+  help: string;
+  samples: { labels?: Record<string, string>; value: number | null }[];
+}
 
 /** The Prometheus text exposition format: HELP and TYPE per family, one line per sample. */
 export function metrics(s: Status & { healthy: boolean }): string {
@@ -82,36 +90,88 @@ export function metrics(s: Status & { healthy: boolean }): string {
     return Number.isNaN(ms) ? null : ms / 1000;
   };
   const gauges: Gauge[] = [
-    { name: 'embargo_list_healthy', help: 'Whether the daemon considers itself healthy (1) or not (0).', samples: [{ value: s.healthy ? 1 : 0 }] },
     {
-      name: 'embargo_list_inbound_messages', help: 'Inbound messages recorded, by processing status.',
-      samples: (['received', 'processed', 'quarantined'] as const).map((status) => ({ labels: { status }, value: s.inbound[status] })),
+      name: 'embargo_list_healthy',
+      help: 'Whether the daemon considers itself healthy (1) or not (0).',
+      samples: [{ value: s.healthy ? 1 : 0 }],
     },
     {
-      name: 'embargo_list_outbox_messages', help: 'Outbound copies (one per recipient) in the outbox, by delivery status.',
-      samples: (['pending', 'sending', 'sent', 'failed'] as const).map((status) => ({ labels: { status }, value: s.outbox[status] })),
+      name: 'embargo_list_inbound_messages',
+      help: 'Inbound messages recorded, by processing status.',
+      samples: (['received', 'processed', 'quarantined'] as const).map((status) => ({
+        labels: { status },
+        value: s.inbound[status],
+      })),
     },
-    { name: 'embargo_list_outbox_oldest_pending_timestamp_seconds', help: 'When the oldest pending outbound copy was queued, as a Unix time.', samples: [{ value: seconds(s.outbox.oldestPendingAt) }] },
-    { name: 'embargo_list_requests_open', help: 'Join requests waiting for a moderator, an applicant or a confirmation.', samples: [{ value: s.requests.open }] },
-    { name: 'embargo_list_disclosures_embargoed', help: 'Disclosure threads under embargo.', samples: [{ value: s.disclosures.embargoed }] },
-    { name: 'embargo_list_next_embargo_end_timestamp_seconds', help: 'The earliest end of a running embargo, as a Unix time.', samples: [{ value: seconds(s.disclosures.nextEmbargoEnd) }] },
-    { name: 'embargo_list_leak_retrospectives_open', help: 'Leak retrospectives not yet closed.', samples: [{ value: s.leaks.openRetrospectives }] },
-    { name: 'embargo_list_members_active', help: 'Active members of the list.', samples: [{ value: s.members.active }] },
-    { name: 'embargo_list_members_unreachable', help: 'Active members whose mail keeps bouncing.', samples: [{ value: s.members.unreachable }] },
-    { name: 'embargo_list_held_messages', help: 'Messages waiting in the moderation queue.', samples: [{ value: s.held.waiting }] },
-    { name: 'embargo_list_last_imap_contact_timestamp_seconds', help: 'When the IMAP server was last heard from, as a Unix time.', samples: [{ value: seconds(s.lastImapContact) }] },
+    {
+      name: 'embargo_list_outbox_messages',
+      help: 'Outbound copies (one per recipient) in the outbox, by delivery status.',
+      samples: (['pending', 'sending', 'sent', 'failed'] as const).map((status) => ({
+        labels: { status },
+        value: s.outbox[status],
+      })),
+    },
+    {
+      name: 'embargo_list_outbox_oldest_pending_timestamp_seconds',
+      help: 'When the oldest pending outbound copy was queued, as a Unix time.',
+      samples: [{ value: seconds(s.outbox.oldestPendingAt) }],
+    },
+    {
+      name: 'embargo_list_requests_open',
+      help: 'Join requests waiting for a moderator, an applicant or a confirmation.',
+      samples: [{ value: s.requests.open }],
+    },
+    {
+      name: 'embargo_list_disclosures_embargoed',
+      help: 'Disclosure threads under embargo.',
+      samples: [{ value: s.disclosures.embargoed }],
+    },
+    {
+      name: 'embargo_list_next_embargo_end_timestamp_seconds',
+      help: 'The earliest end of a running embargo, as a Unix time.',
+      samples: [{ value: seconds(s.disclosures.nextEmbargoEnd) }],
+    },
+    {
+      name: 'embargo_list_leak_retrospectives_open',
+      help: 'Leak retrospectives not yet closed.',
+      samples: [{ value: s.leaks.openRetrospectives }],
+    },
+    {
+      name: 'embargo_list_members_active',
+      help: 'Active members of the list.',
+      samples: [{ value: s.members.active }],
+    },
+    {
+      name: 'embargo_list_members_unreachable',
+      help: 'Active members whose mail keeps bouncing.',
+      samples: [{ value: s.members.unreachable }],
+    },
+    {
+      name: 'embargo_list_held_messages',
+      help: 'Messages waiting in the moderation queue.',
+      samples: [{ value: s.held.waiting }],
+    },
+    {
+      name: 'embargo_list_last_imap_contact_timestamp_seconds',
+      help: 'When the IMAP server was last heard from, as a Unix time.',
+      samples: [{ value: seconds(s.lastImapContact) }],
+    },
   ];
   const out: string[] = [];
   for (const g of gauges) {
     out.push(`# HELP ${g.name} ${g.help}`, `# TYPE ${g.name} gauge`);
     // An unknown time has no sample at all: absent, not zero (1970) or NaN.
-    for (const sample of g.samples) if (sample.value !== null && Number.isFinite(sample.value)) out.push(`${g.name}${labels(sample.labels)} ${sample.value}`);
+    for (const sample of g.samples)
+      if (sample.value !== null && Number.isFinite(sample.value))
+        out.push(`${g.name}${labels(sample.labels)} ${sample.value}`);
   }
   return `${out.join('\n')}\n`;
 }
 
 function labels(l: Record<string, string> | undefined): string {
   if (!l) return '';
-  const body = Object.entries(l).map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`).join(',');
+  const body = Object.entries(l)
+    .map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`)
+    .join(',');
   return `{${body}}`;
 }

@@ -27,7 +27,11 @@ export const MAX_ATTEMPTS = 3;
 
 export type ProcessStatus = 'processed' | 'quarantined' | 'already-processed' | 'already-quarantined';
 
-export interface ProcessResult { status: ProcessStatus; inboundId: number; outcome?: string }
+export interface ProcessResult {
+  status: ProcessStatus;
+  inboundId: number;
+  outcome?: string;
+}
 
 export async function processRaw(ctx: Context, sourceRef: string, raw: Buffer): Promise<ProcessResult> {
   const row = transaction(ctx.db, () => recordInbound(ctx.db, sourceRef, raw, nowIso(ctx)));
@@ -38,7 +42,10 @@ export async function processRaw(ctx: Context, sourceRef: string, raw: Buffer): 
   let msg: InboundMessage | undefined;
   try {
     if (row.attempts > MAX_ATTEMPTS) {
-      throw new AppError('MESSAGE_TOO_MANY_ATTEMPTS', `handling this message was started ${row.attempts - 1} times and never finished`);
+      throw new AppError(
+        'MESSAGE_TOO_MANY_ATTEMPTS',
+        `handling this message was started ${row.attempts - 1} times and never finished`,
+      );
     }
     // Over a size limit: decided on the header alone, and the body is never parsed.
     const screened = screen(ctx, row, raw);
@@ -50,7 +57,11 @@ export async function processRaw(ctx: Context, sourceRef: string, raw: Buffer): 
     return transaction(ctx.db, () => {
       // Another process may have finished this very copy while we parsed it (two MTA retries at once).
       const now = getInbound(ctx.db, row.id)!;
-      if (now.status !== 'received') return { status: now.status === 'processed' ? 'already-processed' : 'already-quarantined', inboundId: row.id } as ProcessResult;
+      if (now.status !== 'received')
+        return {
+          status: now.status === 'processed' ? 'already-processed' : 'already-quarantined',
+          inboundId: row.id,
+        } as ProcessResult;
       const snap = snapshot(ctx, row.id, parsed, auth, rewriteFrom);
       return act(ctx, row, parsed, snap, classify(parsed, snap));
     });
@@ -90,12 +101,30 @@ function act(ctx: Context, row: InboundRow, msg: InboundMessage, snap: Snapshot,
   // The table is keyed by outcome, so each action gets the decision of its own outcome; the
   // compiler cannot follow that through an index, hence the one widening here.
   const result = (ACTIONS[decision.outcome] as (c: Context, i: ActInput) => ActResult)(ctx, input);
-  finishInbound(ctx.db, row.id, {
-    status: 'processed', outcome: decision.outcome, hits, messageId: msg.messageId, sender: msg.from.address, subject: msg.subject,
-  }, nowIso(ctx));
+  finishInbound(
+    ctx.db,
+    row.id,
+    {
+      status: 'processed',
+      outcome: decision.outcome,
+      hits,
+      messageId: msg.messageId,
+      sender: msg.from.address,
+      subject: msg.subject,
+    },
+    nowIso(ctx),
+  );
   const reasons = decision.outcome === 'relay' ? '' : ` reason=${decision.label}`;
   ctx.log.child({ stage: 'act' }).info(
-    { inbound: row.id, messageId: msg.messageId, from: msg.from.address, outcome: decision.outcome, label: decision.label, copies: result.copies, hits: hits.map((h) => h.rule) },
+    {
+      inbound: row.id,
+      messageId: msg.messageId,
+      from: msg.from.address,
+      outcome: decision.outcome,
+      label: decision.label,
+      copies: result.copies,
+      hits: hits.map((h) => h.rule),
+    },
     `${result.disposition} ${msg.messageId ?? '(no message-id)'}${reasons} copies=${result.copies}`,
   );
   if (result.copies > 0) queueMicrotask(ctx.outboxChanged);
@@ -107,13 +136,36 @@ function shunt(ctx: Context, row: InboundRow, msg: InboundMessage | undefined, e
   const code = errorCode(err);
   const message = errorMessage(err);
   transaction(ctx.db, () => {
-    finishInbound(ctx.db, row.id, {
-      status: 'quarantined', outcome: 'quarantine', hits: [], messageId: msg?.messageId, sender: msg?.from.address, subject: msg?.subject,
-      errorCode: code, errorMessage: message,
-    }, nowIso(ctx));
-    appendAudit(ctx.db, { at: nowIso(ctx), actor: 'daemon', action: 'inbound.quarantine', object: `inbound:${row.id}`, messageId: msg?.messageId, detail: { code, message } });
+    finishInbound(
+      ctx.db,
+      row.id,
+      {
+        status: 'quarantined',
+        outcome: 'quarantine',
+        hits: [],
+        messageId: msg?.messageId,
+        sender: msg?.from.address,
+        subject: msg?.subject,
+        errorCode: code,
+        errorMessage: message,
+      },
+      nowIso(ctx),
+    );
+    appendAudit(ctx.db, {
+      at: nowIso(ctx),
+      actor: 'daemon',
+      action: 'inbound.quarantine',
+      object: `inbound:${row.id}`,
+      messageId: msg?.messageId,
+      detail: { code, message },
+    });
   });
   const level = code === 'HANDLER_FAILED' ? 'error' : 'warn';
-  ctx.log.child({ stage: 'shunt' })[level]({ inbound: row.id, sourceRef: row.source_ref, code, err: code === 'HANDLER_FAILED' ? err : undefined }, `QUARANTINED ${msg?.messageId ?? row.source_ref} code=${code} reason="${message}"`);
+  ctx.log
+    .child({ stage: 'shunt' })
+    [level](
+      { inbound: row.id, sourceRef: row.source_ref, code, err: code === 'HANDLER_FAILED' ? err : undefined },
+      `QUARANTINED ${msg?.messageId ?? row.source_ref} code=${code} reason="${message}"`,
+    );
   return { status: 'quarantined', inboundId: row.id, outcome: 'quarantine' };
 }

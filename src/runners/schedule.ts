@@ -7,7 +7,10 @@ export class Scheduler {
   private tasks: ScheduledTask[] = [];
   private readonly log;
 
-  constructor(private readonly ctx: Context, private readonly jobs: readonly Job[] = JOBS) {
+  constructor(
+    private readonly ctx: Context,
+    private readonly jobs: readonly Job[] = JOBS,
+  ) {
     this.log = ctx.log.child({ stage: 'schedule' });
   }
 
@@ -23,7 +26,12 @@ export class Scheduler {
     try {
       const result = job.run(this.ctx);
       const worked = Object.values(result).some((n) => n > 0);
-      this.log[worked ? 'info' : 'debug']({ job: job.name, ...result }, `JOB ${job.name} ${Object.entries(result).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+      this.log[worked ? 'info' : 'debug'](
+        { job: job.name, ...result },
+        `JOB ${job.name} ${Object.entries(result)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ')}`,
+      );
     } catch (err) {
       this.log.error({ job: job.name, err }, `JOB_FAILED ${job.name} ${(err as Error).message}`);
     }

@@ -5,5 +5,8 @@ export function recordAutoReply(db: Db, recipient: string, at: string): void {
 }
 
 export function autoRepliesSince(db: Db, recipient: string, since: string): number {
-  return db.prepare('SELECT count(*) FROM auto_replies WHERE recipient = ? AND at > ?').pluck().get(recipient, since) as number;
+  return db
+    .prepare('SELECT count(*) FROM auto_replies WHERE recipient = ? AND at > ?')
+    .pluck()
+    .get(recipient, since) as number;
 }

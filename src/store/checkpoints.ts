@@ -1,6 +1,11 @@
 import type { Db } from './db';
 
-export interface Checkpoint { mailbox: string; uidvalidity: number; last_uid: number; updated_at: string }
+export interface Checkpoint {
+  mailbox: string;
+  uidvalidity: number;
+  last_uid: number;
+  updated_at: string;
+}
 
 export function getCheckpoint(db: Db, mailbox: string): Checkpoint | undefined {
   return db.prepare('SELECT * FROM imap_checkpoint WHERE mailbox = ?').get(mailbox) as Checkpoint | undefined;

@@ -13,7 +13,11 @@ export type Db = Database.Database;
 export const MIGRATIONS_DIR = shipped('migrations');
 export const DB_FILE_NAME = 'embargo-list.sqlite';
 
-export interface Migration { version: number; name: string; sql: string }
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
 
 export function openDb(file: string): Db {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -38,7 +42,8 @@ export function loadMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
     .sort()
     .map((f, i) => {
       const version = Number(f.slice(0, 4));
-      if (version !== i + 1) throw new AppError('DB_MIGRATION_FAILED', `migration ${f} is out of sequence: expected number ${i + 1}`);
+      if (version !== i + 1)
+        throw new AppError('DB_MIGRATION_FAILED', `migration ${f} is out of sequence: expected number ${i + 1}`);
       return { version, name: f, sql: fs.readFileSync(path.join(dir, f), 'utf8') };
     });
 }
@@ -68,7 +73,9 @@ export function migrate(db: Db, migrations: Migration[] = loadMigrations()): num
         db.pragma(`user_version = ${m.version}`);
       })();
     } catch (err) {
-      throw new AppError('DB_MIGRATION_FAILED', `migration ${m.name} failed: ${(err as Error).message}`, { cause: err });
+      throw new AppError('DB_MIGRATION_FAILED', `migration ${m.name} failed: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
     applied.push(m.version);
   }

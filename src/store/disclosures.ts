@@ -17,10 +17,23 @@ export interface DisclosureRow {
   inbound_id: number | null;
 }
 
-export function insertDisclosure(db: Db, d: { subject: string; openingMessageId: string | null; openedBy: string; embargoEnd: string | null; upstream: boolean; inboundId: number | null }, at: string): number {
-  const { lastInsertRowid } = db.prepare(
-    'INSERT INTO disclosures (subject, opening_message_id, opened_by, opened_at, embargo_end, upstream, inbound_id) VALUES (?, ?, ?, ?, ?, ?, ?)',
-  ).run(d.subject, d.openingMessageId, d.openedBy, at, d.embargoEnd, d.upstream ? 1 : 0, d.inboundId);
+export function insertDisclosure(
+  db: Db,
+  d: {
+    subject: string;
+    openingMessageId: string | null;
+    openedBy: string;
+    embargoEnd: string | null;
+    upstream: boolean;
+    inboundId: number | null;
+  },
+  at: string,
+): number {
+  const { lastInsertRowid } = db
+    .prepare(
+      'INSERT INTO disclosures (subject, opening_message_id, opened_by, opened_at, embargo_end, upstream, inbound_id) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    )
+    .run(d.subject, d.openingMessageId, d.openedBy, at, d.embargoEnd, d.upstream ? 1 : 0, d.inboundId);
   return Number(lastInsertRowid);
 }
 
@@ -33,12 +46,18 @@ export function listDisclosures(db: Db): DisclosureRow[] {
 }
 
 export function addThreadMessage(db: Db, messageId: string | null, disclosureId: number): void {
-  if (messageId) db.prepare('INSERT OR IGNORE INTO thread_messages (message_id, disclosure_id) VALUES (?, ?)').run(messageId, disclosureId);
+  if (messageId)
+    db.prepare('INSERT OR IGNORE INTO thread_messages (message_id, disclosure_id) VALUES (?, ?)').run(
+      messageId,
+      disclosureId,
+    );
 }
 
 /** The thread a message answers, by the Message-IDs it names. */
 export function threadOf(db: Db, messageIds: string[]): DisclosureRow | undefined {
-  const stmt = db.prepare('SELECT d.* FROM thread_messages t JOIN disclosures d ON d.id = t.disclosure_id WHERE t.message_id = ?');
+  const stmt = db.prepare(
+    'SELECT d.* FROM thread_messages t JOIN disclosures d ON d.id = t.disclosure_id WHERE t.message_id = ?',
+  );
   for (const id of messageIds) {
     const row = stmt.get(id) as DisclosureRow | undefined;
     if (row) return row;
@@ -51,7 +70,13 @@ export function setEmbargoEnd(db: Db, id: number, end: string | null): void {
 }
 
 export function liftDisclosure(db: Db, id: number, by: string, at: string): boolean {
-  return db.prepare("UPDATE disclosures SET state = 'public', lifted_at = ?, lifted_by = ? WHERE id = ? AND state = 'embargoed'").run(at, by, id).changes === 1;
+  return (
+    db
+      .prepare(
+        "UPDATE disclosures SET state = 'public', lifted_at = ?, lifted_by = ? WHERE id = ? AND state = 'embargoed'",
+      )
+      .run(at, by, id).changes === 1
+  );
 }
 
 export function markLiftReminded(db: Db, id: number, at: string): void {
@@ -64,21 +89,44 @@ export function markAckReminded(db: Db, id: number, at: string): void {
 
 /** Embargoed threads whose end is at or before `until`. */
 export function embargoesEndingBy(db: Db, until: string): DisclosureRow[] {
-  return db.prepare("SELECT * FROM disclosures WHERE state = 'embargoed' AND embargo_end IS NOT NULL AND embargo_end <= ? ORDER BY embargo_end").all(until) as DisclosureRow[];
+  return db
+    .prepare(
+      "SELECT * FROM disclosures WHERE state = 'embargoed' AND embargo_end IS NOT NULL AND embargo_end <= ? ORDER BY embargo_end",
+    )
+    .all(until) as DisclosureRow[];
 }
 
 export function openedBefore(db: Db, before: string): DisclosureRow[] {
-  return db.prepare("SELECT * FROM disclosures WHERE state = 'embargoed' AND ack_reminder_at IS NULL AND opened_at <= ?").all(before) as DisclosureRow[];
+  return db
+    .prepare("SELECT * FROM disclosures WHERE state = 'embargoed' AND ack_reminder_at IS NULL AND opened_at <= ?")
+    .all(before) as DisclosureRow[];
 }
 
-export interface ReceiptRow { disclosure_id: number; member: string; organization: string; acked_at: string | null; acked_by: string | null; reminded_at: string | null }
+export interface ReceiptRow {
+  disclosure_id: number;
+  member: string;
+  organization: string;
+  acked_at: string | null;
+  acked_by: string | null;
+  reminded_at: string | null;
+}
 
 export function addReceipt(db: Db, disclosureId: number, member: string, organization: string): void {
-  db.prepare('INSERT OR IGNORE INTO receipts (disclosure_id, member, organization) VALUES (?, ?, ?)').run(disclosureId, member, organization);
+  db.prepare('INSERT OR IGNORE INTO receipts (disclosure_id, member, organization) VALUES (?, ?, ?)').run(
+    disclosureId,
+    member,
+    organization,
+  );
 }
 
 export function ackReceipt(db: Db, disclosureId: number, member: string, by: string, at: string): boolean {
-  return db.prepare('UPDATE receipts SET acked_at = ?, acked_by = ? WHERE disclosure_id = ? AND member = ? AND acked_at IS NULL').run(at, by, disclosureId, member).changes === 1;
+  return (
+    db
+      .prepare(
+        'UPDATE receipts SET acked_at = ?, acked_by = ? WHERE disclosure_id = ? AND member = ? AND acked_at IS NULL',
+      )
+      .run(at, by, disclosureId, member).changes === 1
+  );
 }
 
 export function receiptsOf(db: Db, disclosureId: number): ReceiptRow[] {
@@ -86,14 +134,20 @@ export function receiptsOf(db: Db, disclosureId: number): ReceiptRow[] {
 }
 
 export function markReceiptReminded(db: Db, disclosureId: number, member: string, at: string): void {
-  db.prepare('UPDATE receipts SET reminded_at = ? WHERE disclosure_id = ? AND member = ?').run(at, disclosureId, member);
+  db.prepare('UPDATE receipts SET reminded_at = ? WHERE disclosure_id = ? AND member = ?').run(
+    at,
+    disclosureId,
+    member,
+  );
 }
 
 /** Per member: how the copies of the opening post fared in the outbox. */
 export function deliveryOf(db: Db, disclosure: DisclosureRow): Map<string, string> {
-  const rows = db.prepare(
-    `SELECT o.recipient, o.status FROM outbox o JOIN outbox_message m ON m.id = o.message
+  const rows = db
+    .prepare(
+      `SELECT o.recipient, o.status FROM outbox o JOIN outbox_message m ON m.id = o.message
      WHERE m.inbound_id = ? AND m.purpose = 'relay'`,
-  ).all(disclosure.inbound_id) as { recipient: string; status: string }[];
+    )
+    .all(disclosure.inbound_id) as { recipient: string; status: string }[];
   return new Map(rows.map((r) => [r.recipient.toLowerCase(), r.status]));
 }

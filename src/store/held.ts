@@ -18,9 +18,22 @@ export interface HeldRow {
   reason: string | null;
 }
 
-export function insertHeld(db: Db, h: { inboundId: number; sender: string; subject: string; messageId: string | null; reasons: string[]; relayable: boolean; expiresAt: string }, at: string): void {
-  db.prepare('INSERT INTO held (inbound_id, sender, subject, message_id, reasons, relayable, held_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-    .run(h.inboundId, h.sender, h.subject, h.messageId, JSON.stringify(h.reasons), h.relayable ? 1 : 0, at, h.expiresAt);
+export function insertHeld(
+  db: Db,
+  h: {
+    inboundId: number;
+    sender: string;
+    subject: string;
+    messageId: string | null;
+    reasons: string[];
+    relayable: boolean;
+    expiresAt: string;
+  },
+  at: string,
+): void {
+  db.prepare(
+    'INSERT INTO held (inbound_id, sender, subject, message_id, reasons, relayable, held_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+  ).run(h.inboundId, h.sender, h.subject, h.messageId, JSON.stringify(h.reasons), h.relayable ? 1 : 0, at, h.expiresAt);
 }
 
 export function getHeld(db: Db, inboundId: number): HeldRow | undefined {
@@ -28,13 +41,27 @@ export function getHeld(db: Db, inboundId: number): HeldRow | undefined {
 }
 
 export function listHeld(db: Db, all = false): HeldRow[] {
-  return db.prepare(`SELECT * FROM held ${all ? '' : "WHERE state = 'held'"} ORDER BY inbound_id DESC`).all() as HeldRow[];
+  return db
+    .prepare(`SELECT * FROM held ${all ? '' : "WHERE state = 'held'"} ORDER BY inbound_id DESC`)
+    .all() as HeldRow[];
 }
 
 /** Closes a held post; false when it was no longer held (the first decision wins). */
-export function decideHeld(db: Db, inboundId: number, state: Exclude<HeldState, 'held'>, by: string, at: string, reason: string | null = null): boolean {
-  return db.prepare("UPDATE held SET state = ?, decided_by = ?, decided_at = ?, reason = ? WHERE inbound_id = ? AND state = 'held'")
-    .run(state, by, at, reason, inboundId).changes === 1;
+export function decideHeld(
+  db: Db,
+  inboundId: number,
+  state: Exclude<HeldState, 'held'>,
+  by: string,
+  at: string,
+  reason: string | null = null,
+): boolean {
+  return (
+    db
+      .prepare(
+        "UPDATE held SET state = ?, decided_by = ?, decided_at = ?, reason = ? WHERE inbound_id = ? AND state = 'held'",
+      )
+      .run(state, by, at, reason, inboundId).changes === 1
+  );
 }
 
 export function heldExpiring(db: Db, now: string): HeldRow[] {

@@ -61,8 +61,18 @@ export function finishInbound(db: Db, id: number, d: Disposition, at: string): v
   db.prepare(
     `UPDATE inbound SET status = ?, outcome = ?, hits = ?, message_id = coalesce(?, message_id), sender = coalesce(?, sender),
        subject = coalesce(?, subject), error_code = ?, error_message = ?, processed_at = ? WHERE id = ?`,
-  ).run(d.status, d.outcome, JSON.stringify(d.hits), d.messageId ?? null, d.sender ?? null, d.subject ?? null,
-    d.errorCode ?? null, d.errorMessage ?? null, at, id);
+  ).run(
+    d.status,
+    d.outcome,
+    JSON.stringify(d.hits),
+    d.messageId ?? null,
+    d.sender ?? null,
+    d.subject ?? null,
+    d.errorCode ?? null,
+    d.errorMessage ?? null,
+    at,
+    id,
+  );
 }
 
 export function setOutcome(db: Db, id: number, outcome: string): void {
@@ -74,11 +84,19 @@ const MEMBER_VISIBLE = ['relay', 'thread-post', 'open-disclosure', 'leak-report'
 
 /** Has another inbound message with this Message-ID already reached the members? */
 export function wasRelayed(db: Db, messageId: string, exceptId: number): boolean {
-  return db.prepare(`SELECT 1 FROM inbound WHERE message_id = ? AND outcome IN (${MEMBER_VISIBLE.map(() => '?').join(', ')}) AND id != ? LIMIT 1`)
-    .get(messageId, ...MEMBER_VISIBLE, exceptId) !== undefined;
+  return (
+    db
+      .prepare(
+        `SELECT 1 FROM inbound WHERE message_id = ? AND outcome IN (${MEMBER_VISIBLE.map(() => '?').join(', ')}) AND id != ? LIMIT 1`,
+      )
+      .get(messageId, ...MEMBER_VISIBLE, exceptId) !== undefined
+  );
 }
 
 export function countByStatus(db: Db): Record<string, number> {
-  const rows = db.prepare('SELECT status, count(*) AS n FROM inbound GROUP BY status').all() as { status: string; n: number }[];
+  const rows = db.prepare('SELECT status, count(*) AS n FROM inbound GROUP BY status').all() as {
+    status: string;
+    n: number;
+  }[];
   return Object.fromEntries(rows.map((r) => [r.status, r.n]));
 }

@@ -50,15 +50,28 @@ export interface NewLeak {
 }
 
 export function insertLeak(db: Db, l: NewLeak, at: string): number {
-  const { lastInsertRowid } = db.prepare(
-    `INSERT INTO leaks (disclosure_id, reporter, reporter_organization, leaker, leaker_organization, leaker_named, leaker_candidates, attribution,
+  const { lastInsertRowid } = db
+    .prepare(
+      `INSERT INTO leaks (disclosure_id, reporter, reporter_organization, leaker, leaker_organization, leaker_named, leaker_candidates, attribution,
                         what, to_whom, text, message_id, reported_at, retro_due)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  ).run(
-    l.disclosureId, l.reporter, l.reporterOrganization, l.leaker, l.leakerOrganization, l.leakerNamed,
-    l.leakerCandidates.length ? JSON.stringify(l.leakerCandidates) : null, l.attribution,
-    l.what, l.toWhom, l.text, l.messageId, at, l.retroDue,
-  );
+    )
+    .run(
+      l.disclosureId,
+      l.reporter,
+      l.reporterOrganization,
+      l.leaker,
+      l.leakerOrganization,
+      l.leakerNamed,
+      l.leakerCandidates.length ? JSON.stringify(l.leakerCandidates) : null,
+      l.attribution,
+      l.what,
+      l.toWhom,
+      l.text,
+      l.messageId,
+      at,
+      l.retroDue,
+    );
   return Number(lastInsertRowid);
 }
 
@@ -75,9 +88,11 @@ export function listLeaks(db: Db): LeakRow[] {
  * toward the leak limit. Never by organization name, and never another alias's reports about them.
  */
 export function ownLeaksOf(db: Db, alias: string, since: string): LeakRow[] {
-  return db.prepare(
-    `SELECT * FROM leaks WHERE attribution = 'self' AND leaker = ? COLLATE NOCASE AND reporter = ? COLLATE NOCASE AND reported_at >= ? ORDER BY id`,
-  ).all(alias, alias, since) as LeakRow[];
+  return db
+    .prepare(
+      `SELECT * FROM leaks WHERE attribution = 'self' AND leaker = ? COLLATE NOCASE AND reporter = ? COLLATE NOCASE AND reported_at >= ? ORDER BY id`,
+    )
+    .all(alias, alias, since) as LeakRow[];
 }
 
 /** The aliases an ambiguous leak's name matched. */
@@ -88,12 +103,22 @@ export function leakCandidates(l: LeakRow): string[] {
 }
 
 export function closeRetrospective(db: Db, id: number, by: string, summary: string, at: string): boolean {
-  return db.prepare('UPDATE leaks SET retro_closed_at = ?, retro_closed_by = ?, retro_summary = ? WHERE id = ? AND retro_closed_at IS NULL').run(at, by, summary, id).changes === 1;
+  return (
+    db
+      .prepare(
+        'UPDATE leaks SET retro_closed_at = ?, retro_closed_by = ?, retro_summary = ? WHERE id = ? AND retro_closed_at IS NULL',
+      )
+      .run(at, by, summary, id).changes === 1
+  );
 }
 
 /** Open retrospectives past due, not reminded within the last `every` (ISO time before which a reminder is stale). */
 export function retrospectivesDue(db: Db, now: string, remindedBefore: string): LeakRow[] {
-  return db.prepare('SELECT * FROM leaks WHERE retro_closed_at IS NULL AND retro_due <= ? AND (retro_reminded_at IS NULL OR retro_reminded_at <= ?)').all(now, remindedBefore) as LeakRow[];
+  return db
+    .prepare(
+      'SELECT * FROM leaks WHERE retro_closed_at IS NULL AND retro_due <= ? AND (retro_reminded_at IS NULL OR retro_reminded_at <= ?)',
+    )
+    .all(now, remindedBefore) as LeakRow[];
 }
 
 export function markRetroReminded(db: Db, id: number, at: string): void {
@@ -106,7 +131,10 @@ export function markRemovalProposed(db: Db, id: number, at: string): void {
 
 /** The reporter's open report on this thread that still lacks what leaked or to whom. */
 export function openLeakWithMissing(db: Db, disclosureId: number, reporter: string): LeakRow | undefined {
-  return db.prepare('SELECT * FROM leaks WHERE disclosure_id = ? AND reporter = ? AND retro_closed_at IS NULL AND (what IS NULL OR to_whom IS NULL) ORDER BY id DESC LIMIT 1')
+  return db
+    .prepare(
+      'SELECT * FROM leaks WHERE disclosure_id = ? AND reporter = ? AND retro_closed_at IS NULL AND (what IS NULL OR to_whom IS NULL) ORDER BY id DESC LIMIT 1',
+    )
     .get(disclosureId, reporter) as LeakRow | undefined;
 }
 

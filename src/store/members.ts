@@ -20,7 +20,9 @@ export interface MemberRow {
 
 /** Active members whose last probe (or, never probed, their joining) is older than `before`. */
 export function membersToProbe(db: Db, before: string): MemberRow[] {
-  return db.prepare("SELECT * FROM members WHERE status = 'active' AND coalesce(probed_at, added_at) <= ? ORDER BY address").all(before) as MemberRow[];
+  return db
+    .prepare("SELECT * FROM members WHERE status = 'active' AND coalesce(probed_at, added_at) <= ? ORDER BY address")
+    .all(before) as MemberRow[];
 }
 
 export function markProbed(db: Db, id: number, at: string): void {
@@ -28,7 +30,9 @@ export function markProbed(db: Db, id: number, at: string): void {
 }
 
 export function markProbeAnswered(db: Db, address: string, at: string, affirmed: boolean): void {
-  db.prepare('UPDATE members SET probe_answered_at = ?, policy_affirmed_at = CASE WHEN ? THEN ? ELSE policy_affirmed_at END WHERE address = ?').run(at, affirmed ? 1 : 0, at, address);
+  db.prepare(
+    'UPDATE members SET probe_answered_at = ?, policy_affirmed_at = CASE WHEN ? THEN ? ELSE policy_affirmed_at END WHERE address = ?',
+  ).run(at, affirmed ? 1 : 0, at, address);
 }
 
 /** The member's VERP token (made on first use): random, so that nobody can forge bounces for a guessed address. */
@@ -45,9 +49,15 @@ export function findMemberByVerp(db: Db, token: string): MemberRow | undefined {
   return db.prepare('SELECT * FROM members WHERE verp_token = ?').get(token.toLowerCase()) as MemberRow | undefined;
 }
 
-export function saveBounceState(db: Db, id: number, s: { score: number; lastBounceAt: string | null; lastDay: string | null }, unreachableAt: string | null): void {
-  db.prepare('UPDATE members SET bounce_score = ?, bounce_last_at = ?, bounce_last_day = ?, unreachable_at = coalesce(unreachable_at, ?) WHERE id = ?')
-    .run(s.score, s.lastBounceAt, s.lastDay, unreachableAt, id);
+export function saveBounceState(
+  db: Db,
+  id: number,
+  s: { score: number; lastBounceAt: string | null; lastDay: string | null },
+  unreachableAt: string | null,
+): void {
+  db.prepare(
+    'UPDATE members SET bounce_score = ?, bounce_last_at = ?, bounce_last_day = ?, unreachable_at = coalesce(unreachable_at, ?) WHERE id = ?',
+  ).run(s.score, s.lastBounceAt, s.lastDay, unreachableAt, id);
 }
 
 export function findMember(db: Db, address: string): MemberRow | undefined {
@@ -67,18 +77,28 @@ export function allMembers(db: Db): MemberRow[] {
 }
 
 /** Adds a member, re-activates a removed one, or changes its organization. */
-export function upsertMember(db: Db, address: string, organization: string, at: string): 'added' | 'reactivated' | 'updated' | 'unchanged' {
+export function upsertMember(
+  db: Db,
+  address: string,
+  organization: string,
+  at: string,
+): 'added' | 'reactivated' | 'updated' | 'unchanged' {
   const existing = findMember(db, address);
   if (!existing) {
     db.prepare('INSERT INTO members (address, organization, added_at) VALUES (?, ?, ?)').run(address, organization, at);
     return 'added';
   }
   if (existing.status === 'active' && existing.organization === organization) return 'unchanged';
-  db.prepare("UPDATE members SET status = 'active', organization = ?, removed_at = NULL WHERE id = ?").run(organization, existing.id);
+  db.prepare("UPDATE members SET status = 'active', organization = ?, removed_at = NULL WHERE id = ?").run(
+    organization,
+    existing.id,
+  );
   return existing.status === 'active' ? 'updated' : 'reactivated';
 }
 
 export function removeMember(db: Db, address: string, at: string): boolean {
-  const r = db.prepare("UPDATE members SET status = 'removed', removed_at = ? WHERE address = ? AND status = 'active'").run(at, address);
+  const r = db
+    .prepare("UPDATE members SET status = 'removed', removed_at = ? WHERE address = ? AND status = 'active'")
+    .run(at, address);
   return r.changes > 0;
 }

@@ -37,9 +37,13 @@ export interface ClaimedDelivery extends DeliveryRow {
 /** Queues one mail for its recipients (duplicates removed, case-insensitively). Returns the number of copies. */
 export function enqueueMail(db: Db, mail: OutboundMail, at: string): number {
   const { lastInsertRowid } = db
-    .prepare('INSERT INTO outbox_message (created_at, inbound_id, purpose, envelope_from, message_id, raw) VALUES (?, ?, ?, ?, ?, ?)')
+    .prepare(
+      'INSERT INTO outbox_message (created_at, inbound_id, purpose, envelope_from, message_id, raw) VALUES (?, ?, ?, ?, ?, ?)',
+    )
     .run(at, mail.inboundId, mail.purpose, mail.envelopeFrom, mail.messageId, mail.raw);
-  const insert = db.prepare('INSERT INTO outbox (message, recipient, next_attempt_at, created_at, envelope_from) VALUES (?, ?, ?, ?, ?)');
+  const insert = db.prepare(
+    'INSERT INTO outbox (message, recipient, next_attempt_at, created_at, envelope_from) VALUES (?, ?, ?, ?, ?)',
+  );
   const seen = new Set<string>();
   for (const r of mail.recipients) {
     const key = r.toLowerCase();
@@ -52,33 +56,43 @@ export function enqueueMail(db: Db, mail: OutboundMail, at: string): number {
 
 /** Claims up to `limit` copies that are due, so that no other process sends them too. */
 export function claimDue(db: Db, owner: string, now: string, limit: number): ClaimedDelivery[] {
-  return db.transaction(() => {
-    const rows = db
-      .prepare(
-        `SELECT o.*, coalesce(o.envelope_from, m.envelope_from) AS envelope_from, m.raw, m.purpose, m.message_id AS mail_message_id
+  return db
+    .transaction(() => {
+      const rows = db
+        .prepare(
+          `SELECT o.*, coalesce(o.envelope_from, m.envelope_from) AS envelope_from, m.raw, m.purpose, m.message_id AS mail_message_id
          FROM outbox o JOIN outbox_message m ON m.id = o.message
          WHERE o.status = 'pending' AND o.next_attempt_at <= ? ORDER BY o.next_attempt_at, o.id LIMIT ?`,
-      )
-      .all(now, limit) as ClaimedDelivery[];
-    const claim = db.prepare("UPDATE outbox SET status = 'sending', claimed_by = ?, claimed_at = ?, attempts = attempts + 1 WHERE id = ?");
-    for (const r of rows) {
-      claim.run(owner, now, r.id);
-      r.attempts += 1;
-    }
-    return rows;
-  }).immediate();
+        )
+        .all(now, limit) as ClaimedDelivery[];
+      const claim = db.prepare(
+        "UPDATE outbox SET status = 'sending', claimed_by = ?, claimed_at = ?, attempts = attempts + 1 WHERE id = ?",
+      );
+      for (const r of rows) {
+        claim.run(owner, now, r.id);
+        r.attempts += 1;
+      }
+      return rows;
+    })
+    .immediate();
 }
 
 export function markSent(db: Db, id: number, code: number | null, at: string): void {
-  db.prepare("UPDATE outbox SET status = 'sent', last_code = ?, last_error = NULL, finished_at = ?, claimed_by = NULL WHERE id = ?").run(code, at, id);
+  db.prepare(
+    "UPDATE outbox SET status = 'sent', last_code = ?, last_error = NULL, finished_at = ?, claimed_by = NULL WHERE id = ?",
+  ).run(code, at, id);
 }
 
 export function markRetry(db: Db, id: number, code: number | null, error: string, nextAt: string): void {
-  db.prepare("UPDATE outbox SET status = 'pending', last_code = ?, last_error = ?, next_attempt_at = ?, claimed_by = NULL WHERE id = ?").run(code, error, nextAt, id);
+  db.prepare(
+    "UPDATE outbox SET status = 'pending', last_code = ?, last_error = ?, next_attempt_at = ?, claimed_by = NULL WHERE id = ?",
+  ).run(code, error, nextAt, id);
 }
 
 export function markFailed(db: Db, id: number, code: number | null, error: string, at: string): void {
-  db.prepare("UPDATE outbox SET status = 'failed', last_code = ?, last_error = ?, finished_at = ?, claimed_by = NULL WHERE id = ?").run(code, error, at, id);
+  db.prepare(
+    "UPDATE outbox SET status = 'failed', last_code = ?, last_error = ?, finished_at = ?, claimed_by = NULL WHERE id = ?",
+  ).run(code, error, at, id);
 }
 
 /**
@@ -86,11 +100,15 @@ export function markFailed(db: Db, id: number, code: number | null, error: strin
  * again, which is the one duplicate a crash may cause. Returns how many were put back.
  */
 export function releaseOrphans(db: Db, isAlive: (owner: string) => boolean): number {
-  const owners = db.prepare("SELECT DISTINCT claimed_by FROM outbox WHERE status = 'sending'").pluck().all() as (string | null)[];
+  const owners = db.prepare("SELECT DISTINCT claimed_by FROM outbox WHERE status = 'sending'").pluck().all() as (
+    string | null
+  )[];
   let released = 0;
   for (const owner of owners) {
     if (owner !== null && isAlive(owner)) continue;
-    released += db.prepare("UPDATE outbox SET status = 'pending', claimed_by = NULL WHERE status = 'sending' AND claimed_by IS ?").run(owner).changes;
+    released += db
+      .prepare("UPDATE outbox SET status = 'pending', claimed_by = NULL WHERE status = 'sending' AND claimed_by IS ?")
+      .run(owner).changes;
   }
   return released;
 }
@@ -100,17 +118,23 @@ export function releaseOrphans(db: Db, isAlive: (owner: string) => boolean): num
  * posts, thread notices); copies already in flight cannot be called back. Returns the count.
  */
 export function cancelMemberMail(db: Db, recipient: string, reason: string, at: string): number {
-  return db.prepare(
-    `UPDATE outbox SET status = 'failed', last_error = ?, finished_at = ? WHERE status = 'pending' AND recipient = ? COLLATE NOCASE
+  return db
+    .prepare(
+      `UPDATE outbox SET status = 'failed', last_error = ?, finished_at = ? WHERE status = 'pending' AND recipient = ? COLLATE NOCASE
        AND message IN (SELECT id FROM outbox_message WHERE purpose = 'relay' OR purpose LIKE 'member.%')`,
-  ).run(reason, at, recipient).changes;
+    )
+    .run(reason, at, recipient).changes;
 }
 
 export function outboxCounts(db: Db): Record<string, number> {
-  const rows = db.prepare('SELECT status, count(*) AS n FROM outbox GROUP BY status').all() as { status: string; n: number }[];
+  const rows = db.prepare('SELECT status, count(*) AS n FROM outbox GROUP BY status').all() as {
+    status: string;
+    n: number;
+  }[];
   return Object.fromEntries(rows.map((r) => [r.status, r.n]));
 }
 
 export function nextDueAt(db: Db): string | undefined {
-  return db.prepare("SELECT min(next_attempt_at) FROM outbox WHERE status = 'pending'").pluck().get() as string | undefined;
+  return db.prepare("SELECT min(next_attempt_at) FROM outbox WHERE status = 'pending'").pluck().get() as
+    string | undefined;
 }

@@ -45,11 +45,28 @@ export interface NewRequest {
 }
 
 export function insertRequest(db: Db, r: NewRequest, at: string): number {
-  const { lastInsertRowid } = db.prepare(
-    `INSERT INTO requests (state, applicant, applicant_name, organization, alias, subject, answers, missing, accepts_embargo, findings, inbound_id, message_id, created_at, updated_at, authenticated, auth_evidence)
+  const { lastInsertRowid } = db
+    .prepare(
+      `INSERT INTO requests (state, applicant, applicant_name, organization, alias, subject, answers, missing, accepts_embargo, findings, inbound_id, message_id, created_at, updated_at, authenticated, auth_evidence)
      VALUES ('moderation', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  ).run(r.applicant, r.applicantName, r.organization, r.alias, r.subject, JSON.stringify(r.answers), JSON.stringify(r.missing),
-    r.acceptsEmbargo ? 1 : 0, JSON.stringify(r.findings), r.inboundId, r.messageId, at, at, r.authenticated ? 1 : 0, r.authEvidence);
+    )
+    .run(
+      r.applicant,
+      r.applicantName,
+      r.organization,
+      r.alias,
+      r.subject,
+      JSON.stringify(r.answers),
+      JSON.stringify(r.missing),
+      r.acceptsEmbargo ? 1 : 0,
+      JSON.stringify(r.findings),
+      r.inboundId,
+      r.messageId,
+      at,
+      at,
+      r.authenticated ? 1 : 0,
+      r.authEvidence,
+    );
   return Number(lastInsertRowid);
 }
 
@@ -64,31 +81,67 @@ export function listRequests(db: Db, opts: { open?: boolean } = {}): RequestRow[
 
 /** Open requests of this applicant (the newest supersedes them). */
 export function openRequestsOf(db: Db, applicant: string): RequestRow[] {
-  return db.prepare("SELECT * FROM requests WHERE applicant = ? AND state IN ('moderation', 'asked') ORDER BY id").all(applicant) as RequestRow[];
+  return db
+    .prepare("SELECT * FROM requests WHERE applicant = ? AND state IN ('moderation', 'asked') ORDER BY id")
+    .all(applicant) as RequestRow[];
 }
 
 /**
  * Requests before the moderators (moderation, asked) whose applicant has the same mailbox as
  * `applicant` by `sameMailbox` (e.g. "jane+x@" and "jane@"), oldest first, `except` left out.
  */
-export function pendingOfMailbox(db: Db, applicant: string, sameMailbox: (a: string, b: string) => boolean, except?: number): RequestRow[] {
-  const open = db.prepare("SELECT * FROM requests WHERE state IN ('moderation', 'asked') ORDER BY id").all() as RequestRow[];
+export function pendingOfMailbox(
+  db: Db,
+  applicant: string,
+  sameMailbox: (a: string, b: string) => boolean,
+  except?: number,
+): RequestRow[] {
+  const open = db
+    .prepare("SELECT * FROM requests WHERE state IN ('moderation', 'asked') ORDER BY id")
+    .all() as RequestRow[];
   return open.filter((r) => r.id !== except && sameMailbox(r.applicant, applicant));
 }
 
-export function setState(db: Db, id: number, state: RequestState, at: string, decision?: { by: string; reason?: string | null }): void {
+export function setState(
+  db: Db,
+  id: number,
+  state: RequestState,
+  at: string,
+  decision?: { by: string; reason?: string | null },
+): void {
   if (decision) {
-    db.prepare('UPDATE requests SET state = ?, updated_at = ?, decided_by = ?, decided_at = ?, reason = ? WHERE id = ?')
-      .run(state, at, decision.by, at, decision.reason ?? null, id);
+    db.prepare(
+      'UPDATE requests SET state = ?, updated_at = ?, decided_by = ?, decided_at = ?, reason = ? WHERE id = ?',
+    ).run(state, at, decision.by, at, decision.reason ?? null, id);
   } else {
     db.prepare('UPDATE requests SET state = ?, updated_at = ? WHERE id = ?').run(state, at, id);
   }
 }
 
-export interface RequestEvent { id: number; request_id: number; at: string; actor: string; kind: string; text: string | null }
+export interface RequestEvent {
+  id: number;
+  request_id: number;
+  at: string;
+  actor: string;
+  kind: string;
+  text: string | null;
+}
 
-export function addEvent(db: Db, requestId: number, at: string, actor: string, kind: string, text: string | null = null): void {
-  db.prepare('INSERT INTO request_events (request_id, at, actor, kind, text) VALUES (?, ?, ?, ?, ?)').run(requestId, at, actor, kind, text);
+export function addEvent(
+  db: Db,
+  requestId: number,
+  at: string,
+  actor: string,
+  kind: string,
+  text: string | null = null,
+): void {
+  db.prepare('INSERT INTO request_events (request_id, at, actor, kind, text) VALUES (?, ?, ?, ?, ?)').run(
+    requestId,
+    at,
+    actor,
+    kind,
+    text,
+  );
 }
 
 export function eventsOf(db: Db, requestId: number): RequestEvent[] {

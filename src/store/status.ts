@@ -23,10 +23,23 @@ export interface Status {
 const OPEN_REQUEST_STATES = ['moderation', 'asked', 'confirming'] as const;
 
 export function collectStatus(db: Db, now: Date, extra: { lastImapContact?: string | null }): Status {
-  const count = (sql: string, ...params: unknown[]): number => Number(db.prepare(sql).pluck().get(...params) ?? 0);
-  const first = (sql: string, ...params: unknown[]): string | null => (db.prepare(sql).pluck().get(...params) as string | null | undefined) ?? null;
+  const count = (sql: string, ...params: unknown[]): number =>
+    Number(
+      db
+        .prepare(sql)
+        .pluck()
+        .get(...params) ?? 0,
+    );
+  const first = (sql: string, ...params: unknown[]): string | null =>
+    (db
+      .prepare(sql)
+      .pluck()
+      .get(...params) as string | null | undefined) ?? null;
   const byStatus = (table: 'inbound' | 'outbox'): Map<string, number> => {
-    const rows = db.prepare(`SELECT status, count(*) AS n FROM ${table} GROUP BY status`).all() as { status: string; n: number }[];
+    const rows = db.prepare(`SELECT status, count(*) AS n FROM ${table} GROUP BY status`).all() as {
+      status: string;
+      n: number;
+    }[];
     return new Map(rows.map((r) => [r.status, r.n]));
   };
   const inbound = byStatus('inbound');
@@ -46,12 +59,17 @@ export function collectStatus(db: Db, now: Date, extra: { lastImapContact?: stri
       oldestPendingAt: first("SELECT min(created_at) FROM outbox WHERE status = 'pending'"),
     },
     requests: {
-      open: count(`SELECT count(*) FROM requests WHERE state IN (${OPEN_REQUEST_STATES.map(() => '?').join(', ')})`, ...OPEN_REQUEST_STATES),
+      open: count(
+        `SELECT count(*) FROM requests WHERE state IN (${OPEN_REQUEST_STATES.map(() => '?').join(', ')})`,
+        ...OPEN_REQUEST_STATES,
+      ),
     },
     disclosures: {
       embargoed: count("SELECT count(*) FROM disclosures WHERE state = 'embargoed'"),
       // The earliest end of a running embargo, even one already past (its lift is then overdue).
-      nextEmbargoEnd: first("SELECT min(embargo_end) FROM disclosures WHERE state = 'embargoed' AND embargo_end IS NOT NULL"),
+      nextEmbargoEnd: first(
+        "SELECT min(embargo_end) FROM disclosures WHERE state = 'embargoed' AND embargo_end IS NOT NULL",
+      ),
     },
     leaks: { openRetrospectives: count('SELECT count(*) FROM leaks WHERE retro_closed_at IS NULL') },
     members: {

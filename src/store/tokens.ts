@@ -33,11 +33,28 @@ export function newToken(): string {
   return out;
 }
 
-export function createToken(db: Db, t: { purpose: TokenPurpose; requestId?: number | null; subject?: string | null; detail?: unknown; at: Date; days: number }): string {
+export function createToken(
+  db: Db,
+  t: {
+    purpose: TokenPurpose;
+    requestId?: number | null;
+    subject?: string | null;
+    detail?: unknown;
+    at: Date;
+    days: number;
+  },
+): string {
   const token = newToken();
-  db.prepare('INSERT INTO tokens (token, purpose, request_id, subject, detail, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
-    token, t.purpose, t.requestId ?? null, t.subject ?? null, t.detail === undefined ? null : JSON.stringify(t.detail),
-    t.at.toISOString(), new Date(t.at.getTime() + t.days * 86_400_000).toISOString(),
+  db.prepare(
+    'INSERT INTO tokens (token, purpose, request_id, subject, detail, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  ).run(
+    token,
+    t.purpose,
+    t.requestId ?? null,
+    t.subject ?? null,
+    t.detail === undefined ? null : JSON.stringify(t.detail),
+    t.at.toISOString(),
+    new Date(t.at.getTime() + t.days * 86_400_000).toISOString(),
   );
   return token;
 }
@@ -47,22 +64,35 @@ export function findToken(db: Db, token: string): TokenRow | undefined {
 }
 
 export function useToken(db: Db, token: string, by: string, at: string): boolean {
-  return db.prepare('UPDATE tokens SET used_at = ?, used_by = ? WHERE token = ? AND used_at IS NULL').run(at, by, token).changes === 1;
+  return (
+    db.prepare('UPDATE tokens SET used_at = ?, used_by = ? WHERE token = ? AND used_at IS NULL').run(at, by, token)
+      .changes === 1
+  );
 }
 
 /** Retires every unused token of a request for a purpose (a decision closes them all). */
 export function retireTokens(db: Db, requestId: number, purpose: TokenPurpose, by: string, at: string): void {
-  db.prepare('UPDATE tokens SET used_at = ?, used_by = ? WHERE request_id = ? AND purpose = ? AND used_at IS NULL').run(at, by, requestId, purpose);
+  db.prepare('UPDATE tokens SET used_at = ?, used_by = ? WHERE request_id = ? AND purpose = ? AND used_at IS NULL').run(
+    at,
+    by,
+    requestId,
+    purpose,
+  );
 }
 
 export function liveToken(db: Db, requestId: number, purpose: TokenPurpose, now: string): TokenRow | undefined {
-  return db.prepare('SELECT * FROM tokens WHERE request_id = ? AND purpose = ? AND used_at IS NULL AND expires_at > ? ORDER BY created_at DESC LIMIT 1')
+  return db
+    .prepare(
+      'SELECT * FROM tokens WHERE request_id = ? AND purpose = ? AND used_at IS NULL AND expires_at > ? ORDER BY created_at DESC LIMIT 1',
+    )
     .get(requestId, purpose, now) as TokenRow | undefined;
 }
 
 /** Expired, never used, and not yet dealt with by the expiry clock. */
 export function expiredUnhandled(db: Db, purpose: TokenPurpose, now: string): TokenRow[] {
-  return db.prepare('SELECT * FROM tokens WHERE purpose = ? AND used_at IS NULL AND retired_at IS NULL AND expires_at <= ?').all(purpose, now) as TokenRow[];
+  return db
+    .prepare('SELECT * FROM tokens WHERE purpose = ? AND used_at IS NULL AND retired_at IS NULL AND expires_at <= ?')
+    .all(purpose, now) as TokenRow[];
 }
 
 /** The expiry clock has dealt with this token. It stays unused: a late reply is told it expired. */

@@ -68,7 +68,10 @@ export const TRUSTED_AUTHSERV_ID = 'mx.lists.example.org';
  * A `security:` section that believes TRUSTED_AUTHSERV_ID and never verifies DKIM itself (no DNS
  * in unit tests): a moderator's reply is authenticated by the Authentication-Results on top.
  */
-export function trustedAuthConfig(trusted: string[] = [TRUSTED_AUTHSERV_ID], opts: { requirePosts?: boolean } = {}): string {
+export function trustedAuthConfig(
+  trusted: string[] = [TRUSTED_AUTHSERV_ID],
+  opts: { requirePosts?: boolean } = {},
+): string {
   return `
 security:
   trustedAuthservIds: [${trusted.join(', ')}]
@@ -106,14 +109,22 @@ export function createTestContext(overrides: Partial<Context> = {}): Context {
 }
 
 /** A clock a test moves by hand. */
-export interface ManualClock { now: () => Date; set(at: Date | string): void; advance(ms: number): void }
+export interface ManualClock {
+  now: () => Date;
+  set(at: Date | string): void;
+  advance(ms: number): void;
+}
 
 export function manualClock(start: Date = FIXED_DATE): ManualClock {
   let current = new Date(start);
   return {
     now: () => new Date(current),
-    set: (at) => { current = new Date(at); },
-    advance: (ms) => { current = new Date(current.getTime() + ms); },
+    set: (at) => {
+      current = new Date(at);
+    },
+    advance: (ms) => {
+      current = new Date(current.getTime() + ms);
+    },
   };
 }
 
@@ -126,12 +137,29 @@ export function addMembers(ctx: Pick<Context, 'db'>, ...addresses: string[]): vo
  * A rules snapshot of a stranger's plain mail under the shipped configuration (posts must be
  * authenticated, members may not open threads, From rewritten); tests set what they are about.
  */
-export function snapshotWith(overrides: Partial<import('../../src/rules/types').Snapshot> = {}): import('../../src/rules/types').Snapshot {
+export function snapshotWith(
+  overrides: Partial<import('../../src/rules/types').Snapshot> = {},
+): import('../../src/rules/types').Snapshot {
   return {
-    listAddress: LIST_ADDRESS, requestsAddress: REQUESTS_ADDRESS, bounceAddress: BOUNCE_ADDRESS, now: new Date('2026-11-26T12:00:00Z'),
-    senderIsMember: false, senderIsModerator: false, alreadyRelayed: false, tokens: [], keyword: null, keywordDisagreement: null, auth: null,
-    requireAuthenticatedPosts: true, thread: null, namedThread: null, isLeak: false, membersMayOpenThreads: false, rewriteFrom: true,
-    maxMessageBytes: 5_242_880, maxMimeParts: 100,
+    listAddress: LIST_ADDRESS,
+    requestsAddress: REQUESTS_ADDRESS,
+    bounceAddress: BOUNCE_ADDRESS,
+    now: new Date('2026-11-26T12:00:00Z'),
+    senderIsMember: false,
+    senderIsModerator: false,
+    alreadyRelayed: false,
+    tokens: [],
+    keyword: null,
+    keywordDisagreement: null,
+    auth: null,
+    requireAuthenticatedPosts: true,
+    thread: null,
+    namedThread: null,
+    isLeak: false,
+    membersMayOpenThreads: false,
+    rewriteFrom: true,
+    maxMessageBytes: 5_242_880,
+    maxMimeParts: 100,
     ...overrides,
   };
 }

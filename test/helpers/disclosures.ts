@@ -16,7 +16,10 @@ import { authenticated, Membership, MODERATOR, type Sent } from './membership';
 
 export const HOUR = 3_600_000;
 
-export interface TestMember { address: string; organization: string }
+export interface TestMember {
+  address: string;
+  organization: string;
+}
 
 export const ALPHA: TestMember = { address: 'psirt@alpha.example', organization: 'Alpha' };
 export const BETA: TestMember = { address: 'security@beta.example', organization: 'Beta' };
@@ -57,8 +60,13 @@ export interface PostOptions {
 /** A mail to the list (unless `to` says otherwise), authenticated for the sender's domain by default. */
 export function listMail(opts: PostOptions): Buffer {
   const raw = makeMessage({
-    from: opts.from, to: opts.to ?? LIST_ADDRESS, subject: opts.subject ?? 'A post', body: opts.body,
-    inReplyTo: opts.inReplyTo, references: opts.references, messageId: opts.messageId,
+    from: opts.from,
+    to: opts.to ?? LIST_ADDRESS,
+    subject: opts.subject ?? 'A post',
+    body: opts.body,
+    inReplyTo: opts.inReplyTo,
+    references: opts.references,
+    messageId: opts.messageId,
   });
   return opts.auth === false ? raw : Buffer.concat([Buffer.from(`${authenticated(domainOf(opts.from))}\r\n`), raw]);
 }
@@ -93,8 +101,12 @@ export class Disclosures extends Membership {
   async open(opts: { end?: Date; subject?: string; extra?: string; from?: string } = {}): Promise<Opened> {
     const end = opts.end ?? this.at(3 * 86_400_000);
     const before = this.mark();
-    const raw = listMail({ from: opts.from ?? MODERATOR, subject: opts.subject ?? OPENING_SUBJECT, body: `Embargo: ${isoLine(end)}\n${opts.extra ?? ''}\n${OPENING_TEXT}\n` });
-    const messageId = /^Message-ID: (<[^>]+>)/mi.exec(raw.toString('utf8'))![1]!;
+    const raw = listMail({
+      from: opts.from ?? MODERATOR,
+      subject: opts.subject ?? OPENING_SUBJECT,
+      body: `Embargo: ${isoLine(end)}\n${opts.extra ?? ''}\n${OPENING_TEXT}\n`,
+    });
+    const messageId = /^Message-ID: (<[^>]+>)/im.exec(raw.toString('utf8'))![1]!;
     const result = await this.receive(raw);
     assert.equal(result.outcome, 'open-disclosure');
     const copy = await this.find(ALPHA.address, /\[#\d+\]/, before);
@@ -105,7 +117,13 @@ export class Disclosures extends Membership {
   /** A member's reply to a mail of the thread, to the list, authenticated. */
   replyInThread(from: string, to: Sent | string, body: string, subject?: string): Promise<ProcessResult> {
     const id = typeof to === 'string' ? to : to.messageId;
-    return this.post({ from, subject: subject ?? (typeof to === 'string' ? `Re: ${OPENING_SUBJECT}` : `Re: ${to.subject}`), body, inReplyTo: id, references: [id] });
+    return this.post({
+      from,
+      subject: subject ?? (typeof to === 'string' ? `Re: ${OPENING_SUBJECT}` : `Re: ${to.subject}`),
+      body,
+      inReplyTo: id,
+      references: [id],
+    });
   }
 
   disclosure(id: number): DisclosureRow {
@@ -119,11 +137,16 @@ export class Disclosures extends Membership {
   }
 
   receipts(id: number): ReceiptRow[] {
-    return this.ctx.db.prepare('SELECT * FROM receipts WHERE disclosure_id = ? ORDER BY member').all(id) as ReceiptRow[];
+    return this.ctx.db
+      .prepare('SELECT * FROM receipts WHERE disclosure_id = ? ORDER BY member')
+      .all(id) as ReceiptRow[];
   }
 
   threadMessages(id: number): string[] {
-    return this.ctx.db.prepare('SELECT message_id FROM thread_messages WHERE disclosure_id = ? ORDER BY rowid').pluck().all(id) as string[];
+    return this.ctx.db
+      .prepare('SELECT message_id FROM thread_messages WHERE disclosure_id = ? ORDER BY rowid')
+      .pluck()
+      .all(id) as string[];
   }
 
   leaks(): LeakRow[] {

@@ -78,11 +78,15 @@ function addressList(v: string | string[]): string {
 export function makeMessage(opts: MessageOptions): Buffer {
   const fields: [string, string][] = [];
   fields.push(['From', opts.from]);
-  if (opts.to !== undefined && (!Array.isArray(opts.to) || opts.to.length > 0)) fields.push(['To', addressList(opts.to)]);
+  if (opts.to !== undefined && (!Array.isArray(opts.to) || opts.to.length > 0))
+    fields.push(['To', addressList(opts.to)]);
   if (opts.cc && opts.cc.length > 0) fields.push(['Cc', addressList(opts.cc)]);
   if (opts.subject !== undefined) fields.push(['Subject', encodeWords(opts.subject)]);
   fields.push(['Date', formatDate(opts.date ?? new Date())]);
-  fields.push(['Message-ID', normalizeMessageId(opts.messageId ?? `${++counter}.${Date.now()}.${randomBytes(3).toString('hex')}`)]);
+  fields.push([
+    'Message-ID',
+    normalizeMessageId(opts.messageId ?? `${++counter}.${Date.now()}.${randomBytes(3).toString('hex')}`),
+  ]);
   if (opts.inReplyTo !== undefined) fields.push(['In-Reply-To', normalizeMessageId(opts.inReplyTo)]);
   if (opts.references && opts.references.length > 0) {
     fields.push(['References', opts.references.map(normalizeMessageId).join('\r\n ')]);
@@ -95,7 +99,8 @@ export function makeMessage(opts: MessageOptions): Buffer {
   fields.push(['Content-Transfer-Encoding', bodyIs8bit ? '8bit' : '7bit']);
 
   for (const [name, value] of Object.entries(opts.headers ?? {})) {
-    if (!/^[\x21-\x39\x3b-\x7e]+$/.test(name)) throw new Error(`makeMessage: invalid header name ${JSON.stringify(name)}`);
+    if (!/^[\x21-\x39\x3b-\x7e]+$/.test(name))
+      throw new Error(`makeMessage: invalid header name ${JSON.stringify(name)}`);
     if (/[\r\n]/.test(value)) throw new Error(`makeMessage: header ${name} must not contain line breaks`);
     const encoded = encodeWords(value);
     const existing = fields.findIndex(([n]) => n.toLowerCase() === name.toLowerCase());

@@ -11,7 +11,17 @@ import type { Context } from '../../src/context';
 import { processRaw, type ProcessResult } from '../../src/runners/pipeline';
 import type { RequestEvent, RequestRow } from '../../src/store/requests';
 import type { TokenRow } from '../../src/store/tokens';
-import { createTestContext, manualClock, MODERATORS, REPO_ROOT, REQUESTS_ADDRESS, testConfig, trustedAuthConfig, TRUSTED_AUTHSERV_ID, type ManualClock } from './context';
+import {
+  createTestContext,
+  manualClock,
+  MODERATORS,
+  REPO_ROOT,
+  REQUESTS_ADDRESS,
+  testConfig,
+  trustedAuthConfig,
+  TRUSTED_AUTHSERV_ID,
+  type ManualClock,
+} from './context';
 import { makeMessage, type MessageOptions } from './mail-factory';
 
 export const MODERATOR = MODERATORS[0]!;
@@ -58,21 +68,30 @@ export class Membership {
 
   /** The highest outbox_message id so far: pass it to sent() to see only what came after. */
   mark(): number {
-    return (this.ctx.db.prepare('SELECT coalesce(max(id), 0) FROM outbox_message').pluck().get() as number);
+    return this.ctx.db.prepare('SELECT coalesce(max(id), 0) FROM outbox_message').pluck().get() as number;
   }
 
   async sent(after = 0): Promise<Sent[]> {
-    const rows = this.ctx.db.prepare(
-      'SELECT id, purpose, message_id, raw FROM outbox_message WHERE id > ? ORDER BY id',
-    ).all(after) as { id: number; purpose: string; message_id: string; raw: Buffer }[];
+    const rows = this.ctx.db
+      .prepare('SELECT id, purpose, message_id, raw FROM outbox_message WHERE id > ? ORDER BY id')
+      .all(after) as { id: number; purpose: string; message_id: string; raw: Buffer }[];
     const out: Sent[] = [];
     for (const r of rows) {
-      const to = this.ctx.db.prepare('SELECT recipient FROM outbox WHERE message = ? ORDER BY id').pluck().all(r.id) as string[];
+      const to = this.ctx.db
+        .prepare('SELECT recipient FROM outbox WHERE message = ? ORDER BY id')
+        .pluck()
+        .all(r.id) as string[];
       const parsed = await simpleParser(r.raw);
       const auto = parsed.headers.get('auto-submitted');
       out.push({
-        id: r.id, purpose: r.purpose, to, messageId: r.message_id, subject: parsed.subject ?? '', text: parsed.text ?? '',
-        inReplyTo: parsed.inReplyTo, autoSubmitted: typeof auto === 'string' ? auto : undefined,
+        id: r.id,
+        purpose: r.purpose,
+        to,
+        messageId: r.message_id,
+        subject: parsed.subject ?? '',
+        text: parsed.text ?? '',
+        inReplyTo: parsed.inReplyTo,
+        autoSubmitted: typeof auto === 'string' ? auto : undefined,
         token: TOKEN_IN_ID.exec(r.message_id)?.[1] ?? null,
       });
     }
@@ -93,7 +112,9 @@ export class Membership {
   }
 
   events(id: number): RequestEvent[] {
-    return this.ctx.db.prepare('SELECT * FROM request_events WHERE request_id = ? ORDER BY id').all(id) as RequestEvent[];
+    return this.ctx.db
+      .prepare('SELECT * FROM request_events WHERE request_id = ? ORDER BY id')
+      .all(id) as RequestEvent[];
   }
 
   token(token: string): TokenRow | undefined {
@@ -113,7 +134,9 @@ export class Membership {
   }
 
   member(address: string): { address: string; organization: string; status: string } | undefined {
-    return this.ctx.db.prepare('SELECT address, organization, status FROM members WHERE address = ?').get(address) as never;
+    return this.ctx.db
+      .prepare('SELECT address, organization, status FROM members WHERE address = ?')
+      .get(address) as never;
   }
 
   /** Everything a command could change, to show that a refused one changed none of it. */
@@ -189,9 +212,12 @@ export function joinRequest(opts: JoinRequestOptions = {}): Buffer {
   const parts = criteria.flatMap((c, i) => (answers[i] == null ? [] : [`> ${i + 1}. ${c}\n\n${answers[i]}\n`]));
   const body = `Below are each criterion and why I think we, ${org}, qualify.\n\n${parts.join('\n')}`;
   return makeMessage({
-    from: `${opts.fromName ?? 'Jane Doe'} <${opts.from ?? APPLICANT}>`, to: REQUESTS_ADDRESS,
+    from: `${opts.fromName ?? 'Jane Doe'} <${opts.from ?? APPLICANT}>`,
+    to: REQUESTS_ADDRESS,
     subject: opts.subject ?? `${org} Membership to Early Disclosure Mailing List`,
-    body, messageId: opts.messageId, headers: opts.headers,
+    body,
+    messageId: opts.messageId,
+    headers: opts.headers,
   });
 }
 
@@ -229,11 +255,13 @@ export interface ReplyOptions {
 
 export function reply(opts: ReplyOptions): Buffer {
   const raw = makeMessage({
-    from: opts.from, to: REQUESTS_ADDRESS,
+    from: opts.from,
+    to: REQUESTS_ADDRESS,
     subject: opts.subject ?? (opts.to ? `Re: ${opts.to.subject}` : 'Command'),
     inReplyTo: opts.inReplyTo ?? opts.to?.messageId,
     references: opts.references ?? (opts.to ? [opts.to.messageId] : undefined),
-    body: opts.body, headers: opts.headers,
+    body: opts.body,
+    headers: opts.headers,
   });
   return opts.auth ? Buffer.concat([Buffer.from(`${opts.auth}\r\n`), raw]) : raw;
 }

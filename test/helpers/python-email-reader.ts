@@ -21,7 +21,10 @@ export interface PythonReading {
   error?: string;
 }
 
-export interface PythonAnswer { compat32: PythonReading; default: PythonReading }
+export interface PythonAnswer {
+  compat32: PythonReading;
+  default: PythonReading;
+}
 
 const SCRIPT = path.join(__dirname, 'python-email-reader.py');
 
@@ -35,13 +38,23 @@ export class PythonEmailReader {
   private constructor(executable: string) {
     this.child = spawn(executable, [SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.on('error', (err: NodeJS.ErrnoException) => {
-      this.fail(new Error(err.code === 'ENOENT'
-        ? `python3 is needed by the relay and header tests as a second mail reader (Python's email package) and was not found on PATH: install the Debian package python3, or name another interpreter in PYTHON`
-        : `python3 could not be started: ${err.message}`));
+      this.fail(
+        new Error(
+          err.code === 'ENOENT'
+            ? `python3 is needed by the relay and header tests as a second mail reader (Python's email package) and was not found on PATH: install the Debian package python3, or name another interpreter in PYTHON`
+            : `python3 could not be started: ${err.message}`,
+        ),
+      );
     });
-    this.child.stdin.on('error', (err) => this.fail(new Error(`the python email reader cannot be written to: ${err.message}`)));
-    this.child.stderr.on('data', (d: Buffer) => { this.stderr += d.toString(); });
-    this.child.on('exit', (code, signal) => this.fail(new Error(`the python email reader stopped (code ${code}, signal ${signal}): ${this.stderr.trim()}`)));
+    this.child.stdin.on('error', (err) =>
+      this.fail(new Error(`the python email reader cannot be written to: ${err.message}`)),
+    );
+    this.child.stderr.on('data', (d: Buffer) => {
+      this.stderr += d.toString();
+    });
+    this.child.on('exit', (code, signal) =>
+      this.fail(new Error(`the python email reader stopped (code ${code}, signal ${signal}): ${this.stderr.trim()}`)),
+    );
     readline.createInterface({ input: this.child.stdout }).on('line', (line) => {
       const answer = JSON.parse(line) as PythonAnswer & { id: number };
       const w = this.waiting.get(answer.id);
@@ -54,7 +67,8 @@ export class PythonEmailReader {
   static async start(executable = process.env.PYTHON ?? 'python3'): Promise<PythonEmailReader> {
     const reader = new PythonEmailReader(executable);
     const probe = await reader.read(Buffer.from('From: probe@example.org\r\n\r\n'));
-    if (probe.compat32.error || probe.compat32.names[0] !== 'From') throw new Error(`the python email reader does not work: ${JSON.stringify(probe)}`);
+    if (probe.compat32.error || probe.compat32.names[0] !== 'From')
+      throw new Error(`the python email reader does not work: ${JSON.stringify(probe)}`);
     return reader;
   }
 

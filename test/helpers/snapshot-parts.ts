@@ -12,7 +12,11 @@ type Purpose = NonNullable<TokenSeen['row']>['purpose'];
 
 /** A 26-character token in our format; `seed` makes it distinct. */
 export function tokenText(seed: string): string {
-  return seed.toLowerCase().replace(/[^a-z2-7]/g, 'a').padEnd(26, 'q').slice(0, 26);
+  return seed
+    .toLowerCase()
+    .replace(/[^a-z2-7]/g, 'a')
+    .padEnd(26, 'q')
+    .slice(0, 26);
 }
 
 /** A token we issued for `purpose`, unused and unexpired (2026-11-26 is the snapshot's clock). */
@@ -21,9 +25,16 @@ export function issuedToken(purpose: Purpose, seed: string = purpose): TokenSeen
   return {
     token,
     row: {
-      token, purpose, request_id: 1, subject: null, detail: null,
-      created_at: '2026-11-25T12:00:00.000Z', expires_at: '2026-11-28T12:00:00.000Z',
-      used_at: null, used_by: null, retired_at: null,
+      token,
+      purpose,
+      request_id: 1,
+      subject: null,
+      detail: null,
+      created_at: '2026-11-25T12:00:00.000Z',
+      expires_at: '2026-11-28T12:00:00.000Z',
+      used_at: null,
+      used_by: null,
+      retired_at: null,
     },
   };
 }
@@ -36,18 +47,35 @@ export function unknownToken(seed: string): TokenSeen {
 /** An embargoed disclosure thread. */
 export function disclosureThread(id: number, subject = `Disclosure ${id}`): ThreadRow {
   return {
-    id, subject, opening_message_id: `<disclosure-${id}@lists.example.org>`, opened_by: 'moderator@example.org',
-    opened_at: '2026-11-20T12:00:00.000Z', embargo_end: '2026-12-01T12:00:00.000Z', upstream: 0, state: 'embargoed',
-    lift_reminder_at: null, ack_reminder_at: null, lifted_at: null, lifted_by: null, inbound_id: null,
+    id,
+    subject,
+    opening_message_id: `<disclosure-${id}@lists.example.org>`,
+    opened_by: 'moderator@example.org',
+    opened_at: '2026-11-20T12:00:00.000Z',
+    embargo_end: '2026-12-01T12:00:00.000Z',
+    upstream: 0,
+    state: 'embargoed',
+    lift_reminder_at: null,
+    ack_reminder_at: null,
+    lifted_at: null,
+    lifted_by: null,
+    inbound_id: null,
   };
 }
 
 export type AuthSeen = NonNullable<Snap['auth']>;
 
 /** A sender-authentication verdict: an aligned DKIM pass, or a failure that `decidedBy` explains. */
-export function authVerdict(authenticated: boolean, decidedBy = authenticated ? 'Authentication-Results #1: dkim=pass, aligned' : 'no trusted Authentication-Results'): AuthSeen {
+export function authVerdict(
+  authenticated: boolean,
+  decidedBy = authenticated ? 'Authentication-Results #1: dkim=pass, aligned' : 'no trusted Authentication-Results',
+): AuthSeen {
   return {
-    authenticated, method: authenticated ? 'authentication-results' : null, fromDomain: 'member.example',
-    evidence: [decidedBy], decidedBy, failed: false,
+    authenticated,
+    method: authenticated ? 'authentication-results' : null,
+    fromDomain: 'member.example',
+    evidence: [decidedBy],
+    decidedBy,
+    failed: false,
   };
 }

@@ -28,22 +28,34 @@ const FROM = `alice@${PROJECT}`;
 const RCPT = 'list@lists.example.net';
 
 /** A key no DNS record knows: signatures made with it fail verification. */
-const ROGUE_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+const ROGUE_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 })
+  .privateKey.export({ type: 'pkcs8', format: 'pem' })
+  .toString();
 
 const plain = (subject: string, extraHeaders: Record<string, string> = {}): Buffer =>
-  makeMessage({ from: `Alice <${FROM}>`, to: RCPT, subject, body: 'Hello list, this is the original body.\n', headers: extraHeaders });
+  makeMessage({
+    from: `Alice <${FROM}>`,
+    to: RCPT,
+    subject,
+    body: 'Hello list, this is the original body.\n',
+    headers: extraHeaders,
+  });
 const prepend = (lines: string, raw: Buffer): Buffer => Buffer.concat([Buffer.from(lines), raw]);
 
 /** The Authentication-Results fields above the host's Received, unfolded, whitespace squeezed. */
 function topBlock(headers: RawHeaderField[]): string[] {
   const firstReceived = headers.findIndex((h) => h.name.toLowerCase() === 'received');
-  return headers.slice(0, firstReceived < 0 ? headers.length : firstReceived)
+  return headers
+    .slice(0, firstReceived < 0 ? headers.length : firstReceived)
     .filter((h) => h.name.toLowerCase() === 'authentication-results')
     .map((h) => h.value.replace(/\s+/g, ' '));
 }
 const below = (headers: RawHeaderField[]): string[] => {
   const firstReceived = headers.findIndex((h) => h.name.toLowerCase() === 'received');
-  return headers.slice(firstReceived + 1).filter((h) => h.name.toLowerCase() === 'authentication-results').map((h) => h.value.replace(/\s+/g, ' '));
+  return headers
+    .slice(firstReceived + 1)
+    .filter((h) => h.name.toLowerCase() === 'authentication-results')
+    .map((h) => h.value.replace(/\s+/g, ' '));
 };
 
 interface Case {
@@ -62,24 +74,35 @@ const CASES: Case[] = [
     what: 'the message is signed correctly by the From domain',
     make: (h) => h.sign(plain('a: signed')),
     authenticated: true,
-    stamped: { both: [/dkim=pass [^;]*header\.d=project\.example\.org/, /dmarc=pass [^;]*header\.from=project\.example\.org/] },
+    stamped: {
+      both: [/dkim=pass [^;]*header\.d=project\.example\.org/, /dmarc=pass [^;]*header\.from=project\.example\.org/],
+    },
   },
   {
     what: 'the body was altered after signing',
-    make: async (h) => Buffer.from((await h.sign(plain('b: altered'))).toString('latin1').replace('original body', 'ALTERED body'), 'latin1'),
+    make: async (h) =>
+      Buffer.from(
+        (await h.sign(plain('b: altered'))).toString('latin1').replace('original body', 'ALTERED body'),
+        'latin1',
+      ),
     authenticated: false,
     stamped: { both: [/dkim=fail [^;]*header\.d=project\.example\.org/, /dmarc=fail/] },
   },
   {
     what: 'an unsigned message carries a forged "<authserv-id>; dkim=pass; dmarc=pass"',
-    make: async (h) => prepend(`Authentication-Results: ${h.authservId}; dkim=pass; dmarc=pass\r\n`, plain('c: forged dkim+dmarc')),
+    make: async (h) =>
+      prepend(`Authentication-Results: ${h.authservId}; dkim=pass; dmarc=pass\r\n`, plain('c: forged dkim+dmarc')),
     authenticated: false,
     stamped: { both: [/dkim=none/, /dmarc=fail/] },
     forgedKept: { default: false, hardened: false },
   },
   {
     what: 'an unsigned message carries a forged "<authserv-id>; dkim=pass header.d=<From domain> header.s=sel1"',
-    make: async (h) => prepend(`Authentication-Results: ${h.authservId}; dkim=pass header.d=${PROJECT} header.s=sel1\r\n`, plain('d: forged dkim header.d')),
+    make: async (h) =>
+      prepend(
+        `Authentication-Results: ${h.authservId}; dkim=pass header.d=${PROJECT} header.s=sel1\r\n`,
+        plain('d: forged dkim header.d'),
+      ),
     authenticated: false,
     stamped: { both: [/dkim=none/, /dmarc=fail/] },
     forgedKept: { default: false, hardened: false },
@@ -88,64 +111,99 @@ const CASES: Case[] = [
     // The default host is fooled: OpenDMARC believes the forged spf=pass and stamps a genuine
     // dmarc=pass on top. Only "no DMARC pass without an aligned DKIM pass" refuses it.
     what: 'an unsigned message carries a forged "<authserv-id>; spf=pass smtp.mailfrom=<From domain>" (the default host stamps a genuine dmarc=pass)',
-    make: async (h) => prepend(`Authentication-Results: ${h.authservId}; spf=pass smtp.mailfrom=${PROJECT}\r\n`, plain('e: forged spf')),
+    make: async (h) =>
+      prepend(`Authentication-Results: ${h.authservId}; spf=pass smtp.mailfrom=${PROJECT}\r\n`, plain('e: forged spf')),
     authenticated: false,
-    stamped: { both: [/dkim=none/], default: [/dmarc=pass [^;]*header\.from=project\.example\.org/], hardened: [/dmarc=fail/] },
+    stamped: {
+      both: [/dkim=none/],
+      default: [/dmarc=pass [^;]*header\.from=project\.example\.org/],
+      hardened: [/dmarc=fail/],
+    },
     forgedKept: { default: true, hardened: false },
   },
   {
     what: 'the forged field is spelt "authentication-results:" in lower case with spf=pass (the default host stamps a genuine dmarc=pass)',
-    make: async (h) => prepend(`authentication-results: ${h.authservId}; spf=pass smtp.mailfrom=${PROJECT}\r\n`, plain('m: lower-case name')),
+    make: async (h) =>
+      prepend(
+        `authentication-results: ${h.authservId}; spf=pass smtp.mailfrom=${PROJECT}\r\n`,
+        plain('m: lower-case name'),
+      ),
     authenticated: false,
     stamped: { default: [/dmarc=pass/], hardened: [/dmarc=fail/] },
     forgedKept: { default: true, hardened: false },
   },
   {
     what: 'the forged spf=pass field quotes the authserv-id ("mx.lists.example.net"), which OpenDKIM does not match but OpenDMARC believes',
-    make: async (h) => prepend(`Authentication-Results: "${h.authservId}"; spf=pass smtp.mailfrom=${PROJECT}\r\n`, plain('q: quoted id')),
+    make: async (h) =>
+      prepend(
+        `Authentication-Results: "${h.authservId}"; spf=pass smtp.mailfrom=${PROJECT}\r\n`,
+        plain('q: quoted id'),
+      ),
     authenticated: false,
     stamped: { default: [/dmarc=pass/], hardened: [/dmarc=fail/] },
     forgedKept: { default: true, hardened: false },
   },
   {
     what: 'the forged spf=pass field ends the authserv-id with a dot (kept by both hosts, believed by neither)',
-    make: async (h) => prepend(`Authentication-Results: ${h.authservId}.; spf=pass smtp.mailfrom=${PROJECT}\r\n`, plain('p: trailing dot')),
+    make: async (h) =>
+      prepend(
+        `Authentication-Results: ${h.authservId}.; spf=pass smtp.mailfrom=${PROJECT}\r\n`,
+        plain('p: trailing dot'),
+      ),
     authenticated: false,
     stamped: { both: [/dkim=none/, /dmarc=fail/] },
     forgedKept: { default: true, hardened: true },
   },
   {
     what: 'the forged field writes the authserv-id in upper case, with dkim=pass',
-    make: async (h) => prepend(`Authentication-Results: ${h.authservId.toUpperCase()}; dkim=pass header.d=${PROJECT} header.s=sel1\r\n`, plain('k: upper-case id')),
+    make: async (h) =>
+      prepend(
+        `Authentication-Results: ${h.authservId.toUpperCase()}; dkim=pass header.d=${PROJECT} header.s=sel1\r\n`,
+        plain('k: upper-case id'),
+      ),
     authenticated: false,
     stamped: { both: [/dkim=none/, /dmarc=fail/] },
   },
   {
     what: 'the forged field carries a version after the authserv-id ("<id> 1; dkim=pass ...")',
-    make: async (h) => prepend(`Authentication-Results: ${h.authservId} 1; dkim=pass header.d=${PROJECT} header.s=sel1\r\n`, plain('l: versioned id')),
+    make: async (h) =>
+      prepend(
+        `Authentication-Results: ${h.authservId} 1; dkim=pass header.d=${PROJECT} header.s=sel1\r\n`,
+        plain('l: versioned id'),
+      ),
     authenticated: false,
     stamped: { both: [/dkim=none/, /dmarc=fail/] },
   },
   {
     what: 'the forged field says only "dmarc=pass header.from=<From domain>"',
-    make: async (h) => prepend(`Authentication-Results: ${h.authservId}; dmarc=pass header.from=${PROJECT}\r\n`, plain('g: forged dmarc')),
+    make: async (h) =>
+      prepend(
+        `Authentication-Results: ${h.authservId}; dmarc=pass header.from=${PROJECT}\r\n`,
+        plain('g: forged dmarc'),
+      ),
     authenticated: false,
     stamped: { both: [/dkim=none/, /dmarc=fail/] },
     forgedKept: { default: true, hardened: false },
   },
   {
-    what: 'a forged dkim=pass and dmarc=pass field sits above the sender\'s own made-up Received fields (one naming our host)',
-    make: async (h) => prepend(
-      `Authentication-Results: ${h.authservId}; dkim=pass header.d=${PROJECT} header.s=sel1; dmarc=pass header.from=${PROJECT}\r\n` +
-      `Received: from mail.${PROJECT} by ${h.authservId} (Postfix) with ESMTP id 4AAAAAAAAA for <${RCPT}>; Mon, 1 Jan 2024 00:00:00 +0000\r\n` +
-      `Received: from laptop by mail.${PROJECT}; Mon, 1 Jan 2024 00:00:00 +0000\r\n`,
-      plain('f: forged above own Received')),
+    what: "a forged dkim=pass and dmarc=pass field sits above the sender's own made-up Received fields (one naming our host)",
+    make: async (h) =>
+      prepend(
+        `Authentication-Results: ${h.authservId}; dkim=pass header.d=${PROJECT} header.s=sel1; dmarc=pass header.from=${PROJECT}\r\n` +
+          `Received: from mail.${PROJECT} by ${h.authservId} (Postfix) with ESMTP id 4AAAAAAAAA for <${RCPT}>; Mon, 1 Jan 2024 00:00:00 +0000\r\n` +
+          `Received: from laptop by mail.${PROJECT}; Mon, 1 Jan 2024 00:00:00 +0000\r\n`,
+        plain('f: forged above own Received'),
+      ),
     authenticated: false,
     stamped: { both: [/dkim=none/, /dmarc=fail/] },
   },
   {
     what: 'the forged field is written "Authentication-Results :" (space before the colon), with dkim=pass and dmarc=pass',
-    make: async (h) => prepend(`Authentication-Results : ${h.authservId}; dkim=pass header.d=${PROJECT}; dmarc=pass header.from=${PROJECT}\r\n`, plain('n: space before colon')),
+    make: async (h) =>
+      prepend(
+        `Authentication-Results : ${h.authservId}; dkim=pass header.d=${PROJECT}; dmarc=pass header.from=${PROJECT}\r\n`,
+        plain('n: space before colon'),
+      ),
     authenticated: false,
     stamped: { both: [/dkim=none/, /dmarc=fail/] },
   },
@@ -156,7 +214,7 @@ const CASES: Case[] = [
     stamped: { both: [/dkim=pass [^;]*header\.d=attacker\.example\.net/, /dmarc=fail/] },
   },
   {
-    what: 'the message carries a second From field and a passing signature of the second From\'s domain',
+    what: "the message carries a second From field and a passing signature of the second From's domain",
     make: (h) => h.sign(prepend(`From: eve@${ATTACKER}\r\n`, plain('o: two From')), { domain: ATTACKER }),
     authenticated: false,
     stamped: { both: [/dkim=pass [^;]*header\.d=attacker\.example\.net/] },
@@ -168,21 +226,33 @@ const CASES: Case[] = [
     stamped: { both: [/dkim=permerror/, /dmarc=fail/] },
   },
   {
-    what: 'a good aligned signature travels with a third party\'s broken one',
+    what: "a good aligned signature travels with a third party's broken one",
     make: (h) => h.sign(plain('i: good + broken third party'), [{}, { domain: ATTACKER, privateKeyPem: ROGUE_KEY }]),
     authenticated: true,
-    stamped: { both: [/dkim=fail [^;]*header\.d=attacker\.example\.net/, /dkim=pass [^;]*header\.d=project\.example\.org/, /dmarc=pass/] },
+    stamped: {
+      both: [
+        /dkim=fail [^;]*header\.d=attacker\.example\.net/,
+        /dkim=pass [^;]*header\.d=project\.example\.org/,
+        /dmarc=pass/,
+      ],
+    },
   },
   {
     what: 'a good aligned signature travels with a broken one of the same domain (another header.b)',
     make: (h) => h.sign(plain('i2: good + broken own'), [{}, { privateKeyPem: ROGUE_KEY }]),
     authenticated: true,
-    stamped: { both: [/dkim=fail [^;]*header\.d=project\.example\.org/, /dkim=pass [^;]*header\.d=project\.example\.org/, /dmarc=pass/] },
+    stamped: {
+      both: [
+        /dkim=fail [^;]*header\.d=project\.example\.org/,
+        /dkim=pass [^;]*header\.d=project\.example\.org/,
+        /dmarc=pass/,
+      ],
+    },
   },
 ];
 
 const MODES = [
-  { name: 'default' as const, title: 'Debian\'s default host (OpenDKIM RemoveARAll no)', removeArAll: false },
+  { name: 'default' as const, title: "Debian's default host (OpenDKIM RemoveARAll no)", removeArAll: false },
   { name: 'hardened' as const, title: 'a hardened host (OpenDKIM RemoveARAll yes)', removeArAll: true },
 ];
 
@@ -192,8 +262,12 @@ describe('integration: sender authentication against a real receiving host (Post
   for (const mode of MODES) {
     describe(`behind ${mode.title}`, function () {
       let host: ReceivingHost;
-      before(async () => { host = await startReceivingHost({ removeArAll: mode.removeArAll, domains: [PROJECT, ATTACKER] }); });
-      after(async () => { await host?.stop(); });
+      before(async () => {
+        host = await startReceivingHost({ removeArAll: mode.removeArAll, domains: [PROJECT, ATTACKER] });
+      });
+      after(async () => {
+        await host?.stop();
+      });
 
       for (const c of CASES) {
         it(`${c.authenticated ? 'authenticates' : 'does not authenticate'} the sender when ${c.what}`, async () => {
@@ -202,30 +276,43 @@ describe('integration: sender authentication against a real receiving host (Post
           const show = `top block:\n  ${top.join('\n  ')}\nbelow the host's Received:\n  ${below(delivered.headers).join('\n  ') || '(none)'}`;
           // Comments such as "(2048-bit key; unprotected)" hold semicolons: matched without them.
           const results = top.join('\n').replace(/\([^()]*\)/g, '');
-          for (const re of [...c.stamped?.both ?? [], ...c.stamped?.[mode.name] ?? []]) {
+          for (const re of [...(c.stamped?.both ?? []), ...(c.stamped?.[mode.name] ?? [])]) {
             assert.match(results, re, `the host did not stamp what this case is about (${re});\n${show}`);
           }
           if (c.forgedKept) {
             const kept = below(delivered.headers).length > 0;
-            assert.equal(kept, c.forgedKept[mode.name], `the forged field was ${kept ? 'kept' : 'removed'} by the host;\n${show}`);
+            assert.equal(
+              kept,
+              c.forgedKept[mode.name],
+              `the forged field was ${kept ? 'kept' : 'removed'} by the host;\n${show}`,
+            );
           }
-          const judged = judgeAuthenticationResults(delivered.headers, FROM, [host.authservId], { maxReceivedAbove: 0 });
+          const judged = judgeAuthenticationResults(delivered.headers, FROM, [host.authservId], {
+            maxReceivedAbove: 0,
+          });
           assert.equal(judged.authenticated, c.authenticated, `judge: ${judged.decidedBy}\n${show}`);
           // With the daemon's own DKIM check on, over the same DNS data the host used.
           const verified = await authenticateSender(delivered.raw, delivered.headers, FROM, {
-            trustedAuthservIds: [host.authservId], maxReceivedAbove: 0, verify: true, resolver: host.resolver,
+            trustedAuthservIds: [host.authservId],
+            maxReceivedAbove: 0,
+            verify: true,
+            resolver: host.resolver,
           });
           assert.equal(verified.authenticated, c.authenticated, `with verifyDkim: ${verified.decidedBy}\n${show}`);
         });
       }
 
-      it('believes nothing when the host\'s authserv-id is not among the trusted ones, even for a signed message', async () => {
+      it("believes nothing when the host's authserv-id is not among the trusted ones, even for a signed message", async () => {
         const delivered = await host.deliver(await host.sign(plain('untrusted id')), { from: FROM, to: RCPT });
         assert.match(topBlock(delivered.headers).join('\n'), /dkim=pass/);
-        assert.equal(judgeAuthenticationResults(delivered.headers, FROM, ['mx.elsewhere.example'], { maxReceivedAbove: 0 }).authenticated, false);
+        assert.equal(
+          judgeAuthenticationResults(delivered.headers, FROM, ['mx.elsewhere.example'], { maxReceivedAbove: 0 })
+            .authenticated,
+          false,
+        );
       });
 
-      describe('a moderator\'s APPROVE of a join request, through the host and `embargo-list ingest`', function () {
+      describe("a moderator's APPROVE of a join request, through the host and `embargo-list ingest`", function () {
         let dir: string;
         let config: string;
         let moderation: { messageId: string; subject: string };
@@ -233,29 +320,47 @@ describe('integration: sender authentication against a real receiving host (Post
           dir = fs.mkdtempSync(path.join(os.tmpdir(), 'embargo-list-auth-chain-'));
           config = path.join(dir, 'config.yaml');
           fs.writeFileSync(config, daemonConfig(dir, host.authservId));
-          const request = makeMessage({ from: `Jane Doe <${APPLICANT}>`, to: REQUESTS, subject: 'Seven-Corp membership request', body: REQUEST_BODY });
+          const request = makeMessage({
+            from: `Jane Doe <${APPLICANT}>`,
+            to: REQUESTS,
+            subject: 'Seven-Corp membership request',
+            body: REQUEST_BODY,
+          });
           const r = await runCli(['--config', config, 'ingest', '-'], { input: request });
           assert.equal(r.code, 0, r.stderr);
           moderation = findOutbox(dir, MODERATOR, /Join request #1: /);
         });
         afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-        const approve = (): Buffer => makeMessage({
-          from: MODERATOR, to: REQUESTS, subject: `Re: ${moderation.subject}`,
-          inReplyTo: moderation.messageId, references: [moderation.messageId], body: 'APPROVE\n',
-        });
+        const approve = (): Buffer =>
+          makeMessage({
+            from: MODERATOR,
+            to: REQUESTS,
+            subject: `Re: ${moderation.subject}`,
+            inReplyTo: moderation.messageId,
+            references: [moderation.messageId],
+            body: 'APPROVE\n',
+          });
 
-        it('approves the request when the reply is signed by the moderator\'s domain', async () => {
+        it("approves the request when the reply is signed by the moderator's domain", async () => {
           const delivered = await host.deliver(await host.sign(approve()), { from: MODERATOR, to: REQUESTS });
           await ingest(config, delivered);
           assert.equal(requestState(dir), 'confirming');
           findOutbox(dir, ALIAS, /Confirm subscription of/);
         });
 
-        it('refuses the APPROVE and changes nothing when the reply is unsigned with a forged spf=pass for the moderator\'s domain', async () => {
-          const forged = prepend(`Authentication-Results: ${host.authservId}; spf=pass smtp.mailfrom=${PROJECT}\r\n`, approve());
+        it("refuses the APPROVE and changes nothing when the reply is unsigned with a forged spf=pass for the moderator's domain", async () => {
+          const forged = prepend(
+            `Authentication-Results: ${host.authservId}; spf=pass smtp.mailfrom=${PROJECT}\r\n`,
+            approve(),
+          );
           const delivered = await host.deliver(forged, { from: MODERATOR, to: REQUESTS });
-          if (mode.name === 'default') assert.match(topBlock(delivered.headers).join('\n'), /dmarc=pass/, 'the default host stamps a genuine dmarc=pass here');
+          if (mode.name === 'default')
+            assert.match(
+              topBlock(delivered.headers).join('\n'),
+              /dmarc=pass/,
+              'the default host stamps a genuine dmarc=pass here',
+            );
           await ingest(config, delivered);
           assert.equal(requestState(dir), 'moderation');
           assert.match(findOutbox(dir, MODERATOR, /Refused a command from/).subject, /Refused a command from/);
@@ -326,20 +431,35 @@ function requestState(dir: string): string {
   }
 }
 
-interface OutboxMail { to: string; subject: string; messageId: string }
+interface OutboxMail {
+  to: string;
+  subject: string;
+  messageId: string;
+}
 
 function outbox(dir: string): OutboxMail[] {
   const out = path.join(dir, 'outbox');
   if (!fs.existsSync(out)) return [];
-  return fs.readdirSync(out).filter((f) => f.endsWith('.eml')).map((f) => {
-    const headers = splitMessage(fs.readFileSync(path.join(out, f))).headers;
-    const get = (name: string): string => { const h = headers.find((x) => x.name.toLowerCase() === name); return h ? headerValue(h) : ''; };
-    return { to: get('x-envelope-to').replace(/^<|>$/g, ''), subject: get('subject'), messageId: get('message-id') };
-  });
+  return fs
+    .readdirSync(out)
+    .filter((f) => f.endsWith('.eml'))
+    .map((f) => {
+      const headers = splitMessage(fs.readFileSync(path.join(out, f))).headers;
+      const get = (name: string): string => {
+        const h = headers.find((x) => x.name.toLowerCase() === name);
+        return h ? headerValue(h) : '';
+      };
+      return { to: get('x-envelope-to').replace(/^<|>$/g, ''), subject: get('subject'), messageId: get('message-id') };
+    });
 }
 
 function findOutbox(dir: string, to: string, subject: RegExp): OutboxMail {
   const found = outbox(dir).filter((m) => m.to === to && subject.test(m.subject));
-  assert.ok(found.length > 0, `a mail to ${to} with subject ${subject} in the outbox; there are: ${outbox(dir).map((m) => `${m.to}: ${m.subject}`).join('; ')}`);
+  assert.ok(
+    found.length > 0,
+    `a mail to ${to} with subject ${subject} in the outbox; there are: ${outbox(dir)
+      .map((m) => `${m.to}: ${m.subject}`)
+      .join('; ')}`,
+  );
   return found[found.length - 1]!;
 }

@@ -40,22 +40,41 @@ log: { format: json }
 describe('integration: command line', function () {
   this.timeout(60_000);
   let dir: string;
-  beforeEach(() => { dir = tempDir(); });
+  beforeEach(() => {
+    dir = tempDir();
+  });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('runs on the embedded default with no config at all, says so first, and relays from ./data', async () => {
     const env = { ...process.env, EMBARGO_LIST_CONFIG: '' };
-    assert.equal((await new Promise<number | null>((resolve) => {
-      spawn(process.execPath, [CLI, 'members', 'add', 'psirt@alpha.example', '--org', 'Alpha'], { cwd: dir, env, stdio: 'ignore' }).on('exit', resolve);
-    })), 0);
+    assert.equal(
+      await new Promise<number | null>((resolve) => {
+        spawn(process.execPath, [CLI, 'members', 'add', 'psirt@alpha.example', '--org', 'Alpha'], {
+          cwd: dir,
+          env,
+          stdio: 'ignore',
+        }).on('exit', resolve);
+      }),
+      0,
+    );
     const child = spawn(process.execPath, [CLI, 'run'], { cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
-    child.stderr.on('data', (c) => { stderr += c; });
+    child.stderr.on('data', (c) => {
+      stderr += c;
+    });
     await waitUntil(() => /STARTED/.test(stderr), { what: 'the daemon to start' });
     const first = JSON.parse(stderr.split('\n')[0]!);
     assert.match(first.msg, /^CONFIG embedded default/);
-    fs.writeFileSync(path.join(dir, 'data/mail/inbox/new/1.eml'), makeMessage({ from: 'psirt@alpha.example', to: LIST, subject: 'trial' }));
-    await waitUntil(() => fs.existsSync(path.join(dir, 'data/mail/outbox')) && fs.readdirSync(path.join(dir, 'data/mail/outbox')).some((f) => f.endsWith('.eml')), { what: 'an .eml in the outbox' });
+    fs.writeFileSync(
+      path.join(dir, 'data/mail/inbox/new/1.eml'),
+      makeMessage({ from: 'psirt@alpha.example', to: LIST, subject: 'trial' }),
+    );
+    await waitUntil(
+      () =>
+        fs.existsSync(path.join(dir, 'data/mail/outbox')) &&
+        fs.readdirSync(path.join(dir, 'data/mail/outbox')).some((f) => f.endsWith('.eml')),
+      { what: 'an .eml in the outbox' },
+    );
     const [file] = fs.readdirSync(path.join(dir, 'data/mail/outbox')).filter((f) => f.endsWith('.eml'));
     const eml = fs.readFileSync(path.join(dir, 'data/mail/outbox', file!), 'utf8');
     assert.match(eml, /^X-Envelope-To: <psirt@alpha\.example>/m);
@@ -67,7 +86,10 @@ describe('integration: command line', function () {
 
   it('ingest applies a message piped twice only once (as an MTA retrying would)', async () => {
     const config = writeYaml(dir, DIRECTORY_CONFIG(dir));
-    assert.equal((await runCli(['--config', config, 'members', 'add', 'psirt@alpha.example', '--org', 'Alpha'])).code, 0);
+    assert.equal(
+      (await runCli(['--config', config, 'members', 'add', 'psirt@alpha.example', '--org', 'Alpha'])).code,
+      0,
+    );
     assert.equal((await runCli(['--config', config, 'members', 'add', 'sec@beta.example', '--org', 'Beta'])).code, 0);
     const raw = makeMessage({ from: 'psirt@alpha.example', to: LIST, subject: 'piped' });
     const first = await runCli(['--config', config, 'ingest', '-'], { input: raw });
@@ -97,7 +119,13 @@ describe('integration: command line', function () {
   });
 
   it('stops on a bad config with one line that names the key, and exit code 78', async () => {
-    const config = writeYaml(dir, DIRECTORY_CONFIG(dir).replace('inbound: { maildir', 'inbound: { imap: { host: x, port: "143", user: u }, maildir'));
+    const config = writeYaml(
+      dir,
+      DIRECTORY_CONFIG(dir).replace(
+        'inbound: { maildir',
+        'inbound: { imap: { host: x, port: "143", user: u }, maildir',
+      ),
+    );
     const r = await runCli(['--config', config, 'check-config']);
     assert.equal(r.code, 78);
     const lines = r.stderr.trim().split('\n');
@@ -106,24 +134,37 @@ describe('integration: command line', function () {
   });
 
   it('names a missing key and a misspelt key', async () => {
-    const missing = await runCli(['--config', writeYaml(dir, DIRECTORY_CONFIG(dir).replace(/^dataDir: .*$/m, ''))]
-      .concat(['check-config']));
+    const missing = await runCli(
+      ['--config', writeYaml(dir, DIRECTORY_CONFIG(dir).replace(/^dataDir: .*$/m, ''))].concat(['check-config']),
+    );
     assert.equal(missing.code, 78);
     assert.match(missing.stderr, /dataDir: missing; expected string/);
-    const typo = await runCli(['--config', writeYaml(dir, DIRECTORY_CONFIG(dir).replace('moderators:', 'moderator:')), 'check-config']);
+    const typo = await runCli([
+      '--config',
+      writeYaml(dir, DIRECTORY_CONFIG(dir).replace('moderators:', 'moderator:')),
+      'check-config',
+    ]);
     assert.equal(typo.code, 78);
     assert.match(typo.stderr, /list\.moderator: unknown key/);
   });
 
   it('ingest exits 75 (try again later) when it cannot handle the mail, so that the MTA keeps it queued', async () => {
     const config = writeYaml(dir, DIRECTORY_CONFIG(dir).replace('moderators:', 'moderator:'));
-    const r = await runCli(['--config', config, 'ingest', '-'], { input: makeMessage({ from: 'a@b.example', to: LIST }) });
+    const r = await runCli(['--config', config, 'ingest', '-'], {
+      input: makeMessage({ from: 'a@b.example', to: LIST }),
+    });
     assert.equal(r.code, 75);
     assert.match(r.stderr, /^embargo-list: INGEST_TEMPFAIL .*CONFIG_INVALID .*list\.moderator: unknown key/);
   });
 
   it('check-config prints the configuration with secrets redacted', async () => {
-    const config = writeYaml(dir, DIRECTORY_CONFIG(dir).replace('outbound: { directory: ' + dir + '/outbox }', 'outbound: { smtp: { host: 127.0.0.1, port: 25, user: u, password: hunter2 } }'));
+    const config = writeYaml(
+      dir,
+      DIRECTORY_CONFIG(dir).replace(
+        'outbound: { directory: ' + dir + '/outbox }',
+        'outbound: { smtp: { host: 127.0.0.1, port: 25, user: u, password: hunter2 } }',
+      ),
+    );
     const r = await runCli(['--config', config, 'check-config'], { env: { EMBARGO_LIST_SMTP_PASSWORD: 'from-env' } });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /password: "?\[redacted\]"?/);
@@ -143,9 +184,15 @@ describe('integration: command line', function () {
 
   it('members add, list, remove: with errors as one line and an audit trail', async () => {
     const config = writeYaml(dir, DIRECTORY_CONFIG(dir));
-    assert.equal((await runCli(['--config', config, 'members', 'add', 'Security@Beta.example', '--org', 'Beta'])).code, 0);
+    assert.equal(
+      (await runCli(['--config', config, 'members', 'add', 'Security@Beta.example', '--org', 'Beta'])).code,
+      0,
+    );
     const listed = await runCli(['--config', config, 'members', 'list', '--json']);
-    assert.deepEqual(JSON.parse(listed.stdout).map((m: { address: string; organization: string }) => [m.address, m.organization]), [['security@beta.example', 'Beta']]);
+    assert.deepEqual(
+      JSON.parse(listed.stdout).map((m: { address: string; organization: string }) => [m.address, m.organization]),
+      [['security@beta.example', 'Beta']],
+    );
     const bad = await runCli(['--config', config, 'members', 'add', 'not-an-address', '--org', 'X']);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /^embargo-list: MEMBER_INVALID_ADDRESS /);
@@ -156,7 +203,10 @@ describe('integration: command line', function () {
     assert.match((await runCli(['--config', config, 'members', 'list'])).stdout, /^0 members$/m);
     const db = new Database(path.join(dir, 'data', 'embargo-list.sqlite'), { readonly: true });
     try {
-      assert.deepEqual(db.prepare('SELECT action FROM audit ORDER BY id').pluck().all(), ['member.add', 'member.remove']);
+      assert.deepEqual(db.prepare('SELECT action FROM audit ORDER BY id').pluck().all(), [
+        'member.add',
+        'member.remove',
+      ]);
     } finally {
       db.close();
     }

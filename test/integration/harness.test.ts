@@ -53,7 +53,11 @@ describe('integration harness', function () {
     it('accepts a login and APPEND, and lists the UIDs', async function () {
       assert.equal(d.host, '127.0.0.1');
       assert.deepEqual(await listUids(d, 'INBOX'), []);
-      const uid = await appendRaw(d, 'INBOX', makeMessage({ from: 'a@test.example', to: 'list@test.example', subject: 'hello' }));
+      const uid = await appendRaw(
+        d,
+        'INBOX',
+        makeMessage({ from: 'a@test.example', to: 'list@test.example', subject: 'hello' }),
+      );
       assert.equal(typeof uid, 'number');
       assert.deepEqual(await listUids(d, 'INBOX'), [uid]);
     });
@@ -90,7 +94,11 @@ describe('integration harness', function () {
       try {
         const box = await client.mailboxOpen('INBOX');
         const before = box.exists;
-        const exists = nextEvent<{ path: string; count: number; prevCount: number }>(client, 'exists', (e) => e.count > before);
+        const exists = nextEvent<{ path: string; count: number; prevCount: number }>(
+          client,
+          'exists',
+          (e) => e.count > before,
+        );
         // imapflow only enters IDLE on its own after autoIdleDelay (15 s by default): start it now.
         // idle() resolves when IDLE is ended (by the next command or close).
         const idling = client.idle().catch(() => undefined);
@@ -179,7 +187,10 @@ describe('integration harness', function () {
         headers: { 'X-Test': 'yes' },
         body: 'line 1\nline 2\n.leading dot\n',
       });
-      await transport.sendMail({ envelope: { from: 'bounces@test.example', to: ['one@test.example', 'two@test.example'] }, raw });
+      await transport.sendMail({
+        envelope: { from: 'bounces@test.example', to: ['one@test.example', 'two@test.example'] },
+        raw,
+      });
       await peer.waitFor((r) => r.length === 1);
       const got = peer.received[0]!;
       assert.equal(got.envelopeFrom, 'bounces@test.example');
@@ -203,7 +214,10 @@ describe('integration harness', function () {
       transport = pooled(peer);
       const raw = makeMessage({ from: 'sender@test.example', to: 'retry@test.example' });
       const envelope = { from: 'sender@test.example', to: ['retry@test.example'] };
-      await assert.rejects(transport.sendMail({ envelope, raw }), (err: { responseCode?: number }) => err.responseCode === 451);
+      await assert.rejects(
+        transport.sendMail({ envelope, raw }),
+        (err: { responseCode?: number }) => err.responseCode === 451,
+      );
       assert.equal(peer.received.length, 0);
       await transport.sendMail({ envelope, raw });
       await peer.waitFor((r) => r.length === 1);
@@ -235,7 +249,10 @@ describe('integration harness', function () {
       transport = pooled(peer);
       const raw = makeMessage({ from: 'sender@test.example', to: 'x@test.example' });
       const envelope = { from: 'sender@test.example', to: ['x@test.example'] };
-      await assert.rejects(transport.sendMail({ envelope, raw }), (err: { responseCode?: number }) => err.responseCode === 452);
+      await assert.rejects(
+        transport.sendMail({ envelope, raw }),
+        (err: { responseCode?: number }) => err.responseCode === 452,
+      );
       assert.equal(peer.received.length, 0);
       await transport.sendMail({ envelope, raw });
       await peer.waitFor((r) => r.length === 1);
@@ -247,7 +264,10 @@ describe('integration harness', function () {
       const raw = makeMessage({ from: 'sender@test.example', to: 'x@test.example', messageId: '<only@test.example>' });
       await transport.sendMail({ envelope: { from: 'sender@test.example', to: ['x@test.example'] }, raw });
       await peer.waitFor((r) => r.length === 1);
-      await assert.rejects(peer.waitFor((r) => r.length === 2, 200), /1 message\(s\) received: <only@test\.example>/);
+      await assert.rejects(
+        peer.waitFor((r) => r.length === 2, 200),
+        /1 message\(s\) received: <only@test\.example>/,
+      );
     });
   });
 
@@ -256,9 +276,12 @@ describe('integration harness', function () {
       let n = 0;
       await waitUntil(() => ++n >= 3, { intervalMs: 1 });
       assert.equal(n, 3);
-      await assert.rejects(waitUntil(async () => false, { timeoutMs: 50, what: 'nothing' }), {
-        message: 'timed out waiting for nothing',
-      });
+      await assert.rejects(
+        waitUntil(async () => false, { timeoutMs: 50, what: 'nothing' }),
+        {
+          message: 'timed out waiting for nothing',
+        },
+      );
     });
   });
 });

@@ -42,8 +42,12 @@ const authenticated = authResults;
 
 function reply(opts: { from: string; to: Received; body: string; auth?: string; subject?: string }): Buffer {
   const raw = makeMessage({
-    from: opts.from, to: REQUESTS, subject: opts.subject ?? `Re: ${opts.to.headers.get('subject')![0]}`,
-    inReplyTo: opts.to.messageId, references: [opts.to.messageId!], body: opts.body,
+    from: opts.from,
+    to: REQUESTS,
+    subject: opts.subject ?? `Re: ${opts.to.headers.get('subject')![0]}`,
+    inReplyTo: opts.to.messageId,
+    references: [opts.to.messageId!],
+    body: opts.body,
   });
   return opts.auth ? Buffer.concat([Buffer.from(opts.auth), raw]) : raw;
 }
@@ -52,9 +56,12 @@ describe('integration: joining the list by mail (Dovecot + SMTP peer)', function
   this.timeout(90_000);
   const f = useListFixture({ users: 4, userPrefix: 'join', members: [EXISTING] });
   const account = () => f.account();
-  const to = (address: string, subject: RegExp) => (r: Received[]) => r.some((m) => m.rcptTo.includes(address) && subject.test(m.headers.get('subject')?.[0] ?? ''));
+  const to = (address: string, subject: RegExp) => (r: Received[]) =>
+    r.some((m) => m.rcptTo.includes(address) && subject.test(m.headers.get('subject')?.[0] ?? ''));
   const find = (address: string, subject: RegExp): Received => {
-    const found = f.smtp.received.filter((m) => m.rcptTo.includes(address) && subject.test(m.headers.get('subject')?.[0] ?? ''));
+    const found = f.smtp.received.filter(
+      (m) => m.rcptTo.includes(address) && subject.test(m.headers.get('subject')?.[0] ?? ''),
+    );
     assert.ok(found.length > 0, `a mail to ${address} with subject ${subject}`);
     return found[found.length - 1]!;
   };
@@ -63,7 +70,17 @@ describe('integration: joining the list by mail (Dovecot + SMTP peer)', function
     // The new member's first post is a new thread: members may open threads here (the shipped
     // policy holds it for a moderator, as hardening.test.ts shows); posts are authenticated, as shipped.
     await f.start({ config: { membersMayOpenThreads: true } });
-    await appendRaw(f.dovecot, 'INBOX', makeMessage({ from: `Jane Doe <${APPLICANT}>`, to: REQUESTS, subject: 'Seven-Corp Membership to Early Disclosure Mailing List', body: REQUEST_BODY }), account());
+    await appendRaw(
+      f.dovecot,
+      'INBOX',
+      makeMessage({
+        from: `Jane Doe <${APPLICANT}>`,
+        to: REQUESTS,
+        subject: 'Seven-Corp Membership to Early Disclosure Mailing List',
+        body: REQUEST_BODY,
+      }),
+      account(),
+    );
     await f.smtp.waitFor(to(MODERATOR, /Join request #1: Seven-Corp \(tk-/));
     // The applicant's acknowledgement is queued with it but may arrive after it.
     await f.smtp.waitFor(to(APPLICANT, /Your request to join \(#1\)/));
@@ -74,13 +91,33 @@ describe('integration: joining the list by mail (Dovecot + SMTP peer)', function
     assert.deepEqual(ack.headers.get('auto-submitted'), ['auto-replied']);
     assert.match(ack.raw.toString(), /Every criterion is answered/);
     const moderation = find(MODERATOR, /Join request #1/);
-    assert.ok(f.smtp.received.some((m) => m.rcptTo.includes(MODERATOR_2) && m.messageId === moderation.messageId), 'every moderator gets it');
+    assert.ok(
+      f.smtp.received.some((m) => m.rcptTo.includes(MODERATOR_2) && m.messageId === moderation.messageId),
+      'every moderator gets it',
+    );
     const text = moderation.raw.toString();
-    for (const answer of ['Yes, please subscribe', 'We distribute the', 'Our user base spans', 'Acidburn, Cereal', 'We accept.']) assert.match(text, new RegExp(answer));
+    for (const answer of [
+      'Yes, please subscribe',
+      'We distribute the',
+      'Our user base spans',
+      'Acidburn, Cereal',
+      'We accept.',
+    ])
+      assert.match(text, new RegExp(answer));
     assert.match(text, new RegExp(`Alias: +${ALIAS}`));
     assert.match(moderation.messageId!, /tk-[a-z2-7]{26}@/, 'the token travels in the Message-ID');
 
-    await appendRaw(f.dovecot, 'INBOX', reply({ from: MODERATOR, to: moderation, body: 'APPROVE\n\nOn Thu, 26 Nov 2026 at 10:00, list wrote:\n> Request #1 to join\n', auth: authenticated('project.test.example') }), account());
+    await appendRaw(
+      f.dovecot,
+      'INBOX',
+      reply({
+        from: MODERATOR,
+        to: moderation,
+        body: 'APPROVE\n\nOn Thu, 26 Nov 2026 at 10:00, list wrote:\n> Request #1 to join\n',
+        auth: authenticated('project.test.example'),
+      }),
+      account(),
+    );
     await f.smtp.waitFor(to(ALIAS, /Confirm subscription of/));
     const confirm = find(ALIAS, /Confirm subscription of/);
     await f.smtp.waitFor(to(APPLICANT, /approved/));
@@ -88,32 +125,56 @@ describe('integration: joining the list by mail (Dovecot + SMTP peer)', function
     assert.equal(query<{ state: string }>(f.setup, 'SELECT state FROM requests WHERE id = 1')[0]!.state, 'confirming');
 
     // Someone on the alias answers from their own mailbox: the token, not the From, ties it.
-    await appendRaw(f.dovecot, 'INBOX', reply({ from: 'zerocool@seven-corp.test.example', to: confirm, body: 'CONFIRM\n' }), account());
+    await appendRaw(
+      f.dovecot,
+      'INBOX',
+      reply({ from: 'zerocool@seven-corp.test.example', to: confirm, body: 'CONFIRM\n' }),
+      account(),
+    );
     await f.smtp.waitFor(to(ALIAS, /Welcome/));
     assert.match(find(ALIAS, /Welcome/).raw.toString(), /embargo/i);
     await f.smtp.waitFor(to(MODERATOR, /subscribed/));
-    assert.deepEqual(query(f.setup, "SELECT address, organization, status FROM members WHERE address = ?", ALIAS), [{ address: ALIAS, organization: 'Seven-Corp', status: 'active' }]);
+    assert.deepEqual(query(f.setup, 'SELECT address, organization, status FROM members WHERE address = ?', ALIAS), [
+      { address: ALIAS, organization: 'Seven-Corp', status: 'active' },
+    ]);
 
-    await appendRaw(f.dovecot, 'INBOX', authenticatedMessage({ from: EXISTING.address, to: LIST, subject: 'Patch release 1.2.3 next week' }), account());
+    await appendRaw(
+      f.dovecot,
+      'INBOX',
+      authenticatedMessage({ from: EXISTING.address, to: LIST, subject: 'Patch release 1.2.3 next week' }),
+      account(),
+    );
     await f.smtp.waitFor(to(ALIAS, /^Patch release 1\.2\.3 next week$/));
     const audit = query<{ action: string }>(f.setup, 'SELECT action FROM audit ORDER BY id').map((r) => r.action);
-    for (const a of ['request.receive', 'request.approve', 'member.subscribe', 'post.relay']) assert.ok(audit.includes(a), `audit has ${a}`);
+    for (const a of ['request.receive', 'request.approve', 'member.subscribe', 'post.relay'])
+      assert.ok(audit.includes(a), `audit has ${a}`);
   });
 
-  it('refuses a moderator\'s APPROVE that is not authenticated, tells the moderators, and changes nothing', async () => {
+  it("refuses a moderator's APPROVE that is not authenticated, tells the moderators, and changes nothing", async () => {
     const moderation = find(MODERATOR, /Join request #1/);
     await appendRaw(f.dovecot, 'INBOX', reply({ from: MODERATOR, to: moderation, body: 'APPROVE\n' }), account());
     await f.smtp.waitFor(to(MODERATOR, /Refused a command from/));
     assert.match(find(MODERATOR, /Refused a command/).raw.toString(), /not authenticated/);
     assert.equal(query<{ state: string }>(f.setup, 'SELECT state FROM requests WHERE id = 1')[0]!.state, 'moderation');
     assert.equal(f.smtp.received.filter((m) => m.rcptTo.includes(ALIAS)).length, 0, 'no confirmation went out');
-    assert.deepEqual(query(f.setup, "SELECT action FROM audit WHERE action LIKE 'command.refused%'"), [{ action: 'command.refused.conditions' }]);
+    assert.deepEqual(query(f.setup, "SELECT action FROM audit WHERE action LIKE 'command.refused%'"), [
+      { action: 'command.refused.conditions' },
+    ]);
   });
 
-  it('believes only the topmost Authentication-Results: a forged pass below the receiving host\'s fail is refused', async () => {
+  it("believes only the topmost Authentication-Results: a forged pass below the receiving host's fail is refused", async () => {
     const moderation = find(MODERATOR, /Join request #1/);
-    const forged = reply({ from: MODERATOR, to: moderation, body: 'APPROVE\n', auth: authenticated('project.test.example') });
-    const raw = Buffer.concat([Buffer.from(authenticated('project.test.example', 'fail')), Buffer.from(`Received: from attacker.example by ${TRUSTED_MX}\r\n`), forged]);
+    const forged = reply({
+      from: MODERATOR,
+      to: moderation,
+      body: 'APPROVE\n',
+      auth: authenticated('project.test.example'),
+    });
+    const raw = Buffer.concat([
+      Buffer.from(authenticated('project.test.example', 'fail')),
+      Buffer.from(`Received: from attacker.example by ${TRUSTED_MX}\r\n`),
+      forged,
+    ]);
     await appendRaw(f.dovecot, 'INBOX', raw, account());
     await f.smtp.waitFor(to(MODERATOR, /Refused a command from/));
     assert.equal(query<{ state: string }>(f.setup, 'SELECT state FROM requests WHERE id = 1')[0]!.state, 'moderation');
@@ -121,15 +182,32 @@ describe('integration: joining the list by mail (Dovecot + SMTP peer)', function
 
   it('lets the first decision win and tells a second moderator who decided and when', async () => {
     const moderation = find(MODERATOR, /Join request #1/);
-    await appendRaw(f.dovecot, 'INBOX', reply({ from: MODERATOR, to: moderation, body: 'REJECT You do not redistribute Istio.\n', auth: authenticated('project.test.example') }), account());
+    await appendRaw(
+      f.dovecot,
+      'INBOX',
+      reply({
+        from: MODERATOR,
+        to: moderation,
+        body: 'REJECT You do not redistribute Istio.\n',
+        auth: authenticated('project.test.example'),
+      }),
+      account(),
+    );
     await f.smtp.waitFor(to(APPLICANT, /not approved/));
     assert.match(find(APPLICANT, /not approved/).raw.toString(), /You do not redistribute Istio\./);
-    await appendRaw(f.dovecot, 'INBOX', reply({ from: MODERATOR_2, to: moderation, body: 'APPROVE\n', auth: authenticated('project.test.example') }), account());
+    await appendRaw(
+      f.dovecot,
+      'INBOX',
+      reply({ from: MODERATOR_2, to: moderation, body: 'APPROVE\n', auth: authenticated('project.test.example') }),
+      account(),
+    );
     await f.smtp.waitFor(to(MODERATOR_2, /Already decided: request #1/));
     const notice = find(MODERATOR_2, /Already decided/).raw.toString();
     assert.match(notice, new RegExp(`Decided by: ${MODERATOR}`));
     assert.equal(query<{ state: string }>(f.setup, 'SELECT state FROM requests WHERE id = 1')[0]!.state, 'rejected');
-    await waitUntil(async () => (await listUids(f.dovecot, 'Processed', account())).length === 3, { what: 'three messages processed' });
+    await waitUntil(async () => (await listUids(f.dovecot, 'Processed', account())).length === 3, {
+      what: 'three messages processed',
+    });
     assert.equal(f.smtp.received.filter((m) => m.rcptTo.includes(ALIAS)).length, 0);
   });
 });

@@ -27,9 +27,17 @@ describe('integration: relaying posts (Dovecot + SMTP peer)', function () {
   it('relays a member post to every member, threaded, with list headers, and moves it to Processed', async () => {
     const parent = `<${uniqueId('parent')}@alpha.test.example>`;
     const raw = authenticatedMessage({
-      from: 'Alpha PSIRT <psirt@alpha.test.example>', to: LIST, subject: 'Re: patch release 1.2.3',
-      inReplyTo: parent, references: [parent], body: 'We have tested the patch.\n',
-      headers: { Bcc: 'hidden@elsewhere.test.example', 'Return-Path': '<psirt@alpha.test.example>', 'Delivered-To': LIST },
+      from: 'Alpha PSIRT <psirt@alpha.test.example>',
+      to: LIST,
+      subject: 'Re: patch release 1.2.3',
+      inReplyTo: parent,
+      references: [parent],
+      body: 'We have tested the patch.\n',
+      headers: {
+        Bcc: 'hidden@elsewhere.test.example',
+        'Return-Path': '<psirt@alpha.test.example>',
+        'Delivered-To': LIST,
+      },
     });
     const messageId = /^Message-ID: (.+)$/im.exec(raw.toString())![1]!.trim();
     f.startDaemon();
@@ -39,7 +47,11 @@ describe('integration: relaying posts (Dovecot + SMTP peer)', function () {
     assert.deepEqual(f.smtp.received.flatMap((r) => r.rcptTo).sort(), MEMBERS.map((m) => m.address).sort());
     for (const copy of f.smtp.received) {
       assert.equal(copy.rcptTo.length, 1, 'one envelope per recipient');
-      assert.match(copy.envelopeFrom, /^sec-announce-bounces\+[0-9a-f]{16}@lists\.test\.example$/, 'a VERP envelope sender per member');
+      assert.match(
+        copy.envelopeFrom,
+        /^sec-announce-bounces\+[0-9a-f]{16}@lists\.test\.example$/,
+        'a VERP envelope sender per member',
+      );
       assert.equal(copy.messageId, messageId);
       const h = copy.headers;
       assert.deepEqual(h.get('in-reply-to'), [parent]);
@@ -49,20 +61,34 @@ describe('integration: relaying posts (Dovecot + SMTP peer)', function () {
       assert.deepEqual(h.get('list-help'), [`<mailto:${REQUESTS}?subject=help>`]);
       assert.deepEqual(h.get('precedence'), ['list']);
       assert.deepEqual(h.get('x-loop'), [LIST]);
-      for (const gone of ['bcc', 'return-path', 'delivered-to']) assert.equal(h.has(gone), false, `${gone} is stripped`);
+      for (const gone of ['bcc', 'return-path', 'delivered-to'])
+        assert.equal(h.has(gone), false, `${gone} is stripped`);
       assert.match(copy.raw.toString(), /\r\n\r\nWe have tested the patch\.\r\n$/);
     }
-    await waitUntil(async () => (await listUids(f.dovecot, 'Processed', account())).length === 1, { what: 'the post in Processed' });
+    await waitUntil(async () => (await listUids(f.dovecot, 'Processed', account())).length === 1, {
+      what: 'the post in Processed',
+    });
     assert.deepEqual(await listUids(f.dovecot, 'INBOX', account()), []);
-    const audit = query<{ action: string; message_id: string }>(f.setup, 'SELECT action, message_id FROM audit WHERE action = ?', 'post.relay');
+    const audit = query<{ action: string; message_id: string }>(
+      f.setup,
+      'SELECT action, message_id FROM audit WHERE action = ?',
+      'post.relay',
+    );
     assert.deepEqual(audit, [{ action: 'post.relay', message_id: messageId }]);
   });
 
   it('does not relay a post from a non-member: it is kept with the reason and the moderators are told', async () => {
     const daemon = f.startDaemon();
-    await appendRaw(f.dovecot, 'INBOX', makeMessage({ from: 'someone@stranger.test.example', to: LIST, subject: 'Hello list', body: 'Secret stuff\n' }), account());
+    await appendRaw(
+      f.dovecot,
+      'INBOX',
+      makeMessage({ from: 'someone@stranger.test.example', to: LIST, subject: 'Hello list', body: 'Secret stuff\n' }),
+      account(),
+    );
     await f.smtp.waitFor((r) => r.length >= 2);
-    await waitUntil(async () => (await listUids(f.dovecot, 'Processed', account())).length === 1, { what: 'the post in Processed' });
+    await waitUntil(async () => (await listUids(f.dovecot, 'Processed', account())).length === 1, {
+      what: 'the post in Processed',
+    });
     assert.equal(f.smtp.received.length, 2, 'one notice to each of the two moderators');
     assert.deepEqual(f.smtp.received.flatMap((r) => r.rcptTo).sort(), [MODERATOR_2, MODERATOR].sort());
     const notice = f.smtp.received[0]!;
@@ -76,17 +102,29 @@ describe('integration: relaying posts (Dovecot + SMTP peer)', function () {
     assert.ok(daemon.logs.some((l) => /^HELD .* reason=non-member/.test(l.msg)));
   });
 
-  it('drops a message that carries the list\'s own X-Loop, and sends nothing', async () => {
+  it("drops a message that carries the list's own X-Loop, and sends nothing", async () => {
     const daemon = f.startDaemon();
-    const looped = makeMessage({ from: 'psirt@alpha.test.example', to: LIST, subject: 'looped', headers: { 'X-Loop': LIST } });
+    const looped = makeMessage({
+      from: 'psirt@alpha.test.example',
+      to: LIST,
+      subject: 'looped',
+      headers: { 'X-Loop': LIST },
+    });
     const marker = authenticatedMessage({ from: 'psirt@alpha.test.example', to: LIST, subject: 'after the loop' });
     await appendRaw(f.dovecot, 'INBOX', looped, account());
     await appendRaw(f.dovecot, 'INBOX', marker, account());
     await f.smtp.waitFor((r) => r.length >= 3);
-    await waitUntil(async () => (await listUids(f.dovecot, 'Processed', account())).length === 2, { what: 'both in Processed' });
-    assert.ok(f.smtp.received.every((r) => r.headers.get('subject')?.[0] === 'after the loop'), 'only the second message is relayed');
+    await waitUntil(async () => (await listUids(f.dovecot, 'Processed', account())).length === 2, {
+      what: 'both in Processed',
+    });
+    assert.ok(
+      f.smtp.received.every((r) => r.headers.get('subject')?.[0] === 'after the loop'),
+      'only the second message is relayed',
+    );
     assert.equal(f.smtp.received.length, 3);
-    const outcomes = query<{ outcome: string }>(f.setup, 'SELECT outcome FROM inbound ORDER BY id').map((r) => r.outcome);
+    const outcomes = query<{ outcome: string }>(f.setup, 'SELECT outcome FROM inbound ORDER BY id').map(
+      (r) => r.outcome,
+    );
     assert.deepEqual(outcomes, ['discard', 'relay']);
     assert.ok(daemon.logs.some((l) => /^DROPPED .* reason=loop/.test(l.msg)));
   });
@@ -94,12 +132,27 @@ describe('integration: relaying posts (Dovecot + SMTP peer)', function () {
   it('quarantines a malformed message with its reason, and the next message still flows', async () => {
     const daemon = f.startDaemon();
     await appendRaw(f.dovecot, 'INBOX', 'this is not a mail message at all\r\n', account());
-    await appendRaw(f.dovecot, 'INBOX', authenticatedMessage({ from: 'security@beta.test.example', to: LIST, subject: 'next one' }), account());
+    await appendRaw(
+      f.dovecot,
+      'INBOX',
+      authenticatedMessage({ from: 'security@beta.test.example', to: LIST, subject: 'next one' }),
+      account(),
+    );
     await f.smtp.waitFor((r) => r.length >= 3);
-    await waitUntil(async () => (await listUids(f.dovecot, 'Quarantine', account())).length === 1, { what: 'the bad message in Quarantine' });
-    await waitUntil(async () => (await listUids(f.dovecot, 'Processed', account())).length === 1, { what: 'the good message in Processed' });
-    const rows = query<{ status: string; error_code: string | null }>(f.setup, 'SELECT status, error_code FROM inbound ORDER BY id');
-    assert.deepEqual(rows, [{ status: 'quarantined', error_code: 'MESSAGE_UNPARSEABLE' }, { status: 'processed', error_code: null }]);
+    await waitUntil(async () => (await listUids(f.dovecot, 'Quarantine', account())).length === 1, {
+      what: 'the bad message in Quarantine',
+    });
+    await waitUntil(async () => (await listUids(f.dovecot, 'Processed', account())).length === 1, {
+      what: 'the good message in Processed',
+    });
+    const rows = query<{ status: string; error_code: string | null }>(
+      f.setup,
+      'SELECT status, error_code FROM inbound ORDER BY id',
+    );
+    assert.deepEqual(rows, [
+      { status: 'quarantined', error_code: 'MESSAGE_UNPARSEABLE' },
+      { status: 'processed', error_code: null },
+    ]);
     assert.ok(daemon.logs.some((l) => /^QUARANTINED .* code=MESSAGE_UNPARSEABLE/.test(l.msg)));
   });
 });

@@ -7,7 +7,16 @@ import { startDovecot, type Dovecot } from './harness/dovecot';
 import { appendMany, listUids } from './harness/imap';
 import { startSmtpPeer, type SmtpPeer } from './harness/smtp-peer';
 import { authenticatedMessage } from './helpers/authenticated';
-import { addMembers, cleanup, LIST, query, startDaemon, writeConfig, type DaemonProcess, type Setup } from './helpers/daemon';
+import {
+  addMembers,
+  cleanup,
+  LIST,
+  query,
+  startDaemon,
+  writeConfig,
+  type DaemonProcess,
+  type Setup,
+} from './helpers/daemon';
 
 const MEMBERS = [
   { address: 'psirt@alpha.test.example', org: 'Alpha' },
@@ -23,16 +32,23 @@ const CONFIG = { membersMayOpenThreads: true };
 
 function posts(count: number, tag: string): Buffer[] {
   return Array.from({ length: count }, (_, i) =>
-    authenticatedMessage({ from: MEMBERS[i % MEMBERS.length]!.address, to: LIST, subject: `${tag} ${i}`, messageId: `<${tag}.${i}@test.example>` }));
+    authenticatedMessage({
+      from: MEMBERS[i % MEMBERS.length]!.address,
+      to: LIST,
+      subject: `${tag} ${i}`,
+      messageId: `<${tag}.${i}@test.example>`,
+    }),
+  );
 }
 
 /** Every (Message-ID, recipient) pair the peer accepted, with how often. */
 function deliveries(smtp: SmtpPeer): Map<string, number> {
   const seen = new Map<string, number>();
-  for (const r of smtp.received) for (const rcpt of r.rcptTo) {
-    const key = `${r.messageId} ${rcpt}`;
-    seen.set(key, (seen.get(key) ?? 0) + 1);
-  }
+  for (const r of smtp.received)
+    for (const rcpt of r.rcptTo) {
+      const key = `${r.messageId} ${rcpt}`;
+      seen.set(key, (seen.get(key) ?? 0) + 1);
+    }
   return seen;
 }
 
@@ -67,8 +83,13 @@ describe('integration: crashes and outages', function () {
     assert.ok(daemon.logs.filter((l) => /^IMAP_CONNECTED/.test(l.msg)).length >= 2, 'connected again');
     const seen = deliveries(smtp);
     assert.equal(seen.size, 60, 'every post to every member');
-    assert.ok([...seen.values()].every((n) => n === 1), 'each copy once');
-    await waitUntil(async () => (await listUids(dovecot!, 'Processed')).length === 20, { what: '20 messages in Processed' });
+    assert.ok(
+      [...seen.values()].every((n) => n === 1),
+      'each copy once',
+    );
+    await waitUntil(async () => (await listUids(dovecot!, 'Processed')).length === 20, {
+      what: '20 messages in Processed',
+    });
   });
 
   it('killed with SIGKILL three times during a backlog of 300 posts, it relays every post to every member and applies none twice', async () => {
@@ -89,9 +110,18 @@ describe('integration: crashes and outages', function () {
       kills += 1;
     }
     daemon = startDaemon(setup);
-    await waitUntil(() => deliveries(smtp!).size === total, { timeoutMs: 120_000, what: `${total} distinct deliveries` });
-    await waitUntil(async () => (await listUids(dovecot!, 'Processed')).length === POSTS, { timeoutMs: 60_000, what: 'every post in Processed' });
-    await waitUntil(() => query<{ n: number }>(setup!, "SELECT count(*) AS n FROM outbox WHERE status != 'sent'")[0]!.n === 0, { what: 'an empty outbox' });
+    await waitUntil(() => deliveries(smtp!).size === total, {
+      timeoutMs: 120_000,
+      what: `${total} distinct deliveries`,
+    });
+    await waitUntil(async () => (await listUids(dovecot!, 'Processed')).length === POSTS, {
+      timeoutMs: 60_000,
+      what: 'every post in Processed',
+    });
+    await waitUntil(
+      () => query<{ n: number }>(setup!, "SELECT count(*) AS n FROM outbox WHERE status != 'sent'")[0]!.n === 0,
+      { what: 'an empty outbox' },
+    );
     assert.equal(await daemon.stop(), 0);
 
     const seen = deliveries(smtp);
@@ -99,9 +129,14 @@ describe('integration: crashes and outages', function () {
     const resent = [...seen.values()].reduce((sum, n) => sum + (n - 1), 0);
     // A kill can only repeat copies that the peer had accepted but the daemon had not yet marked
     // sent: at most one per SMTP connection in flight.
-    assert.ok(resent <= kills * MAX_CONNECTIONS, `${resent} copies sent twice, at most ${kills * MAX_CONNECTIONS} allowed`);
-    const [inbound] = query<{ n: number; relayed: number; ids: number }>(setup,
-      "SELECT count(*) AS n, sum(outcome = 'relay') AS relayed, count(DISTINCT message_id) AS ids FROM inbound");
+    assert.ok(
+      resent <= kills * MAX_CONNECTIONS,
+      `${resent} copies sent twice, at most ${kills * MAX_CONNECTIONS} allowed`,
+    );
+    const [inbound] = query<{ n: number; relayed: number; ids: number }>(
+      setup,
+      "SELECT count(*) AS n, sum(outcome = 'relay') AS relayed, count(DISTINCT message_id) AS ids FROM inbound",
+    );
     assert.deepEqual(inbound, { n: POSTS, relayed: POSTS, ids: POSTS }, 'each post recorded and applied once');
     const [relays] = query<{ n: number }>(setup, "SELECT count(*) AS n FROM audit WHERE action = 'post.relay'");
     assert.equal(relays!.n, POSTS, 'one relay action per post');

@@ -54,18 +54,26 @@ describe('config', () => {
 
     it('fills in the moderation-queue, size, auto-reply and From rewrite defaults, the secure ones', () => {
       const c = parseConfig(MINIMAL, 'test');
-      assert.deepEqual([c.policy.membersMayOpenThreads, c.policy.holdDays, c.policy.maxMessageBytes, c.policy.autoRepliesPerDay],
-        [false, 14, 5 * 1024 * 1024, 10]);
+      assert.deepEqual(
+        [c.policy.membersMayOpenThreads, c.policy.holdDays, c.policy.maxMessageBytes, c.policy.autoRepliesPerDay],
+        [false, 14, 5 * 1024 * 1024, 10],
+      );
       assert.deepEqual(c.relay, { fromRewrite: 'always', dkim: null });
     });
 
     it('refuses a bounce address too long for per-member addresses, naming the key', () => {
       const long = `${'x'.repeat(50)}@lists.example.org`;
-      assert.throws(() => parseConfig(`${MINIMAL}`.replace(/address: [^\n]+/, `address: ${long}`), 'test'), configError('list.address'));
+      assert.throws(
+        () => parseConfig(`${MINIMAL}`.replace(/address: [^\n]+/, `address: ${long}`), 'test'),
+        configError('list.address'),
+      );
     });
 
     it('names relay.fromRewrite when it is not always, dmarc or never', () => {
-      assert.throws(() => parseConfig(`${MINIMAL}relay: { fromRewrite: sometimes }\n`, 'test'), configError('relay.fromRewrite'));
+      assert.throws(
+        () => parseConfig(`${MINIMAL}relay: { fromRewrite: sometimes }\n`, 'test'),
+        configError('relay.fromRewrite'),
+      );
     });
 
     it('fills in the IMAP and SMTP defaults', () => {
@@ -80,45 +88,83 @@ describe('config', () => {
     });
 
     it('names a missing key and what was expected', () => {
-      assert.throws(() => parseConfig(MINIMAL.replace('dataDir: ./data\n', ''), 'my.yaml'), configError('my.yaml: dataDir: missing; expected string'));
+      assert.throws(
+        () => parseConfig(MINIMAL.replace('dataDir: ./data\n', ''), 'my.yaml'),
+        configError('my.yaml: dataDir: missing; expected string'),
+      );
     });
 
     it('names a misspelt key as unknown', () => {
-      assert.throws(() => parseConfig(MINIMAL.replace('dataDir:', 'dataDri: x\ndataDir:'), 'test'), configError(/test: dataDri: unknown key/));
+      assert.throws(
+        () => parseConfig(MINIMAL.replace('dataDir:', 'dataDri: x\ndataDir:'), 'test'),
+        configError(/test: dataDri: unknown key/),
+      );
     });
 
     it('names a misspelt nested key with its path', () => {
-      assert.throws(() => parseConfig(`${MINIMAL}  retyr: { firstSeconds: 1 }\n`, 'test'), configError('outbound.retyr: unknown key'));
+      assert.throws(
+        () => parseConfig(`${MINIMAL}  retyr: { firstSeconds: 1 }\n`, 'test'),
+        configError('outbound.retyr: unknown key'),
+      );
     });
 
     it('refuses a list address that is not an address, saying what is expected', () => {
-      assert.throws(() => parseConfig(MINIMAL.replace('address: security@lists.example.org', 'address: security'), 'test'),
-        configError('list.address: expected an email address'));
+      assert.throws(
+        () => parseConfig(MINIMAL.replace('address: security@lists.example.org', 'address: security'), 'test'),
+        configError('list.address: expected an email address'),
+      );
     });
 
     it('refuses an address with an injected line break', () => {
-      assert.throws(() => parseConfig(MINIMAL.replace('address: security@lists.example.org', 'address: "security@lists.example.org\\r\\nBcc: x@evil.example"'), 'test'),
-        configError('list.address'));
+      assert.throws(
+        () =>
+          parseConfig(
+            MINIMAL.replace(
+              'address: security@lists.example.org',
+              'address: "security@lists.example.org\\r\\nBcc: x@evil.example"',
+            ),
+            'test',
+          ),
+        configError('list.address'),
+      );
     });
 
     it('refuses a list without moderators', () => {
-      assert.throws(() => parseConfig(MINIMAL.replace('[moderator@example.org]', '[]'), 'test'), configError('list.moderators: expected at least one moderator address'));
+      assert.throws(
+        () => parseConfig(MINIMAL.replace('[moderator@example.org]', '[]'), 'test'),
+        configError('list.moderators: expected at least one moderator address'),
+      );
     });
 
     it('refuses both or neither of inbound.imap and inbound.maildir', () => {
       const both = IMAP_SMTP.replace('inbound:\n', 'inbound:\n  maildir: ./x\n');
-      assert.throws(() => parseConfig(both, 'test'), configError('inbound: expected exactly one of inbound.imap or inbound.maildir'));
-      assert.throws(() => parseConfig(MINIMAL.replace('  maildir: ./data/inbox\n', '  {}\n'), 'test'), configError('inbound'));
+      assert.throws(
+        () => parseConfig(both, 'test'),
+        configError('inbound: expected exactly one of inbound.imap or inbound.maildir'),
+      );
+      assert.throws(
+        () => parseConfig(MINIMAL.replace('  maildir: ./data/inbox\n', '  {}\n'), 'test'),
+        configError('inbound'),
+      );
     });
 
     it('refuses both of outbound.smtp and outbound.directory', () => {
       const both = IMAP_SMTP.replace('outbound:\n', 'outbound:\n  directory: ./x\n');
-      assert.throws(() => parseConfig(both, 'test'), configError('outbound: expected exactly one of outbound.smtp or outbound.directory'));
+      assert.throws(
+        () => parseConfig(both, 'test'),
+        configError('outbound: expected exactly one of outbound.smtp or outbound.directory'),
+      );
     });
 
     it('refuses a port out of range and a non-positive retry time', () => {
-      assert.throws(() => parseConfig(IMAP_SMTP.replace('port: 993', 'port: 70000'), 'test'), configError('inbound.imap.port'));
-      assert.throws(() => parseConfig(`${MINIMAL}  retry: { firstSeconds: 0 }\n`, 'test'), configError('outbound.retry.firstSeconds'));
+      assert.throws(
+        () => parseConfig(IMAP_SMTP.replace('port: 993', 'port: 70000'), 'test'),
+        configError('inbound.imap.port'),
+      );
+      assert.throws(
+        () => parseConfig(`${MINIMAL}  retry: { firstSeconds: 0 }\n`, 'test'),
+        configError('outbound.retry.firstSeconds'),
+      );
     });
 
     it('refuses text that is not YAML, and YAML that is not a mapping', () => {
@@ -128,12 +174,15 @@ describe('config', () => {
     });
 
     it('takes the passwords from the environment when they are set there', () => {
-      const c = parseConfig(IMAP_SMTP, 'test', { EMBARGO_LIST_IMAP_PASSWORD: 'env-imap', EMBARGO_LIST_SMTP_PASSWORD: 'env-smtp' });
+      const c = parseConfig(IMAP_SMTP, 'test', {
+        EMBARGO_LIST_IMAP_PASSWORD: 'env-imap',
+        EMBARGO_LIST_SMTP_PASSWORD: 'env-smtp',
+      });
       assert.equal(c.inbound.imap?.password, 'env-imap');
       assert.equal(c.outbound.smtp?.password, 'env-smtp');
     });
 
-    it('keeps the file\'s passwords when the environment variables are empty', () => {
+    it("keeps the file's passwords when the environment variables are empty", () => {
       const c = parseConfig(IMAP_SMTP, 'test', { EMBARGO_LIST_IMAP_PASSWORD: '', EMBARGO_LIST_SMTP_PASSWORD: '' });
       assert.equal(c.inbound.imap?.password, 'file-secret');
       assert.equal(c.outbound.smtp?.password, 'smtp-secret');
@@ -147,7 +196,9 @@ describe('config', () => {
 
   describe('loadConfig', () => {
     let dir: string;
-    beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'embargo-config-')); });
+    beforeEach(() => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'embargo-config-'));
+    });
     afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
     it('reads the named file and says where it came from', () => {
@@ -166,11 +217,17 @@ describe('config', () => {
     });
 
     it('refuses a missing file with CONFIG_NOT_FOUND', () => {
-      assert.throws(() => loadConfig(path.join(dir, 'absent.yaml'), {}), (err: unknown) => err instanceof AppError && err.code === 'CONFIG_NOT_FOUND');
+      assert.throws(
+        () => loadConfig(path.join(dir, 'absent.yaml'), {}),
+        (err: unknown) => err instanceof AppError && err.code === 'CONFIG_NOT_FOUND',
+      );
     });
 
     it('refuses an unreadable path with CONFIG_UNREADABLE', () => {
-      assert.throws(() => loadConfig(dir, {}), (err: unknown) => err instanceof AppError && err.code === 'CONFIG_UNREADABLE');
+      assert.throws(
+        () => loadConfig(dir, {}),
+        (err: unknown) => err instanceof AppError && err.code === 'CONFIG_UNREADABLE',
+      );
     });
 
     it('falls back to the shipped config/default.yaml, which is valid', () => {
@@ -180,7 +237,10 @@ describe('config', () => {
       assert.equal(loaded.source, 'embedded default');
       // A local trial: members' new posts go out at once there, and only there.
       assert.equal(loaded.config.policy.membersMayOpenThreads, true);
-      assert.equal(loadConfig(path.join(REPO_ROOT, 'config', 'default.yaml'), {}).config.policy.membersMayOpenThreads, false);
+      assert.equal(
+        loadConfig(path.join(REPO_ROOT, 'config', 'default.yaml'), {}).config.policy.membersMayOpenThreads,
+        false,
+      );
     });
 
     it('finds the shipped config/default.yaml valid when named explicitly', () => {
@@ -193,7 +253,10 @@ describe('config', () => {
     it('derives the bounce address from the list address unless one is configured', () => {
       const c = parseConfig(MINIMAL, 'test');
       assert.equal(bounceAddress(c), 'security-bounces@lists.example.org');
-      const custom = parseConfig(MINIMAL.replace('  moderators:', '  bounceAddress: returns@lists.example.org\n  moderators:'), 'test');
+      const custom = parseConfig(
+        MINIMAL.replace('  moderators:', '  bounceAddress: returns@lists.example.org\n  moderators:'),
+        'test',
+      );
       assert.equal(bounceAddress(custom), 'returns@lists.example.org');
     });
 

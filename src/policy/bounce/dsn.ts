@@ -33,7 +33,11 @@ export function readDeliveryStatus(text: string): BounceRecipient[] {
 }
 
 function actionOf(value: string | undefined): string | null {
-  const word = value?.trim().split(/[\s;(]/)[0]?.toLowerCase() ?? '';
+  const word =
+    value
+      ?.trim()
+      .split(/[\s;(]/)[0]
+      ?.toLowerCase() ?? '';
   return ACTIONS.has(word) ? word : null;
 }
 

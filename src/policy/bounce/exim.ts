@@ -4,7 +4,9 @@ import { MAX_RECIPIENTS, type Found, type NoticeDetector } from './types';
 
 function readExim(text: string): Found[] {
   const all = lines(text);
-  const start = all.findIndex((l) => /(address(?:\(es\))?\s+failed|has not yet been delivered (?:is|are)):\s*$/i.test(l));
+  const start = all.findIndex((l) =>
+    /(address(?:\(es\))?\s+failed|has not yet been delivered (?:is|are)):\s*$/i.test(l),
+  );
   if (start < 0) return [];
   const delayed = /has not yet been delivered/i.test(text);
   const out: Found[] = [];

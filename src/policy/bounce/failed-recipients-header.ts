@@ -3,7 +3,9 @@ import { plainAddress } from './fields';
 import type { Found } from './types';
 
 export function readFailedRecipientsHeader(headers: Map<string, string[]>): Found[] {
-  return (headers.get('x-failed-recipients') ?? []).flatMap((v) => v.split(','))
-    .map((v) => plainAddress(v)).filter((a): a is string => a !== null)
+  return (headers.get('x-failed-recipients') ?? [])
+    .flatMap((v) => v.split(','))
+    .map((v) => plainAddress(v))
+    .filter((a): a is string => a !== null)
     .map((address) => ({ address, diagnostic: null, delayed: false }));
 }

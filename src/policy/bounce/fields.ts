@@ -22,7 +22,10 @@ export function fieldsOf(block: string): Map<string, string> {
     }
     const colon = line.indexOf(':');
     const name = colon > 0 ? line.slice(0, colon).trim().toLowerCase() : '';
-    if (!/^[\x21-\x39\x3b-\x7e]+$/.test(name)) { last = null; continue; }
+    if (!/^[\x21-\x39\x3b-\x7e]+$/.test(name)) {
+      last = null;
+      continue;
+    }
     last = fields.has(name) ? null : name;
     if (last !== null) fields.set(name, line.slice(colon + 1).trim());
   }
@@ -31,7 +34,10 @@ export function fieldsOf(block: string): Map<string, string> {
 
 /** An address as a notice writes it (angle brackets allowed), lower-cased, or null. */
 export function plainAddress(value: string): string | null {
-  const a = value.trim().replace(/^<(.*)>$/, '$1').trim();
+  const a = value
+    .trim()
+    .replace(/^<(.*)>$/, '$1')
+    .trim();
   return a.length <= 320 && isAddress(a) ? normalizeAddress(a) : null;
 }
 

@@ -2,7 +2,8 @@
 import libmime from 'libmime';
 import { localPartOf, parseAddressList } from '../../message/address';
 
-const FAILURE_SUBJECT = /^\s*(undeliverable|undelivered mail|mail delivery failed|delivery status notification|failure notice|returned mail|delivery failure|non[- ]?delivery|delayed mail|warning: message .* delayed|mail system error)/i;
+const FAILURE_SUBJECT =
+  /^\s*(undeliverable|undelivered mail|mail delivery failed|delivery status notification|failure notice|returned mail|delivery failure|non[- ]?delivery|delayed mail|warning: message .* delayed|mail system error)/i;
 const DAEMON = /^(mailer-daemon|mailer_daemon|mailerdaemon|mail-daemon|postmaster|microsoftexchange[0-9a-f]*)$/i;
 
 /** A null Return-Path, a mailer daemon, Auto-Submitted other than "no", or a failure subject. */

@@ -12,7 +12,10 @@ function readMicrosoft(text: string): Found[] {
   const userPart = admin ? text.slice(0, admin.index) : text;
   const adminPart = admin ? text.slice(admin.index) : '';
   const found = new Map<string, string[]>();
-  const start = /(?:Delivery has (?:failed|been delayed) to these recipients or groups:|recipient\(s\) (?:could not|cannot) be reached:)/i.exec(userPart);
+  const start =
+    /(?:Delivery has (?:failed|been delayed) to these recipients or groups:|recipient\(s\) (?:could not|cannot) be reached:)/i.exec(
+      userPart,
+    );
   let current: string[] | null = null;
   if (start) {
     for (const line of lines(userPart.slice(start.index + start[0].length))) {
@@ -21,7 +24,10 @@ function readMicrosoft(text: string): Found[] {
       if (address !== null) {
         current = found.get(address) ?? [];
         found.set(address, current);
-        const rest = line.slice(m![0].length).replace(/<mailto:[^>]*>/gi, '').trim();
+        const rest = line
+          .slice(m![0].length)
+          .replace(/<mailto:[^>]*>/gi, '')
+          .trim();
         if (rest && !/^on \d/.test(rest)) current.push(rest);
       } else if (current && line.trim() !== '') {
         current.push(line.trim());
@@ -37,14 +43,19 @@ function readMicrosoft(text: string): Found[] {
     const m = ADDRESS_LINE.exec(adminLines[i]!);
     const address = m ? plainAddress(m[1]!) : null;
     const next = adminLines[i + 1] ?? '';
-    const code = /Remote Server returned '([^']*)'/i.exec(next)?.[1] ?? /^#?(\d{3}[ -]\d\.\d{1,3}\.\d{1,3}[^#]*)#*/.exec(next.trim())?.[1];
+    const code =
+      /Remote Server returned '([^']*)'/i.exec(next)?.[1] ??
+      /^#?(\d{3}[ -]\d\.\d{1,3}\.\d{1,3}[^#]*)#*/.exec(next.trim())?.[1];
     if (address !== null && code !== undefined) found.set(address, [code.trim(), ...(found.get(address) ?? [])]);
   }
-  return [...found].slice(0, MAX_RECIPIENTS).map(([address, diag]) => ({ address, diagnostic: diag.join(' ') || null, delayed }));
+  return [...found]
+    .slice(0, MAX_RECIPIENTS)
+    .map(([address, diag]) => ({ address, diagnostic: diag.join(' ') || null, delayed }));
 }
 
 export const microsoft: NoticeDetector = {
   name: 'microsoft',
-  detect: /Delivery has (?:failed|been delayed) to these recipients or groups|recipient\(s\) (?:could not|cannot) be reached|couldn't be delivered|did not reach some or all of the intended recipients/i,
+  detect:
+    /Delivery has (?:failed|been delayed) to these recipients or groups|recipient\(s\) (?:could not|cannot) be reached|couldn't be delivered|did not reach some or all of the intended recipients/i,
   read: readMicrosoft,
 };

@@ -52,7 +52,13 @@ export function readNotice(text: string, headers: Map<string, string[]>): Bounce
     seen.add(f.address);
     const diagnostic = clean(f.diagnostic ?? undefined);
     const action = f.delayed ? 'delayed' : 'failed';
-    out.push({ address: f.address, status: statusIn(diagnostic), action, diagnostic, permanent: isPermanent(action, null) });
+    out.push({
+      address: f.address,
+      status: statusIn(diagnostic),
+      action,
+      diagnostic,
+      permanent: isPermanent(action, null),
+    });
   }
   return out;
 }

@@ -10,9 +10,12 @@ const TOKEN = /^[A-Za-z0-9._=+-]{1,64}$/;
 /** list-bounces@lists.example.org + token -> list-bounces+token@lists.example.org */
 export function verpAddress(bounceAddress: string, token: string): string {
   const [local, domain] = split(bounceAddress.trim());
-  if (local === '' || domain === '') throw new RangeError(`the bounce address ${JSON.stringify(bounceAddress)} is not an address`);
-  if (!TOKEN.test(token)) throw new RangeError(`a VERP token is 1 to 64 of A-Z a-z 0-9 . _ = + -, not ${JSON.stringify(token.slice(0, 80))}`);
-  if (local.length + 1 + token.length > 64) throw new RangeError(`the VERP address ${local}+${token}@${domain} has a local part longer than 64 characters`);
+  if (local === '' || domain === '')
+    throw new RangeError(`the bounce address ${JSON.stringify(bounceAddress)} is not an address`);
+  if (!TOKEN.test(token))
+    throw new RangeError(`a VERP token is 1 to 64 of A-Z a-z 0-9 . _ = + -, not ${JSON.stringify(token.slice(0, 80))}`);
+  if (local.length + 1 + token.length > 64)
+    throw new RangeError(`the VERP address ${local}+${token}@${domain} has a local part longer than 64 characters`);
   return `${local}+${token}@${domain}`;
 }
 
@@ -30,7 +33,9 @@ export function verpTokenOf(bounceAddress: string, address: string): string | nu
 /** The envelope recipient first (as the delivering MTA recorded it), then the To header. */
 export function findVerpToken(input: Pick<BounceInput, 'headers' | 'to' | 'bounceAddress'>): string | null {
   const candidates = [
-    ...['x-original-to', 'delivered-to', 'envelope-to', 'x-envelope-to'].flatMap((h) => (input.headers.get(h) ?? []).flatMap((v) => parseAddressList(v).map((a) => a.address))),
+    ...['x-original-to', 'delivered-to', 'envelope-to', 'x-envelope-to'].flatMap((h) =>
+      (input.headers.get(h) ?? []).flatMap((v) => parseAddressList(v).map((a) => a.address)),
+    ),
     ...input.to,
   ];
   for (const c of candidates) {

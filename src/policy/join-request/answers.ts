@@ -2,7 +2,11 @@
 import type { Heading } from './headings';
 import type { BodyLine } from './segment';
 
-export function collectAnswers(lines: BodyLine[], headings: Array<Heading & { line: number }>, fromName: string): Record<string, string> {
+export function collectAnswers(
+  lines: BodyLine[],
+  headings: Array<Heading & { line: number }>,
+  fromName: string,
+): Record<string, string> {
   const answers: Record<string, string> = {};
   headings.forEach((h, k) => {
     const stop = headings[k + 1]?.line ?? lines.length;
@@ -22,8 +26,14 @@ export function collectAnswers(lines: BodyLine[], headings: Array<Heading & { li
 function isValediction(line: string): boolean {
   const s = line.trim();
   if (s.length > 40) return false;
-  return /^(?:(?:best|kind|kindest|warm|warmest|many|with|sincere)\s+)?(?:regards|wishes|thanks|thank you|thanks a lot|thanks in advance|thank you in advance|cheers|sincerely|yours|yours truly|greetings|br|rgds|thx)\s*[,.!-]*$/i.test(s)
-    || /^(?:mit freundlichen grüßen|mit freundlichen gruessen|viele grüße|beste grüße|cordialement|bien à vous|bien cordialement|saludos|un saludo|atentamente|met vriendelijke groet|distinti saluti|cordiali saluti)\s*[,.!-]*$/i.test(s);
+  return (
+    /^(?:(?:best|kind|kindest|warm|warmest|many|with|sincere)\s+)?(?:regards|wishes|thanks|thank you|thanks a lot|thanks in advance|thank you in advance|cheers|sincerely|yours|yours truly|greetings|br|rgds|thx)\s*[,.!-]*$/i.test(
+      s,
+    ) ||
+    /^(?:mit freundlichen grüßen|mit freundlichen gruessen|viele grüße|beste grüße|cordialement|bien à vous|bien cordialement|saludos|un saludo|atentamente|met vriendelijke groet|distinti saluti|cordiali saluti)\s*[,.!-]*$/i.test(
+      s,
+    )
+  );
 }
 
 /**
@@ -31,8 +41,18 @@ function isValediction(line: string): boolean {
  * signs "Chidi Okafor" or "Chidi".
  */
 function isNameLine(line: string, fromName: string): boolean {
-  const nameWords = new Set(fromName.toLowerCase().split(/[\s,]+/).filter((w) => w.length >= 2));
-  const words = line.trim().toLowerCase().replace(/[,.]$/, '').split(/\s+/).filter((w) => w !== '');
+  const nameWords = new Set(
+    fromName
+      .toLowerCase()
+      .split(/[\s,]+/)
+      .filter((w) => w.length >= 2),
+  );
+  const words = line
+    .trim()
+    .toLowerCase()
+    .replace(/[,.]$/, '')
+    .split(/\s+/)
+    .filter((w) => w !== '');
   return nameWords.size > 0 && words.length > 0 && words.length <= 4 && words.every((w) => nameWords.has(w));
 }
 
@@ -70,7 +90,10 @@ function formatAnswer(lines: string[]): string {
   };
   for (const raw of lines) {
     const line = raw.trim().replace(/[ ]{2,}/g, ' ');
-    if (line === '') { flush(); continue; }
+    if (line === '') {
+      flush();
+      continue;
+    }
     current = current === '' ? line : `${current}${isListItem(line) ? '\n' : ' '}${line}`;
   }
   flush();

@@ -40,7 +40,10 @@ export function matchCriterion(tokens: Token[], c: Criterion): Match {
     for (let j = 1; j <= n; j++) {
       cur[j] = c.words[j - 1] === word ? prev[j - 1]! + 1 : Math.max(prev[j]!, cur[j - 1]!);
     }
-    if (cur[n]! > best) { best = cur[n]!; end = i; }
+    if (cur[n]! > best) {
+      best = cur[n]!;
+      end = i;
+    }
     [prev, cur] = [cur, prev];
   }
   if (best === 0) return NO_MATCH(c.index);
@@ -48,7 +51,10 @@ export function matchCriterion(tokens: Token[], c: Criterion): Match {
   // that only goes on with the criterion's later words (a wrapped quote) does not cover it.
   const core = prev[c.coreLength]!;
   return {
-    criterion: c.index, lcs: best, first, end,
+    criterion: c.index,
+    lcs: best,
+    first,
+    end,
     coverage: core / c.coreLength,
     density: best / (end - first + 1),
   };
@@ -61,8 +67,10 @@ export function bestMatch(tokens: Token[], criteria: Criterion[]): Match | null 
   for (const c of criteria) {
     const m = matchCriterion(tokens, c);
     if (m.lcs === 0) continue;
-    if (best === null || m.lcs > best.lcs || (m.lcs === best.lcs && m.coverage > best.coverage)) { best = m; tie = false; }
-    else if (m.lcs === best.lcs && m.coverage === best.coverage) tie = true;
+    if (best === null || m.lcs > best.lcs || (m.lcs === best.lcs && m.coverage > best.coverage)) {
+      best = m;
+      tie = false;
+    } else if (m.lcs === best.lcs && m.coverage === best.coverage) tie = true;
   }
   return tie ? null : best;
 }
@@ -78,7 +86,8 @@ export type HeadingForm = 'numbered' | 'formatted' | 'plain';
 export function quotesCriterion(m: Match, form: HeadingForm, c: Criterion): boolean {
   const minWords = Math.min(3, c.coreLength);
   if (m.lcs < minWords) return false;
-  if (form === 'plain') return m.first === 0 && m.lcs >= Math.min(4, c.coreLength) && m.coverage >= 0.7 && m.density >= 0.8;
+  if (form === 'plain')
+    return m.first === 0 && m.lcs >= Math.min(4, c.coreLength) && m.coverage >= 0.7 && m.density >= 0.8;
   const minCoverage = form === 'numbered' ? 0.4 : 0.3;
   return m.first <= 1 && m.coverage >= minCoverage && m.density >= 0.6;
 }
@@ -100,15 +109,31 @@ export function labelCriterion(text: string, criteria: Criterion[], minHits: num
   for (const c of criteria) {
     let hits = 0;
     for (const w of words) if (c.content.has(w)) hits++;
-    if (hits > bestHits) { best = c.index; bestHits = hits; tie = false; }
-    else if (hits === bestHits && hits > 0) tie = true;
+    if (hits > bestHits) {
+      best = c.index;
+      bestHits = hits;
+      tie = false;
+    } else if (hits === bestHits && hits > 0) tie = true;
   }
   if (tie || best === null || bestHits < minHits || bestHits / words.size < 0.6) return null;
   return best;
 }
 
 /** Words that turn a criterion into a question ("Do you have ...", "Are you involved ..."). */
-const QUESTION_LEAD = new Set(['do', 'doe', 'does', 'did', 'are', 'is', 'will', 'would', 'can', 'could', 'you', 'your']);
+const QUESTION_LEAD = new Set([
+  'do',
+  'doe',
+  'does',
+  'did',
+  'are',
+  'is',
+  'will',
+  'would',
+  'can',
+  'could',
+  'you',
+  'your',
+]);
 
 /** The line's words after a question's lead-in ("Do you", "Are you", "Does your"), at most three skipped. */
 export function withoutQuestionLead(tokens: Token[]): Token[] {

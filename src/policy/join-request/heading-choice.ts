@@ -7,7 +7,6 @@ import { answerAfter, classifyLine, NOTHING, type Heading, type LineInfo } from 
 import type { BodyLine } from './segment';
 import { MAX_MATCH_TOKENS, tokenize, type Criterion } from './words';
 
-
 /**
  * Which candidate headings count. A line that quotes a criterion always does (the first one per
  * criterion); a line that only carries a number does when no quoted heading claims that
@@ -31,7 +30,8 @@ export function findHeadings(lines: BodyLine[], criteria: Criterion[]): Array<He
     const run = runs.get(i);
     if (run && run.firstLine === i && !run.hasStrong) {
       const firstClaim = claimed.get(run.firstNumber - 1);
-      if (run.maxNumber > criteria.length || run.firstNumber < 1 || (firstClaim !== undefined && firstClaim < i)) rejected.add(run);
+      if (run.maxNumber > criteria.length || run.firstNumber < 1 || (firstClaim !== undefined && firstClaim < i))
+        rejected.add(run);
     }
     const h = info.heading;
     if (!h || h.strong || claimed.has(h.criterion) || (run && rejected.has(run))) return;
@@ -45,7 +45,13 @@ export function findHeadings(lines: BodyLine[], criteria: Criterion[]): Array<He
   return accepted;
 }
 
-interface ListRun { firstLine: number; firstNumber: number; last: number; maxNumber: number; hasStrong: boolean }
+interface ListRun {
+  firstLine: number;
+  firstNumber: number;
+  last: number;
+  maxNumber: number;
+  hasStrong: boolean;
+}
 
 /**
  * Numbered lines grouped into lists: the next number in the same marker style and indentation
@@ -59,7 +65,13 @@ function listRuns(infos: LineInfo[], lines: BodyLine[]): Map<number, ListRun> {
     const key = `${info.list.style}|${lines[i]!.indent > 0 ? 'indented' : 'flush'}`;
     let run = current.get(key);
     if (!run || run.last + 1 !== info.list.number) {
-      run = { firstLine: i, firstNumber: info.list.number, last: info.list.number, maxNumber: info.list.number, hasStrong: false };
+      run = {
+        firstLine: i,
+        firstNumber: info.list.number,
+        last: info.list.number,
+        maxNumber: info.list.number,
+        hasStrong: false,
+      };
       current.set(key, run);
     }
     run.last = info.list.number;
@@ -74,7 +86,12 @@ function listRuns(infos: LineInfo[], lines: BodyLine[]): Map<number, ListRun> {
  * A criterion quoted in full is often wrapped: "... This cannot be a personal" / "email address,
  * it must be ...". Following lines that go on with the criterion's words belong to the heading.
  */
-function absorbWrappedCriterion(h: Heading & { line: number }, lines: BodyLine[], infos: LineInfo[], criteria: Criterion[]): void {
+function absorbWrappedCriterion(
+  h: Heading & { line: number },
+  lines: BodyLine[],
+  infos: LineInfo[],
+  criteria: Criterion[],
+): void {
   const c = criteria[h.criterion]!;
   let m = h.match;
   if (!m || h.inline !== '' || lines[h.line]!.kind !== 'text') return;

@@ -3,7 +3,16 @@
  * "Criterion 2 -"), a Markdown heading, a bold line, a ">"-quoted criterion, or the criterion's
  * text written out; it may carry the answer after it on the same line. Pure.
  */
-import { bestMatch, headsCriterion, labelCriterion, matchCriterion, opensWithCriterion, withoutQuestionLead, type HeadingForm, type Match } from './criteria-match';
+import {
+  bestMatch,
+  headsCriterion,
+  labelCriterion,
+  matchCriterion,
+  opensWithCriterion,
+  withoutQuestionLead,
+  type HeadingForm,
+  type Match,
+} from './criteria-match';
 import { MAX_MATCH_TOKENS, tokenize, type Criterion } from './words';
 
 export interface Heading {
@@ -19,15 +28,24 @@ export interface Heading {
   consumed: number;
 }
 
-export interface ListMark { number: number; style: string }
+export interface ListMark {
+  number: number;
+  style: string;
+}
 
-export interface LineInfo { heading: Heading | null; list: ListMark | null }
+export interface LineInfo {
+  heading: Heading | null;
+  list: ListMark | null;
+}
 
 export const NOTHING: LineInfo = { heading: null, list: null };
 
 /** "1." "1)" "(1)" "1 -" "1:" "#1" "Q1" "Criterion 2 -" at the start of a line. */
 function parseMarker(s: string): { number: number; rest: string; style: string } | null {
-  const m = /^((?:criterion|criteria|question|requirement|item|point|q)\s*(?:#|no\.?)?\s*|#\s*)?(?:\((\d{1,2})\)|(\d{1,2}))(?!\d)/i.exec(s);
+  const m =
+    /^((?:criterion|criteria|question|requirement|item|point|q)\s*(?:#|no\.?)?\s*|#\s*)?(?:\((\d{1,2})\)|(\d{1,2}))(?!\d)/i.exec(
+      s,
+    );
   if (!m) return null;
   const after = s.slice(m[0].length);
   const word = m[1] !== undefined;
@@ -98,7 +116,10 @@ export function classifyLine(line: string, criteria: Criterion[], quoted: boolea
   let formatted = quoted;
   // Markdown heading, as GitHub issue templates write them: "### 1. Have an actively ..."
   const md = /^#{1,6}\s+/.exec(s);
-  if (md) { s = dropClosingHashes(s.slice(md[0].length)); formatted = true; }
+  if (md) {
+    s = dropClosingHashes(s.slice(md[0].length));
+    formatted = true;
+  }
   let em = unwrapEmphasis(s);
   // "**1.** Have ..." : only the number is bold.
   const boldNumber = em.emphasized ? parseMarker(em.text) : null;
@@ -110,7 +131,9 @@ export function classifyLine(line: string, criteria: Criterion[], quoted: boolea
     // A number outside the criteria ("0.", "6.") says nothing: only the text can make a heading.
     const index = marker.number < 1 || marker.number > criteria.length ? null : marker.number - 1;
     // Bold around the whole line ("**1. Have ...**") or around the text after the number.
-    const inner = em.emphasized ? { text: marker.rest, after: em.after, emphasized: true } : unwrapEmphasis(marker.rest);
+    const inner = em.emphasized
+      ? { text: marker.rest, after: em.after, emphasized: true }
+      : unwrapEmphasis(marker.rest);
     const whole = em.emphasized ? joinText(marker.rest, em.after) : marker.rest;
     return { heading: numberedHeading(index, inner, whole, criteria), list: marker };
   }
@@ -125,7 +148,10 @@ export function classifyLine(line: string, criteria: Criterion[], quoted: boolea
     // A bold or quoted heading is whole; a bare or Markdown one may carry the answer after it.
     if (em.emphasized || quoted) return { heading: makeHeading(best.criterion, body, em.after, best), list: null };
     const cut = tokens[best.end]!.end;
-    return { heading: makeHeading(best.criterion, body.slice(0, cut), answerAfter(body, cut, best, c), best), list: null };
+    return {
+      heading: makeHeading(best.criterion, body.slice(0, cut), answerAfter(body, cut, best, c), best),
+      list: null,
+    };
   }
   if (form === 'formatted') {
     const label = labelCriterion(body, criteria, 2);
@@ -141,14 +167,25 @@ export function classifyLine(line: string, criteria: Criterion[], quoted: boolea
  * heading), and never for a number outside the criteria (`index` null). The criterion text, a
  * short label, or nothing may come before the answer.
  */
-function numberedHeading(index: number | null, em: { text: string; after: string; emphasized: boolean }, whole: string, criteria: Criterion[]): Heading | null {
+function numberedHeading(
+  index: number | null,
+  em: { text: string; after: string; emphasized: boolean },
+  whole: string,
+  criteria: Criterion[],
+): Heading | null {
   const rest = em.text;
   const tokens = withoutQuestionLead(tokenize(rest, MAX_MATCH_TOKENS));
   const heads = (m: Match): boolean => headsCriterion(m, 'numbered', criteria[m.criterion]!, tokens, rest);
   let m = index === null ? null : matchCriterion(tokens, criteria[index]!);
   if (m === null || !heads(m)) {
     const other = bestMatch(tokens, criteria);
-    if (other && other.first === 0 && heads(other) && (other.coverage >= 0.6 || opensWithCriterion(other, 'numbered', criteria[other.criterion]!, tokens, rest))) m = other;
+    if (
+      other &&
+      other.first === 0 &&
+      heads(other) &&
+      (other.coverage >= 0.6 || opensWithCriterion(other, 'numbered', criteria[other.criterion]!, tokens, rest))
+    )
+      m = other;
   }
   if (m !== null && heads(m)) {
     const c = criteria[m.criterion]!;

@@ -2,21 +2,73 @@
 
 /** Words that make up "request to join the early disclosure list" and say nothing of who asks. */
 const REQUEST_WORDS = new Set([
-  'membership', 'member', 'join', 'joining', 'request', 'requesting', 'application', 'apply', 'applying',
-  'early', 'disclosure', 'mailing', 'list', 'subscription', 'subscribe', 'istio', 'security', 'the', 'to',
-  'for', 'of', 'a', 'an', 'our', 're', 'fwd', 'fw', 'new', 'access', 'from', 'by', 'on', 'behalf', 'and',
+  'membership',
+  'member',
+  'join',
+  'joining',
+  'request',
+  'requesting',
+  'application',
+  'apply',
+  'applying',
+  'early',
+  'disclosure',
+  'mailing',
+  'list',
+  'subscription',
+  'subscribe',
+  'istio',
+  'security',
+  'the',
+  'to',
+  'for',
+  'of',
+  'a',
+  'an',
+  'our',
+  're',
+  'fwd',
+  'fw',
+  'new',
+  'access',
+  'from',
+  'by',
+  'on',
+  'behalf',
+  'and',
 ]);
 const REQUEST_KEYWORDS = new Set([
-  'membership', 'member', 'join', 'joining', 'request', 'requesting', 'application', 'apply', 'applying',
-  'early', 'disclosure', 'mailing', 'list', 'subscription', 'subscribe',
+  'membership',
+  'member',
+  'join',
+  'joining',
+  'request',
+  'requesting',
+  'application',
+  'apply',
+  'applying',
+  'early',
+  'disclosure',
+  'mailing',
+  'list',
+  'subscription',
+  'subscribe',
 ]);
 
 const bare = (w: string): string => w.toLowerCase().replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, '');
 
 function cleanOrganization(s: string): string | null {
-  const out = s.trim().replace(/^[*_"'“‘]+|[*_"'”’]+$/g, '').replace(/['’]s$/, '').replace(/[\s.,;:!?]+$/, '').trim();
+  const out = s
+    .trim()
+    .replace(/^[*_"'“‘]+|[*_"'”’]+$/g, '')
+    .replace(/['’]s$/, '')
+    .replace(/[\s.,;:!?]+$/, '')
+    .trim();
   if (out === '' || out.length > 80) return null;
-  const words = out.split(/\s+/).map(bare).filter((w) => w !== '');
+  const words = out
+    .split(/\s+/)
+    .map(bare)
+    .filter((w) => w !== '');
   if (words.length === 0 || words.every((w) => REQUEST_WORDS.has(w))) return null;
   return out;
 }
@@ -43,7 +95,10 @@ function organizationInSegment(segment: string): string | null {
 /** "Seven-Corp Membership to Early Disclosure Mailing List", "Membership request: Acme Inc", "Request to join - Acme". */
 function organizationFromSubject(subject: string): string | null {
   if (!subject.split(/\s+/).some((w) => REQUEST_KEYWORDS.has(bare(w)))) return null;
-  const s = subject.slice(0, 300).replace(/^(?:\s*(?:(?:re|fwd?|aw|sv|tr)\s*(?:\[\d+\])?\s*:|\[[^\]]{0,60}\]))+/i, '').trim();
+  const s = subject
+    .slice(0, 300)
+    .replace(/^(?:\s*(?:(?:re|fwd?|aw|sv|tr)\s*(?:\[\d+\])?\s*:|\[[^\]]{0,60}\]))+/i, '')
+    .trim();
   const segments = s.split(/\s+[-–—|]\s+|\s*:\s+|\s*[()[\]]\s*/).filter((x) => x.trim() !== '');
   // The piece that asks ("... membership request for Acme") first, then a piece on its own ("Acme").
   const asks = (seg: string): boolean => seg.split(/\s+/).some((w) => REQUEST_KEYWORDS.has(bare(w)));
@@ -69,7 +124,8 @@ function capitalisedRun(text: string): string | null {
 
 /** "Organization: Acme", "**Company:** Acme", "### Organization" with the name on the next line. */
 function organizationLabel(lines: string[]): string | null {
-  const LABEL = /^(?:#{1,6}\s+)?[*_]*(?:organi[sz]ation|company|org|employer|vendor|corporation)(?:\s+name)?[*_]*\s*(?:[:\-–—][*_]*\s*(.*))?$/i;
+  const LABEL =
+    /^(?:#{1,6}\s+)?[*_]*(?:organi[sz]ation|company|org|employer|vendor|corporation)(?:\s+name)?[*_]*\s*(?:[:\-–—][*_]*\s*(.*))?$/i;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.trim();
     if (line.length > 200) continue;
@@ -97,14 +153,37 @@ function organizationFromBody(lines: string[]): string | null {
 
 /** Mail providers and list hosts: their domain says nothing about the applicant's organization. */
 const SHARED_DOMAINS = new Set([
-  'gmail', 'googlemail', 'googlegroups', 'outlook', 'hotmail', 'live', 'msn', 'yahoo', 'icloud', 'me', 'aol',
-  'proton', 'protonmail', 'gmx', 'mail', 'yandex', 'qq', '163', 'fastmail', 'zoho', 'web',
+  'gmail',
+  'googlemail',
+  'googlegroups',
+  'outlook',
+  'hotmail',
+  'live',
+  'msn',
+  'yahoo',
+  'icloud',
+  'me',
+  'aol',
+  'proton',
+  'protonmail',
+  'gmx',
+  'mail',
+  'yandex',
+  'qq',
+  '163',
+  'fastmail',
+  'zoho',
+  'web',
 ]);
 
 /** The second-level label, capitalised: "mail.example.com" -> "Example", "acme.co.uk" -> "Acme". */
 function organizationFromDomain(address: string | null): string | null {
   if (!address) return null;
-  const labels = address.slice(address.lastIndexOf('@') + 1).toLowerCase().split('.').filter((l) => l !== '');
+  const labels = address
+    .slice(address.lastIndexOf('@') + 1)
+    .toLowerCase()
+    .split('.')
+    .filter((l) => l !== '');
   if (labels.length < 2) return null;
   let k = labels.length - 2;
   const tld = labels[labels.length - 1]!;
@@ -115,9 +194,16 @@ function organizationFromDomain(address: string | null): string | null {
 }
 
 /** The organization asking, from the subject, the applicant's own lines, the alias's domain, the sender's domain. */
-export function findOrganization(subject: string, ownLines: string[], alias: string | null, fromAddress: string): string | null {
-  return organizationFromSubject(subject)
-    ?? organizationFromBody(ownLines)
-    ?? organizationFromDomain(alias)
-    ?? organizationFromDomain(fromAddress);
+export function findOrganization(
+  subject: string,
+  ownLines: string[],
+  alias: string | null,
+  fromAddress: string,
+): string | null {
+  return (
+    organizationFromSubject(subject) ??
+    organizationFromBody(ownLines) ??
+    organizationFromDomain(alias) ??
+    organizationFromDomain(fromAddress)
+  );
 }

@@ -40,7 +40,12 @@ export function segmentBody(text: string, quotesCriterion: (line: string) => boo
     }
     if (line.kind === 'own' || line.kind === 'blank') {
       const text = normalize(line.text);
-      out.push({ text: text.trimEnd(), indent: text.length - text.trimStart().length, kind: 'text', quoteStart: false });
+      out.push({
+        text: text.trimEnd(),
+        indent: text.length - text.trimStart().length,
+        kind: 'text',
+        quoteStart: false,
+      });
     }
     i++;
   }
@@ -55,16 +60,25 @@ export function segmentBody(text: string, quotesCriterion: (line: string) => boo
  * earlier mail, a whole earlier request ending in its answers) is not the applicant's and is dropped.
  * Returns the block's lines that are criterion headings (with their continuation), or null.
  */
-function criterionQuote(block: string[], read: ReadLine[], end: number, quotesCriterion: (line: string) => boolean): BodyLine[] | null {
+function criterionQuote(
+  block: string[],
+  read: ReadLine[],
+  end: number,
+  quotesCriterion: (line: string) => boolean,
+): BodyLine[] | null {
   if (block.some((l) => /^\s*>/.test(l)) || !ownTextFollows(read, end)) return null;
   const paragraphs: number[] = [];
-  block.forEach((line, k) => { if (line.trim() !== '' && (k === 0 || block[k - 1]!.trim() === '')) paragraphs.push(k); });
+  block.forEach((line, k) => {
+    if (line.trim() !== '' && (k === 0 || block[k - 1]!.trim() === '')) paragraphs.push(k);
+  });
   let first = paragraphs.length;
   while (first > 0 && quotesCriterion(block[paragraphs[first - 1]!]!)) first--;
   if (first === paragraphs.length) return null;
   const from = paragraphs[first]!;
   const starts = new Set(paragraphs.slice(first));
-  return block.slice(from).map((text, k) => ({ text, indent: 0, kind: 'criterion-quote', quoteStart: starts.has(from + k) }));
+  return block
+    .slice(from)
+    .map((text, k) => ({ text, indent: 0, kind: 'criterion-quote', quoteStart: starts.has(from + k) }));
 }
 
 /** The next non-blank line is the applicant's own: not quoted, not a signature or earlier mail. */

@@ -5,7 +5,11 @@
  * configured text, so cost stays linear in the body.
  */
 
-export interface Token { word: string; start: number; end: number }
+export interface Token {
+  word: string;
+  start: number;
+  end: number;
+}
 
 /** Only this many words of a line are compared with a criterion: headings are short. */
 export const MAX_MATCH_TOKENS = 80;
@@ -14,9 +18,47 @@ const WORD = /[\p{L}\p{N}]+(?:['’]\p{L}+)?/gu;
 
 /** Words that say nothing about which criterion a line is about. */
 export const STOP_WORDS = new Set([
-  'a', 'an', 'the', 'and', 'or', 'of', 'to', 'in', 'on', 'for', 'by', 'with', 'our', 'your', 'we', 'i',
-  'be', 'is', 'are', 'am', 'it', 'this', 'that', 'have', 'has', 'not', 'must', 'can', 'cannot', 'yes', 'no',
-  'above', 'own', 'us', 'do', 'does', 'as', 'at', 'from', 'any', 'all',
+  'a',
+  'an',
+  'the',
+  'and',
+  'or',
+  'of',
+  'to',
+  'in',
+  'on',
+  'for',
+  'by',
+  'with',
+  'our',
+  'your',
+  'we',
+  'i',
+  'be',
+  'is',
+  'are',
+  'am',
+  'it',
+  'this',
+  'that',
+  'have',
+  'has',
+  'not',
+  'must',
+  'can',
+  'cannot',
+  'yes',
+  'no',
+  'above',
+  'own',
+  'us',
+  'do',
+  'does',
+  'as',
+  'at',
+  'from',
+  'any',
+  'all',
 ]);
 
 export function tokenize(text: string, limit = Number.POSITIVE_INFINITY): Token[] {
@@ -50,7 +92,6 @@ export interface Criterion {
   /** What the criterion has after its last word ("?", " (required)."), skipped after a full quote. */
   tail: string;
 }
-
 
 export function compileCriterion(text: string, index: number): Criterion {
   const plain = dropLinkMarkup(text);

@@ -263,7 +263,9 @@ async function writeLayout(l: Layout, port: number, users: DovecotUser[]): Promi
     if (root) await fsp.chown(home, uid, gid);
   }
 
-  const passwd = users.map(({ user, password }) => `${user}:{PLAIN}${password}:${uid}:${gid}::${l.homeDir(user)}::`).join('\n') + '\n';
+  const passwd =
+    users.map(({ user, password }) => `${user}:{PLAIN}${password}:${uid}:${gid}::${l.homeDir(user)}::`).join('\n') +
+    '\n';
   await fsp.writeFile(l.usersFile, passwd, { mode: 0o600 });
   if (root) {
     // The auth process runs as `dovecot`: group-readable by dovecot, or world-readable if the
@@ -337,7 +339,8 @@ function probeGreeting(port: number, attemptTimeoutMs: number, greeting?: string
       while ((idx = buf.indexOf('\n')) >= 0) {
         const line = buf.slice(0, idx).replace(/\r$/, '');
         buf = buf.slice(idx + 1);
-        if (/^\* OK\b/i.test(line) && !/Waiting for authentication/i.test(line)) return finish(greeting === undefined || line.includes(greeting));
+        if (/^\* OK\b/i.test(line) && !/Waiting for authentication/i.test(line))
+          return finish(greeting === undefined || line.includes(greeting));
         if (/^\* (BYE|NO|BAD)\b/i.test(line)) return finish(false);
       }
     });
@@ -542,7 +545,9 @@ class DovecotInstance implements Dovecot {
         .filter((name): name is string => !!name && (user === undefined || name === user));
       if (who.code === 0 && connected.length === 0) return;
       if (Date.now() > deadline) {
-        throw new Error(`dovecot: connections of ${mask} still present ${KICK_TIMEOUT_MS} ms after kick:\n${who.stdout}${who.stderr}`);
+        throw new Error(
+          `dovecot: connections of ${mask} still present ${KICK_TIMEOUT_MS} ms after kick:\n${who.stdout}${who.stderr}`,
+        );
       }
       await sleep(25);
     }

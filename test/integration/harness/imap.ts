@@ -71,7 +71,12 @@ export async function ensureMailbox(d: Dovecot, name: string, user?: string): Pr
 }
 
 /** APPEND one message (creating the mailbox if needed). Resolves with its UID (UIDPLUS). */
-export async function appendRaw(d: Dovecot, mailbox: string, raw: Buffer | string, user?: string): Promise<number | undefined> {
+export async function appendRaw(
+  d: Dovecot,
+  mailbox: string,
+  raw: Buffer | string,
+  user?: string,
+): Promise<number | undefined> {
   return withClient(d, user, async (c) => {
     await ensureOn(c, mailbox);
     return appendOn(c, mailbox, raw);
@@ -79,7 +84,12 @@ export async function appendRaw(d: Dovecot, mailbox: string, raw: Buffer | strin
 }
 
 /** APPEND several messages in order on one connection. Resolves with their UIDs. */
-export async function appendMany(d: Dovecot, mailbox: string, raws: (Buffer | string)[], user?: string): Promise<(number | undefined)[]> {
+export async function appendMany(
+  d: Dovecot,
+  mailbox: string,
+  raws: (Buffer | string)[],
+  user?: string,
+): Promise<(number | undefined)[]> {
   return withClient(d, user, async (c) => {
     await ensureOn(c, mailbox);
     const uids: (number | undefined)[] = [];

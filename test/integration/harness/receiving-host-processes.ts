@@ -10,7 +10,11 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { dnsmasqConf, type DnsRecord } from './receiving-host-config';
 
-export interface Child { name: string; child: ChildProcess; group?: boolean }
+export interface Child {
+  name: string;
+  child: ChildProcess;
+  group?: boolean;
+}
 
 const START_TIMEOUT_MS = 15_000;
 
@@ -21,14 +25,22 @@ export function launch(children: Child[], dir: string, name: string, cmd: string
   const log = fs.openSync(path.join(dir, `${name}.log`), 'a');
   try {
     const child = spawn(cmd, args, { stdio: ['ignore', log, log], detached: group });
-    child.on('error', () => { /* reported by waitListening: the process is not there */ });
+    child.on('error', () => {
+      /* reported by waitListening: the process is not there */
+    });
     children.push({ name, child, group });
   } finally {
     fs.closeSync(log);
   }
 }
 
-export async function startDnsmasq(dir: string, address: string, port: number, records: DnsRecord[], children: Child[]): Promise<{ address: string; port: number } | null> {
+export async function startDnsmasq(
+  dir: string,
+  address: string,
+  port: number,
+  records: DnsRecord[],
+  children: Child[],
+): Promise<{ address: string; port: number } | null> {
   const conf = path.join(dir, 'etc', 'dnsmasq.conf');
   fs.writeFileSync(conf, dnsmasqConf({ address, port, dir, records }), { mode: 0o644 });
   launch(children, dir, 'dnsmasq', '/usr/sbin/dnsmasq', ['-k', '-C', conf]);
@@ -44,13 +56,21 @@ export async function startDnsmasq(dir: string, address: string, port: number, r
   return null;
 }
 
-export async function waitListening(children: Child[], dir: string, name: string, proto: 'tcp', port: number): Promise<void> {
+export async function waitListening(
+  children: Child[],
+  dir: string,
+  name: string,
+  proto: 'tcp',
+  port: number,
+): Promise<void> {
   const entry = children.find((c) => c.name === name)!;
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline) {
     if (isListening(proto, '127.0.0.1', port)) return;
     if (entry.child.exitCode !== null || entry.child.signalCode !== null) {
-      throw new Error(`${name} exited during start-up (${entry.child.exitCode ?? entry.child.signalCode}): ${readTail(path.join(dir, `${name}.log`))}`);
+      throw new Error(
+        `${name} exited during start-up (${entry.child.exitCode ?? entry.child.signalCode}): ${readTail(path.join(dir, `${name}.log`))}`,
+      );
     }
     await sleep(20);
   }
@@ -70,7 +90,10 @@ export async function stopChildren(children: Child[]): Promise<void> {
     const deadline = Date.now() + ms;
     while (Date.now() < deadline && list.some((c) => alive(c.child))) await sleep(20);
   };
-  await waitFor(children.filter((c) => c.group), 3_000);
+  await waitFor(
+    children.filter((c) => c.group),
+    3_000,
+  );
   await waitFor(children, 300);
   for (const c of children) {
     if (alive(c.child)) killQuietly(c.child.pid, 'SIGKILL');
@@ -93,7 +116,11 @@ export function killQuietly(pid: number | undefined, signal: NodeJS.Signals, gro
 
 /** Whether something listens on ADDR:PORT, read from /proc/net (no connection is made). */
 export function isListening(proto: 'tcp' | 'udp', address: string, port: number): boolean {
-  const hexAddr = address.split('.').map((o) => Number(o).toString(16).padStart(2, '0').toUpperCase()).reverse().join('');
+  const hexAddr = address
+    .split('.')
+    .map((o) => Number(o).toString(16).padStart(2, '0').toUpperCase())
+    .reverse()
+    .join('');
   const want = `${hexAddr}:${port.toString(16).padStart(4, '0').toUpperCase()}`;
   const table = fs.readFileSync(`/proc/net/${proto}`, 'utf8').split('\n').slice(1);
   return table.some((line) => {
@@ -137,7 +164,10 @@ export function readBanner(port: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, '127.0.0.1');
     let data = '';
-    const timer = setTimeout(() => { socket.destroy(); reject(new Error('no SMTP banner within 10 s')); }, 10_000);
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error('no SMTP banner within 10 s'));
+    }, 10_000);
     socket.on('data', (chunk) => {
       data += chunk.toString('latin1');
       if (data.includes('\n')) {
@@ -146,18 +176,27 @@ export function readBanner(port: number): Promise<string> {
         resolve(data.split(/\r?\n/)[0]!);
       }
     });
-    socket.on('error', (err) => { clearTimeout(timer); reject(err); });
+    socket.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
   });
 }
 
 export function lookupId(file: '/etc/passwd' | '/etc/group', name: string): number | null {
-  const line = fs.readFileSync(file, 'utf8').split('\n').find((l) => l.split(':')[0] === name);
+  const line = fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .find((l) => l.split(':')[0] === name);
   const id = line?.split(':')[2];
   return id !== undefined && /^\d+$/.test(id) ? Number(id) : null;
 }
 
 export function lookupGroupOf(user: string): number | null {
-  const line = fs.readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.split(':')[0] === user);
+  const line = fs
+    .readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .find((l) => l.split(':')[0] === user);
   const gid = line?.split(':')[3];
   return gid !== undefined && /^\d+$/.test(gid) ? Number(gid) : null;
 }

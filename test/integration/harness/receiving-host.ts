@@ -27,11 +27,32 @@ import nodemailer from 'nodemailer';
 import { headerValue, splitMessage } from '../../../src/message/headers';
 import type { RawHeaderField, TxtResolver } from '../../../src/policy/sender-auth';
 import {
-  opendkimConf, opendmarcConf, postfixMainCf, postfixMasterCf, POSTFIX_QUEUE_DIRS, testDnsData, txtStrings, type DnsRecord,
+  opendkimConf,
+  opendmarcConf,
+  postfixMainCf,
+  postfixMasterCf,
+  POSTFIX_QUEUE_DIRS,
+  testDnsData,
+  txtStrings,
+  type DnsRecord,
 } from './receiving-host-config';
 import {
-  canUnshare, freeTcpPort, freeUdpPort, isExecutable, killQuietly, launch, lookupGroupOf, lookupId, randomLoopback53,
-  readBanner, readTail, sleep, startDnsmasq, stopChildren, waitListening, type Child,
+  canUnshare,
+  freeTcpPort,
+  freeUdpPort,
+  isExecutable,
+  killQuietly,
+  launch,
+  lookupGroupOf,
+  lookupId,
+  randomLoopback53,
+  readBanner,
+  readTail,
+  sleep,
+  startDnsmasq,
+  stopChildren,
+  waitListening,
+  type Child,
 } from './receiving-host-processes';
 
 export interface ReceivingHostOptions {
@@ -49,7 +70,11 @@ export interface ReceivingHostOptions {
   testDnsData?: boolean;
 }
 
-export interface DkimKey { domain: string; selector: string; privateKeyPem: string }
+export interface DkimKey {
+  domain: string;
+  selector: string;
+  privateKeyPem: string;
+}
 
 /** One DKIM signature to add; the defaults are the host's first domain and its key. */
 export interface SignSpec {
@@ -121,9 +146,12 @@ export function checkReceivingHostPrerequisites(): void {
   if (process.getuid?.() !== 0) problems.push('must run as root (Postfix master, port 53, unshare)');
   const missing = REQUIRED.filter((r) => !isExecutable(r.bin));
   if (missing.length > 0) {
-    problems.push(`missing ${missing.map((m) => m.bin).join(', ')}: apt-get install --no-install-recommends ${[...new Set(missing.map((m) => m.pkg))].join(' ')} (as .ci/run does)`);
+    problems.push(
+      `missing ${missing.map((m) => m.bin).join(', ')}: apt-get install --no-install-recommends ${[...new Set(missing.map((m) => m.pkg))].join(' ')} (as .ci/run does)`,
+    );
   }
-  for (const user of ['postfix', 'opendkim', 'opendmarc', 'nobody']) if (lookupId('/etc/passwd', user) === null) problems.push(`no system user ${user}`);
+  for (const user of ['postfix', 'opendkim', 'opendmarc', 'nobody'])
+    if (lookupId('/etc/passwd', user) === null) problems.push(`no system user ${user}`);
   if (lookupId('/etc/group', 'postdrop') === null) problems.push('no group postdrop');
   if (problems.length > 0) throw new Error(`receiving host cannot start: ${problems.join('; ')}`);
 }
@@ -140,7 +168,9 @@ export async function startReceivingHost(options: ReceivingHostOptions = {}): Pr
   fs.chmodSync(dir, 0o755);
   fs.mkdirSync(path.join(dir, 'etc'));
   const children: Child[] = [];
-  const killAllNow = (): void => { for (const c of children) killQuietly(c.child.pid, 'SIGKILL', c.group); };
+  const killAllNow = (): void => {
+    for (const c of children) killQuietly(c.child.pid, 'SIGKILL', c.group);
+  };
   process.once('exit', killAllNow);
 
   const stop = async (): Promise<{ stopMs: number }> => {
@@ -183,28 +213,54 @@ export async function startReceivingHost(options: ReceivingHostOptions = {}): Pr
     // ---- milters ----
     const notLocalFile = path.join(dir, 'etc', 'not-local-hosts');
     fs.writeFileSync(notLocalFile, `${NOT_LOCAL}\n`, { mode: 0o644 });
-    const [dkimPort, dmarcPort, smtpPort] = [await freeTcpPort(), await freeTcpPort(), await freeTcpPort()] as [number, number, number];
+    const [dkimPort, dmarcPort, smtpPort] = [await freeTcpPort(), await freeTcpPort(), await freeTcpPort()] as [
+      number,
+      number,
+      number,
+    ];
     const dkimConf = path.join(dir, 'etc', 'opendkim.conf');
-    fs.writeFileSync(dkimConf, opendkimConf({
-      port: dkimPort, authservId, notLocalFile, removeArAll,
-      nameserver: dns.port === 53 ? dns.address : `${dns.address}@${dns.port}`,
-    }), { mode: 0o644 });
+    fs.writeFileSync(
+      dkimConf,
+      opendkimConf({
+        port: dkimPort,
+        authservId,
+        notLocalFile,
+        removeArAll,
+        nameserver: dns.port === 53 ? dns.address : `${dns.address}@${dns.port}`,
+      }),
+      { mode: 0o644 },
+    );
     const dmarcConf = path.join(dir, 'etc', 'opendmarc.conf');
     const testDnsFile = path.join(dir, 'etc', 'dns-records');
     fs.writeFileSync(testDnsFile, testDnsData(records), { mode: 0o644 });
-    fs.writeFileSync(dmarcConf, opendmarcConf({
-      port: dmarcPort, authservId, notLocalFile,
-      ...(fs.existsSync(PUBLIC_SUFFIX_LIST) ? { publicSuffixList: PUBLIC_SUFFIX_LIST } : {}),
-      ...(dmarcDns === 'testdnsdata' ? { testDnsDataFile: testDnsFile } : {}),
-    }), { mode: 0o644 });
+    fs.writeFileSync(
+      dmarcConf,
+      opendmarcConf({
+        port: dmarcPort,
+        authservId,
+        notLocalFile,
+        ...(fs.existsSync(PUBLIC_SUFFIX_LIST) ? { publicSuffixList: PUBLIC_SUFFIX_LIST } : {}),
+        ...(dmarcDns === 'testdnsdata' ? { testDnsDataFile: testDnsFile } : {}),
+      }),
+      { mode: 0o644 },
+    );
     launch(children, dir, 'opendkim', '/usr/sbin/opendkim', ['-f', '-x', dkimConf]);
     if (dmarcDns === 'dnsmasq') {
       // OpenDMARC has no nameserver option: a private mount namespace gets a resolv.conf naming
       // our dnsmasq; the host's file is untouched. unshare and sh exec, so the pid is OpenDMARC's.
       const resolvConf = path.join(dir, 'etc', 'resolv.conf');
       fs.writeFileSync(resolvConf, `nameserver ${dns.address}\n`, { mode: 0o644 });
-      launch(children, dir, 'opendmarc', '/usr/bin/unshare', ['-m', '--propagation', 'private', 'sh', '-c',
-        'mount --bind "$1" /etc/resolv.conf && exec /usr/sbin/opendmarc -f -c "$2"', 'sh', resolvConf, dmarcConf]);
+      launch(children, dir, 'opendmarc', '/usr/bin/unshare', [
+        '-m',
+        '--propagation',
+        'private',
+        'sh',
+        '-c',
+        'mount --bind "$1" /etc/resolv.conf && exec /usr/sbin/opendmarc -f -c "$2"',
+        'sh',
+        resolvConf,
+        dmarcConf,
+      ]);
     } else {
       launch(children, dir, 'opendmarc', '/usr/sbin/opendmarc', ['-f', '-c', dmarcConf]);
     }
@@ -235,10 +291,20 @@ export async function startReceivingHost(options: ReceivingHostOptions = {}): Pr
       fs.chownSync(p, d.owner === 'postfix' ? postfixUid : 0, d.group === 'postdrop' ? postdrop : 0);
       fs.chmodSync(p, d.mode);
     }
-    fs.writeFileSync(path.join(pf, 'main.cf'), postfixMainCf({
-      dir, queueDir, authservId, maildirBase: dir, maildirName: 'Maildir', uid: nobody, gid: nogroup,
-      milterPorts: [dkimPort, dmarcPort],
-    }), { mode: 0o644 });
+    fs.writeFileSync(
+      path.join(pf, 'main.cf'),
+      postfixMainCf({
+        dir,
+        queueDir,
+        authservId,
+        maildirBase: dir,
+        maildirName: 'Maildir',
+        uid: nobody,
+        gid: nogroup,
+        milterPorts: [dkimPort, dmarcPort],
+      }),
+      { mode: 0o644 },
+    );
     fs.writeFileSync(path.join(pf, 'master.cf'), postfixMasterCf(smtpPort), { mode: 0o644 });
     // Postfix rereads a main.cf younger than ~2 s until it is older (300 ms naps): age them.
     const past = new Date(Date.now() - 60_000);
@@ -248,20 +314,33 @@ export async function startReceivingHost(options: ReceivingHostOptions = {}): Pr
     launch(children, dir, 'postfix-master', POSTFIX_MASTER, ['-c', pf, '-s'], true);
     await waitListening(children, dir, 'postfix-master', 'tcp', smtpPort);
     const banner = await readBanner(smtpPort);
-    if (!banner.startsWith('220 ')) throw new Error(`unexpected SMTP banner from Postfix: ${JSON.stringify(banner)}; see ${dir}/postfix.log`);
+    if (!banner.startsWith('220 '))
+      throw new Error(`unexpected SMTP banner from Postfix: ${JSON.stringify(banner)}; see ${dir}/postfix.log`);
 
     const dkim = keys.get(domains[0]!)!;
-    const sign = (raw: Buffer, specs?: SignSpec | SignSpec[]): Promise<Buffer> => signMessage(raw, [specs ?? {}].flat(), keys, dkim);
+    const sign = (raw: Buffer, specs?: SignSpec | SignSpec[]): Promise<Buffer> =>
+      signMessage(raw, [specs ?? {}].flat(), keys, dkim);
     const send = async (raw: Buffer, opts: SendOptions): Promise<{ queueId: string; response: string }> => {
       let message = raw;
       if (opts.sign) message = await sign(raw, opts.sign === true ? {} : opts.sign);
       return submit(smtpPort, message, opts);
     };
-    const waitForDelivery = (queueId: string, timeoutMs = 10_000): Promise<Delivered> => findDelivered(maildir, queueId, timeoutMs, dir);
+    const waitForDelivery = (queueId: string, timeoutMs = 10_000): Promise<Delivered> =>
+      findDelivered(maildir, queueId, timeoutMs, dir);
     return {
-      smtpPort, authservId, dkim, keys, dir, maildir, dmarcDns, removeArAll, resolver,
+      smtpPort,
+      authservId,
+      dkim,
+      keys,
+      dir,
+      maildir,
+      dmarcDns,
+      removeArAll,
+      resolver,
       startupMs: Date.now() - t0,
-      sign, send, waitForDelivery,
+      sign,
+      send,
+      waitForDelivery,
       async deliver(raw, opts) {
         const { queueId } = await send(raw, opts);
         return waitForDelivery(queueId);
@@ -269,7 +348,9 @@ export async function startReceivingHost(options: ReceivingHostOptions = {}): Pr
       stop,
     };
   } catch (err) {
-    const logs = ['postfix.log', 'opendkim.log', 'opendmarc.log', 'dnsmasq.log'].map((f) => `${f}: ${readTail(path.join(dir, f))}`).join(' | ');
+    const logs = ['postfix.log', 'opendkim.log', 'opendmarc.log', 'dnsmasq.log']
+      .map((f) => `${f}: ${readTail(path.join(dir, f))}`)
+      .join(' | ');
     await stop();
     throw new Error(`${err instanceof Error ? err.message : String(err)} [${logs}]`);
   }
@@ -277,34 +358,55 @@ export async function startReceivingHost(options: ReceivingHostOptions = {}): Pr
 
 /** The headers of a raw message as the sender-auth judge takes them. */
 export function judgeHeaders(raw: Buffer): RawHeaderField[] {
-  return splitMessage(raw).headers.filter((h) => h.name !== '').map((h) => ({ name: h.name, value: headerValue(h) }));
+  return splitMessage(raw)
+    .headers.filter((h) => h.name !== '')
+    .map((h) => ({ name: h.name, value: headerValue(h) }));
 }
 
 // ---------------------------------------------------------------------------------------------
 // Signing and sending
 
-async function signMessage(raw: Buffer, specs: SignSpec[], keys: Map<string, DkimKey>, first: DkimKey): Promise<Buffer> {
+async function signMessage(
+  raw: Buffer,
+  specs: SignSpec[],
+  keys: Map<string, DkimKey>,
+  first: DkimKey,
+): Promise<Buffer> {
   let message = raw.toString('latin1').replace(/\r?\n/g, '\r\n');
   for (const spec of specs) {
     const domain = spec.domain ?? first.domain;
     const privateKey = spec.privateKeyPem ?? keys.get(domain)?.privateKeyPem;
-    if (!privateKey) throw new Error(`no DKIM key for ${domain}: give privateKeyPem or start the host with that domain`);
+    if (!privateKey)
+      throw new Error(`no DKIM key for ${domain}: give privateKeyPem or start the host with that domain`);
     const signer = nodemailer.createTransport({
-      streamTransport: true, buffer: true, newline: 'windows',
+      streamTransport: true,
+      buffer: true,
+      newline: 'windows',
       dkim: {
-        domainName: domain, keySelector: spec.selector ?? first.selector, privateKey,
+        domainName: domain,
+        keySelector: spec.selector ?? first.selector,
+        privateKey,
         ...(spec.headerFieldNames ? { headerFieldNames: spec.headerFieldNames } : {}),
         ...(spec.skipFields ? { skipFields: spec.skipFields } : {}),
       },
     });
-    const info = await signer.sendMail({ raw: Buffer.from(message, 'latin1'), envelope: { from: 'signer@invalid', to: ['signer@invalid'] } });
+    const info = await signer.sendMail({
+      raw: Buffer.from(message, 'latin1'),
+      envelope: { from: 'signer@invalid', to: ['signer@invalid'] },
+    });
     message = (info.message as Buffer).toString('latin1');
   }
   return Buffer.from(message, 'latin1');
 }
 
 async function submit(port: number, raw: Buffer, opts: SendOptions): Promise<{ queueId: string; response: string }> {
-  const smtp = nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true, name: opts.helo ?? 'sender.project.example.org' });
+  const smtp = nodemailer.createTransport({
+    host: '127.0.0.1',
+    port,
+    secure: false,
+    ignoreTLS: true,
+    name: opts.helo ?? 'sender.project.example.org',
+  });
   try {
     const crlf = Buffer.from(raw.toString('latin1').replace(/\r?\n/g, '\r\n'), 'latin1');
     const info = await smtp.sendMail({ raw: crlf, envelope: { from: opts.from, to: [opts.to].flat() } });
@@ -324,10 +426,15 @@ async function findDelivered(maildir: string, queueId: string, timeoutMs: number
       const file = path.join(maildir, 'new', name);
       const raw = fs.readFileSync(file);
       const headers = judgeHeaders(raw);
-      const ours = headers.find((h) => h.name.toLowerCase() === 'received' && / \(Postfix\) with E?SMTP /.test(h.value));
+      const ours = headers.find(
+        (h) => h.name.toLowerCase() === 'received' && / \(Postfix\) with E?SMTP /.test(h.value),
+      );
       if (ours && idPattern.test(ours.value)) return { file, raw, headers, queueId };
     }
-    if (Date.now() > deadline) throw new Error(`message ${queueId} not delivered into ${maildir} within ${timeoutMs} ms: ${readTail(path.join(dir, 'postfix.log'))}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `message ${queueId} not delivered into ${maildir} within ${timeoutMs} ms: ${readTail(path.join(dir, 'postfix.log'))}`,
+      );
     await sleep(25);
   }
 }
@@ -335,7 +442,8 @@ async function findDelivered(maildir: string, queueId: string, timeoutMs: number
 function txtResolver(records: DnsRecord[]): TxtResolver {
   return async (name: string, rrtype: string) => {
     const found = records.filter((r) => r.name.toLowerCase() === name.toLowerCase().replace(/\.$/, ''));
-    if (rrtype !== 'TXT' || found.length === 0) throw Object.assign(new Error(`queryTxt ENOTFOUND ${name}`), { code: 'ENOTFOUND' });
+    if (rrtype !== 'TXT' || found.length === 0)
+      throw Object.assign(new Error(`queryTxt ENOTFOUND ${name}`), { code: 'ENOTFOUND' });
     return found.map((r) => r.strings);
   };
 }

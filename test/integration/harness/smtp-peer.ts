@@ -70,7 +70,9 @@ export function parseHeaders(raw: Buffer): Map<string, string[]> {
     const colon = line.indexOf(':');
     if (colon <= 0) continue;
     const name = line.slice(0, colon).trim().toLowerCase();
-    const value = Buffer.from(line.slice(colon + 1), 'latin1').toString('utf8').trim();
+    const value = Buffer.from(line.slice(colon + 1), 'latin1')
+      .toString('utf8')
+      .trim();
     const list = headers.get(name);
     if (list) list.push(value);
     else headers.set(name, [value]);

@@ -14,10 +14,17 @@ export function authenticatedMessage(opts: MessageOptions, result: 'pass' | 'fai
 }
 
 /** A reply to a mail the daemon sent, to the requests address unless told otherwise. */
-export function replyTo(to: Received, opts: { from: string; body: string; auth?: boolean; subject?: string; address?: string }): Buffer {
+export function replyTo(
+  to: Received,
+  opts: { from: string; body: string; auth?: boolean; subject?: string; address?: string },
+): Buffer {
   const message: MessageOptions = {
-    from: opts.from, to: opts.address ?? REQUESTS, subject: opts.subject ?? `Re: ${to.headers.get('subject')![0]}`,
-    inReplyTo: to.messageId, references: [to.messageId!], body: opts.body,
+    from: opts.from,
+    to: opts.address ?? REQUESTS,
+    subject: opts.subject ?? `Re: ${to.headers.get('subject')![0]}`,
+    inReplyTo: to.messageId,
+    references: [to.messageId!],
+    body: opts.body,
   };
   return opts.auth ? authenticatedMessage(message) : makeMessage(message);
 }

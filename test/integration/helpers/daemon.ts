@@ -20,7 +20,11 @@ export const MODERATOR_2 = 'lead@project.test.example';
 /** The receiving host whose Authentication-Results the tests' daemons believe. */
 export const TRUSTED_MX = 'mx.lists.test.example';
 
-export interface Setup { dir: string; configFile: string; dbFile: string }
+export interface Setup {
+  dir: string;
+  configFile: string;
+  dbFile: string;
+}
 
 export interface ConfigOptions {
   maxConnections?: number;
@@ -70,15 +74,29 @@ log: { level: ${extra.logLevel ?? 'info'}, format: json }
   return { dir, configFile, dbFile: path.join(dir, 'data', 'embargo-list.sqlite') };
 }
 
-export interface CliResult { code: number | null; stdout: string; stderr: string }
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
-export function runCli(args: string[], opts: { input?: Buffer | string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  opts: { input?: Buffer | string; env?: NodeJS.ProcessEnv } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { ...process.env, ...opts.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (c) => { stdout += c; });
-    child.stderr.on('data', (c) => { stderr += c; });
+    child.stdout.on('data', (c) => {
+      stdout += c;
+    });
+    child.stderr.on('data', (c) => {
+      stderr += c;
+    });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
     child.stdin.end(opts.input ?? '');
@@ -105,7 +123,9 @@ export interface DaemonProcess {
 }
 
 export function startDaemon(setup: Setup): DaemonProcess {
-  const child = spawn(process.execPath, [CLI, '--config', setup.configFile, 'run'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, '--config', setup.configFile, 'run'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const logs: DaemonProcess['logs'] = [];
   let buffer = '';
   child.stderr!.on('data', (chunk: Buffer) => {

@@ -9,9 +9,20 @@
 import assert from 'node:assert/strict';
 import { startDovecot, type Dovecot } from '../harness/dovecot';
 import { startSmtpPeer, type SmtpPeer, type SmtpPeerOptions } from '../harness/smtp-peer';
-import { addMembers, cleanup, startDaemon, writeConfig, type ConfigOptions, type DaemonProcess, type Setup } from './daemon';
+import {
+  addMembers,
+  cleanup,
+  startDaemon,
+  writeConfig,
+  type ConfigOptions,
+  type DaemonProcess,
+  type Setup,
+} from './daemon';
 
-export interface Member { address: string; org: string }
+export interface Member {
+  address: string;
+  org: string;
+}
 
 export interface StartOptions {
   config?: ConfigOptions;
@@ -51,9 +62,15 @@ export function useListFixture(opts: { users: number; userPrefix: string; member
   };
 
   const fixture: ListFixture = {
-    get dovecot() { return need(dovecot, 'Dovecot'); },
-    get smtp() { return need(smtp, 'SMTP peer'); },
-    get setup() { return need(setup, 'set-up'); },
+    get dovecot() {
+      return need(dovecot, 'Dovecot');
+    },
+    get smtp() {
+      return need(smtp, 'SMTP peer');
+    },
+    get setup() {
+      return need(setup, 'set-up');
+    },
     daemon: undefined,
     account: () => need(dovecot, 'Dovecot').users[n - 1]!.user,
     async start(o = {}) {
@@ -79,9 +96,13 @@ export function useListFixture(opts: { users: number; userPrefix: string; member
   };
 
   before(async () => {
-    dovecot = await startDovecot({ users: Array.from({ length: opts.users }, (_, i) => ({ user: `${opts.userPrefix}${i}`, password: `pw${i}` })) });
+    dovecot = await startDovecot({
+      users: Array.from({ length: opts.users }, (_, i) => ({ user: `${opts.userPrefix}${i}`, password: `pw${i}` })),
+    });
   });
-  after(async () => { await dovecot?.stop(); });
+  after(async () => {
+    await dovecot?.stop();
+  });
   afterEach(async () => {
     const daemon = fixture.daemon;
     fixture.daemon = undefined;

@@ -3,7 +3,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { addMembers, MODERATORS, REPO_ROOT } from '../../helpers/context';
 import {
-  ALIAS, APPLICANT, authenticated, DAY, Membership, MODERATOR, MODERATOR_2, MODERATOR_DOMAIN, reply, type Sent,
+  ALIAS,
+  APPLICANT,
+  authenticated,
+  DAY,
+  Membership,
+  MODERATOR,
+  MODERATOR_2,
+  MODERATOR_DOMAIN,
+  reply,
+  type Sent,
 } from '../../helpers/membership';
 
 const POLICY_TEXT = fs.readFileSync(path.join(REPO_ROOT, 'config', 'embargo-policy.txt'), 'utf8').trim();
@@ -51,7 +60,10 @@ describe('actions/confirmation, unsubscribe and remove (through processRaw)', ()
       assert.equal(h.member(ALIAS), undefined);
       assert.equal(h.token(confirm.token!)!.used_at, null, 'the token can still be used');
       const sent = await h.sent(before);
-      assert.deepEqual(sent.map((m) => [m.purpose, m.to]), [['requester.notice.confirmation-problem', [ON_THE_ALIAS]]]);
+      assert.deepEqual(
+        sent.map((m) => [m.purpose, m.to]),
+        [['requester.notice.confirmation-problem', [ON_THE_ALIAS]]],
+      );
       assert.match(sent[0]!.text, /the first line of your reply is not CONFIRM/);
       assert.match(sent[0]!.text, /^ {2}CONFIRM$/m);
       assert.equal(sent[0]!.autoSubmitted, 'auto-replied');
@@ -67,7 +79,10 @@ describe('actions/confirmation, unsubscribe and remove (through processRaw)', ()
       assert.equal(h.member(ALIAS), undefined);
       assert.equal(h.request(1).state, 'confirming');
       const sent = await h.sent(before);
-      assert.deepEqual(sent.map((m) => [m.purpose, m.to]), [['requester.notice.confirmation-problem', [ON_THE_ALIAS]]]);
+      assert.deepEqual(
+        sent.map((m) => [m.purpose, m.to]),
+        [['requester.notice.confirmation-problem', [ON_THE_ALIAS]]],
+      );
       assert.match(sent[0]!.text, /not accepted: the token expired at 2026-03-13T09:30:00\.000Z/);
       assert.match(sent[0]!.text, /valid for a limited time/);
       assert.equal(h.auditActions().at(-1), 'confirmation.refused');
@@ -80,7 +95,10 @@ describe('actions/confirmation, unsubscribe and remove (through processRaw)', ()
       await h.receive(reply({ from: ALIAS, to: confirm, body: 'CONFIRM\n' }));
       assert.deepEqual(h.state(), unchanged);
       const sent = await h.sent(before);
-      assert.deepEqual(sent.map((m) => [m.purpose, m.to]), [['requester.notice.confirmation-problem', [ALIAS]]]);
+      assert.deepEqual(
+        sent.map((m) => [m.purpose, m.to]),
+        [['requester.notice.confirmation-problem', [ALIAS]]],
+      );
       assert.match(sent[0]!.text, /the token was used at .* by zerocool@seven-corp\.example/);
       assert.match(sent[0]!.text, /Nothing more is needed/);
     });
@@ -88,10 +106,15 @@ describe('actions/confirmation, unsubscribe and remove (through processRaw)', ()
     it('an auto-reply carrying the token is discarded: it never confirms and gets no answer', async () => {
       const unchanged = h.state();
       const before = h.mark();
-      const result = await h.receive(reply({
-        from: ALIAS, to: confirm, subject: `Automatic reply: ${confirm.subject}`,
-        body: 'CONFIRM\nI am out of the office until Monday.\n', headers: { 'Auto-Submitted': 'auto-replied' },
-      }));
+      const result = await h.receive(
+        reply({
+          from: ALIAS,
+          to: confirm,
+          subject: `Automatic reply: ${confirm.subject}`,
+          body: 'CONFIRM\nI am out of the office until Monday.\n',
+          headers: { 'Auto-Submitted': 'auto-replied' },
+        }),
+      );
       assert.equal(result.outcome, 'discard');
       assert.deepEqual(h.state(), unchanged);
       assert.equal(h.member(ALIAS), undefined);
@@ -111,7 +134,7 @@ describe('actions/confirmation, unsubscribe and remove (through processRaw)', ()
       return h.find(MEMBER, /Confirm that psirt@alpha\.example leaves the list/, before);
     }
 
-    it('from an active member is answered at the member\'s address with a confirmation carrying a token', async () => {
+    it("from an active member is answered at the member's address with a confirmation carrying a token", async () => {
       const mail = await unsubscribeMail();
       assert.deepEqual(mail.to, [MEMBER]);
       assert.ok(mail.token);
@@ -137,7 +160,10 @@ describe('actions/confirmation, unsubscribe and remove (through processRaw)', ()
       const before = h.mark();
       await h.receive(reply({ from: 'stranger@elsewhere.example', subject: 'unsubscribe', body: 'UNSUBSCRIBE\n' }));
       const sent = await h.sent(before);
-      assert.deepEqual(sent.map((m) => [m.purpose, m.to]), [['requester.notice.not-a-member', ['stranger@elsewhere.example']]]);
+      assert.deepEqual(
+        sent.map((m) => [m.purpose, m.to]),
+        [['requester.notice.not-a-member', ['stranger@elsewhere.example']]],
+      );
       assert.match(sent[0]!.subject, /stranger@elsewhere\.example is not a member/);
       assert.deepEqual(h.tokens(), []);
       assert.equal(h.member(MEMBER)!.status, 'active');
@@ -196,7 +222,10 @@ describe('actions/confirmation, unsubscribe and remove (through processRaw)', ()
       const before = h.mark();
       await h.command(mail, 'CONFIRM\n', MODERATOR_2);
       const sent = await h.sent(before);
-      assert.deepEqual(sent.map((m) => [m.purpose, m.to]), [['moderator.notice.already-decided', [MODERATOR_2]]]);
+      assert.deepEqual(
+        sent.map((m) => [m.purpose, m.to]),
+        [['moderator.notice.already-decided', [MODERATOR_2]]],
+      );
       assert.match(sent[0]!.subject, /Already decided: the removal of psirt@alpha\.example/);
     });
 
@@ -213,7 +242,10 @@ describe('actions/confirmation, unsubscribe and remove (through processRaw)', ()
       assert.equal(h.member(MEMBER)!.status, 'active');
       assert.deepEqual(h.tokens(), []);
       const sent = await h.sent(before);
-      assert.deepEqual(sent.map((m) => [m.purpose, m.to]), [['moderator.notice.command-refused', MODERATORS]]);
+      assert.deepEqual(
+        sent.map((m) => [m.purpose, m.to]),
+        [['moderator.notice.command-refused', MODERATORS]],
+      );
       assert.match(sent[0]!.text, /REMOVE was sent by an address that is not a moderator/);
       assert.equal(h.auditActions().at(-1), 'command.refused.remove-not-moderator');
     });
@@ -224,16 +256,29 @@ describe('actions/confirmation, unsubscribe and remove (through processRaw)', ()
       assert.equal(h.member(MEMBER)!.status, 'active');
       assert.deepEqual(h.tokens(), []);
       const sent = await h.sent(before);
-      assert.deepEqual(sent.map((m) => [m.purpose, m.to]), [['moderator.notice.command-refused', MODERATORS]]);
+      assert.deepEqual(
+        sent.map((m) => [m.purpose, m.to]),
+        [['moderator.notice.command-refused', MODERATORS]],
+      );
       assert.match(sent[0]!.text, /the sender is not authenticated/);
       assert.equal(h.auditActions().at(-1), 'command.refused.remove');
     });
 
     it('of an address that is not a member is answered "Not done", and nothing is created', async () => {
       const before = h.mark();
-      await h.receive(reply({ from: MODERATOR, subject: 'Remove', body: 'REMOVE nobody@nowhere.example gone\n', auth: authenticated(MODERATOR_DOMAIN) }));
+      await h.receive(
+        reply({
+          from: MODERATOR,
+          subject: 'Remove',
+          body: 'REMOVE nobody@nowhere.example gone\n',
+          auth: authenticated(MODERATOR_DOMAIN),
+        }),
+      );
       const sent = await h.sent(before);
-      assert.deepEqual(sent.map((m) => [m.purpose, m.to]), [['moderator.notice.cannot-approve', [MODERATOR]]]);
+      assert.deepEqual(
+        sent.map((m) => [m.purpose, m.to]),
+        [['moderator.notice.cannot-approve', [MODERATOR]]],
+      );
       assert.match(sent[0]!.text, /nobody@nowhere\.example is not an active member/);
       assert.deepEqual(h.tokens(), []);
     });

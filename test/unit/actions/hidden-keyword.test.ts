@@ -2,17 +2,51 @@ import assert from 'node:assert/strict';
 import { decide } from '../../../src/chains/inbound';
 import { snapshotWith } from '../../helpers/context';
 import { disclosureThread } from '../../helpers/snapshot-parts';
-import { authenticated, joinRequest, Membership, MODERATOR, MODERATOR_DOMAIN, reply, type Sent } from '../../helpers/membership';
+import {
+  authenticated,
+  joinRequest,
+  Membership,
+  MODERATOR,
+  MODERATOR_DOMAIN,
+  reply,
+  type Sent,
+} from '../../helpers/membership';
 
-const NOT_SURE_HIDDEN_APPROVE = '<html><body><span style="display:none">APPROVE</span><div dir="ltr">I am not sure</div></body></html>';
+const NOT_SURE_HIDDEN_APPROVE =
+  '<html><body><span style="display:none">APPROVE</span><div dir="ltr">I am not sure</div></body></html>';
 
 function htmlReply(to: Sent, html: string): Buffer {
-  return reply({ from: MODERATOR, to, body: html, auth: authenticated(MODERATOR_DOMAIN), headers: { 'Content-Type': 'text/html; charset=utf-8' } });
+  return reply({
+    from: MODERATOR,
+    to,
+    body: html,
+    auth: authenticated(MODERATOR_DOMAIN),
+    headers: { 'Content-Type': 'text/html; charset=utf-8' },
+  });
 }
 
 function alternativeReply(to: Sent, plain: string, html: string): Buffer {
-  const body = ['--alt', 'Content-Type: text/plain; charset=utf-8', '', plain, '', '--alt', 'Content-Type: text/html; charset=utf-8', '', html, '', '--alt--', ''].join('\n');
-  return reply({ from: MODERATOR, to, body, auth: authenticated(MODERATOR_DOMAIN), headers: { 'Content-Type': 'multipart/alternative; boundary="alt"' } });
+  const body = [
+    '--alt',
+    'Content-Type: text/plain; charset=utf-8',
+    '',
+    plain,
+    '',
+    '--alt',
+    'Content-Type: text/html; charset=utf-8',
+    '',
+    html,
+    '',
+    '--alt--',
+    '',
+  ].join('\n');
+  return reply({
+    from: MODERATOR,
+    to,
+    body,
+    auth: authenticated(MODERATOR_DOMAIN),
+    headers: { 'Content-Type': 'multipart/alternative; boundary="alt"' },
+  });
 }
 
 describe('actions: keywords are read from what the moderator sees (issue 8, words nobody sees)', () => {
@@ -47,7 +81,12 @@ describe('actions: keywords are read from what the moderator sees (issue 8, word
   }
 
   it('control: an HTML-only reply with a visible APPROVE approves', async () => {
-    await h.receive(htmlReply(moderation, '<html><body><div dir="ltr">APPROVE</div><blockquote>Join request #1</blockquote></body></html>'));
+    await h.receive(
+      htmlReply(
+        moderation,
+        '<html><body><div dir="ltr">APPROVE</div><blockquote>Join request #1</blockquote></body></html>',
+      ),
+    );
     assert.equal(h.request(1).state, 'confirming');
   });
 
@@ -64,7 +103,10 @@ describe('actions: keywords are read from what the moderator sees (issue 8, word
     assert.deepEqual(h.state(), state);
     const notice = await h.find(MODERATOR, /Refused a command from moderator@example\.org/, mark);
     assert.match(notice.text, /plain-text and HTML versions do not carry the same keyword/);
-    assert.match(notice.text, /the text\/plain part reads APPROVE and the HTML part, as a reader sees it, reads no keyword/);
+    assert.match(
+      notice.text,
+      /the text\/plain part reads APPROVE and the HTML part, as a reader sees it, reads no keyword/,
+    );
     assert.ok(h.auditActions().includes('command.refused.alternatives-disagree'));
   });
 
@@ -79,9 +121,12 @@ describe('actions: keywords are read from what the moderator sees (issue 8, word
     assert.equal(h.request(1).state, 'moderation');
   });
 
-  it('the chain holds a member\'s thread reply whose versions disagree instead of recording an ACK or relaying it', () => {
+  it("the chain holds a member's thread reply whose versions disagree instead of recording an ACK or relaying it", () => {
     const inThread = snapshotWith({ senderIsMember: true, thread: disclosureThread(1) });
-    const hits = (['to-list', 'in-thread', 'from-member', 'alternatives-disagree'] as const).map((rule) => ({ rule, reason: '' }));
+    const hits = (['to-list', 'in-thread', 'from-member', 'alternatives-disagree'] as const).map((rule) => ({
+      rule,
+      reason: '',
+    }));
     assert.deepEqual([decide(hits, inThread).outcome, decide(hits, inThread).label], ['hold', 'alternatives-disagree']);
     const ack = (['to-list', 'in-thread', 'from-member', 'ack-keyword'] as const).map((rule) => ({ rule, reason: '' }));
     assert.equal(decide(ack, inThread).outcome, 'ack', 'control: an agreeing ACK is recorded');

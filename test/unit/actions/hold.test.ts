@@ -13,7 +13,13 @@ import { crlf } from '../../helpers/raw-mail';
 async function held(ctx: Context, raw: Buffer, { label, hits }: { label: string; hits: Hit[] }): Promise<string> {
   const decision = { outcome: 'hold' as const, label, hits, reasons: holdReasons(hits, label) };
   const row = recordInbound(ctx.db, 'test:1', raw, FIXED_DATE.toISOString());
-  const result = hold(ctx, { inboundId: row.id, msg: await parseMessage(raw), decision, snap: snapshotWith(), receivedAt: row.received_at });
+  const result = hold(ctx, {
+    inboundId: row.id,
+    msg: await parseMessage(raw),
+    decision,
+    snap: snapshotWith(),
+    receivedAt: row.received_at,
+  });
   assert.deepEqual(result, { disposition: 'HELD', copies: MODERATORS.length });
   const notice = ctx.db.prepare('SELECT raw FROM outbox_message').pluck().get() as Buffer;
   return (await simpleParser(notice)).text ?? '';
@@ -24,7 +30,10 @@ describe('actions/hold', () => {
     const ctx = createTestContext();
     const text = await held(ctx, crlf('From: alice@member.example', 'To: someone@elsewhere.example', '', 'x'), {
       label: 'implicit-destination',
-      hits: [{ rule: 'implicit-destination', reason: 'neither address named' }, { rule: 'from-member', reason: 'alice is an active member' }],
+      hits: [
+        { rule: 'implicit-destination', reason: 'neither address named' },
+        { rule: 'from-member', reason: 'alice is an active member' },
+      ],
     });
     assert.match(text, /- neither address named/);
     assert.doesNotMatch(text, /alice is an active member/);
@@ -34,7 +43,8 @@ describe('actions/hold', () => {
   it('says "(no subject)" and "(none)" for a message without subject or Message-ID', async () => {
     const ctx = createTestContext();
     const text = await held(ctx, crlf('From: mallory@evil.example', `To: ${LIST_ADDRESS}`, '', 'x'), {
-      label: 'non-member', hits: [{ rule: 'from-non-member', reason: 'mallory@evil.example is not an active member' }],
+      label: 'non-member',
+      hits: [{ rule: 'from-non-member', reason: 'mallory@evil.example is not an active member' }],
     });
     assert.match(text, /Subject: {4}\(no subject\)/);
     assert.match(text, /Message-ID: \(none\)/);

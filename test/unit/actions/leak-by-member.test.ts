@@ -28,13 +28,23 @@ describe('actions/leak-report: leaks counted per member alias', () => {
 
   async function start(members: readonly TestMember[]): Promise<void> {
     h = new Disclosures('', members);
-    threads = [await h.open(), await h.open({ subject: 'CVE-2026-0002: another one' }), await h.open({ subject: 'CVE-2026-0003: a third' })];
+    threads = [
+      await h.open(),
+      await h.open({ subject: 'CVE-2026-0002: another one' }),
+      await h.open({ subject: 'CVE-2026-0003: a third' }),
+    ];
   }
 
   /** A member's LEAK reply to the opening copy of thread `n` (1-based). */
   function leak(from: TestMember, n: number, body: string = LINES) {
     const t = threads[n - 1]!;
-    return h.post({ from: from.address, subject: `LEAK: ${t.copy.subject}`, body, inReplyTo: t.messageId, references: [t.messageId] });
+    return h.post({
+      from: from.address,
+      subject: `LEAK: ${t.copy.subject}`,
+      body,
+      inReplyTo: t.messageId,
+      references: [t.messageId],
+    });
   }
 
   const proposals = (after = 0): Promise<Sent[]> => h.mailsTo(MODERATOR, /Removal proposal/, after);
@@ -59,9 +69,14 @@ describe('actions/leak-report: leaks counted per member alias', () => {
         assert.doesNotMatch(`${p.subject}\n${p.text}`, /security@beta\.example/);
         assert.doesNotMatch(p.text, /leak #1 /);
         assert.equal((p.text.match(/^ {4}Reported by: security@newcomer\.example /gm) ?? []).length, 2);
-        assert.deepEqual(h.leaks().map((l) => [l.id, l.reporter, l.leaker, l.attribution]), [
-          [1, BETA.address, BETA.address, 'self'], [2, n.address, n.address, 'self'], [3, n.address, n.address, 'self'],
-        ]);
+        assert.deepEqual(
+          h.leaks().map((l) => [l.id, l.reporter, l.leaker, l.attribution]),
+          [
+            [1, BETA.address, BETA.address, 'self'],
+            [2, n.address, n.address, 'self'],
+            [3, n.address, n.address, 'self'],
+          ],
+        );
       });
 
       it('writing "Leaked by: <the real member\'s alias>" on two threads proposes nobody, and each urgent mail names the newcomer as reporter', async () => {
@@ -74,7 +89,13 @@ describe('actions/leak-report: leaks counted per member alias', () => {
           assert.match(u.text, /^ {2}Leaked by: {3}security@beta\.example \(Beta\), as the reporter names it:$/m);
           assert.match(u.text, /counts for nobody/);
         }
-        assert.deepEqual(h.leaks().map((l) => [l.reporter, l.leaker, l.attribution]), [[n.address, BETA.address, 'named'], [n.address, BETA.address, 'named']]);
+        assert.deepEqual(
+          h.leaks().map((l) => [l.reporter, l.leaker, l.attribution]),
+          [
+            [n.address, BETA.address, 'named'],
+            [n.address, BETA.address, 'named'],
+          ],
+        );
         assert.deepEqual(await proposals(), []);
         await leak(BETA, 3);
         assert.deepEqual(await proposals(), [], 'the real member has one leak of its own');
@@ -83,7 +104,13 @@ describe('actions/leak-report: leaks counted per member alias', () => {
       it('writing "Leaked by: Beta" speaks of its own organization: counted against the newcomer, never the real member', async () => {
         await leak(n, 1, `Leaked by: Beta\n${LINES}`);
         await leak(n, 2, `Leaked by: Beta\n${LINES}`);
-        assert.deepEqual(h.leaks().map((l) => [l.leaker, l.attribution]), [[n.address, 'self'], [n.address, 'self']]);
+        assert.deepEqual(
+          h.leaks().map((l) => [l.leaker, l.attribution]),
+          [
+            [n.address, 'self'],
+            [n.address, 'self'],
+          ],
+        );
         const sent = await proposals();
         assert.equal(sent.length, 1);
         assert.match(sent[0]!.subject, /security@newcomer\.example/);
@@ -91,7 +118,11 @@ describe('actions/leak-report: leaks counted per member alias', () => {
       });
 
       it('makes a third member\'s "Leaked by: <organization>" ambiguous: attributed to nobody, both aliases shown to the moderators', async () => {
-        for (const [t, named] of [[1, 'Beta'], [2, 'beta'], [3, '  BETA  ']] as const) {
+        for (const [t, named] of [
+          [1, 'Beta'],
+          [2, 'beta'],
+          [3, '  BETA  '],
+        ] as const) {
           const before = h.mark();
           await leak(GAMMA, t, `Leaked by: ${named}\n${LINES}`);
           const u = await urgent(before);
@@ -103,7 +134,10 @@ describe('actions/leak-report: leaks counted per member alias', () => {
           assert.match(notice.text, /matches more than one member/);
         }
         for (const l of h.leaks()) {
-          assert.deepEqual([l.reporter, l.leaker, l.attribution, JSON.parse(l.leaker_candidates!)], [GAMMA.address, null, 'ambiguous', [BETA.address, n.address]]);
+          assert.deepEqual(
+            [l.reporter, l.leaker, l.attribution, JSON.parse(l.leaker_candidates!)],
+            [GAMMA.address, null, 'ambiguous', [BETA.address, n.address]],
+          );
         }
         assert.deepEqual(await proposals(), [], 'nobody: not the two candidates, not the reporter');
         assert.ok(h.auditActions().includes('leak.report'));
@@ -114,13 +148,18 @@ describe('actions/leak-report: leaks counted per member alias', () => {
   describe('reports by different members about one member', () => {
     beforeEach(() => start(MEMBERS));
 
-    it('count once per leak: others\' reports of a member\'s leak add nothing to its count', async () => {
+    it("count once per leak: others' reports of a member's leak add nothing to its count", async () => {
       await leak(BETA, 1);
       await leak(ALPHA, 1, `Leaked by: ${BETA.address}\n${LINES}`);
       await leak(GAMMA, 1, `Leaked by: Beta\n${LINES}`);
-      assert.deepEqual(h.leaks().map((l) => [l.reporter, l.leaker, l.attribution]), [
-        [BETA.address, BETA.address, 'self'], [ALPHA.address, BETA.address, 'named'], [GAMMA.address, BETA.address, 'named'],
-      ]);
+      assert.deepEqual(
+        h.leaks().map((l) => [l.reporter, l.leaker, l.attribution]),
+        [
+          [BETA.address, BETA.address, 'self'],
+          [ALPHA.address, BETA.address, 'named'],
+          [GAMMA.address, BETA.address, 'named'],
+        ],
+      );
       assert.deepEqual(await proposals(), [], 'one leak of its own is under the limit of 2');
       await leak(BETA, 2);
       const sent = await proposals();
@@ -135,7 +174,10 @@ describe('actions/leak-report: leaks counted per member alias', () => {
       await leak(GAMMA, 1, `Leaked by: ${BETA.address}\n${LINES}`);
       await leak(GAMMA, 2, `Who leaked: Beta <${BETA.address.toUpperCase()}>\n${LINES}`);
       await leak(ALPHA, 3, `- **Leaked by:** ${BETA.address}\n${LINES}`);
-      assert.deepEqual(h.leaks().map((l) => l.leaker), [BETA.address, BETA.address, BETA.address]);
+      assert.deepEqual(
+        h.leaks().map((l) => l.leaker),
+        [BETA.address, BETA.address, BETA.address],
+      );
       assert.deepEqual(await proposals(), []);
     });
   });
@@ -177,7 +219,7 @@ describe('actions/leak-report: leaks counted per member alias', () => {
       assert.deepEqual([h.leaks()[0]!.leaker, h.leaks()[0]!.attribution], [null, 'unknown']);
     });
 
-    it('in the quoted part of the reply is not read: the report is the reporter\'s own', async () => {
+    it("in the quoted part of the reply is not read: the report is the reporter's own", async () => {
       await leak(ALPHA, 1, `${LINES}\n> Leaked by: ${BETA.address}\n`);
       assert.deepEqual([h.leaks()[0]!.leaker, h.leaks()[0]!.attribution], [ALPHA.address, 'self']);
     });

@@ -17,7 +17,13 @@ describe('actions/leak-report (through processRaw)', () => {
 
   /** A member's LEAK reply to the opening copy. */
   function leak(from: TestMember, body: string, to: Opened = thread) {
-    return h.post({ from: from.address, subject: `LEAK: ${to.copy.subject}`, body, inReplyTo: to.messageId, references: [to.messageId] });
+    return h.post({
+      from: from.address,
+      subject: `LEAK: ${to.copy.subject}`,
+      body,
+      inReplyTo: to.messageId,
+      references: [to.messageId],
+    });
   }
 
   async function urgentMail(after = 0): Promise<Sent> {
@@ -25,15 +31,43 @@ describe('actions/leak-report (through processRaw)', () => {
   }
 
   describe('a LEAK reply with What: and To whom:', () => {
-    it('stores the leak with its reporter and, as the reporter\'s own, its leaker, and opens a retrospective', async () => {
+    it("stores the leak with its reporter and, as the reporter's own, its leaker, and opens a retrospective", async () => {
       const result = await leak(BETA, `We forwarded it by mistake.\n\n${LINES}`);
       assert.equal(result.outcome, 'leak-report');
       const rows = h.leaks();
       assert.equal(rows.length, 1);
       const row = rows[0]!;
       assert.deepEqual(
-        [row.id, row.disclosure_id, row.reporter, row.reporter_organization, row.leaker, row.leaker_organization, row.attribution, row.leaker_named, row.what, row.to_whom, row.reported_at, row.retro_due, row.retro_closed_at],
-        [1, 1, BETA.address, 'Beta', BETA.address, 'Beta', 'self', null, 'the patch diff', 'a contractor at vendor.example', '2026-03-10T09:30:00.000Z', '2026-03-17T09:30:00.000Z', null],
+        [
+          row.id,
+          row.disclosure_id,
+          row.reporter,
+          row.reporter_organization,
+          row.leaker,
+          row.leaker_organization,
+          row.attribution,
+          row.leaker_named,
+          row.what,
+          row.to_whom,
+          row.reported_at,
+          row.retro_due,
+          row.retro_closed_at,
+        ],
+        [
+          1,
+          1,
+          BETA.address,
+          'Beta',
+          BETA.address,
+          'Beta',
+          'self',
+          null,
+          'the patch diff',
+          'a contractor at vendor.example',
+          '2026-03-10T09:30:00.000Z',
+          '2026-03-17T09:30:00.000Z',
+          null,
+        ],
       );
       assert.match(row.text, /We forwarded it by mistake\./);
       assert.ok(h.auditActions().includes('leak.report'));
@@ -103,7 +137,10 @@ describe('actions/leak-report (through processRaw)', () => {
       assert.equal(rows.length, 1);
       assert.deepEqual([rows[0]!.what, rows[0]!.to_whom], ['the patch diff', 'a contractor at vendor.example']);
       assert.match(rows[0]!.text, /We forwarded it by mistake\.[\s\S]*What: the patch diff/);
-      assert.match((await urgentMail(before)).subject, /URGENT: leak report completed on disclosure #1 by security@beta\.example/);
+      assert.match(
+        (await urgentMail(before)).subject,
+        /URGENT: leak report completed on disclosure #1 by security@beta\.example/,
+      );
       await h.find(BETA.address, /Your leak report #1 is recorded/, before);
       assert.ok(h.auditActions().includes('leak.update'));
     });
@@ -118,10 +155,16 @@ describe('actions/leak-report (through processRaw)', () => {
       assert.doesNotMatch((await urgentMail(before)).subject, /completed/);
     });
 
-    it('does not complete another member\'s report: a LEAK from someone else is a leak of its own', async () => {
+    it("does not complete another member's report: a LEAK from someone else is a leak of its own", async () => {
       await leak(BETA, 'We forwarded it by mistake.\n');
       await leak(GAMMA, LINES);
-      assert.deepEqual(h.leaks().map((l) => [l.reporter, l.what]), [[BETA.address, null], [GAMMA.address, 'the patch diff']]);
+      assert.deepEqual(
+        h.leaks().map((l) => [l.reporter, l.what]),
+        [
+          [BETA.address, null],
+          [GAMMA.address, 'the patch diff'],
+        ],
+      );
     });
   });
 
@@ -129,7 +172,10 @@ describe('actions/leak-report (through processRaw)', () => {
     it('recognises a LEAK as a new mail naming "#1" (not a reply)', async () => {
       const result = await h.post({ from: ALPHA.address, subject: 'LEAK report for #1', body: LINES });
       assert.equal(result.outcome, 'leak-report');
-      assert.deepEqual(h.leaks().map((l) => [l.disclosure_id, l.reporter]), [[1, ALPHA.address]]);
+      assert.deepEqual(
+        h.leaks().map((l) => [l.disclosure_id, l.reporter]),
+        [[1, ALPHA.address]],
+      );
       const hits = JSON.parse(h.inbound(result.inboundId).hits!) as { rule: string }[];
       assert.ok(hits.some((x) => x.rule === 'names-thread'));
       assert.ok(!hits.some((x) => x.rule === 'in-thread'));
@@ -159,24 +205,38 @@ describe('actions/leak-report (through processRaw)', () => {
 
     it('holds a LEAK from a stranger (leak-from-non-member), stores nothing and relays nothing', async () => {
       const before = h.mark();
-      const result = await h.post({ from: 'someone@outsider.example', subject: `LEAK: ${thread.copy.subject}`, body: LINES, inReplyTo: thread.messageId });
+      const result = await h.post({
+        from: 'someone@outsider.example',
+        subject: `LEAK: ${thread.copy.subject}`,
+        body: LINES,
+        inReplyTo: thread.messageId,
+      });
       assert.equal(result.outcome, 'hold');
       assert.equal(h.leaks().length, 0);
       assert.ok(h.auditActions().includes('post.hold.leak-from-non-member'));
       const sent = await h.sent(before);
       assert.equal(sent.filter((m) => m.purpose === 'relay').length, 0);
-      assert.deepEqual(sent.map((m) => m.to), [MODERATORS]);
+      assert.deepEqual(
+        sent.map((m) => m.to),
+        [MODERATORS],
+      );
     });
 
-    it('holds an unauthenticated member\'s LEAK and stores nothing', async () => {
-      const result = await h.post({ from: BETA.address, subject: `LEAK: ${thread.copy.subject}`, body: LINES, inReplyTo: thread.messageId, auth: false });
+    it("holds an unauthenticated member's LEAK and stores nothing", async () => {
+      const result = await h.post({
+        from: BETA.address,
+        subject: `LEAK: ${thread.copy.subject}`,
+        body: LINES,
+        inReplyTo: thread.messageId,
+        auth: false,
+      });
       assert.equal(result.outcome, 'hold');
       assert.equal(h.leaks().length, 0);
     });
   });
 
   describe('the leak limit', () => {
-    it('sends one removal proposal with the REMOVE line at the member\'s second own leak within leakWindowDays', async () => {
+    it("sends one removal proposal with the REMOVE line at the member's second own leak within leakWindowDays", async () => {
       await leak(BETA, LINES);
       assert.equal((await h.mailsTo(MODERATOR, /Removal proposal/)).length, 0, 'not at the first');
       h.clock.advance(10 * DAY);
@@ -187,7 +247,10 @@ describe('actions/leak-report (through processRaw)', () => {
       assert.equal(proposals.length, 1);
       assert.deepEqual(proposals[0]!.to, MODERATORS);
       assert.match(proposals[0]!.subject, /Removal proposal: security@beta\.example \(2 leaks\)/);
-      assert.equal((proposals[0]!.text.match(/^ {4}Reported by: security@beta\.example \(Beta\), in thread #\d$/gm) ?? []).length, 2);
+      assert.equal(
+        (proposals[0]!.text.match(/^ {4}Reported by: security@beta\.example \(Beta\), in thread #\d$/gm) ?? []).length,
+        2,
+      );
       assert.match(proposals[0]!.text, /^ {2}REMOVE security@beta\.example repeated leaks: #1, #2$/m);
       assert.match(proposals[0]!.text, /leak #1 on disclosure #1/);
       assert.match(proposals[0]!.text, /leak #2 on disclosure #2/);
@@ -217,7 +280,10 @@ describe('actions/leak-report (through processRaw)', () => {
       thread = await h.open();
       await leak(BETA, LINES);
       await leak(other, 'What: the PoC\nTo whom: a customer\n');
-      assert.deepEqual(h.leaks().map((l) => l.leaker), [BETA.address, other.address]);
+      assert.deepEqual(
+        h.leaks().map((l) => l.leaker),
+        [BETA.address, other.address],
+      );
       assert.equal((await h.mailsTo(MODERATOR, /Removal proposal/)).length, 0);
     });
 

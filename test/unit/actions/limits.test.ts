@@ -20,9 +20,18 @@ const EVERY_MEMBER = MEMBERS.map((m) => m.address).sort();
  */
 function oversized(opts: { to?: string; size?: number } = {}): Buffer {
   const head = crlf(
-    'From: Alpha PSIRT <psirt@alpha.example>', `To: ${opts.to ?? LIST_ADDRESS}`, `Subject: ${encodedWord('Größer als erlaubt')}`,
-    'Message-ID: <big-1@alpha.example>', 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="never-used"', '',
-    '--another-boundary', 'Content-Type: application/octet-stream', 'Content-Transfer-Encoding: base64', '', '!!! this is not base64 \u0000 !!!',
+    'From: Alpha PSIRT <psirt@alpha.example>',
+    `To: ${opts.to ?? LIST_ADDRESS}`,
+    `Subject: ${encodedWord('Größer als erlaubt')}`,
+    'Message-ID: <big-1@alpha.example>',
+    'MIME-Version: 1.0',
+    'Content-Type: multipart/mixed; boundary="never-used"',
+    '',
+    '--another-boundary',
+    'Content-Type: application/octet-stream',
+    'Content-Transfer-Encoding: base64',
+    '',
+    '!!! this is not base64 \u0000 !!!',
   );
   return Buffer.concat([head, Buffer.alloc((opts.size ?? LIMIT + 1000) - head.length, '=?*')]);
 }
@@ -47,17 +56,28 @@ describe('limits', () => {
       const result = await h.receive(raw);
       assert.deepEqual([result.status, result.outcome], ['processed', 'hold']);
 
-      const row = h.ctx.db.prepare('SELECT status, outcome, hits, sender, subject, message_id FROM inbound WHERE id = ?').get(result.inboundId);
+      const row = h.ctx.db
+        .prepare('SELECT status, outcome, hits, sender, subject, message_id FROM inbound WHERE id = ?')
+        .get(result.inboundId);
       assert.deepEqual(row, {
-        status: 'processed', outcome: 'hold', hits: JSON.stringify([{ rule: 'too-large', reason }]),
-        sender: ALPHA.address, subject: 'Größer als erlaubt', message_id: '<big-1@alpha.example>',
+        status: 'processed',
+        outcome: 'hold',
+        hits: JSON.stringify([{ rule: 'too-large', reason }]),
+        sender: ALPHA.address,
+        subject: 'Größer als erlaubt',
+        message_id: '<big-1@alpha.example>',
       });
       const queued = held(result.inboundId);
-      assert.deepEqual([queued.sender, queued.subject, queued.message_id, JSON.parse(queued.reasons), queued.relayable, queued.state],
-        [ALPHA.address, 'Größer als erlaubt', '<big-1@alpha.example>', [reason], 1, 'held']);
+      assert.deepEqual(
+        [queued.sender, queued.subject, queued.message_id, JSON.parse(queued.reasons), queued.relayable, queued.state],
+        [ALPHA.address, 'Größer als erlaubt', '<big-1@alpha.example>', [reason], 1, 'held'],
+      );
 
       const sent = await h.sent();
-      assert.deepEqual(sent.map((m) => [m.purpose, m.to]), [['moderator.action.held-post', MODERATORS]]);
+      assert.deepEqual(
+        sent.map((m) => [m.purpose, m.to]),
+        [['moderator.action.held-post', MODERATORS]],
+      );
       assert.match(sent[0]!.subject, /^\[Example Security\] Held: Größer als erlaubt \(tk-[a-z2-7]{26}\)$/);
       assert.ok(sent[0]!.text.includes(`  - ${reason}\n`));
       assert.match(sent[0]!.text, /^ {2}APPROVE /m);
@@ -68,7 +88,12 @@ describe('limits', () => {
       // "As usual" is a relay where members may open threads (the shipped policy would hold it for that reason).
       h = new Disclosures(`maxMessageBytes: ${LIMIT}, membersMayOpenThreads: true`);
       const base = listMail({ from: ALPHA.address, subject: 'Just fits', body: '', messageId: '<fits@alpha.example>' });
-      const raw = listMail({ from: ALPHA.address, subject: 'Just fits', body: 'x'.repeat(LIMIT - base.length), messageId: '<fits@alpha.example>' });
+      const raw = listMail({
+        from: ALPHA.address,
+        subject: 'Just fits',
+        body: 'x'.repeat(LIMIT - base.length),
+        messageId: '<fits@alpha.example>',
+      });
       assert.equal(raw.length, LIMIT);
       assert.equal((await h.receive(raw)).outcome, 'relay');
       assert.equal(h.ctx.db.prepare('SELECT count(*) FROM held').pluck().get(), 0);
@@ -94,9 +119,15 @@ describe('limits', () => {
       const [mail] = await h.sent();
       const before = h.mark();
       await h.command(mail!, 'APPROVE\n');
-      const relayed = h.ctx.db.prepare("SELECT raw FROM outbox_message WHERE purpose = 'relay' AND id > ?").pluck().all(before) as Buffer[];
+      const relayed = h.ctx.db
+        .prepare("SELECT raw FROM outbox_message WHERE purpose = 'relay' AND id > ?")
+        .pluck()
+        .all(before) as Buffer[];
       assert.equal(relayed.length, 1);
-      assert.ok(relayed[0]!.subarray(relayed[0]!.length - 1000).equals(raw.subarray(raw.length - 1000)), 'the body is passed on untouched');
+      assert.ok(
+        relayed[0]!.subarray(relayed[0]!.length - 1000).equals(raw.subarray(raw.length - 1000)),
+        'the body is passed on untouched',
+      );
       assert.deepEqual([...(await h.sent(before))[0]!.to].sort(), EVERY_MEMBER);
     });
   });
@@ -107,7 +138,14 @@ describe('limits', () => {
 
     beforeEach(() => {
       logged = [];
-      const log = pino({ level: 'warn' }, { write: (line: string) => { logged.push(line); } });
+      const log = pino(
+        { level: 'warn' },
+        {
+          write: (line: string) => {
+            logged.push(line);
+          },
+        },
+      );
       h = new Membership(trustedAuthConfig(), { log });
     });
 
@@ -128,8 +166,13 @@ describe('limits', () => {
       // The request itself is not lost: the moderators, who get no automatic answer, see every one.
       assert.equal(sent.filter((m) => m.purpose === 'moderator.action.join-request').length, 11);
       assert.equal(h.ctx.db.prepare('SELECT count(*) FROM requests').pluck().get(), 11);
-      const capped = logged.map((l) => JSON.parse(l) as { msg: string; skipped?: string[] }).filter((l) => l.msg.startsWith('AUTOREPLY_CAPPED'));
-      assert.deepEqual(capped.map((l) => [l.msg, l.skipped]), [['AUTOREPLY_CAPPED applicant.notice.request-received', [APPLICANT]]]);
+      const capped = logged
+        .map((l) => JSON.parse(l) as { msg: string; skipped?: string[] })
+        .filter((l) => l.msg.startsWith('AUTOREPLY_CAPPED'));
+      assert.deepEqual(
+        capped.map((l) => [l.msg, l.skipped]),
+        [['AUTOREPLY_CAPPED applicant.notice.request-received', [APPLICANT]]],
+      );
     });
 
     it('acknowledges again once the oldest answers are 24 hours old, not before', async () => {
@@ -150,7 +193,10 @@ describe('limits', () => {
     it('sends no automatic answer at all with autoRepliesPerDay: 0', async () => {
       h = new Membership(`${trustedAuthConfig()}\npolicy: { autoRepliesPerDay: 0 }\n`);
       const sent = await requests(1);
-      assert.deepEqual(sent.map((m) => m.purpose), ['moderator.action.join-request']);
+      assert.deepEqual(
+        sent.map((m) => m.purpose),
+        ['moderator.action.join-request'],
+      );
     });
   });
 });

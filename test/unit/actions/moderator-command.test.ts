@@ -1,13 +1,28 @@
 import assert from 'node:assert/strict';
 import { MODERATORS, REQUESTS_ADDRESS } from '../../helpers/context';
 import {
-  ALIAS, APPLICANT, authenticated, DAY, joinRequest, Membership, MODERATOR, MODERATOR_2, MODERATOR_DOMAIN, reply, type Sent,
+  ALIAS,
+  APPLICANT,
+  authenticated,
+  DAY,
+  joinRequest,
+  Membership,
+  MODERATOR,
+  MODERATOR_2,
+  MODERATOR_DOMAIN,
+  reply,
+  type Sent,
 } from '../../helpers/membership';
 
 const OTHER_APPLICANT = 'amara@sahel-cloud.example';
 
 function secondRequest(): Buffer {
-  return joinRequest({ from: OTHER_APPLICANT, fromName: 'Amara Diallo', organization: 'Sahel Cloud', alias: 'security@sahel-cloud.example' });
+  return joinRequest({
+    from: OTHER_APPLICANT,
+    fromName: 'Amara Diallo',
+    organization: 'Sahel Cloud',
+    alias: 'security@sahel-cloud.example',
+  });
 }
 
 /** Outlook's top-posted reply: the keyword, then the original unquoted below a header block. */
@@ -74,7 +89,13 @@ describe('actions/moderator-command (through processRaw)', () => {
       assert.deepEqual(decided.to, MODERATORS);
       assert.equal(h.token(moderation.token!)!.used_by, MODERATOR);
       assert.deepEqual(h.auditActions(), ['request.receive', 'request.approve']);
-      assert.deepEqual(h.events(1).map((e) => [e.kind, e.actor]), [['received', APPLICANT], ['approve', MODERATOR]]);
+      assert.deepEqual(
+        h.events(1).map((e) => [e.kind, e.actor]),
+        [
+          ['received', APPLICANT],
+          ['approve', MODERATOR],
+        ],
+      );
     });
   });
 
@@ -87,11 +108,15 @@ describe('actions/moderator-command (through processRaw)', () => {
     const rejected = await h.find(APPLICANT, /Request #1 not approved/, before);
     assert.match(rejected.text, /Their reason:\s+You do not redistribute Istio\./);
     assert.equal(rejected.inReplyTo, h.request(1).message_id);
-    assert.equal((await h.sent(before)).filter((m) => m.to.includes(ALIAS)).length, 0, 'no confirmation for a rejected request');
+    assert.equal(
+      (await h.sent(before)).filter((m) => m.to.includes(ALIAS)).length,
+      0,
+      'no confirmation for a rejected request',
+    );
     assert.ok(h.auditActions().includes('request.reject'));
   });
 
-  describe('ASK and the applicant\'s answer', () => {
+  describe("ASK and the applicant's answer", () => {
     const QUESTION = 'Which of your products ship Istio?';
 
     async function asked(): Promise<Sent> {
@@ -108,17 +133,30 @@ describe('actions/moderator-command (through processRaw)', () => {
       assert.ok(question.subject.includes(`(tk-${question.token})`));
       const token = h.token(question.token!)!;
       assert.deepEqual([token.purpose, token.request_id, token.used_at], ['applicant', 1, null]);
-      assert.equal(h.token(moderation.token!)!.used_at, null, 'ASK is not a decision: the moderators\' token stays valid');
-      assert.deepEqual(h.events(1).map((e) => [e.kind, e.text]), [['received', null], ['ask', QUESTION]]);
+      assert.equal(
+        h.token(moderation.token!)!.used_at,
+        null,
+        "ASK is not a decision: the moderators' token stays valid",
+      );
+      assert.deepEqual(
+        h.events(1).map((e) => [e.kind, e.text]),
+        [
+          ['received', null],
+          ['ask', QUESTION],
+        ],
+      );
     });
 
-    it('the applicant\'s reply puts the request before the moderators again, with the answer, and records it', async () => {
+    it("the applicant's reply puts the request before the moderators again, with the answer, and records it", async () => {
       const question = await asked();
       const before = h.mark();
-      const result = await h.receive(reply({
-        from: `Jane Doe <${APPLICANT}>`, to: question,
-        body: `We ship Seven Mesh and Seven Edge.\n\nOn Tue, 10 Mar 2026 at 10:30, Example Security <${REQUESTS_ADDRESS}> wrote:\n> ${QUESTION}\n`,
-      }));
+      const result = await h.receive(
+        reply({
+          from: `Jane Doe <${APPLICANT}>`,
+          to: question,
+          body: `We ship Seven Mesh and Seven Edge.\n\nOn Tue, 10 Mar 2026 at 10:30, Example Security <${REQUESTS_ADDRESS}> wrote:\n> ${QUESTION}\n`,
+        }),
+      );
       assert.equal(result.outcome, 'applicant-reply');
       assert.equal(h.request(1).state, 'moderation');
       const answered = await h.find(MODERATOR, /Join request #1: Seven-Corp answered/, before);
@@ -128,13 +166,16 @@ describe('actions/moderator-command (through processRaw)', () => {
       assert.ok(answered.token);
       assert.equal(h.token(answered.token!)!.purpose, 'moderate');
       const events = h.events(1);
-      assert.deepEqual(events.map((e) => e.kind), ['received', 'ask', 'answer']);
+      assert.deepEqual(
+        events.map((e) => e.kind),
+        ['received', 'ask', 'answer'],
+      );
       assert.equal(events[2]!.actor, APPLICANT);
       assert.equal(events[2]!.text, 'We ship Seven Mesh and Seven Edge.');
       assert.ok(h.auditActions().includes('request.answer'));
     });
 
-    it('lets a moderator approve from the mail that carries the applicant\'s answer', async () => {
+    it("lets a moderator approve from the mail that carries the applicant's answer", async () => {
       const question = await asked();
       const before = h.mark();
       await h.receive(reply({ from: APPLICANT, to: question, body: 'Seven Mesh.\n' }));
@@ -143,16 +184,21 @@ describe('actions/moderator-command (through processRaw)', () => {
       assert.equal(h.request(1).state, 'confirming');
     });
 
-    it('refuses an answer from someone other than the applicant, even with the applicant\'s token', async () => {
+    it("refuses an answer from someone other than the applicant, even with the applicant's token", async () => {
       const question = await asked();
       const unchanged = h.state();
       const before = h.mark();
-      const result = await h.receive(reply({ from: 'mallory@attacker.example', to: question, body: 'We ship everything.\n' }));
+      const result = await h.receive(
+        reply({ from: 'mallory@attacker.example', to: question, body: 'We ship everything.\n' }),
+      );
       assert.equal(result.outcome, 'applicant-reply');
       assert.deepEqual(h.state(), unchanged);
       assert.equal(h.request(1).state, 'asked');
       const sent = await h.sent(before);
-      assert.deepEqual(sent.map((m) => [m.purpose, m.to]), [['moderator.notice.command-refused', MODERATORS]]);
+      assert.deepEqual(
+        sent.map((m) => [m.purpose, m.to]),
+        [['moderator.notice.command-refused', MODERATORS]],
+      );
       assert.match(sent[0]!.text, /not from the applicant jane\.doe@seven-corp\.example/);
       assert.equal(h.auditActions().at(-1), 'command.refused.applicant-sender');
     });
@@ -169,7 +215,11 @@ describe('actions/moderator-command (through processRaw)', () => {
       assert.deepEqual(h.state(), unchanged, 'no request, event, token or member changed');
       assert.deepEqual(h.auditActions().slice(auditBefore), [`command.refused.${label}`]);
       const sent = await h.sent(before);
-      assert.deepEqual(sent.map((m) => [m.purpose, m.to]), [['moderator.notice.command-refused', MODERATORS]], 'only the moderators hear of it');
+      assert.deepEqual(
+        sent.map((m) => [m.purpose, m.to]),
+        [['moderator.notice.command-refused', MODERATORS]],
+        'only the moderators hear of it',
+      );
       assert.match(sent[0]!.subject, /Refused a command from /);
       return sent[0]!.text;
     }
@@ -194,7 +244,10 @@ describe('actions/moderator-command (through processRaw)', () => {
 
     it('a sender who is not a moderator, with valid authentication for its own domain and the right token', async () => {
       const auth = authenticated('attacker.example');
-      const text = await refused(reply({ from: 'mallory@attacker.example', to: moderation, body: 'APPROVE\n', auth }), 'conditions');
+      const text = await refused(
+        reply({ from: 'mallory@attacker.example', to: moderation, body: 'APPROVE\n', auth }),
+        'conditions',
+      );
       assert.match(text, /the sender is not a configured moderator/);
     });
 
@@ -202,7 +255,10 @@ describe('actions/moderator-command (through processRaw)', () => {
       const other = await h.submit(secondRequest());
       assert.match(other.subject, /Join request #2/);
       const raw = reply({
-        from: MODERATOR, to: other, body: 'APPROVE\n', auth: authenticated(MODERATOR_DOMAIN),
+        from: MODERATOR,
+        to: other,
+        body: 'APPROVE\n',
+        auth: authenticated(MODERATOR_DOMAIN),
         subject: 'Re: [Example Security] Join request #1: Seven-Corp',
       });
       const text = await refused(raw, 'conditions');
@@ -213,19 +269,37 @@ describe('actions/moderator-command (through processRaw)', () => {
 
     it('a reply carrying a token that was never issued', async () => {
       const forged = '<r1.0badc0de.tk-abcdefghijklmnopqrstuvwxyz@lists.example.org>';
-      const raw = reply({ from: MODERATOR, body: 'APPROVE\n', auth: authenticated(MODERATOR_DOMAIN), subject: 'Re: Join request #1', inReplyTo: forged, references: [forged] });
+      const raw = reply({
+        from: MODERATOR,
+        body: 'APPROVE\n',
+        auth: authenticated(MODERATOR_DOMAIN),
+        subject: 'Re: Join request #1',
+        inReplyTo: forged,
+        references: [forged],
+      });
       const text = await refused(raw, 'unknown-token');
       assert.match(text, /never issued/);
     });
 
     it('a never-issued token next to the real one', async () => {
       const forged = '<r1.0badc0de.tk-abcdefghijklmnopqrstuvwxyz@lists.example.org>';
-      const raw = reply({ from: MODERATOR, to: moderation, body: 'APPROVE\n', auth: authenticated(MODERATOR_DOMAIN), references: [moderation.messageId, forged] });
+      const raw = reply({
+        from: MODERATOR,
+        to: moderation,
+        body: 'APPROVE\n',
+        auth: authenticated(MODERATOR_DOMAIN),
+        references: [moderation.messageId, forged],
+      });
       await refused(raw, 'unknown-token');
     });
 
     it('APPROVE with no token at all', async () => {
-      const raw = reply({ from: MODERATOR, body: 'APPROVE\n', auth: authenticated(MODERATOR_DOMAIN), subject: 'Re: [Example Security] Join request #1: Seven-Corp' });
+      const raw = reply({
+        from: MODERATOR,
+        body: 'APPROVE\n',
+        auth: authenticated(MODERATOR_DOMAIN),
+        subject: 'Re: [Example Security] Join request #1: Seven-Corp',
+      });
       const text = await refused(raw, 'keyword-without-token');
       assert.match(text, /no token of a mail we sent/);
     });
@@ -239,7 +313,10 @@ describe('actions/moderator-command (through processRaw)', () => {
       await h.command(moderation, 'APPROVE\n', MODERATOR_2);
       assert.deepEqual(h.state(), unchanged);
       const sent = await h.sent(before);
-      assert.deepEqual(sent.map((m) => [m.purpose, m.to]), [['moderator.notice.already-decided', [MODERATOR_2]]]);
+      assert.deepEqual(
+        sent.map((m) => [m.purpose, m.to]),
+        [['moderator.notice.already-decided', [MODERATOR_2]]],
+      );
       assert.match(sent[0]!.subject, /Already decided: request #1/);
       assert.match(sent[0]!.text, /State: +rejected/);
       assert.match(sent[0]!.text, new RegExp(`Decided by: ${MODERATOR}`));
@@ -275,11 +352,14 @@ describe('actions/moderator-command (through processRaw)', () => {
       assert.deepEqual(h.state(), unchanged);
       assert.equal(h.request(1).state, 'confirming');
       const sent = await h.sent(before);
-      assert.deepEqual(sent.map((m) => [m.purpose, m.to]), [['moderator.notice.already-decided', [MODERATOR]]]);
+      assert.deepEqual(
+        sent.map((m) => [m.purpose, m.to]),
+        [['moderator.notice.already-decided', [MODERATOR]]],
+      );
       assert.equal(h.auditActions().at(-1), 'command.stale');
     });
 
-    it('after one moderator\'s ASK another can still decide with the same token, since ASK decides nothing', async () => {
+    it("after one moderator's ASK another can still decide with the same token, since ASK decides nothing", async () => {
       await h.command(moderation, 'ASK Who reads the alias?\n');
       await h.command(moderation, 'APPROVE\n', MODERATOR_2);
       assert.equal(h.request(1).state, 'confirming');
@@ -287,17 +367,30 @@ describe('actions/moderator-command (through processRaw)', () => {
   });
 
   it('does not APPROVE a request that names no alias, and says why', async () => {
-    const noAlias = await h.submit(joinRequest({
-      from: OTHER_APPLICANT, fromName: 'Amara Diallo', organization: 'Sahel Cloud',
-      answers: ['Yes, our team monitors a shared security inbox.', 'We ship Istio.', 'Many customers.', 'We contribute.', 'We accept.'],
-    }));
+    const noAlias = await h.submit(
+      joinRequest({
+        from: OTHER_APPLICANT,
+        fromName: 'Amara Diallo',
+        organization: 'Sahel Cloud',
+        answers: [
+          'Yes, our team monitors a shared security inbox.',
+          'We ship Istio.',
+          'Many customers.',
+          'We contribute.',
+          'We accept.',
+        ],
+      }),
+    );
     assert.equal(h.request(2).alias, null);
     const before = h.mark();
     await h.command(noAlias, 'APPROVE\n');
     assert.equal(h.request(2).state, 'moderation');
     assert.equal(h.token(noAlias.token!)!.used_at, null, 'the token stays usable for another command');
     const sent = await h.sent(before);
-    assert.deepEqual(sent.map((m) => [m.purpose, m.to]), [['moderator.notice.cannot-approve', [MODERATOR]]]);
+    assert.deepEqual(
+      sent.map((m) => [m.purpose, m.to]),
+      [['moderator.notice.cannot-approve', [MODERATOR]]],
+    );
     assert.match(sent[0]!.text, /names no alias to subscribe; ASK the applicant for one/);
   });
 
@@ -306,7 +399,10 @@ describe('actions/moderator-command (through processRaw)', () => {
     await h.command(moderation, 'ASK\n');
     assert.equal(h.request(1).state, 'moderation');
     const sent = await h.sent(before);
-    assert.deepEqual(sent.map((m) => [m.purpose, m.to]), [['moderator.notice.cannot-approve', [MODERATOR]]]);
+    assert.deepEqual(
+      sent.map((m) => [m.purpose, m.to]),
+      [['moderator.notice.cannot-approve', [MODERATOR]]],
+    );
     assert.match(sent[0]!.text, /ASK needs the question on the same line/);
   });
 
@@ -316,7 +412,10 @@ describe('actions/moderator-command (through processRaw)', () => {
     await h.command(moderation, 'Looks fine to me, but let us wait for Bob.\n');
     assert.deepEqual(h.state(), unchanged);
     const sent = await h.sent(before);
-    assert.deepEqual(sent.map((m) => [m.purpose, m.to]), [['moderator.notice.no-keyword', [MODERATOR]]]);
+    assert.deepEqual(
+      sent.map((m) => [m.purpose, m.to]),
+      [['moderator.notice.no-keyword', [MODERATOR]]],
+    );
     assert.match(sent[0]!.subject, /No command found in your reply/);
     assert.match(sent[0]!.text, /Keywords for the mail you answered: APPROVE, REJECT, ASK/);
     assert.equal(h.auditActions().at(-1), 'command.no-keyword');
@@ -329,19 +428,22 @@ describe('actions/moderator-command (through processRaw)', () => {
   });
 
   describe('keywords in the replies mail programs write', () => {
-    it('reads APPROVE top-posted above Outlook\'s unquoted original', async () => {
+    it("reads APPROVE top-posted above Outlook's unquoted original", async () => {
       await h.command(moderation, outlookReply('APPROVE', moderation));
       assert.equal(h.request(1).state, 'confirming');
     });
 
-    it('reads REJECT and its reason bottom-posted below Gmail\'s quoted original', async () => {
+    it("reads REJECT and its reason bottom-posted below Gmail's quoted original", async () => {
       await h.command(moderation, gmailBottomPosted('REJECT Not a redistributor.', moderation));
       assert.equal(h.request(1).state, 'rejected');
       assert.equal(h.request(1).reason, 'Not a redistributor.');
     });
 
-    it('reads ASK top-posted above Gmail\'s quoted original', async () => {
-      const body = `ASK Which products ship Istio?\n\nOn Tue, 10 Mar 2026 at 10:30, Example Security <${REQUESTS_ADDRESS}> wrote:\n${moderation.text.split('\n').map((l) => `> ${l}`).join('\n')}\n`;
+    it("reads ASK top-posted above Gmail's quoted original", async () => {
+      const body = `ASK Which products ship Istio?\n\nOn Tue, 10 Mar 2026 at 10:30, Example Security <${REQUESTS_ADDRESS}> wrote:\n${moderation.text
+        .split('\n')
+        .map((l) => `> ${l}`)
+        .join('\n')}\n`;
       await h.command(moderation, body);
       assert.equal(h.request(1).state, 'asked');
       assert.equal(h.events(1).at(-1)!.text, 'Which products ship Istio?');

@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { LIST_ADDRESS, MODERATORS } from '../../helpers/context';
-import { ALPHA, BETA, Disclosures, GAMMA, isoLine, MEMBERS, OPENING_SUBJECT, OPENING_TEXT } from '../../helpers/disclosures';
+import {
+  ALPHA,
+  BETA,
+  Disclosures,
+  GAMMA,
+  isoLine,
+  MEMBERS,
+  OPENING_SUBJECT,
+  OPENING_TEXT,
+} from '../../helpers/disclosures';
 import { DAY, MODERATOR, type Sent } from '../../helpers/membership';
 
 const PREFIX_3_DAYS = '[EMBARGOED until 2026-03-13 09:30 UTC] [#1]';
@@ -13,7 +22,10 @@ describe('actions/open-disclosure (through processRaw)', () => {
   });
 
   /** A moderator's authenticated new post to the list with this body. */
-  async function moderatorPost(body: string, subject = OPENING_SUBJECT): Promise<{ outcome: string | undefined; returned: Sent[] }> {
+  async function moderatorPost(
+    body: string,
+    subject = OPENING_SUBJECT,
+  ): Promise<{ outcome: string | undefined; returned: Sent[] }> {
     const before = h.mark();
     const result = await h.post({ from: MODERATOR, subject, body });
     return { outcome: result.outcome, returned: await h.mailsTo(MODERATOR, /Not sent:/, before) };
@@ -28,9 +40,14 @@ describe('actions/open-disclosure (through processRaw)', () => {
         [d.subject, d.state, d.embargo_end, d.opened_by, d.opening_message_id, d.upstream],
         [OPENING_SUBJECT, 'embargoed', '2026-03-13T09:30:00.000Z', MODERATOR, messageId, 0],
       );
-      assert.deepEqual(h.receipts(1).map((r) => [r.member, r.organization, r.acked_at]), [
-        [ALPHA.address, 'Alpha', null], [GAMMA.address, 'Gamma', null], [BETA.address, 'Beta', null],
-      ]);
+      assert.deepEqual(
+        h.receipts(1).map((r) => [r.member, r.organization, r.acked_at]),
+        [
+          [ALPHA.address, 'Alpha', null],
+          [GAMMA.address, 'Gamma', null],
+          [BETA.address, 'Beta', null],
+        ],
+      );
       assert.deepEqual(h.threadMessages(1), [messageId]);
       assert.ok(h.auditActions().includes('disclosure.open'));
     });
@@ -69,7 +86,10 @@ describe('actions/open-disclosure (through processRaw)', () => {
       await h.open();
       const copy = (await h.sent()).find((m) => m.purpose === 'relay')!;
       assert.deepEqual([...copy.to].sort(), [ALPHA.address, BETA.address].sort());
-      assert.deepEqual(h.receipts(1).map((r) => r.member), [ALPHA.address, BETA.address]);
+      assert.deepEqual(
+        h.receipts(1).map((r) => r.member),
+        [ALPHA.address, BETA.address],
+      );
     });
   });
 
@@ -86,15 +106,29 @@ describe('actions/open-disclosure (through processRaw)', () => {
   describe('a post the daemon cannot date', () => {
     for (const [name, body, code, problem] of [
       ['without an embargo line', `${OPENING_TEXT}\n`, 'EMBARGO_MISSING', /The message has no embargo line/],
-      ['with an end in the past', `Embargo: 2026-03-09T09:30:00Z\n${OPENING_TEXT}\n`, 'EMBARGO_PAST', /The embargo end "2026-03-09 09:30 UTC" is in the past/],
-      ['with an end beyond maxEmbargoDays', `Embargo: 2026-04-10T09:30:00Z\n${OPENING_TEXT}\n`, 'EMBARGO_TOO_FAR', /The embargo end "2026-04-10 09:30 UTC" is more than 14 days away/],
+      [
+        'with an end in the past',
+        `Embargo: 2026-03-09T09:30:00Z\n${OPENING_TEXT}\n`,
+        'EMBARGO_PAST',
+        /The embargo end "2026-03-09 09:30 UTC" is in the past/,
+      ],
+      [
+        'with an end beyond maxEmbargoDays',
+        `Embargo: 2026-04-10T09:30:00Z\n${OPENING_TEXT}\n`,
+        'EMBARGO_TOO_FAR',
+        /The embargo end "2026-04-10 09:30 UTC" is more than 14 days away/,
+      ],
     ] as const) {
       it(`is not relayed ${name}: the moderator gets it back with the reason and a send token, audited disclosure.returned`, async () => {
         const { outcome, returned } = await moderatorPost(body);
         assert.equal(outcome, 'open-disclosure');
         assert.equal(h.disclosures().length, 0);
         assert.equal((await h.sent()).filter((m) => m.purpose === 'relay').length, 0, 'nothing relayed');
-        assert.equal((await h.sent()).filter((m) => MEMBERS.some((x) => m.to.includes(x.address))).length, 0, 'no member got anything');
+        assert.equal(
+          (await h.sent()).filter((m) => MEMBERS.some((x) => m.to.includes(x.address))).length,
+          0,
+          'no member got anything',
+        );
         assert.equal(returned.length, 1);
         const mail = returned[0]!;
         assert.deepEqual(mail.to, [MODERATOR]);
@@ -164,7 +198,7 @@ describe('actions/open-disclosure (through processRaw)', () => {
       assert.equal(copy.subject, `[EMBARGOED until 2026-03-15 09:30 UTC] [#1] ${OPENING_SUBJECT}`);
     });
 
-    it('EMBARGO with an end beyond maxEmbargoDays is refused with the parser\'s message', async () => {
+    it("EMBARGO with an end beyond maxEmbargoDays is refused with the parser's message", async () => {
       const { returned } = await moderatorPost(`${OPENING_TEXT}\n`);
       const before = h.mark();
       await h.command(returned[0]!, 'EMBARGO 2026-05-01T00:00:00Z\n');
@@ -185,11 +219,15 @@ describe('actions/open-disclosure (through processRaw)', () => {
   });
 
   describe('posts that do not open a disclosure', () => {
-    it('relays a member\'s authenticated new post as a plain post, without prefix or footer', async () => {
+    it("relays a member's authenticated new post as a plain post, without prefix or footer", async () => {
       // Where members may open threads (not the shipped policy, which holds the post: held.test.ts).
       h = new Disclosures('membersMayOpenThreads: true');
       const before = h.mark();
-      const result = await h.post({ from: BETA.address, subject: 'Which versions are you shipping?', body: 'Embargo: 2026-03-13T09:30:00Z\nJust asking.\n' });
+      const result = await h.post({
+        from: BETA.address,
+        subject: 'Which versions are you shipping?',
+        body: 'Embargo: 2026-03-13T09:30:00Z\nJust asking.\n',
+      });
       assert.equal(result.outcome, 'relay');
       assert.equal(h.disclosures().length, 0);
       const copy = await h.find(ALPHA.address, /Which versions/, before);
@@ -200,7 +238,12 @@ describe('actions/open-disclosure (through processRaw)', () => {
 
     it('holds an unauthenticated moderator post (label unauthenticated) and tells the moderators', async () => {
       const before = h.mark();
-      const result = await h.post({ from: MODERATOR, subject: 'Forged disclosure', body: 'Embargo: 2026-03-13T09:30:00Z\nClick here.\n', auth: false });
+      const result = await h.post({
+        from: MODERATOR,
+        subject: 'Forged disclosure',
+        body: 'Embargo: 2026-03-13T09:30:00Z\nClick here.\n',
+        auth: false,
+      });
       assert.equal(result.outcome, 'hold');
       assert.equal(h.disclosures().length, 0);
       assert.deepEqual(h.auditActions(), ['post.hold.unauthenticated']);

@@ -23,14 +23,24 @@ function folded(subject: string): string {
 
 function assertOneToken(mail: Sent): void {
   assert.ok(mail.token, 'the mail carries our token in its Message-ID');
-  assert.deepEqual(findTokens({ inReplyTo: null, references: [], subject: mail.subject }), [mail.token], `subject: ${mail.subject}`);
-  assert.deepEqual(findTokens({ inReplyTo: null, references: [], subject: folded(mail.subject) }), [mail.token], `folded subject: ${folded(mail.subject)}`);
+  assert.deepEqual(
+    findTokens({ inReplyTo: null, references: [], subject: mail.subject }),
+    [mail.token],
+    `subject: ${mail.subject}`,
+  );
+  assert.deepEqual(
+    findTokens({ inReplyTo: null, references: [], subject: folded(mail.subject) }),
+    [mail.token],
+    `folded subject: ${folded(mail.subject)}`,
+  );
   assert.deepEqual(tokensOfReplyTo(mail), [mail.token]);
 }
 
 describe('planted tokens (through processRaw)', () => {
   let h: Membership;
-  beforeEach(() => { h = new Membership(); });
+  beforeEach(() => {
+    h = new Membership();
+  });
 
   const organizations: [string, string][] = [
     ['a token in lower case', `tk-${T}`],
@@ -44,7 +54,9 @@ describe('planted tokens (through processRaw)', () => {
   ];
   for (const [what, organization] of organizations) {
     it(`an organization with ${what} leaves the moderators' subject one token, and their APPROVE works`, async () => {
-      const moderation = await h.submit(joinRequest({ organization, subject: 'Membership to Early Disclosure Mailing List' }));
+      const moderation = await h.submit(
+        joinRequest({ organization, subject: 'Membership to Early Disclosure Mailing List' }),
+      );
       assert.ok(h.request(1).organization!.toLowerCase().includes(T), 'the organization saved reads as a token');
       assertOneToken(moderation);
       await h.command(moderation, 'APPROVE\n');
@@ -58,9 +70,16 @@ describe('planted tokens (through processRaw)', () => {
     assert.equal(result.outcome, 'refuse');
     assert.equal(h.ctx.db.prepare('SELECT count(*) FROM requests').pluck().get(), 0);
     const sent = await h.sent();
-    assert.ok(sent.some((m) => m.purpose === 'moderator.notice.command-refused'), 'the moderators are told of the refusal');
+    assert.ok(
+      sent.some((m) => m.purpose === 'moderator.notice.command-refused'),
+      'the moderators are told of the refusal',
+    );
     for (const mail of sent) {
-      assert.deepEqual(findTokens({ inReplyTo: null, references: [], subject: mail.subject }), mail.token ? [mail.token] : [], `${mail.purpose}: ${mail.subject}`);
+      assert.deepEqual(
+        findTokens({ inReplyTo: null, references: [], subject: mail.subject }),
+        mail.token ? [mail.token] : [],
+        `${mail.purpose}: ${mail.subject}`,
+      );
     }
   });
 
@@ -79,18 +98,21 @@ describe('planted tokens (through processRaw)', () => {
       assert.ok(mail, 'the moderators are told');
       assertOneToken(mail);
       await d.command(mail, 'DISCARD\n');
-      assert.equal(d.ctx.db.prepare('SELECT state FROM held WHERE inbound_id = ?').pluck().get(result.inboundId), 'discarded');
+      assert.equal(
+        d.ctx.db.prepare('SELECT state FROM held WHERE inbound_id = ?').pluck().get(result.inboundId),
+        'discarded',
+      );
     });
   }
 
-  it('a token in the applicant\'s display name reaches no subject: the moderators\' subject has one token', async () => {
+  it("a token in the applicant's display name reaches no subject: the moderators' subject has one token", async () => {
     const moderation = await h.submit(joinRequest({ fromName: `tk-${T}` }));
     assertOneToken(moderation);
     await h.command(moderation, 'APPROVE\n');
     assert.equal(h.request(1).state, 'confirming');
   });
 
-  it('a token as the alias\'s local part leaves the confirmation\'s subject one token, and the alias\'s CONFIRM subscribes it', async () => {
+  it("a token as the alias's local part leaves the confirmation's subject one token, and the alias's CONFIRM subscribes it", async () => {
     const alias = `tk-${T}@seven-corp.example`;
     const moderation = await h.submit(joinRequest({ alias }));
     const before = h.mark();
@@ -103,7 +125,9 @@ describe('planted tokens (through processRaw)', () => {
   });
 
   it('after ASK, the moderators\' "answered" mail carries one token and their APPROVE on it works', async () => {
-    const moderation = await h.submit(joinRequest({ organization: `TK-${T.toUpperCase()}`, subject: 'Membership to Early Disclosure Mailing List' }));
+    const moderation = await h.submit(
+      joinRequest({ organization: `TK-${T.toUpperCase()}`, subject: 'Membership to Early Disclosure Mailing List' }),
+    );
     let before = h.mark();
     await h.command(moderation, 'ASK Who reads the alias?\n');
     const question = await h.find(APPLICANT, /A question about your request #1/, before);
@@ -118,12 +142,14 @@ describe('planted tokens (through processRaw)', () => {
   });
 
   it('still shows the moderators the organization exactly as written in the body of their mail', async () => {
-    const moderation = await h.submit(joinRequest({ organization: `tk-${T}`, subject: 'Membership to Early Disclosure Mailing List' }));
+    const moderation = await h.submit(
+      joinRequest({ organization: `tk-${T}`, subject: 'Membership to Early Disclosure Mailing List' }),
+    );
     assert.match(moderation.text, new RegExp(`Organization: +tk-${T}`));
     assert.match(moderation.subject, new RegExp(`Join request #1: tk_${T} \\(tk-${moderation.token}\\)$`));
   });
 
-  it('the genuine applicant\'s request with no token-like text still gives a subject with its one token', async () => {
+  it("the genuine applicant's request with no token-like text still gives a subject with its one token", async () => {
     const moderation = await h.submit(joinRequest());
     assertOneToken(moderation);
     assert.equal(REQUESTS_ADDRESS, 'security-requests@lists.example.org');

@@ -7,7 +7,16 @@
 import assert from 'node:assert/strict';
 import { runExpiry } from '../../../src/jobs/expiry';
 import { REQUESTS_ADDRESS } from '../../helpers/context';
-import { APPLICANT, authenticated, DAY, joinRequest, Membership, MODERATOR, reply, type Sent } from '../../helpers/membership';
+import {
+  APPLICANT,
+  authenticated,
+  DAY,
+  joinRequest,
+  Membership,
+  MODERATOR,
+  reply,
+  type Sent,
+} from '../../helpers/membership';
 
 const DOMAIN = 'seven-corp.example';
 const ATTACKER_ALIAS = 'security@evil.example';
@@ -35,7 +44,7 @@ describe('a new request with the From of a pending one (through processRaw)', ()
   /** The first request untouched: still before the moderators, and its token still decides it. */
   async function assertFirstStands(): Promise<void> {
     assert.equal(h.request(1).state, 'moderation');
-    assert.equal(h.token(first.token!)!.used_at, null, 'the moderators\' token for #1 is not retired');
+    assert.equal(h.token(first.token!)!.used_at, null, "the moderators' token for #1 is not retired");
     assert.ok(!h.events(1).some((e) => e.kind === 'superseded'));
   }
 
@@ -53,24 +62,27 @@ describe('a new request with the From of a pending one (through processRaw)', ()
         second = await h.submit(hijack(from));
       });
 
-      it('neither supersedes the pending request nor retires its token; a moderator\'s APPROVE on it still works', async () => {
+      it("neither supersedes the pending request nor retires its token; a moderator's APPROVE on it still works", async () => {
         await assertFirstStands();
         assert.equal(h.request(2).state, 'moderation');
         assert.equal(h.request(2).authenticated, 0);
         await h.command(first, 'APPROVE\n');
         assert.equal(h.request(1).state, 'confirming');
-        assert.equal(h.request(1).alias, 'security@seven-corp.example', 'the genuine alias, not the attacker\'s');
+        assert.equal(h.request(1).alias, 'security@seven-corp.example', "the genuine alias, not the attacker's");
       });
 
       it('shows the moderators the new one as not authenticated, naming the pending one, and not as a replacement', () => {
         assert.match(second.text, /Sender: +NOT authenticated: anyone can write this From address/);
-        assert.match(second.text, /Another request from the same address is pending: #1, not authenticated,\s+older than this one/);
+        assert.match(
+          second.text,
+          /Another request from the same address is pending: #1, not authenticated,\s+older than this one/,
+        );
         assert.match(second.text, /Neither request replaces the other/);
         assert.doesNotMatch(second.text, /This request replaces/);
         assert.match(second.text, new RegExp(`Alias: +${ATTACKER_ALIAS}`));
       });
 
-      it('acknowledges to the applicant\'s own address only, asking for CONFIRM with a token of its own', async () => {
+      it("acknowledges to the applicant's own address only, asking for CONFIRM with a token of its own", async () => {
         const acks = (await h.sent(before)).filter((m) => m.purpose === 'applicant.notice.request-received');
         assert.equal(acks.length, 1);
         assert.deepEqual(acks[0]!.to, [APPLICANT]);
@@ -81,13 +93,22 @@ describe('a new request with the From of a pending one (through processRaw)', ()
         assert.match(acks[0]!.text, new RegExp(`Alias to subscribe: ${ATTACKER_ALIAS}`));
       });
 
-      it('records on the pending request that another arrived, and names it in the pending one\'s next mail (the reminder)', async () => {
-        assert.deepEqual(h.events(1).map((e) => [e.kind, e.text]), [['received', null], ['another-request', `request #2 from ${APPLICANT}, not authenticated`]]);
+      it("records on the pending request that another arrived, and names it in the pending one's next mail (the reminder)", async () => {
+        assert.deepEqual(
+          h.events(1).map((e) => [e.kind, e.text]),
+          [
+            ['received', null],
+            ['another-request', `request #2 from ${APPLICANT}, not authenticated`],
+          ],
+        );
         h.clock.advance(3 * DAY + 60_000);
         const mark = h.mark();
         runExpiry(h.ctx);
         const reminder = await h.find(MODERATOR, /Join request #1:/, mark);
-        assert.match(reminder.text, /Another request from the same address is pending: #2, not authenticated,\s+newer than this one/);
+        assert.match(
+          reminder.text,
+          /Another request from the same address is pending: #2, not authenticated,\s+newer than this one/,
+        );
       });
     });
   }
@@ -108,9 +129,18 @@ describe('a new request with the From of a pending one (through processRaw)', ()
   });
 
   const unauthenticatedVariants: [string, () => Buffer][] = [
-    ['a pass from a host the list does not trust', () => signed(hijack(), authenticated(DOMAIN, { authservId: 'mx.evil.example' }))],
-    ['a DMARC pass whose DKIM pass is for another domain', () => signed(hijack(), authenticated(DOMAIN, { dkimDomain: 'evil.example' }))],
-    ['a trusted pass for the attacker\'s own domain under the applicant\'s From', () => signed(hijack(), authenticated('evil.example'))],
+    [
+      'a pass from a host the list does not trust',
+      () => signed(hijack(), authenticated(DOMAIN, { authservId: 'mx.evil.example' })),
+    ],
+    [
+      'a DMARC pass whose DKIM pass is for another domain',
+      () => signed(hijack(), authenticated(DOMAIN, { dkimDomain: 'evil.example' })),
+    ],
+    [
+      "a trusted pass for the attacker's own domain under the applicant's From",
+      () => signed(hijack(), authenticated('evil.example')),
+    ],
   ];
   for (const [what, build] of unauthenticatedVariants) {
     it(`does not supersede with ${what}`, async () => {
@@ -127,7 +157,12 @@ describe('a new request with the From of a pending one (through processRaw)', ()
         const before = h.mark();
         const second = await h.submit(auth ? signed(hijack(`Jane Doe <${plus}>`)) : hijack(`Jane Doe <${plus}>`));
         await assertFirstStands();
-        assert.match(second.text, new RegExp(`Another request from the same mailbox \\(${APPLICANT.replace(/[.+]/g, '\\$&')}\\) is pending: #1`));
+        assert.match(
+          second.text,
+          new RegExp(
+            `Another request from the same mailbox \\(${APPLICANT.replace(/[.+]/g, '\\$&')}\\) is pending: #1`,
+          ),
+        );
         const ack = await h.find(plus, /Your request to join \(#2\)/, before);
         assert.equal(ack.token, null);
         assert.doesNotMatch(ack.text, /You already have request/);
@@ -182,7 +217,11 @@ describe('a new request with the From of a pending one (through processRaw)', ()
     });
 
     it('refuses a CONFIRM with a guessed token as unknown', async () => {
-      const forged = { ...ack, messageId: `<a2.00000000.tk-${'a'.repeat(26)}@lists.example.org>`, subject: `Your request to join (#2) (tk-${'a'.repeat(26)})` };
+      const forged = {
+        ...ack,
+        messageId: `<a2.00000000.tk-${'a'.repeat(26)}@lists.example.org>`,
+        subject: `Your request to join (#2) (tk-${'a'.repeat(26)})`,
+      };
       const result = await h.receive(reply({ from: `Jane Doe <${APPLICANT}>`, to: forged, body: 'CONFIRM\n' }));
       assert.equal(result.outcome, 'refuse');
       await assertFirstStands();
@@ -196,7 +235,7 @@ describe('a new request with the From of a pending one (through processRaw)', ()
       assert.equal(h.request(2).state, 'moderation');
     });
 
-    it('sends the confirmation to the applicant\'s address, never to the alias the new request names', () => {
+    it("sends the confirmation to the applicant's address, never to the alias the new request names", () => {
       assert.deepEqual(ack.to, [APPLICANT]);
       assert.equal(REQUESTS_ADDRESS, 'security-requests@lists.example.org');
     });

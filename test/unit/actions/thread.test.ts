@@ -20,7 +20,12 @@ describe('actions/thread-post and actions/ack (through processRaw)', () => {
   describe('a member reply', () => {
     it('found by In-Reply-To is relayed to every member with the thread prefix, keeping "Re:"', async () => {
       const before = h.mark();
-      const result = await h.post({ from: BETA.address, subject: `Re: ${thread.copy.subject}`, body: 'We reproduce it on 1.2.\n', inReplyTo: thread.messageId });
+      const result = await h.post({
+        from: BETA.address,
+        subject: `Re: ${thread.copy.subject}`,
+        body: 'We reproduce it on 1.2.\n',
+        inReplyTo: thread.messageId,
+      });
       assert.equal(result.outcome, 'thread-post');
       const copy = await h.find(GAMMA.address, /^Re:/, before);
       assert.equal(copy.subject, `Re: ${PREFIX} ${OPENING_SUBJECT}`);
@@ -33,8 +38,11 @@ describe('actions/thread-post and actions/ack (through processRaw)', () => {
     it('found by References alone is relayed with the thread prefix', async () => {
       const before = h.mark();
       const result = await h.post({
-        from: BETA.address, subject: `Re: ${OPENING_SUBJECT}`, body: 'Patched in our fork.\n',
-        inReplyTo: '<somewhere-else@beta.example>', references: ['<unrelated@beta.example>', thread.messageId],
+        from: BETA.address,
+        subject: `Re: ${OPENING_SUBJECT}`,
+        body: 'Patched in our fork.\n',
+        inReplyTo: '<somewhere-else@beta.example>',
+        references: ['<unrelated@beta.example>', thread.messageId],
       });
       assert.equal(result.outcome, 'thread-post');
       const copy = await h.find(ALPHA.address, /Re:/, before);
@@ -43,7 +51,11 @@ describe('actions/thread-post and actions/ack (through processRaw)', () => {
 
     it('found by "[#1]" in the subject alone is relayed with the thread prefix, keeping "Re:"', async () => {
       const before = h.mark();
-      const result = await h.post({ from: GAMMA.address, subject: `Re: ${thread.copy.subject}`, body: 'Our advisory is drafted.\n' });
+      const result = await h.post({
+        from: GAMMA.address,
+        subject: `Re: ${thread.copy.subject}`,
+        body: 'Our advisory is drafted.\n',
+      });
       assert.equal(result.outcome, 'thread-post');
       const copy = await h.find(ALPHA.address, /Re:/, before);
       assert.equal(copy.subject, `Re: ${PREFIX} ${OPENING_SUBJECT}`);
@@ -54,14 +66,25 @@ describe('actions/thread-post and actions/ack (through processRaw)', () => {
       await h.replyInThread(BETA.address, thread.copy, 'First reply.\n');
       const relayed = await h.find(ALPHA.address, /Re:/, first);
       const before = h.mark();
-      const result = await h.post({ from: GAMMA.address, subject: `Re: ${OPENING_SUBJECT}`, body: 'Second reply.\n', inReplyTo: relayed.messageId });
+      const result = await h.post({
+        from: GAMMA.address,
+        subject: `Re: ${OPENING_SUBJECT}`,
+        body: 'Second reply.\n',
+        inReplyTo: relayed.messageId,
+      });
       assert.equal(result.outcome, 'thread-post');
       assert.equal((await h.find(ALPHA.address, /Re:/, before)).subject, `${PREFIX} Re: ${OPENING_SUBJECT}`);
     });
 
     it('that is not authenticated is held, not relayed', async () => {
       const before = h.mark();
-      const result = await h.post({ from: BETA.address, subject: `Re: ${thread.copy.subject}`, body: 'Forged reply.\n', inReplyTo: thread.messageId, auth: false });
+      const result = await h.post({
+        from: BETA.address,
+        subject: `Re: ${thread.copy.subject}`,
+        body: 'Forged reply.\n',
+        inReplyTo: thread.messageId,
+        auth: false,
+      });
       assert.equal(result.outcome, 'hold');
       const sent = await h.sent(before);
       assert.equal(sent.length, 1);
@@ -71,7 +94,12 @@ describe('actions/thread-post and actions/ack (through processRaw)', () => {
 
     it('from a stranger is held, not relayed', async () => {
       const before = h.mark();
-      const result = await h.post({ from: 'someone@outsider.example', subject: `Re: ${thread.copy.subject}`, body: 'Hi.\n', inReplyTo: thread.messageId });
+      const result = await h.post({
+        from: 'someone@outsider.example',
+        subject: `Re: ${thread.copy.subject}`,
+        body: 'Hi.\n',
+        inReplyTo: thread.messageId,
+      });
       assert.equal(result.outcome, 'hold');
       assert.equal((await h.sent(before)).filter((m) => m.purpose === 'relay').length, 0);
       assert.ok(h.auditActions().includes('post.hold.non-member'));
@@ -79,7 +107,7 @@ describe('actions/thread-post and actions/ack (through processRaw)', () => {
   });
 
   describe('ACK', () => {
-    it('on the first line records the member\'s receipt and relays nothing, sends nothing', async () => {
+    it("on the first line records the member's receipt and relays nothing, sends nothing", async () => {
       const before = outboxCount();
       const result = await h.replyInThread(BETA.address, thread.copy, 'ACK\n\nThanks, we are on it.\n');
       assert.equal(result.outcome, 'ack');
@@ -88,7 +116,10 @@ describe('actions/thread-post and actions/ack (through processRaw)', () => {
       const beta = receipts.find((r) => r.member === BETA.address)!;
       assert.equal(beta.acked_by, BETA.address);
       assert.equal(beta.acked_at, '2026-03-10T09:30:00.000Z');
-      assert.deepEqual(receipts.filter((r) => r.acked_at).map((r) => r.member), [BETA.address]);
+      assert.deepEqual(
+        receipts.filter((r) => r.acked_at).map((r) => r.member),
+        [BETA.address],
+      );
       assert.ok(h.auditActions().includes('disclosure.ack'));
     });
 
@@ -104,7 +135,13 @@ describe('actions/thread-post and actions/ack (through processRaw)', () => {
       const result = await h.replyInThread(GAMMA.address, thread.copy, body);
       assert.equal(result.outcome, 'ack');
       assert.equal(outboxCount(), before);
-      assert.deepEqual(h.receipts(1).filter((r) => r.acked_at).map((r) => r.member), [GAMMA.address]);
+      assert.deepEqual(
+        h
+          .receipts(1)
+          .filter((r) => r.acked_at)
+          .map((r) => r.member),
+        [GAMMA.address],
+      );
     });
 
     it('sent twice is recorded once: the first time stays', async () => {
@@ -113,9 +150,19 @@ describe('actions/thread-post and actions/ack (through processRaw)', () => {
       const result = await h.replyInThread(ALPHA.address, thread.copy, 'ACK\n');
       assert.equal(result.outcome, 'ack');
       const receipts = h.receipts(1).filter((r) => r.acked_at);
-      assert.deepEqual(receipts.map((r) => [r.member, r.acked_at]), [[ALPHA.address, '2026-03-10T09:30:00.000Z']]);
-      assert.deepEqual(h.auditActions().filter((a) => a.startsWith('disclosure.ack')), ['disclosure.ack', 'disclosure.ack.again']);
-      assert.equal((await h.sent()).filter((m) => m.purpose === 'relay').length, 1, 'only the opening was ever relayed');
+      assert.deepEqual(
+        receipts.map((r) => [r.member, r.acked_at]),
+        [[ALPHA.address, '2026-03-10T09:30:00.000Z']],
+      );
+      assert.deepEqual(
+        h.auditActions().filter((a) => a.startsWith('disclosure.ack')),
+        ['disclosure.ack', 'disclosure.ack.again'],
+      );
+      assert.equal(
+        (await h.sent()).filter((m) => m.purpose === 'relay').length,
+        1,
+        'only the opening was ever relayed',
+      );
     });
 
     it('in a plain (non-thread) post is relayed as a post, not taken as a receipt', async () => {
@@ -133,11 +180,19 @@ describe('actions/thread-post and actions/ack (through processRaw)', () => {
       await h.command(thread.opened, 'LIFT\n');
       assert.equal(h.disclosure(1).state, 'public');
       const before = h.mark();
-      const result = await h.post({ from: BETA.address, subject: `Re: ${OPENING_SUBJECT}`, body: 'Our fix is out.\n', inReplyTo: thread.messageId });
+      const result = await h.post({
+        from: BETA.address,
+        subject: `Re: ${OPENING_SUBJECT}`,
+        body: 'Our fix is out.\n',
+        inReplyTo: thread.messageId,
+      });
       assert.equal(result.outcome, 'thread-post');
       const copy = await h.find(ALPHA.address, /Re:/, before);
       assert.equal(copy.subject, `[#1] Re: ${OPENING_SUBJECT}`);
-      assert.match(copy.text, /Disclosure #1 of Example Security: the embargo was lifted at 2026-03-10 09:30 UTC; it\s+is public now\./);
+      assert.match(
+        copy.text,
+        /Disclosure #1 of Example Security: the embargo was lifted at 2026-03-10 09:30 UTC; it\s+is public now\./,
+      );
       assert.doesNotMatch(copy.text, /EMBARGOED until/);
     });
 
@@ -157,9 +212,17 @@ describe('actions/thread-post and actions/ack (through processRaw)', () => {
       await h.command(thread.opened, 'LIFT\n');
       const notice = await h.find(ALPHA.address, /Embargo lifted/, before);
       const after = h.mark();
-      const result = await h.post({ from: GAMMA.address, subject: `Re: ${notice.subject}`, body: 'Thanks.\n', inReplyTo: notice.messageId });
+      const result = await h.post({
+        from: GAMMA.address,
+        subject: `Re: ${notice.subject}`,
+        body: 'Thanks.\n',
+        inReplyTo: notice.messageId,
+      });
       assert.equal(result.outcome, 'thread-post');
-      assert.equal((await h.find(ALPHA.address, /Re:/, after)).subject, 'Re: [#1] Embargo lifted: CVE-2026-0001: header smuggling in the proxy');
+      assert.equal(
+        (await h.find(ALPHA.address, /Re:/, after)).subject,
+        'Re: [#1] Embargo lifted: CVE-2026-0001: header smuggling in the proxy',
+      );
     });
   });
 });

@@ -9,7 +9,16 @@ import type { Config } from '../../../src/config';
 import { loadTemplates } from '../../../src/mail/templates';
 import { dbFile, loadMigrations, migrate, openDb } from '../../../src/store/db';
 import { MIGRATIONS_DIR, MODERATORS, TEMPLATES_DIR, testConfig, trustedAuthConfig } from '../../helpers/context';
-import { authenticated, joinRequest, Membership, MODERATOR, MODERATOR_DOMAIN, policyExample, reply, type Sent } from '../../helpers/membership';
+import {
+  authenticated,
+  joinRequest,
+  Membership,
+  MODERATOR,
+  MODERATOR_DOMAIN,
+  policyExample,
+  reply,
+  type Sent,
+} from '../../helpers/membership';
 
 const templates = loadTemplates(TEMPLATES_DIR);
 const log = pino({ level: 'silent' });
@@ -18,7 +27,10 @@ const log = pino({ level: 'silent' });
 function snapshotDir(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name of fs.readdirSync(dir).sort()) {
-    out[name] = crypto.createHash('sha256').update(fs.readFileSync(path.join(dir, name))).digest('hex');
+    out[name] = crypto
+      .createHash('sha256')
+      .update(fs.readFileSync(path.join(dir, name)))
+      .digest('hex');
   }
   return out;
 }
@@ -67,7 +79,10 @@ describe('admin/explain', () => {
     assert.deepEqual(request.missing, []);
     assert.equal(request.acceptsEmbargo, true);
     const findings = request.aliasFindings as { code: string; severity: string; message: string }[];
-    assert.deepEqual(findings.map((f) => [f.code, f.severity]), [['ALIAS_FREEMAIL', 'block']]);
+    assert.deepEqual(
+      findings.map((f) => [f.code, f.severity]),
+      [['ALIAS_FREEMAIL', 'block']],
+    );
     assert.match(findings[0]!.message, /example\.com, a free-mail provider/);
     assert.equal(out.command, undefined, 'no keyword, no command');
   });
@@ -83,13 +98,21 @@ describe('admin/explain', () => {
     assert.equal(fs.existsSync(missing.dataDir), false);
   });
 
-  it('reads a moderator\'s authenticated APPROVE as a moderator command and shows the three conditions', async () => {
+  it("reads a moderator's authenticated APPROVE as a moderator command and shows the three conditions", async () => {
     const moderation = await databaseWithRequest();
-    const file = write('approve.eml', reply({ from: MODERATOR, to: moderation, body: 'APPROVE\n', auth: authenticated(MODERATOR_DOMAIN) }));
+    const file = write(
+      'approve.eml',
+      reply({ from: MODERATOR, to: moderation, body: 'APPROVE\n', auth: authenticated(MODERATOR_DOMAIN) }),
+    );
     const out = await explain(config, log, templates, file);
     assert.equal(out.kind, 'moderator-command');
     assert.deepEqual(out.command, { keyword: 'APPROVE', argument: null });
-    const auth = out.auth as { moderator: boolean; token: { state: string; request: number | null }; authenticated: boolean; method: string | null };
+    const auth = out.auth as {
+      moderator: boolean;
+      token: { state: string; request: number | null };
+      authenticated: boolean;
+      method: string | null;
+    };
     assert.equal(auth.moderator, true);
     assert.equal(auth.token.state, 'valid');
     assert.equal(auth.token.request, 1);
@@ -99,7 +122,12 @@ describe('admin/explain', () => {
 
   it('shows a forged APPROVE as not authenticated', async () => {
     const moderation = await databaseWithRequest();
-    const out = await explain(config, log, templates, write('forged.eml', reply({ from: MODERATOR, to: moderation, body: 'APPROVE\n' })));
+    const out = await explain(
+      config,
+      log,
+      templates,
+      write('forged.eml', reply({ from: MODERATOR, to: moderation, body: 'APPROVE\n' })),
+    );
     assert.equal(out.kind, 'moderator-command');
     const auth = out.auth as { moderator: boolean; token: { state: string }; authenticated: boolean };
     assert.deepEqual([auth.moderator, auth.token.state, auth.authenticated], [true, 'valid', false]);
@@ -110,12 +138,22 @@ describe('admin/explain', () => {
     const before = snapshotDir(config.dataDir);
     const files = [
       write('request.eml', policyExample()),
-      write('approve.eml', reply({ from: MODERATOR, to: moderation, body: 'APPROVE\n', auth: authenticated(MODERATOR_DOMAIN) })),
-      write('reject.eml', reply({ from: MODERATORS[1]!, to: moderation, body: 'REJECT no\n', auth: authenticated(MODERATOR_DOMAIN) })),
+      write(
+        'approve.eml',
+        reply({ from: MODERATOR, to: moderation, body: 'APPROVE\n', auth: authenticated(MODERATOR_DOMAIN) }),
+      ),
+      write(
+        'reject.eml',
+        reply({ from: MODERATORS[1]!, to: moderation, body: 'REJECT no\n', auth: authenticated(MODERATOR_DOMAIN) }),
+      ),
     ];
     for (const file of files) await explain(config, log, templates, file);
     const after = snapshotDir(config.dataDir);
-    assert.equal(after['embargo-list.sqlite'], before['embargo-list.sqlite'], 'the database file is byte for byte the same');
+    assert.equal(
+      after['embargo-list.sqlite'],
+      before['embargo-list.sqlite'],
+      'the database file is byte for byte the same',
+    );
     // A read-only connection to a WAL database may leave an empty -wal (and its -shm index) behind.
     const wal = path.join(config.dataDir, 'embargo-list.sqlite-wal');
     if (fs.existsSync(wal)) assert.equal(fs.statSync(wal).size, 0, 'nothing was written to the WAL');
@@ -134,13 +172,20 @@ describe('admin/explain', () => {
     migrate(db, loadMigrations(MIGRATIONS_DIR).slice(0, 1));
     db.close();
     const before = snapshotDir(config.dataDir);
-    await assert.rejects(explain(config, log, templates, write('request.eml', policyExample())), (err: Error & { code?: string }) => {
-      assert.equal(err.code, 'DB_NOT_MIGRATED', `got ${err.name}: ${err.message}`);
-      assert.match(err.message, /schema version 1.*run "embargo-list migrate"/);
-      return true;
-    });
+    await assert.rejects(
+      explain(config, log, templates, write('request.eml', policyExample())),
+      (err: Error & { code?: string }) => {
+        assert.equal(err.code, 'DB_NOT_MIGRATED', `got ${err.name}: ${err.message}`);
+        assert.match(err.message, /schema version 1.*run "embargo-list migrate"/);
+        return true;
+      },
+    );
     const after = snapshotDir(config.dataDir);
-    assert.equal(after['embargo-list.sqlite'], before['embargo-list.sqlite'], 'the database file is byte for byte the same');
+    assert.equal(
+      after['embargo-list.sqlite'],
+      before['embargo-list.sqlite'],
+      'the database file is byte for byte the same',
+    );
     const wal = path.join(config.dataDir, 'embargo-list.sqlite-wal');
     if (fs.existsSync(wal)) assert.equal(fs.statSync(wal).size, 0, 'nothing was written to the WAL');
   });

@@ -33,8 +33,32 @@ describe('admin/held: the held command', () => {
     savedSudoUser = process.env.SUDO_USER;
     process.env.SUDO_USER = 'held-test-operator';
     // Held message 1: a stranger's post to the list. Held message 2: an answer to a mail of ours, at the requests address.
-    assert.equal((await h.receive(listMail({ from: STRANGER, subject: 'Exploit for sale', body: 'Buy it now.\n', messageId: '<offer@evil.example>' }))).outcome, 'hold');
-    assert.equal((await h.receive(reply({ from: APPLICANT, subject: 'Re: Your request', body: 'Thank you!\n', inReplyTo: '<ack-1@lists.example.org>' }))).outcome, 'hold');
+    assert.equal(
+      (
+        await h.receive(
+          listMail({
+            from: STRANGER,
+            subject: 'Exploit for sale',
+            body: 'Buy it now.\n',
+            messageId: '<offer@evil.example>',
+          }),
+        )
+      ).outcome,
+      'hold',
+    );
+    assert.equal(
+      (
+        await h.receive(
+          reply({
+            from: APPLICANT,
+            subject: 'Re: Your request',
+            body: 'Thank you!\n',
+            inReplyTo: '<ack-1@lists.example.org>',
+          }),
+        )
+      ).outcome,
+      'hold',
+    );
   });
 
   afterEach(() => {
@@ -48,7 +72,11 @@ describe('admin/held: the held command', () => {
   /** Runs one command line against the database file, delivering into outDir; returns what it printed. */
   async function run(...args: string[]): Promise<string> {
     const program = new Command('embargo-list').exitOverride().configureOutput({ writeErr: () => undefined });
-    const open = (): Context => ({ ...h.ctx, config: { ...h.ctx.config, outbound: { ...h.ctx.config.outbound, directory: outDir } }, db: openDb(file) });
+    const open = (): Context => ({
+      ...h.ctx,
+      config: { ...h.ctx.config, outbound: { ...h.ctx.config.outbound, directory: outDir } },
+      db: openDb(file),
+    });
     registerHeld(program, open);
     let out = '';
     process.stdout.write = ((chunk: string | Uint8Array): boolean => {
@@ -70,34 +98,63 @@ describe('admin/held: the held command', () => {
   /** The .eml files the command delivered, by recipient: their subjects. */
   function delivered(): { to: string; subject: string }[] {
     if (!fs.existsSync(outDir)) return [];
-    return fs.readdirSync(outDir).filter((f) => f.endsWith('.eml')).sort().map((f) => {
-      const text = fs.readFileSync(path.join(outDir, f), 'utf8').replace(/\r\n[ \t]+/g, ' ');
-      return { to: /^X-Envelope-To: <([^>]+)>/m.exec(text)![1]!, subject: /^Subject: (.*)$/m.exec(text)?.[1]?.trim() ?? '' };
-    });
+    return fs
+      .readdirSync(outDir)
+      .filter((f) => f.endsWith('.eml'))
+      .sort()
+      .map((f) => {
+        const text = fs.readFileSync(path.join(outDir, f), 'utf8').replace(/\r\n[ \t]+/g, ' ');
+        return {
+          to: /^X-Envelope-To: <([^>]+)>/m.exec(text)![1]!,
+          subject: /^Subject: (.*)$/m.exec(text)?.[1]?.trim() ?? '',
+        };
+      });
   }
 
   const relayCopies = (): number =>
-    h.ctx.db.prepare("SELECT count(*) FROM outbox o JOIN outbox_message m ON m.id = o.message WHERE m.purpose = 'relay'").pluck().get() as number;
+    h.ctx.db
+      .prepare("SELECT count(*) FROM outbox o JOIN outbox_message m ON m.id = o.message WHERE m.purpose = 'relay'")
+      .pluck()
+      .get() as number;
 
   it('"held list --json" lists the waiting messages, newest first, with every field', async () => {
     const rows = JSON.parse(await run('held', 'list', '--json')) as Record<string, unknown>[];
-    assert.deepEqual(rows.map((r) => [r.id, r.from, r.relayable]), [[2, APPLICANT, false], [1, STRANGER, true]]);
+    assert.deepEqual(
+      rows.map((r) => [r.id, r.from, r.relayable]),
+      [
+        [2, APPLICANT, false],
+        [1, STRANGER, true],
+      ],
+    );
     assert.deepEqual(rows[1], {
-      id: 1, state: 'held', from: STRANGER, subject: 'Exploit for sale', messageId: '<offer@evil.example>',
-      reasons: [`${STRANGER} is neither a member nor a moderator`], relayable: true,
-      heldAt: '2026-03-10T09:30:00.000Z', expiresAt: '2026-03-24T09:30:00.000Z', decidedBy: null, decidedAt: null, reason: null,
+      id: 1,
+      state: 'held',
+      from: STRANGER,
+      subject: 'Exploit for sale',
+      messageId: '<offer@evil.example>',
+      reasons: [`${STRANGER} is neither a member nor a moderator`],
+      relayable: true,
+      heldAt: '2026-03-10T09:30:00.000Z',
+      expiresAt: '2026-03-24T09:30:00.000Z',
+      decidedBy: null,
+      decidedAt: null,
+      reason: null,
     });
   });
 
   it('"held list" without --json prints one line per message with its first reason, and a count', async () => {
-    assert.equal(await run('held', 'list'),
-      `2\theld\t${APPLICANT}\tRe: Your request\t${APPLICANT} is neither a member nor a moderator\n`
-      + `1\theld\t${STRANGER}\tExploit for sale\t${STRANGER} is neither a member nor a moderator\n`
-      + '2 held\n');
+    assert.equal(
+      await run('held', 'list'),
+      `2\theld\t${APPLICANT}\tRe: Your request\t${APPLICANT} is neither a member nor a moderator\n` +
+        `1\theld\t${STRANGER}\tExploit for sale\t${STRANGER} is neither a member nor a moderator\n` +
+        '2 held\n',
+    );
   });
 
   it('"held show 1 --json" gives the same fields as the list; without --json it says why, and --body adds the message', async () => {
-    const listed = (JSON.parse(await run('held', 'list', '--json')) as Record<string, unknown>[]).find((r) => r.id === 1);
+    const listed = (JSON.parse(await run('held', 'list', '--json')) as Record<string, unknown>[]).find(
+      (r) => r.id === 1,
+    );
     assert.deepEqual(JSON.parse(await run('held', 'show', '1', '--json')), listed);
     const text = await run('held', 'show', '1');
     assert.match(text, /^Held message 1 \(held\)\n {2}From: {4}mallory@evil\.example\n {2}Subject: Exploit for sale\n/);
@@ -109,18 +166,51 @@ describe('admin/held: the held command', () => {
   it('"held approve 1" relays it to every member, records the operator, and delivers at once', async () => {
     assert.equal(await run('held', 'approve', '1'), `approved held message 1: ${MEMBERS.length} copies queued\n`);
     assert.deepEqual([held(1).state, held(1).decided_by], ['approved', OPERATOR]);
-    const relayed = delivered().filter((d) => d.subject === 'Exploit for sale').map((d) => d.to).sort();
+    const relayed = delivered()
+      .filter((d) => d.subject === 'Exploit for sale')
+      .map((d) => d.to)
+      .sort();
     assert.deepEqual(relayed, EVERY_MEMBER);
-    assert.deepEqual(h.ctx.db.prepare("SELECT DISTINCT o.status FROM outbox o JOIN outbox_message m ON m.id = o.message WHERE m.purpose = 'relay'").pluck().all(), ['sent']);
-    assert.deepEqual((JSON.parse(await run('held', 'list', '--json')) as { id: number }[]).map((r) => r.id), [2], 'no longer waiting');
-    assert.deepEqual((JSON.parse(await run('held', 'list', '--all', '--json')) as { id: number; state: string }[]).map((r) => [r.id, r.state]), [[2, 'held'], [1, 'approved']]);
+    assert.deepEqual(
+      h.ctx.db
+        .prepare(
+          "SELECT DISTINCT o.status FROM outbox o JOIN outbox_message m ON m.id = o.message WHERE m.purpose = 'relay'",
+        )
+        .pluck()
+        .all(),
+      ['sent'],
+    );
+    assert.deepEqual(
+      (JSON.parse(await run('held', 'list', '--json')) as { id: number }[]).map((r) => r.id),
+      [2],
+      'no longer waiting',
+    );
+    assert.deepEqual(
+      (JSON.parse(await run('held', 'list', '--all', '--json')) as { id: number; state: string }[]).map((r) => [
+        r.id,
+        r.state,
+      ]),
+      [
+        [2, 'held'],
+        [1, 'approved'],
+      ],
+    );
   });
 
   it('"held reject 2 --reason ..." closes it and sends the reason to the sender', async () => {
-    assert.equal(await run('held', 'reject', '2', '--reason', 'Write to the moderators instead.'), 'rejected held message 2: 1 copies queued\n');
-    assert.deepEqual([held(2).state, held(2).decided_by, held(2).reason], ['rejected', OPERATOR, 'Write to the moderators instead.']);
+    assert.equal(
+      await run('held', 'reject', '2', '--reason', 'Write to the moderators instead.'),
+      'rejected held message 2: 1 copies queued\n',
+    );
+    assert.deepEqual(
+      [held(2).state, held(2).decided_by, held(2).reason],
+      ['rejected', OPERATOR, 'Write to the moderators instead.'],
+    );
     const notices = delivered().filter((d) => d.to === APPLICANT);
-    assert.deepEqual(notices.map((d) => d.subject), ['[Example Security] Your message was not sent to the list: Re: Your request']);
+    assert.deepEqual(
+      notices.map((d) => d.subject),
+      ['[Example Security] Your message was not sent to the list: Re: Your request'],
+    );
     assert.equal(relayCopies(), 0);
   });
 
@@ -142,7 +232,11 @@ describe('admin/held: the held command', () => {
 
   it('refuses a second decision, naming the first, and changes nothing', async () => {
     await run('held', 'discard', '1');
-    for (const args of [['approve', '1'], ['reject', '1', '--reason', 'x'], ['discard', '1']]) {
+    for (const args of [
+      ['approve', '1'],
+      ['reject', '1', '--reason', 'x'],
+      ['discard', '1'],
+    ]) {
       await assert.rejects(run('held', ...args), (err: Error & { code?: string }) => {
         assert.equal(err.code, 'INPUT_UNREADABLE');
         assert.match(err.message, new RegExp(`held message 1 was already discarded by ${OPERATOR}`));
@@ -156,21 +250,36 @@ describe('admin/held: the held command', () => {
   it('refuses to approve a message that was not sent to the list, and leaves it held', async () => {
     await assert.rejects(run('held', 'approve', '2'), (err: Error & { code?: string }) => {
       assert.equal(err.code, 'INPUT_UNREADABLE');
-      assert.match(err.message, /held message 2 was not sent to the list, so there is nothing to relay; REJECT or DISCARD it/);
+      assert.match(
+        err.message,
+        /held message 2 was not sent to the list, so there is nothing to relay; REJECT or DISCARD it/,
+      );
       return true;
     });
     assert.equal(held(2).state, 'held');
     assert.equal(relayCopies(), 0);
   });
 
-  for (const args of [['show', '9'], ['approve', '9'], ['reject', '9', '--reason', 'x'], ['discard', '9'], ['show', 'one'], ['approve', '1; DROP TABLE held']]) {
+  for (const args of [
+    ['show', '9'],
+    ['approve', '9'],
+    ['reject', '9', '--reason', 'x'],
+    ['discard', '9'],
+    ['show', 'one'],
+    ['approve', '1; DROP TABLE held'],
+  ]) {
     it(`"held ${args.join(' ')}" fails with a coded error and prints nothing`, async () => {
       let out = 'not run';
-      await assert.rejects(async () => { out = await run('held', ...args); }, (err: Error & { code?: string }) => {
-        assert.equal(err.code, 'INPUT_UNREADABLE');
-        assert.match(err.message, /there is no held message 9|is not a held message number/);
-        return true;
-      });
+      await assert.rejects(
+        async () => {
+          out = await run('held', ...args);
+        },
+        (err: Error & { code?: string }) => {
+          assert.equal(err.code, 'INPUT_UNREADABLE');
+          assert.match(err.message, /there is no held message 9|is not a held message number/);
+          return true;
+        },
+      );
       assert.equal(out, 'not run');
       assert.deepEqual([held(1).state, held(2).state], ['held', 'held']);
     });

@@ -16,22 +16,30 @@ const POLICY_ROWS: TableRow[] = [
 
 describe('admin/membership-table', () => {
   describe('parseMembershipTable', () => {
-    it('reads the policy document\'s Membership table as its six rows, in order', () => {
+    it("reads the policy document's Membership table as its six rows, in order", () => {
       assert.deepEqual(parseMembershipTable(FIXTURE), { rows: POLICY_ROWS, skipped: [] });
     });
 
     it('skips the header and separator rows, however they are aligned, and every line outside the table', () => {
       const text = [
-        '# Title', 'Some | text with a pipe', '',
-        '| email | organization |', '|:---|---:|', '| :---: | :---: |',
+        '# Title',
+        'Some | text with a pipe',
+        '',
+        '| email | organization |',
+        '|:---|---:|',
+        '| :---: | :---: |',
         '| security@acme.example | Acme |',
       ].join('\n');
-      assert.deepEqual(parseMembershipTable(text), { rows: [{ address: 'security@acme.example', organization: 'Acme' }], skipped: [] });
+      assert.deepEqual(parseMembershipTable(text), {
+        rows: [{ address: 'security@acme.example', organization: 'Acme' }],
+        skipped: [],
+      });
     });
 
     it('reports a row whose first cell is not an address, or whose organization is empty, in skipped', () => {
       const text = [
-        '| Email | Organization |', '| --- | --- |',
+        '| Email | Organization |',
+        '| --- | --- |',
         '| security@acme.example | Acme |',
         '| not an address | Nobody Inc |',
         '| psirt@empty.example |  |',
@@ -47,12 +55,15 @@ describe('admin/membership-table', () => {
         '| mailto:security@beta.example | Beta |',
         '| [security@gamma.example](mailto:security@gamma.example) | Gamma |',
       ].join('\n');
-      assert.deepEqual(parseMembershipTable(text).rows.map((r) => r.address), ['psirt@acme.example', 'security@beta.example', 'security@gamma.example']);
+      assert.deepEqual(
+        parseMembershipTable(text).rows.map((r) => r.address),
+        ['psirt@acme.example', 'security@beta.example', 'security@gamma.example'],
+      );
     });
   });
 
   describe('renderMembershipTable', () => {
-    it('writes the policy document\'s table exactly as it is written there', () => {
+    it("writes the policy document's table exactly as it is written there", () => {
       const table = FIXTURE.slice(FIXTURE.indexOf('| Email'));
       assert.equal(renderMembershipTable(POLICY_ROWS), table);
     });

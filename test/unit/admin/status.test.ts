@@ -8,23 +8,38 @@ import { FIXED_DATE, migratedMemoryDb } from '../../helpers/context';
 const NOW = FIXED_DATE; // 2026-03-10T09:30:00.000Z
 
 function addInbound(db: Db, ref: string, status: string): void {
-  db.prepare('INSERT INTO inbound (source_ref, received_at, sha256, size, raw, status) VALUES (?, ?, ?, ?, ?, ?)')
-    .run(ref, NOW.toISOString(), 'x'.repeat(64), 1, Buffer.from('x'), status);
+  db.prepare('INSERT INTO inbound (source_ref, received_at, sha256, size, raw, status) VALUES (?, ?, ?, ?, ?, ?)').run(
+    ref,
+    NOW.toISOString(),
+    'x'.repeat(64),
+    1,
+    Buffer.from('x'),
+    status,
+  );
 }
 
 function addRequest(db: Db, state: string): void {
-  db.prepare(`INSERT INTO requests (state, applicant, answers, missing, accepts_embargo, findings, created_at, updated_at)
-              VALUES (?, 'applicant@example.net', '{}', '[]', 1, '[]', ?, ?)`).run(state, NOW.toISOString(), NOW.toISOString());
+  db.prepare(
+    `INSERT INTO requests (state, applicant, answers, missing, accepts_embargo, findings, created_at, updated_at)
+              VALUES (?, 'applicant@example.net', '{}', '[]', 1, '[]', ?, ?)`,
+  ).run(state, NOW.toISOString(), NOW.toISOString());
 }
 
 function addDisclosure(db: Db, state: string, embargoEnd: string | null): number {
-  return Number(db.prepare("INSERT INTO disclosures (subject, opened_by, opened_at, embargo_end, state) VALUES ('s', 'alice@vendor.example', ?, ?, ?)")
-    .run(NOW.toISOString(), embargoEnd, state).lastInsertRowid);
+  return Number(
+    db
+      .prepare(
+        "INSERT INTO disclosures (subject, opened_by, opened_at, embargo_end, state) VALUES ('s', 'alice@vendor.example', ?, ?, ?)",
+      )
+      .run(NOW.toISOString(), embargoEnd, state).lastInsertRowid,
+  );
 }
 
 function addLeak(db: Db, disclosure: number, closedAt: string | null): void {
-  db.prepare(`INSERT INTO leaks (disclosure_id, reporter, reporter_organization, text, reported_at, retro_due, retro_closed_at)
-              VALUES (?, 'bob@member.example', 'Member Org', 'leaked', ?, ?, ?)`).run(disclosure, NOW.toISOString(), NOW.toISOString(), closedAt);
+  db.prepare(
+    `INSERT INTO leaks (disclosure_id, reporter, reporter_organization, text, reported_at, retro_due, retro_closed_at)
+              VALUES (?, 'bob@member.example', 'Member Org', 'leaked', ?, ?, ?)`,
+  ).run(disclosure, NOW.toISOString(), NOW.toISOString(), closedAt);
 }
 
 const EMPTY: Omit<Status, 'at' | 'lastImapContact'> = {
@@ -55,18 +70,35 @@ describe('admin/status', () => {
 
     it('counts outbox copies by state and gives the creation time of the oldest pending one', () => {
       const db = migratedMemoryDb();
-      const mail = { inboundId: null, purpose: 'relay', envelopeFrom: 'security-bounces@lists.example.org', messageId: null, raw: Buffer.from('x') };
-      enqueueMail(db, { ...mail, recipients: ['a@example.net', 'b@example.net', 'c@example.net'] }, '2026-03-10T08:00:00.000Z');
+      const mail = {
+        inboundId: null,
+        purpose: 'relay',
+        envelopeFrom: 'security-bounces@lists.example.org',
+        messageId: null,
+        raw: Buffer.from('x'),
+      };
+      enqueueMail(
+        db,
+        { ...mail, recipients: ['a@example.net', 'b@example.net', 'c@example.net'] },
+        '2026-03-10T08:00:00.000Z',
+      );
       enqueueMail(db, { ...mail, recipients: ['d@example.net', 'e@example.net'] }, '2026-03-10T09:00:00.000Z');
       db.prepare("UPDATE outbox SET status = 'sent' WHERE recipient = 'a@example.net'").run();
       db.prepare("UPDATE outbox SET status = 'failed' WHERE recipient = 'b@example.net'").run();
       db.prepare("UPDATE outbox SET status = 'sending' WHERE recipient = 'c@example.net'").run();
-      assert.deepEqual(collectStatus(db, NOW, {}).outbox, { pending: 2, sending: 1, sent: 1, failed: 1, oldestPendingAt: '2026-03-10T09:00:00.000Z' });
+      assert.deepEqual(collectStatus(db, NOW, {}).outbox, {
+        pending: 2,
+        sending: 1,
+        sent: 1,
+        failed: 1,
+        oldestPendingAt: '2026-03-10T09:00:00.000Z',
+      });
     });
 
     it('counts as open only the requests that still wait for somebody', () => {
       const db = migratedMemoryDb();
-      for (const state of ['moderation', 'asked', 'confirming', 'subscribed', 'rejected', 'lapsed', 'superseded']) addRequest(db, state);
+      for (const state of ['moderation', 'asked', 'confirming', 'subscribed', 'rejected', 'lapsed', 'superseded'])
+        addRequest(db, state);
       assert.equal(collectStatus(db, NOW, {}).requests.open, 3);
     });
 
@@ -76,7 +108,10 @@ describe('admin/status', () => {
       addDisclosure(db, 'embargoed', '2026-03-12T16:00:00.000Z');
       addDisclosure(db, 'embargoed', null);
       addDisclosure(db, 'public', '2026-03-01T16:00:00.000Z');
-      assert.deepEqual(collectStatus(db, NOW, {}).disclosures, { embargoed: 3, nextEmbargoEnd: '2026-03-12T16:00:00.000Z' });
+      assert.deepEqual(collectStatus(db, NOW, {}).disclosures, {
+        embargoed: 3,
+        nextEmbargoEnd: '2026-03-12T16:00:00.000Z',
+      });
     });
 
     it('counts the leak retrospectives not yet closed', () => {
@@ -90,7 +125,8 @@ describe('admin/status', () => {
 
     it('counts active members only', () => {
       const db = migratedMemoryDb();
-      for (const a of ['a@example.net', 'b@example.net', 'c@example.net']) upsertMember(db, a, 'Org', NOW.toISOString());
+      for (const a of ['a@example.net', 'b@example.net', 'c@example.net'])
+        upsertMember(db, a, 'Org', NOW.toISOString());
       removeMember(db, 'b@example.net', NOW.toISOString());
       assert.equal(collectStatus(db, NOW, {}).members.active, 2);
     });
@@ -116,19 +152,22 @@ describe('admin/status', () => {
     };
 
     it('writes one labelled line per subject, with ages relative to the time of collection', () => {
-      assert.equal(formatStatus(full), [
-        'embargo-list status at 2026-03-10T09:30:00.000Z',
-        '  inbound      1 received, 20 processed, 2 quarantined',
-        '  outbox       3 pending, 1 sending, 40 sent, 1 failed',
-        '               oldest pending since 2026-03-10T09:00:00.000Z (30 min ago)',
-        '  requests     2 open',
-        '  disclosures  1 under embargo, next end 2026-03-12T16:00:00.000Z (in 2 d)',
-        '  leaks        1 open retrospective',
-        '  held         2 waiting for a moderator',
-        '  members      12 active, 1 unreachable (bouncing)',
-        '  imap         last contact 2026-03-10T09:29:30.000Z (30 s ago)',
-        '',
-      ].join('\n'));
+      assert.equal(
+        formatStatus(full),
+        [
+          'embargo-list status at 2026-03-10T09:30:00.000Z',
+          '  inbound      1 received, 20 processed, 2 quarantined',
+          '  outbox       3 pending, 1 sending, 40 sent, 1 failed',
+          '               oldest pending since 2026-03-10T09:00:00.000Z (30 min ago)',
+          '  requests     2 open',
+          '  disclosures  1 under embargo, next end 2026-03-12T16:00:00.000Z (in 2 d)',
+          '  leaks        1 open retrospective',
+          '  held         2 waiting for a moderator',
+          '  members      12 active, 1 unreachable (bouncing)',
+          '  imap         last contact 2026-03-10T09:29:30.000Z (30 s ago)',
+          '',
+        ].join('\n'),
+      );
     });
 
     it('leaves out what is not there and says when no IMAP contact is recorded', () => {

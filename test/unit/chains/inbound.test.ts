@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { decide, findRow, holdReasons, INBOUND_CHAIN, INBOUND_CHAINS, matches, type SubChain } from '../../../src/chains/inbound';
+import {
+  decide,
+  findRow,
+  holdReasons,
+  INBOUND_CHAIN,
+  INBOUND_CHAINS,
+  matches,
+  type SubChain,
+} from '../../../src/chains/inbound';
 import { RULES } from '../../../src/rules';
 import { RULE_NAMES, type Hit, type RuleName } from '../../../src/rules/types';
 import { FLAT_TABLE_BEFORE_SUBCHAINS } from './flat-table-before';
@@ -29,19 +37,31 @@ describe('chains/inbound (decide)', () => {
   });
 
   it('discards a loop before anything else, even a member post', () => {
-    assert.deepEqual([outcomeOf(hit('loop', 'to-list', 'from-member')), labelOf(hit('loop', 'to-list', 'from-member'))], ['discard', 'loop']);
+    assert.deepEqual(
+      [outcomeOf(hit('loop', 'to-list', 'from-member')), labelOf(hit('loop', 'to-list', 'from-member'))],
+      ['discard', 'loop'],
+    );
   });
 
   it('discards a duplicate of a relayed post', () => {
-    assert.deepEqual([outcomeOf(hit('duplicate', 'to-list', 'from-member')), labelOf(hit('duplicate', 'to-list', 'from-member'))], ['discard', 'duplicate']);
+    assert.deepEqual(
+      [outcomeOf(hit('duplicate', 'to-list', 'from-member')), labelOf(hit('duplicate', 'to-list', 'from-member'))],
+      ['discard', 'duplicate'],
+    );
   });
 
   it('takes other mail to the requests address, even from a member, as a join request', () => {
-    assert.deepEqual([outcomeOf(hit('to-requests', 'from-member')), labelOf(hit('to-requests', 'from-member'))], ['join-request', 'join-request']);
+    assert.deepEqual(
+      [outcomeOf(hit('to-requests', 'from-member')), labelOf(hit('to-requests', 'from-member'))],
+      ['join-request', 'join-request'],
+    );
   });
 
   it('holds a member post that names neither list address (implicit destination)', () => {
-    assert.deepEqual([outcomeOf(hit('implicit-destination', 'from-member')), labelOf(hit('implicit-destination', 'from-member'))], ['hold', 'implicit-destination']);
+    assert.deepEqual(
+      [outcomeOf(hit('implicit-destination', 'from-member')), labelOf(hit('implicit-destination', 'from-member'))],
+      ['hold', 'implicit-destination'],
+    );
   });
 
   it('keeps every hit on the decision, not only the ones of the matching row', () => {
@@ -50,7 +70,12 @@ describe('chains/inbound (decide)', () => {
   });
 
   it('holds a message that no row matches (fail closed), giving the label as the only reason', () => {
-    assert.deepEqual(decide([], plain), { outcome: 'hold', label: 'no-rule-matched', hits: [], reasons: ['no-rule-matched'] });
+    assert.deepEqual(decide([], plain), {
+      outcome: 'hold',
+      label: 'no-rule-matched',
+      hits: [],
+      reasons: ['no-rule-matched'],
+    });
   });
 
   it('does not relay on a member hit alone, without the list address', () => {
@@ -65,23 +90,39 @@ describe('chains/inbound (decide)', () => {
     assert.deepEqual(labelOf(hit('to-list', 'from-member', 'unauthenticated')), 'unauthenticated');
   });
 
-  it('opens a disclosure for a moderator\'s new post, and relays a reply in a thread', () => {
-    assert.equal(outcomeOf(hit('to-list', 'from-moderator', 'from-non-member', 'new-thread'), plain), 'open-disclosure');
-    assert.equal(outcomeOf(hit('to-list', 'from-moderator', 'from-member', 'new-thread', 'leak'), plain), 'open-disclosure', 'a moderator-member\'s new post whose subject starts with LEAK still opens a disclosure');
+  it("opens a disclosure for a moderator's new post, and relays a reply in a thread", () => {
+    assert.equal(
+      outcomeOf(hit('to-list', 'from-moderator', 'from-non-member', 'new-thread'), plain),
+      'open-disclosure',
+    );
+    assert.equal(
+      outcomeOf(hit('to-list', 'from-moderator', 'from-member', 'new-thread', 'leak'), plain),
+      'open-disclosure',
+      "a moderator-member's new post whose subject starts with LEAK still opens a disclosure",
+    );
     assert.equal(outcomeOf(hit('to-list', 'from-member', 'in-thread')), 'thread-post');
     assert.equal(outcomeOf(hit('to-list', 'from-member', 'in-thread', 'ack-keyword')), 'ack');
     assert.equal(outcomeOf(hit('to-list', 'from-member', 'in-thread', 'leak')), 'leak-report');
     assert.equal(outcomeOf(hit('to-list', 'from-member', 'names-thread', 'leak'), namingThread), 'leak-report');
     assert.equal(labelOf(hit('to-list', 'from-member', 'leak'), plain), 'leak-without-thread');
-    assert.equal(labelOf(hit('to-list', 'from-stranger', 'from-non-member', 'in-thread', 'leak')), 'leak-from-non-member');
+    assert.equal(
+      labelOf(hit('to-list', 'from-stranger', 'from-non-member', 'in-thread', 'leak')),
+      'leak-from-non-member',
+    );
   });
 
-  it('holds a member\'s new post (member-new-thread) when members may not open threads, but not its replies in a thread', () => {
-    assert.deepEqual(labelOf(hit('to-list', 'from-member', 'new-thread', 'members-may-not-open'), plain), 'member-new-thread');
+  it("holds a member's new post (member-new-thread) when members may not open threads, but not its replies in a thread", () => {
+    assert.deepEqual(
+      labelOf(hit('to-list', 'from-member', 'new-thread', 'members-may-not-open'), plain),
+      'member-new-thread',
+    );
     assert.equal(outcomeOf(hit('to-list', 'from-member', 'new-thread', 'members-may-not-open'), plain), 'hold');
     assert.equal(outcomeOf(hit('to-list', 'from-member', 'in-thread', 'members-may-not-open')), 'thread-post');
     assert.equal(outcomeOf(hit('to-list', 'from-member', 'in-thread', 'ack-keyword', 'members-may-not-open')), 'ack');
-    assert.equal(outcomeOf(hit('to-list', 'from-moderator', 'from-member', 'new-thread', 'members-may-not-open'), plain), 'open-disclosure');
+    assert.equal(
+      outcomeOf(hit('to-list', 'from-moderator', 'from-member', 'new-thread', 'members-may-not-open'), plain),
+      'open-disclosure',
+    );
     assert.equal(outcomeOf(hit('to-list', 'from-member', 'new-thread'), plain), 'relay');
   });
 
@@ -94,7 +135,11 @@ describe('chains/inbound (decide)', () => {
 
   describe('the evidence a decision carries', () => {
     it('a thread post, an ACK and a leak report in a thread carry the thread the snapshot found', () => {
-      for (const hits of [hit('to-list', 'from-member', 'in-thread'), hit('to-list', 'from-member', 'in-thread', 'ack-keyword'), hit('to-list', 'from-member', 'in-thread', 'leak')]) {
+      for (const hits of [
+        hit('to-list', 'from-member', 'in-thread'),
+        hit('to-list', 'from-member', 'in-thread', 'ack-keyword'),
+        hit('to-list', 'from-member', 'in-thread', 'leak'),
+      ]) {
         const d = decide(hits, inThread);
         assert.ok(d.outcome === 'thread-post' || d.outcome === 'ack' || d.outcome === 'leak-report');
         assert.equal(d.thread, THREAD);
@@ -107,23 +152,43 @@ describe('chains/inbound (decide)', () => {
     });
 
     it('holds instead of acting on a thread row when the snapshot has no thread (nothing acts on a guess)', () => {
-      for (const hits of [hit('to-list', 'from-member', 'in-thread'), hit('to-list', 'from-member', 'in-thread', 'ack-keyword'), hit('to-list', 'from-member', 'names-thread', 'leak')]) {
+      for (const hits of [
+        hit('to-list', 'from-member', 'in-thread'),
+        hit('to-list', 'from-member', 'in-thread', 'ack-keyword'),
+        hit('to-list', 'from-member', 'names-thread', 'leak'),
+      ]) {
         const d = decide(hits, plain);
         assert.deepEqual([d.outcome, d.label], ['hold', 'no-thread'], hits.map((h) => h.rule).join(','));
       }
     });
 
-    it('a REMOVE from a moderator says so; a reply to the moderators\' mail goes by its token, even when it also reads REMOVE', () => {
+    it("a REMOVE from a moderator says so; a reply to the moderators' mail goes by its token, even when it also reads REMOVE", () => {
       const remove = decide(hit('to-requests', 'remove-keyword', 'from-moderator'), plain);
       assert.deepEqual(remove.outcome === 'moderator-command' && [remove.label, remove.command], ['remove', 'remove']);
       const reply = decide(hit('to-requests', 'reply-to-moderation', 'remove-keyword', 'from-moderator'), plain);
-      assert.deepEqual(reply.outcome === 'moderator-command' && [reply.label, reply.command], ['moderator-reply', 'token-reply']);
+      assert.deepEqual(reply.outcome === 'moderator-command' && [reply.label, reply.command], [
+        'moderator-reply',
+        'token-reply',
+      ]);
     });
 
     it('hold reasons leave out the facts (destination, sender, thread) and the audit-only from-non-member', () => {
-      const hits = hit('to-list', 'to-requests', 'from-member', 'from-moderator', 'new-thread', 'in-thread', 'from-non-member', 'unauthenticated');
+      const hits = hit(
+        'to-list',
+        'to-requests',
+        'from-member',
+        'from-moderator',
+        'new-thread',
+        'in-thread',
+        'from-non-member',
+        'unauthenticated',
+      );
       assert.deepEqual(holdReasons(hits, 'x'), ['unauthenticated reason']);
-      assert.deepEqual(holdReasons(hit('to-list', 'from-non-member'), 'non-member'), ['non-member'], 'the label when no hit says why');
+      assert.deepEqual(
+        holdReasons(hit('to-list', 'from-non-member'), 'non-member'),
+        ['non-member'],
+        'the label when no hit says why',
+      );
     });
   });
 
@@ -138,11 +203,22 @@ describe('chains/inbound (decide)', () => {
     });
 
     it('enters the list and requests sub-chains by their address rule, and shows each row with it in the flat view', () => {
-      assert.deepEqual(INBOUND_CHAINS.map((p) => [p.name, p.entry]), [['top', null], ['list', 'to-list'], ['requests', 'to-requests'], ['neither', null]]);
+      assert.deepEqual(
+        INBOUND_CHAINS.map((p) => [p.name, p.entry]),
+        [
+          ['top', null],
+          ['list', 'to-list'],
+          ['requests', 'to-requests'],
+          ['neither', null],
+        ],
+      );
       for (const row of INBOUND_CHAIN.filter((r) => r.when.includes('to-list') || r.when.includes('to-requests'))) {
         assert.ok(row.when[0] === 'to-list' || row.when[0] === 'to-requests', row.label);
       }
-      assert.equal(INBOUND_CHAIN.length, INBOUND_CHAINS.reduce((n, p) => n + p.rows.length, 0));
+      assert.equal(
+        INBOUND_CHAIN.length,
+        INBOUND_CHAINS.reduce((n, p) => n + p.rows.length, 0),
+      );
     });
 
     it('lets no row that acts on a post to the list match a stranger or an unauthenticated sender, whatever rows come before it', () => {
@@ -155,20 +231,36 @@ describe('chains/inbound (decide)', () => {
         for (const untrusted of ['from-stranger', 'unauthenticated'] as const) {
           assert.equal(matches(row, new Set([...names, untrusted])), false, `${row.label} with ${untrusted}`);
           // Alone, without the hold rows above it: still not matched.
-          assert.equal(findRow(hit(...names, untrusted), [{ name: 'list', entry: 'to-list', rows: [row] }]), null, `${row.label} alone with ${untrusted}`);
+          assert.equal(
+            findRow(hit(...names, untrusted), [{ name: 'list', entry: 'to-list', rows: [row] }]),
+            null,
+            `${row.label} alone with ${untrusted}`,
+          );
         }
       }
     });
 
     it('stays in a sub-chain once entered: a list post no list row matches is held, not decided by a later part', () => {
-      assert.deepEqual([outcomeOf(hit('to-list', 'implicit-destination'), plain), labelOf(hit('to-list', 'implicit-destination'), plain)], ['hold', 'no-rule-matched']);
+      assert.deepEqual(
+        [
+          outcomeOf(hit('to-list', 'implicit-destination'), plain),
+          labelOf(hit('to-list', 'implicit-destination'), plain),
+        ],
+        ['hold', 'no-rule-matched'],
+      );
     });
 
     it('takes the first row whose rules all hit and none of its unless, in a custom chain', () => {
-      const chain: SubChain[] = [{ name: 'top', entry: null, rows: [
-        { when: ['loop', 'bounce'], outcome: 'discard', label: 'both' },
-        { when: ['loop'], unless: ['duplicate'], outcome: 'relay', label: 'loop-only' },
-      ] }];
+      const chain: SubChain[] = [
+        {
+          name: 'top',
+          entry: null,
+          rows: [
+            { when: ['loop', 'bounce'], outcome: 'discard', label: 'both' },
+            { when: ['loop'], unless: ['duplicate'], outcome: 'relay', label: 'loop-only' },
+          ],
+        },
+      ];
       assert.equal(decide(hit('loop'), plain, chain).label, 'loop-only');
       assert.equal(decide(hit('bounce', 'loop'), plain, chain).label, 'both');
       assert.equal(decide(hit('loop', 'duplicate'), plain, chain).label, 'no-rule-matched');
@@ -179,12 +271,19 @@ describe('chains/inbound (decide)', () => {
     const destination = fc.constantFrom<RuleName[]>(['to-list'], ['to-requests'], ['implicit-destination'], []);
     const others = RULE_NAMES.filter((r) => !['to-list', 'to-requests', 'implicit-destination'].includes(r));
     const both = snapshotWith({ thread: THREAD, namedThread: NAMED });
-    fc.assert(fc.property(destination, fc.subarray(others), (dest, rest) => {
-      const hits = hit(...dest, ...rest);
-      const names = new Set<string>(hits.map((h) => h.rule));
-      const before = FLAT_TABLE_BEFORE_SUBCHAINS.find((r) => r.when.every((w) => names.has(w)));
-      const d = decide(hits, both);
-      assert.deepEqual([d.outcome, d.label], before ? [before.outcome, before.label] : ['hold', 'no-rule-matched'], [...names].join(','));
-    }), { numRuns: 5000 });
+    fc.assert(
+      fc.property(destination, fc.subarray(others), (dest, rest) => {
+        const hits = hit(...dest, ...rest);
+        const names = new Set<string>(hits.map((h) => h.rule));
+        const before = FLAT_TABLE_BEFORE_SUBCHAINS.find((r) => r.when.every((w) => names.has(w)));
+        const d = decide(hits, both);
+        assert.deepEqual(
+          [d.outcome, d.label],
+          before ? [before.outcome, before.label] : ['hold', 'no-rule-matched'],
+          [...names].join(','),
+        );
+      }),
+      { numRuns: 5000 },
+    );
   });
 });

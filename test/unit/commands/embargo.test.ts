@@ -1,8 +1,25 @@
 import assert from 'node:assert/strict';
 import { MODERATORS, REQUESTS_ADDRESS } from '../../helpers/context';
-import { ALPHA, BETA, Disclosures, GAMMA, isoLine, MEMBERS, OPENING_SUBJECT, type Opened } from '../../helpers/disclosures';
+import {
+  ALPHA,
+  BETA,
+  Disclosures,
+  GAMMA,
+  isoLine,
+  MEMBERS,
+  OPENING_SUBJECT,
+  type Opened,
+} from '../../helpers/disclosures';
 import { makeMessage } from '../../helpers/mail-factory';
-import { authenticated, DAY, MODERATOR, MODERATOR_2, MODERATOR_DOMAIN, reply, type Sent } from '../../helpers/membership';
+import {
+  authenticated,
+  DAY,
+  MODERATOR,
+  MODERATOR_2,
+  MODERATOR_DOMAIN,
+  reply,
+  type Sent,
+} from '../../helpers/membership';
 
 describe('commands/embargo: EMBARGO and LIFT in reply to the "opened" mail', () => {
   let h: Disclosures;
@@ -28,7 +45,10 @@ describe('commands/embargo: EMBARGO and LIFT in reply to the "opened" mail', () 
       assert.equal(notices.length, 1);
       const notice = notices[0]!;
       assert.deepEqual([...notice.to].sort(), MEMBERS.map((m) => m.address).sort());
-      assert.equal(notice.subject, `[EMBARGOED until 2026-03-16 09:30 UTC] [#1] Embargo end moved to 2026-03-16 09:30 UTC: ${OPENING_SUBJECT}`);
+      assert.equal(
+        notice.subject,
+        `[EMBARGOED until 2026-03-16 09:30 UTC] [#1] Embargo end moved to 2026-03-16 09:30 UTC: ${OPENING_SUBJECT}`,
+      );
       assert.match(notice.text, /from 2026-03-13 09:30 UTC to 2026-03-16 09:30 UTC/);
       assert.equal(notice.inReplyTo, thread.messageId);
       assert.ok(h.threadMessages(1).includes(notice.messageId));
@@ -42,11 +62,19 @@ describe('commands/embargo: EMBARGO and LIFT in reply to the "opened" mail', () 
     it('gives later replies the new end in their prefix', async () => {
       await h.command(thread.opened, `EMBARGO ${isoLine(h.at(6 * DAY))}\n`);
       const before = h.mark();
-      await h.post({ from: BETA.address, subject: `Re: ${OPENING_SUBJECT}`, body: 'Noted.\n', inReplyTo: thread.messageId });
-      assert.equal((await h.find(ALPHA.address, /Re:/, before)).subject, `[EMBARGOED until 2026-03-16 09:30 UTC] [#1] Re: ${OPENING_SUBJECT}`);
+      await h.post({
+        from: BETA.address,
+        subject: `Re: ${OPENING_SUBJECT}`,
+        body: 'Noted.\n',
+        inReplyTo: thread.messageId,
+      });
+      assert.equal(
+        (await h.find(ALPHA.address, /Re:/, before)).subject,
+        `[EMBARGOED until 2026-03-16 09:30 UTC] [#1] Re: ${OPENING_SUBJECT}`,
+      );
     });
 
-    it('beyond maxEmbargoDays is refused with the parser\'s message, and nothing changes', async () => {
+    it("beyond maxEmbargoDays is refused with the parser's message, and nothing changes", async () => {
       const was = state();
       const before = h.mark();
       await h.command(thread.opened, 'EMBARGO 2026-04-10T09:30:00Z\n');
@@ -55,10 +83,13 @@ describe('commands/embargo: EMBARGO and LIFT in reply to the "opened" mail', () 
       assert.equal(sent.length, 1);
       assert.deepEqual(sent[0]!.to, [MODERATOR]);
       assert.match(sent[0]!.subject, /Not done/);
-      assert.match(sent[0]!.text, /The embargo end "2026-04-10 09:30 UTC" is more than 14 days away; give an end no later than "2026-03-24 09:30 UTC"\./);
+      assert.match(
+        sent[0]!.text,
+        /The embargo end "2026-04-10 09:30 UTC" is more than 14 days away; give an end no later than "2026-03-24 09:30 UTC"\./,
+      );
     });
 
-    it('in the past is refused with the parser\'s message, and nothing changes', async () => {
+    it("in the past is refused with the parser's message, and nothing changes", async () => {
       const was = state();
       const before = h.mark();
       await h.command(thread.opened, 'EMBARGO 2026-03-01T00:00:00Z\n');
@@ -125,7 +156,10 @@ describe('commands/embargo: EMBARGO and LIFT in reply to the "opened" mail', () 
       assert.equal(sent.length, 1);
       assert.deepEqual(sent[0]!.to, [MODERATOR_2]);
       assert.match(sent[0]!.subject, /Not done/);
-      assert.match(sent[0]!.text, /not carried out: disclosure #1 is already public \(lifted at 2026-03-10T09:30:00\.000Z\)/);
+      assert.match(
+        sent[0]!.text,
+        /not carried out: disclosure #1 is already public \(lifted at 2026-03-10T09:30:00\.000Z\)/,
+      );
       assert.equal(h.disclosure(1).lifted_by, MODERATOR);
     });
   });
@@ -133,7 +167,11 @@ describe('commands/embargo: EMBARGO and LIFT in reply to the "opened" mail', () 
   describe('on an open-ended disclosure (opened with SEND)', () => {
     async function openEnded(): Promise<Sent> {
       const before = h.mark();
-      await h.post({ from: MODERATOR, subject: 'CVE-2026-0002: no date yet', body: 'We do not know the release date yet.\n' });
+      await h.post({
+        from: MODERATOR,
+        subject: 'CVE-2026-0002: no date yet',
+        body: 'We do not know the release date yet.\n',
+      });
       const returned = await h.find(MODERATOR, /Not sent/, before);
       const opening = h.mark();
       await h.command(returned, 'SEND\n');
@@ -166,7 +204,9 @@ describe('commands/embargo: EMBARGO and LIFT in reply to the "opened" mail', () 
       it(`${word} from a member (not a moderator), authenticated, changes nothing and is audited`, async () => {
         const was = state();
         const before = h.mark();
-        const result = await h.receive(reply({ from: BETA.address, to: thread.opened, body: `${keyword}\n`, auth: authenticated('beta.example') }));
+        const result = await h.receive(
+          reply({ from: BETA.address, to: thread.opened, body: `${keyword}\n`, auth: authenticated('beta.example') }),
+        );
         assert.equal(result.outcome, 'moderator-command');
         assert.deepEqual(state(), was);
         const refused = h.audit().find((a) => a.action === 'command.refused.conditions')!;
@@ -192,7 +232,12 @@ describe('commands/embargo: EMBARGO and LIFT in reply to the "opened" mail', () 
       it(`${word} without the token (a new mail to the requests address) changes nothing and is audited`, async () => {
         const was = state();
         const before = h.mark();
-        const raw = makeMessage({ from: MODERATOR, to: REQUESTS_ADDRESS, subject: 'Disclosure #1', body: `${keyword}\n` });
+        const raw = makeMessage({
+          from: MODERATOR,
+          to: REQUESTS_ADDRESS,
+          subject: 'Disclosure #1',
+          body: `${keyword}\n`,
+        });
         const result = await h.receive(Buffer.concat([Buffer.from(`${authenticated(MODERATOR_DOMAIN)}\r\n`), raw]));
         assert.equal(result.outcome, 'refuse');
         assert.deepEqual(state(), was);
@@ -203,7 +248,11 @@ describe('commands/embargo: EMBARGO and LIFT in reply to the "opened" mail', () 
 
     it('LIFT with a forged token (never issued) changes nothing and is audited', async () => {
       const was = state();
-      const forged = { ...thread.opened, messageId: '<d1.00000000.tk-aaaaaaaaaaaaaaaaaaaaaaaaaa@lists.example.org>', subject: 'Re: Disclosure #1 opened (tk-aaaaaaaaaaaaaaaaaaaaaaaaaa)' };
+      const forged = {
+        ...thread.opened,
+        messageId: '<d1.00000000.tk-aaaaaaaaaaaaaaaaaaaaaaaaaa@lists.example.org>',
+        subject: 'Re: Disclosure #1 opened (tk-aaaaaaaaaaaaaaaaaaaaaaaaaa)',
+      };
       const result = await h.command(forged, 'LIFT\n');
       assert.equal(result.outcome, 'refuse');
       assert.deepEqual(state(), was);
@@ -217,8 +266,8 @@ describe('commands/embargo: EMBARGO and LIFT in reply to the "opened" mail', () 
     });
   });
 
-  describe('the thread token\'s lifetime', () => {
-    it('still serves LIFT after EMBARGO moved the end past the token\'s first expiry', async () => {
+  describe("the thread token's lifetime", () => {
+    it("still serves LIFT after EMBARGO moved the end past the token's first expiry", async () => {
       // Opened with an end in 3 days: the token was made to last until that end plus 7 days.
       h.clock.advance(2 * DAY);
       await h.command(thread.opened, `EMBARGO ${isoLine(h.at(13 * DAY))}\n`);
@@ -232,7 +281,11 @@ describe('commands/embargo: EMBARGO and LIFT in reply to the "opened" mail', () 
 
     it('still serves LIFT on an open-ended disclosure after maxEmbargoDays + 7 days, which the clock never lifts', async () => {
       const before = h.mark();
-      await h.post({ from: MODERATOR, subject: 'CVE-2026-0002: no date yet', body: 'We do not know the release date yet.\n' });
+      await h.post({
+        from: MODERATOR,
+        subject: 'CVE-2026-0002: no date yet',
+        body: 'We do not know the release date yet.\n',
+      });
       const returned = await h.find(MODERATOR, /Not sent/, before);
       const opening = h.mark();
       await h.command(returned, 'SEND\n');

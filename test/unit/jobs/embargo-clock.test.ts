@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { runEmbargoClock } from '../../../src/jobs/embargo';
-import { ALPHA, BETA, Disclosures, HOUR, isoLine, MEMBERS, OPENING_SUBJECT, type Opened } from '../../helpers/disclosures';
+import {
+  ALPHA,
+  BETA,
+  Disclosures,
+  HOUR,
+  isoLine,
+  MEMBERS,
+  OPENING_SUBJECT,
+  type Opened,
+} from '../../helpers/disclosures';
 import { DAY, MODERATOR } from '../../helpers/membership';
 
 describe('jobs/embargo: runEmbargoClock', () => {
@@ -30,7 +39,10 @@ describe('jobs/embargo: runEmbargoClock', () => {
     const reminder = sent[0]!;
     assert.equal(reminder.purpose, 'member.notice.embargo-ending');
     assert.deepEqual([...reminder.to].sort(), MEMBERS.map((m) => m.address).sort());
-    assert.equal(reminder.subject, `[EMBARGOED until 2026-03-13 09:30 UTC] [#1] Embargo ends 2026-03-13 09:30 UTC: ${OPENING_SUBJECT}`);
+    assert.equal(
+      reminder.subject,
+      `[EMBARGOED until 2026-03-13 09:30 UTC] [#1] Embargo ends 2026-03-13 09:30 UTC: ${OPENING_SUBJECT}`,
+    );
     assert.equal(reminder.inReplyTo, thread.messageId);
     assert.ok(h.threadMessages(1).includes(reminder.messageId));
     assert.equal(h.disclosure(1).lift_reminder_at, '2026-03-12T10:30:00.000Z');
@@ -65,19 +77,32 @@ describe('jobs/embargo: runEmbargoClock', () => {
     const after = h.mark();
     assert.deepEqual(runEmbargoClock(h.ctx), { reminded: 0, lifted: 0 });
     assert.deepEqual(await h.sent(after), []);
-    assert.deepEqual(h.audit().filter((a) => a.action === 'disclosure.lift').map((a) => a.actor), ['clock']);
+    assert.deepEqual(
+      h
+        .audit()
+        .filter((a) => a.action === 'disclosure.lift')
+        .map((a) => a.actor),
+      ['clock'],
+    );
   });
 
   it('lifts without a reminder when it first runs after the end', async () => {
     h.clock.advance(4 * DAY);
     const before = h.mark();
     assert.deepEqual(runEmbargoClock(h.ctx), { reminded: 0, lifted: 1 });
-    assert.deepEqual((await h.sent(before)).map((m) => m.purpose), ['member.notice.embargo-lifted']);
+    assert.deepEqual(
+      (await h.sent(before)).map((m) => m.purpose),
+      ['member.notice.embargo-lifted'],
+    );
   });
 
   it('never lifts an open-ended disclosure', async () => {
     const before = h.mark();
-    await h.post({ from: MODERATOR, subject: 'CVE-2026-0002: no date yet', body: 'We do not know the release date yet.\n' });
+    await h.post({
+      from: MODERATOR,
+      subject: 'CVE-2026-0002: no date yet',
+      body: 'We do not know the release date yet.\n',
+    });
     await h.command(await h.find(MODERATOR, /Not sent/, before), 'SEND\n');
     assert.equal(h.disclosure(2).embargo_end, null);
     h.clock.advance(100 * DAY);
@@ -124,7 +149,10 @@ describe('jobs/embargo: runEmbargoClock', () => {
     await h.open({ subject: 'CVE-2026-0002: later', end: new Date('2026-03-17T09:30:00Z') });
     h.clock.set('2026-03-13T09:30:00.000Z');
     assert.deepEqual(runEmbargoClock(h.ctx), { reminded: 0, lifted: 1 });
-    assert.deepEqual(h.disclosures().map((d) => d.state), ['public', 'embargoed']);
+    assert.deepEqual(
+      h.disclosures().map((d) => d.state),
+      ['public', 'embargoed'],
+    );
     h.clock.set('2026-03-16T12:00:00.000Z');
     assert.deepEqual(runEmbargoClock(h.ctx), { reminded: 1, lifted: 0 });
   });

@@ -2,7 +2,15 @@ import assert from 'node:assert/strict';
 import { runExpiry } from '../../../src/jobs/expiry';
 import { addMembers, MODERATORS } from '../../helpers/context';
 import {
-  ALIAS, APPLICANT, authenticated, DAY, Membership, MODERATOR, MODERATOR_DOMAIN, reply, type Sent,
+  ALIAS,
+  APPLICANT,
+  authenticated,
+  DAY,
+  Membership,
+  MODERATOR,
+  MODERATOR_DOMAIN,
+  reply,
+  type Sent,
 } from '../../helpers/membership';
 
 /** Past policy.tokenDays (3) from the fixed start. */
@@ -43,7 +51,10 @@ describe('jobs/expiry (runExpiry)', () => {
       assert.notEqual(h.token(confirm.token!)!.retired_at, null, 'retired by the clock');
       assert.equal(h.token(confirm.token!)!.used_at, null, 'never used: a late reply reads "expired"');
       assert.equal(h.member(ALIAS), undefined);
-      assert.deepEqual(h.events(1).map((e) => e.kind), ['received', 'approve', 'lapsed']);
+      assert.deepEqual(
+        h.events(1).map((e) => e.kind),
+        ['received', 'approve', 'lapsed'],
+      );
       assert.ok(h.auditActions().includes('request.lapse'));
     });
 
@@ -51,7 +62,10 @@ describe('jobs/expiry (runExpiry)', () => {
       const before = h.mark();
       runExpiry(h.ctx);
       const sent = await h.sent(before);
-      assert.deepEqual(sent.map((m) => [m.purpose, m.to]), [['moderator.notice.confirmation-lapsed', MODERATORS]]);
+      assert.deepEqual(
+        sent.map((m) => [m.purpose, m.to]),
+        [['moderator.notice.confirmation-lapsed', MODERATORS]],
+      );
       assert.match(sent[0]!.subject, /Confirmation lapsed: security@seven-corp\.example \(request #1\)/);
       assert.match(sent[0]!.text, /before it expired at 2026-03-13T09:30:00\.000Z/);
 
@@ -70,7 +84,10 @@ describe('jobs/expiry (runExpiry)', () => {
       assert.equal(h.member(ALIAS), undefined);
       assert.equal(h.request(1).state, 'lapsed');
       const sent = await h.sent(before);
-      assert.deepEqual(sent.map((m) => [m.purpose, m.to]), [['requester.notice.confirmation-problem', [ALIAS]]]);
+      assert.deepEqual(
+        sent.map((m) => [m.purpose, m.to]),
+        [['requester.notice.confirmation-problem', [ALIAS]]],
+      );
       // The alias was not subscribed, so it must not read that nothing more is needed.
       assert.doesNotMatch(sent[0]!.text, /Nothing more is needed/);
       assert.match(sent[0]!.text, /expired/);
@@ -89,10 +106,13 @@ describe('jobs/expiry (runExpiry)', () => {
       const before = h.mark();
       assert.deepEqual(runExpiry(h.ctx), { lapsed: 0, reminded: 1, retired: 0, heldExpired: 0, probesUnanswered: 0 });
       const sent = await h.sent(before);
-      assert.deepEqual(sent.map((m) => [m.purpose, m.to]), [
-        ['moderator.notice.request-waiting', MODERATORS],
-        ['moderator.action.join-request', MODERATORS],
-      ]);
+      assert.deepEqual(
+        sent.map((m) => [m.purpose, m.to]),
+        [
+          ['moderator.notice.request-waiting', MODERATORS],
+          ['moderator.action.join-request', MODERATORS],
+        ],
+      );
       assert.match(sent[0]!.subject, /Still waiting: join request #1/);
       const fresh = sent[1]!;
       assert.ok(fresh.token && fresh.token !== moderation.token);
@@ -109,7 +129,7 @@ describe('jobs/expiry (runExpiry)', () => {
       assert.deepEqual(await h.sent(after), []);
     });
 
-    it('the reminder\'s token lets a moderator decide', async () => {
+    it("the reminder's token lets a moderator decide", async () => {
       const before = h.mark();
       runExpiry(h.ctx);
       const fresh = await h.find(MODERATOR, /Join request #1/, before);
@@ -117,7 +137,7 @@ describe('jobs/expiry (runExpiry)', () => {
       assert.equal(h.request(1).state, 'confirming');
     });
 
-    it('is not reminded when a moderator\'s late reply already brought a fresh copy', async () => {
+    it("is not reminded when a moderator's late reply already brought a fresh copy", async () => {
       await h.command(moderation, 'APPROVE\n');
       const before = h.mark();
       assert.deepEqual(runExpiry(h.ctx), { lapsed: 0, reminded: 0, retired: 0, heldExpired: 0, probesUnanswered: 0 });
@@ -131,7 +151,10 @@ describe('jobs/expiry (runExpiry)', () => {
       assert.equal(h.request(1).state, 'moderation');
       const sent = await h.sent(before);
       // The request is still waiting: "Already decided ... Decided by: expiry" would be false.
-      assert.ok(!sent.some((m) => /Already decided/.test(m.subject)), `sent: ${sent.map((m) => m.subject).join(' | ')}`);
+      assert.ok(
+        !sent.some((m) => /Already decided/.test(m.subject)),
+        `sent: ${sent.map((m) => m.subject).join(' | ')}`,
+      );
       assert.ok(sent.some((m) => m.to.includes(MODERATOR) && /came too late/.test(m.subject)));
       assert.equal(h.auditActions().at(-1), 'command.expired-token');
     });
@@ -152,7 +175,14 @@ describe('jobs/expiry (runExpiry)', () => {
       await h.receive(reply({ from: MEMBER, subject: 'unsubscribe', body: 'UNSUBSCRIBE\n' }));
       unsubscribe = await h.find(MEMBER, /Confirm that/, before);
       before = h.mark();
-      await h.receive(reply({ from: MODERATOR, subject: 'Remove', body: 'REMOVE psirt@beta.example stopped redistributing\n', auth: authenticated(MODERATOR_DOMAIN) }));
+      await h.receive(
+        reply({
+          from: MODERATOR,
+          subject: 'Remove',
+          body: 'REMOVE psirt@beta.example stopped redistributing\n',
+          auth: authenticated(MODERATOR_DOMAIN),
+        }),
+      );
       remove = await h.find(MODERATOR, /Confirm removal of psirt@beta\.example/, before);
       h.clock.advance(LATER);
     });
@@ -170,12 +200,15 @@ describe('jobs/expiry (runExpiry)', () => {
       assert.equal(runExpiry(h.ctx).retired, 0, 'once');
     });
 
-    it('an applicant\'s answer to a retired question is told it came too late and changes nothing', async () => {
+    it("an applicant's answer to a retired question is told it came too late and changes nothing", async () => {
       runExpiry(h.ctx);
       const before = h.mark();
       await h.receive(reply({ from: APPLICANT, to: question, body: 'Seven Mesh.\n' }));
       const sent = await h.sent(before);
-      assert.deepEqual(sent.map((m) => [m.purpose, m.to]), [['applicant.notice.answer-too-late', [APPLICANT]]]);
+      assert.deepEqual(
+        sent.map((m) => [m.purpose, m.to]),
+        [['applicant.notice.answer-too-late', [APPLICANT]]],
+      );
       assert.ok(!h.events(1).some((e) => e.kind === 'answer'));
     });
 
@@ -185,7 +218,10 @@ describe('jobs/expiry (runExpiry)', () => {
       await h.receive(reply({ from: MEMBER, to: unsubscribe, body: 'CONFIRM\n' }));
       assert.equal(h.member(MEMBER)!.status, 'active');
       const sent = await h.sent(before);
-      assert.deepEqual(sent.map((m) => [m.purpose, m.to]), [['requester.notice.confirmation-problem', [MEMBER]]]);
+      assert.deepEqual(
+        sent.map((m) => [m.purpose, m.to]),
+        [['requester.notice.confirmation-problem', [MEMBER]]],
+      );
       // Still a member: "Nothing more is needed" would tell it the opposite.
       assert.doesNotMatch(sent[0]!.text, /Nothing more is needed/);
       assert.match(sent[0]!.text, /expired/);

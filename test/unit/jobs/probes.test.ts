@@ -11,8 +11,24 @@ import { REQUESTS_ADDRESS } from '../../helpers/context';
 import { ALPHA, BETA, Disclosures } from '../../helpers/disclosures';
 import { DAY, MODERATOR } from '../../helpers/membership';
 
-function probeReply(h: Disclosures, from: string, to: { messageId: string; subject: string }, body: string, headers: Record<string, string> = {}) {
-  return h.receive(makeMessage({ from, to: REQUESTS_ADDRESS, subject: `Re: ${to.subject}`, inReplyTo: to.messageId, references: [to.messageId], body, headers }));
+function probeReply(
+  h: Disclosures,
+  from: string,
+  to: { messageId: string; subject: string },
+  body: string,
+  headers: Record<string, string> = {},
+) {
+  return h.receive(
+    makeMessage({
+      from,
+      to: REQUESTS_ADDRESS,
+      subject: `Re: ${to.subject}`,
+      inReplyTo: to.messageId,
+      references: [to.messageId],
+      body,
+      headers,
+    }),
+  );
 }
 
 describe('jobs/probes (alias liveness)', () => {
@@ -27,7 +43,7 @@ describe('jobs/probes (alias liveness)', () => {
     assert.match(probe.messageId, /tk-[a-z2-7]{26}@/);
   });
 
-  it('records a person\'s answer, and ACCEPT as a re-affirmation of the embargo policy; nothing is sent back', async () => {
+  it("records a person's answer, and ACCEPT as a re-affirmation of the embargo policy; nothing is sent back", async () => {
     const h = new Disclosures('probeDays: 30, probeGraceDays: 5');
     h.clock.advance(31 * DAY);
     const before = h.mark();
@@ -51,7 +67,10 @@ describe('jobs/probes (alias liveness)', () => {
     const before = h.mark();
     runProbes(h.ctx);
     const probe = await h.find(BETA.address, /still read/, before);
-    assert.equal((await probeReply(h, BETA.address, probe, 'I am away.\n', { 'Auto-Submitted': 'auto-replied' })).outcome, 'discard');
+    assert.equal(
+      (await probeReply(h, BETA.address, probe, 'I am away.\n', { 'Auto-Submitted': 'auto-replied' })).outcome,
+      'discard',
+    );
     h.clock.advance(6 * DAY);
     const mark = h.mark();
     assert.equal(runExpiry(h.ctx).probesUnanswered, 3);

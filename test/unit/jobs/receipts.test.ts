@@ -2,7 +2,16 @@ import assert from 'node:assert/strict';
 import { runReceipts } from '../../../src/jobs/receipts';
 import { markFailed, markSent } from '../../../src/store/outbox';
 import { MODERATORS } from '../../helpers/context';
-import { ALPHA, BETA, Disclosures, GAMMA, HOUR, MEMBERS, OPENING_SUBJECT, type Opened } from '../../helpers/disclosures';
+import {
+  ALPHA,
+  BETA,
+  Disclosures,
+  GAMMA,
+  HOUR,
+  MEMBERS,
+  OPENING_SUBJECT,
+  type Opened,
+} from '../../helpers/disclosures';
 import { DAY } from '../../helpers/membership';
 
 describe('jobs/receipts: runReceipts', () => {
@@ -16,9 +25,12 @@ describe('jobs/receipts: runReceipts', () => {
 
   /** Sets how the opening copy to `address` fared. */
   function delivery(address: string, outcome: 'sent' | 'failed'): void {
-    const id = h.ctx.db.prepare(
-      "SELECT o.id FROM outbox o JOIN outbox_message m ON m.id = o.message WHERE m.purpose = 'relay' AND o.recipient = ?",
-    ).pluck().get(address) as number;
+    const id = h.ctx.db
+      .prepare(
+        "SELECT o.id FROM outbox o JOIN outbox_message m ON m.id = o.message WHERE m.purpose = 'relay' AND o.recipient = ?",
+      )
+      .pluck()
+      .get(address) as number;
     if (outcome === 'sent') markSent(h.ctx.db, id, 250, h.clock.now().toISOString());
     else markFailed(h.ctx.db, id, 550, 'mailbox unavailable', h.clock.now().toISOString());
   }
@@ -36,19 +48,27 @@ describe('jobs/receipts: runReceipts', () => {
     const before = h.mark();
     assert.deepEqual(runReceipts(h.ctx), { disclosures: 1, reminded: 2 });
     const reminders = (await h.sent(before)).filter((m) => m.purpose === 'member.action.ack-reminder');
-    assert.deepEqual(reminders.map((m) => m.to), [[ALPHA.address], [GAMMA.address]]);
+    assert.deepEqual(
+      reminders.map((m) => m.to),
+      [[ALPHA.address], [GAMMA.address]],
+    );
     for (const r of reminders) {
       assert.equal(r.subject, `[EMBARGOED until 2026-03-20 09:30 UTC] [#1] Please acknowledge: ${OPENING_SUBJECT}`);
       assert.equal(r.inReplyTo, thread.messageId);
     }
     assert.match(reminders[0]!.text, /was sent to psirt@alpha\.example at 2026-03-10 09:30 UTC/);
     assert.equal((await h.mailsTo(BETA.address, /Please acknowledge/, before)).length, 0);
-    assert.deepEqual(h.receipts(1).map((r) => [r.member, r.reminded_at !== null]), [
-      [ALPHA.address, true], [GAMMA.address, true], [BETA.address, false],
-    ]);
+    assert.deepEqual(
+      h.receipts(1).map((r) => [r.member, r.reminded_at !== null]),
+      [
+        [ALPHA.address, true],
+        [GAMMA.address, true],
+        [BETA.address, false],
+      ],
+    );
   });
 
-  it('sends the moderators one list of the members without ACK, with each one\'s delivery status', async () => {
+  it("sends the moderators one list of the members without ACK, with each one's delivery status", async () => {
     delivery(ALPHA.address, 'sent');
     delivery(GAMMA.address, 'failed');
     await h.replyInThread(BETA.address, thread.copy, 'ACK\n');
@@ -71,7 +91,11 @@ describe('jobs/receipts: runReceipts', () => {
     runReceipts(h.ctx);
     const list = await h.find(MODERATORS[0]!, /have not acknowledged/, before);
     assert.match(list.subject, /3 members have not acknowledged/);
-    for (const m of MEMBERS) assert.match(list.text, new RegExp(`${m.address.replace(/\./g, '\\.')} \\(${m.organization}\\) - delivery: pending`));
+    for (const m of MEMBERS)
+      assert.match(
+        list.text,
+        new RegExp(`${m.address.replace(/\./g, '\\.')} \\(${m.organization}\\) - delivery: pending`),
+      );
   });
 
   it('a second run sends nothing', async () => {

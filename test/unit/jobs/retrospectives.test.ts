@@ -17,7 +17,12 @@ describe('jobs/retrospectives: runRetrospectives', () => {
     thread = await h.open();
     const before = h.mark();
     // Reported 2026-03-10 09:30 UTC: the retrospective is due 7 days later.
-    await h.post({ from: BETA.address, subject: `LEAK: ${thread.copy.subject}`, body: LINES, inReplyTo: thread.messageId });
+    await h.post({
+      from: BETA.address,
+      subject: `LEAK: ${thread.copy.subject}`,
+      body: LINES,
+      inReplyTo: thread.messageId,
+    });
     urgent = await h.find(MODERATOR, /URGENT: leak reported/, before);
   });
 
@@ -75,7 +80,11 @@ describe('jobs/retrospectives: runRetrospectives', () => {
     await h.command(urgent, 'RETRO Forwarding is off now\n');
     // Today the leak token expired 37 days after the report: "Your reply came too late", and the
     // retrospective stays open with a reminder to the moderators and the reporter every day, for ever.
-    assert.equal(h.leaks()[0]!.retro_summary, 'Forwarding is off now', (await h.sent(before)).map((m) => m.subject).join(' | '));
+    assert.equal(
+      h.leaks()[0]!.retro_summary,
+      'Forwarding is off now',
+      (await h.sent(before)).map((m) => m.subject).join(' | '),
+    );
     h.clock.advance(DAY);
     assert.deepEqual(runRetrospectives(h.ctx), { reminded: 0 });
   });
@@ -88,19 +97,30 @@ describe('jobs/retrospectives: runRetrospectives', () => {
 
   it('reminds each open leak on its own', async () => {
     h.clock.advance(2 * DAY);
-    await h.post({ from: GAMMA.address, subject: `LEAK: ${thread.copy.subject}`, body: LINES, inReplyTo: thread.messageId });
+    await h.post({
+      from: GAMMA.address,
+      subject: `LEAK: ${thread.copy.subject}`,
+      body: LINES,
+      inReplyTo: thread.messageId,
+    });
     h.clock.set('2026-03-17T10:00:00.000Z');
     assert.deepEqual(runRetrospectives(h.ctx), { reminded: 1 });
     h.clock.set('2026-03-19T10:00:00.000Z');
     const before = h.mark();
     assert.deepEqual(runRetrospectives(h.ctx), { reminded: 2 });
     assert.deepEqual((await h.sent(before)).map((m) => m.subject).sort(), [
-      '[Example Security] Retrospective due: leak #1 on disclosure #1', '[Example Security] Retrospective due: leak #2 on disclosure #1',
+      '[Example Security] Retrospective due: leak #1 on disclosure #1',
+      '[Example Security] Retrospective due: leak #2 on disclosure #1',
     ]);
   });
 
   it('names the reporter and the member it names apart, and reminds the reporter, not the named member', async () => {
-    await h.post({ from: GAMMA.address, subject: `LEAK: ${thread.copy.subject}`, body: `Leaked by: ${ALPHA.address}\n${LINES}`, inReplyTo: thread.messageId });
+    await h.post({
+      from: GAMMA.address,
+      subject: `LEAK: ${thread.copy.subject}`,
+      body: `Leaked by: ${ALPHA.address}\n${LINES}`,
+      inReplyTo: thread.messageId,
+    });
     h.clock.set('2026-03-17T10:00:00.000Z');
     const before = h.mark();
     runRetrospectives(h.ctx);
@@ -112,7 +132,12 @@ describe('jobs/retrospectives: runRetrospectives', () => {
 
   it('says a leak is attributed to nobody when its name matched several members, naming no one of them as leaker', async () => {
     upsertMember(h.ctx.db, 'security@newcomer.example', 'beta ', h.clock.now().toISOString());
-    await h.post({ from: GAMMA.address, subject: `LEAK: ${thread.copy.subject}`, body: `Leaked by: Beta\n${LINES}`, inReplyTo: thread.messageId });
+    await h.post({
+      from: GAMMA.address,
+      subject: `LEAK: ${thread.copy.subject}`,
+      body: `Leaked by: Beta\n${LINES}`,
+      inReplyTo: thread.messageId,
+    });
     h.clock.set('2026-03-17T10:00:00.000Z');
     const before = h.mark();
     runRetrospectives(h.ctx);

@@ -11,7 +11,8 @@ const both: Decoration = { subjectPrefix: PREFIX, footer: FOOTER };
 
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 const boundaryOf = (p: ParsedMail): string => {
-  const type = p.headers.get('content-type') as { value: string; params: Record<string, string | undefined> } | undefined;
+  const type = p.headers.get('content-type') as
+    { value: string; params: Record<string, string | undefined> } | undefined;
   const boundary = type?.params.boundary;
   assert.ok(boundary, 'the result names its boundary');
   return boundary;
@@ -40,22 +41,35 @@ async function partsOf(out: Buffer): Promise<Buffer[]> {
 async function assertFirstPartIsOriginal(original: Buffer, out: Buffer): Promise<void> {
   const { headers, body, eol } = splitMessage(original);
   const moved = headers.filter((h) => h.name.toLowerCase().startsWith('content-'));
-  const declared = moved.some((h) => h.name.toLowerCase() === 'content-type') ? '' : `Content-Type: text/plain; charset=us-ascii${eol}`;
+  const declared = moved.some((h) => h.name.toLowerCase() === 'content-type')
+    ? ''
+    : `Content-Type: text/plain; charset=us-ascii${eol}`;
   const expected = Buffer.concat([Buffer.from(declared + moved.map((h) => h.raw).join('') + eol, 'latin1'), body]);
   const [first] = await partsOf(out);
   assert.ok(first);
   assert.ok(first.equals(expected), `first part:\n${first.toString('latin1')}`);
 }
 
-const plain = (...body: string[]): Buffer => crlf(
-  'Received: from mx.member.example by mx.lists.example.org;', '\tTue, 10 Mar 2026 09:00:00 +0000',
-  'DKIM-Signature: v=1; a=rsa-sha256; d=member.example; h=from:to:subject;', ' b=abc123',
-  'From: Alice <alice@member.example>', 'To: sec@lists.example.org', 'Subject: Heap overflow in libfoo',
-  'Message-ID: <post-1@member.example>', 'In-Reply-To: <post-0@member.example>',
-  'References: <a@member.example>', ' <post-0@member.example>',
-  'MIME-Version: 1.0', 'Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: 7bit',
-  'X-Mailer: mutt', '', ...body,
-);
+const plain = (...body: string[]): Buffer =>
+  crlf(
+    'Received: from mx.member.example by mx.lists.example.org;',
+    '\tTue, 10 Mar 2026 09:00:00 +0000',
+    'DKIM-Signature: v=1; a=rsa-sha256; d=member.example; h=from:to:subject;',
+    ' b=abc123',
+    'From: Alice <alice@member.example>',
+    'To: sec@lists.example.org',
+    'Subject: Heap overflow in libfoo',
+    'Message-ID: <post-1@member.example>',
+    'In-Reply-To: <post-0@member.example>',
+    'References: <a@member.example>',
+    ' <post-0@member.example>',
+    'MIME-Version: 1.0',
+    'Content-Type: text/plain; charset=utf-8',
+    'Content-Transfer-Encoding: 7bit',
+    'X-Mailer: mutt',
+    '',
+    ...body,
+  );
 
 describe('mail/decorate', () => {
   describe('the footer', () => {
@@ -83,9 +97,15 @@ describe('mail/decorate', () => {
 
     it('decodes a quoted-printable latin-1 body exactly as before', async () => {
       const original = crlf(
-        'From: bob@member.example', 'Subject: Umlaute', 'MIME-Version: 1.0',
-        'Content-Type: text/plain; charset=iso-8859-1', 'Content-Transfer-Encoding: quoted-printable', '',
-        'Gr=FC=DFe aus K=F6ln, eine sehr lange Zeile die weich umgebrochen werden mu=', '=DF.', 'Ende=20',
+        'From: bob@member.example',
+        'Subject: Umlaute',
+        'MIME-Version: 1.0',
+        'Content-Type: text/plain; charset=iso-8859-1',
+        'Content-Transfer-Encoding: quoted-printable',
+        '',
+        'Gr=FC=DFe aus K=F6ln, eine sehr lange Zeile die weich umgebrochen werden mu=',
+        '=DF.',
+        'Ende=20',
       );
       const before = await simpleParser(original);
       const [first] = await partsOf(decorate(original, both));
@@ -98,9 +118,15 @@ describe('mail/decorate', () => {
     it('decodes a base64 body exactly as before', async () => {
       const text = 'Ünïcödé in base64, 🔐 included.\r\n'.repeat(20);
       const original = crlf(
-        'From: bob@member.example', 'Subject: b64', 'MIME-Version: 1.0',
-        'Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: base64', '',
-        ...(Buffer.from(text).toString('base64').match(/.{1,76}/g) ?? []),
+        'From: bob@member.example',
+        'Subject: b64',
+        'MIME-Version: 1.0',
+        'Content-Type: text/plain; charset=utf-8',
+        'Content-Transfer-Encoding: base64',
+        '',
+        ...(Buffer.from(text)
+          .toString('base64')
+          .match(/.{1,76}/g) ?? []),
       );
       const [first] = await partsOf(decorate(original, both));
       assert.ok(first);
@@ -110,10 +136,19 @@ describe('mail/decorate', () => {
 
     it('keeps a multipart/alternative whole as the first part, both alternatives, and adds the footer after it', async () => {
       const original = crlf(
-        'From: bob@member.example', 'Subject: alt', 'MIME-Version: 1.0',
-        'Content-Type: multipart/alternative; boundary="alt-1"', '',
-        '--alt-1', 'Content-Type: text/plain; charset=utf-8', '', 'Plain words.',
-        '--alt-1', 'Content-Type: text/html; charset=utf-8', '', '<p>Html <b>words</b>.</p>',
+        'From: bob@member.example',
+        'Subject: alt',
+        'MIME-Version: 1.0',
+        'Content-Type: multipart/alternative; boundary="alt-1"',
+        '',
+        '--alt-1',
+        'Content-Type: text/plain; charset=utf-8',
+        '',
+        'Plain words.',
+        '--alt-1',
+        'Content-Type: text/html; charset=utf-8',
+        '',
+        '<p>Html <b>words</b>.</p>',
         '--alt-1--',
       );
       const out = decorate(original, both);
@@ -132,11 +167,20 @@ describe('mail/decorate', () => {
     it('passes attachments through untouched', async () => {
       const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes(40_000), Buffer.from('\n%%EOF\n')]);
       const original = crlf(
-        'From: bob@member.example', 'Subject: report', 'MIME-Version: 1.0',
-        'Content-Type: multipart/mixed; boundary="mix-1"', '',
-        '--mix-1', 'Content-Type: text/plain; charset=utf-8', '', 'See the attached report.',
-        '--mix-1', 'Content-Type: application/pdf; name="report.pdf"',
-        'Content-Disposition: attachment; filename="report.pdf"', 'Content-Transfer-Encoding: base64', '',
+        'From: bob@member.example',
+        'Subject: report',
+        'MIME-Version: 1.0',
+        'Content-Type: multipart/mixed; boundary="mix-1"',
+        '',
+        '--mix-1',
+        'Content-Type: text/plain; charset=utf-8',
+        '',
+        'See the attached report.',
+        '--mix-1',
+        'Content-Type: application/pdf; name="report.pdf"',
+        'Content-Disposition: attachment; filename="report.pdf"',
+        'Content-Transfer-Encoding: base64',
+        '',
         ...(pdf.toString('base64').match(/.{1,76}/g) ?? []),
         '--mix-1--',
       );
@@ -146,22 +190,45 @@ describe('mail/decorate', () => {
       assert.equal(after.attachments.length, 1);
       assert.equal(after.attachments[0]?.filename, 'report.pdf');
       assert.equal(sha256(after.attachments[0]?.content ?? Buffer.alloc(0)), sha256(pdf));
-      assert.equal(sha256(after.attachments[0]?.content ?? Buffer.alloc(0)), sha256(before.attachments[0]?.content ?? Buffer.alloc(1)));
+      assert.equal(
+        sha256(after.attachments[0]?.content ?? Buffer.alloc(0)),
+        sha256(before.attachments[0]?.content ?? Buffer.alloc(1)),
+      );
       await assertFirstPartIsOriginal(original, out);
     });
 
     it('keeps a PGP/MIME signed body byte for byte as part one', async () => {
       const signed = [
-        'Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: quoted-printable', '',
-        'Signed text with a trailing space=20', 'and a long line that is soft broken by the signer at seventy-six =', 'characters.', '',
+        'Content-Type: text/plain; charset=utf-8',
+        'Content-Transfer-Encoding: quoted-printable',
+        '',
+        'Signed text with a trailing space=20',
+        'and a long line that is soft broken by the signer at seventy-six =',
+        'characters.',
+        '',
       ].join('\r\n');
       const original = crlf(
-        'From: carol@member.example', 'Subject: signed', 'MIME-Version: 1.0',
-        'Content-Type: multipart/signed; micalg=pgp-sha256;', ' protocol="application/pgp-signature"; boundary="sig-1"', '',
-        'This is an OpenPGP/MIME signed message (RFC 4880 and 3156)', '--sig-1', signed, '--sig-1',
-        'Content-Type: application/pgp-signature; name="signature.asc"', 'Content-Disposition: attachment; filename="signature.asc"', '',
-        '-----BEGIN PGP SIGNATURE-----', '', 'iHUEARYIAB0WIQTexample', '=abcd', '-----END PGP SIGNATURE-----', '',
-        '--sig-1--', '',
+        'From: carol@member.example',
+        'Subject: signed',
+        'MIME-Version: 1.0',
+        'Content-Type: multipart/signed; micalg=pgp-sha256;',
+        ' protocol="application/pgp-signature"; boundary="sig-1"',
+        '',
+        'This is an OpenPGP/MIME signed message (RFC 4880 and 3156)',
+        '--sig-1',
+        signed,
+        '--sig-1',
+        'Content-Type: application/pgp-signature; name="signature.asc"',
+        'Content-Disposition: attachment; filename="signature.asc"',
+        '',
+        '-----BEGIN PGP SIGNATURE-----',
+        '',
+        'iHUEARYIAB0WIQTexample',
+        '=abcd',
+        '-----END PGP SIGNATURE-----',
+        '',
+        '--sig-1--',
+        '',
       );
       const out = decorate(original, both);
       await assertFirstPartIsOriginal(original, out);
@@ -170,25 +237,52 @@ describe('mail/decorate', () => {
       const [first] = await partsOf(out);
       assert.ok(first);
       const inner = await simpleParser(first);
-      assert.equal(inner.attachments.find((a) => a.contentType === 'application/pgp-signature')?.filename, 'signature.asc');
+      assert.equal(
+        inner.attachments.find((a) => a.contentType === 'application/pgp-signature')?.filename,
+        'signature.asc',
+      );
     });
 
     it('keeps an S/MIME signed body byte for byte as part one', async () => {
       const original = crlf(
-        'From: dave@member.example', 'Subject: smime', 'MIME-Version: 1.0',
-        'Content-Type: multipart/signed; protocol="application/pkcs7-signature"; micalg=sha-256; boundary="----s1"', '',
-        'This is an S/MIME signed message', '', '------s1', 'Content-Type: text/plain', '', 'body', '', '------s1',
-        'Content-Type: application/pkcs7-signature; name="smime.p7s"', 'Content-Transfer-Encoding: base64',
-        'Content-Disposition: attachment; filename="smime.p7s"', '', randomBytes(300).toString('base64'), '', '------s1--', '',
+        'From: dave@member.example',
+        'Subject: smime',
+        'MIME-Version: 1.0',
+        'Content-Type: multipart/signed; protocol="application/pkcs7-signature"; micalg=sha-256; boundary="----s1"',
+        '',
+        'This is an S/MIME signed message',
+        '',
+        '------s1',
+        'Content-Type: text/plain',
+        '',
+        'body',
+        '',
+        '------s1',
+        'Content-Type: application/pkcs7-signature; name="smime.p7s"',
+        'Content-Transfer-Encoding: base64',
+        'Content-Disposition: attachment; filename="smime.p7s"',
+        '',
+        randomBytes(300).toString('base64'),
+        '',
+        '------s1--',
+        '',
       );
       await assertFirstPartIsOriginal(original, decorate(original, both));
     });
 
     it('moves every Content-* header of the message into the first part, verbatim and in order', async () => {
       const original = crlf(
-        'From: bob@member.example', 'Content-Type: text/plain;', '\tcharset="utf-8"; format=flowed', 'Subject: s',
-        'Content-Language: de', 'Content-Description: =?UTF-8?Q?Beschreibung_=C3=BC?=', 'Content-ID: <c1@x>',
-        'Content-Location: http://x.example/', 'content-transfer-encoding: 8bit', 'Content-Disposition: inline', '',
+        'From: bob@member.example',
+        'Content-Type: text/plain;',
+        '\tcharset="utf-8"; format=flowed',
+        'Subject: s',
+        'Content-Language: de',
+        'Content-Description: =?UTF-8?Q?Beschreibung_=C3=BC?=',
+        'Content-ID: <c1@x>',
+        'Content-Location: http://x.example/',
+        'content-transfer-encoding: 8bit',
+        'Content-Disposition: inline',
+        '',
         'Grüße',
       );
       const out = decorate(original, both);
@@ -212,7 +306,10 @@ describe('mail/decorate', () => {
       const ours = new Set(['content-type', 'content-transfer-encoding']);
       const before = splitMessage(original).headers.filter((h) => !ours.has(h.name.toLowerCase()));
       const after = splitMessage(out).headers.filter((h) => !ours.has(h.name.toLowerCase()));
-      assert.deepEqual(after.map((h) => h.raw), before.map((h) => h.raw));
+      assert.deepEqual(
+        after.map((h) => h.raw),
+        before.map((h) => h.raw),
+      );
     });
 
     it('changes nothing but the Subject when there is no footer', () => {
@@ -221,7 +318,10 @@ describe('mail/decorate', () => {
       const a = splitMessage(original);
       const b = splitMessage(out);
       assert.deepEqual(b.body, a.body);
-      assert.deepEqual(b.headers.filter((h) => h.name !== 'Subject'), a.headers.filter((h) => h.name !== 'Subject'));
+      assert.deepEqual(
+        b.headers.filter((h) => h.name !== 'Subject'),
+        a.headers.filter((h) => h.name !== 'Subject'),
+      );
       assert.deepEqual(decorate(original, { subjectPrefix: null, footer: null }), original);
     });
   });
@@ -235,7 +335,13 @@ describe('mail/decorate', () => {
     });
 
     it('adds the prefix only once to "Re: [PREFIX] x"', () => {
-      for (const subject of ['Re: [SEC] x', '[SEC] x', 'AW: Re: [sec] x', 'Fwd: RE[2]:  [SEC]x', `Re: ${encodedWord('[SEC] ünï')}`]) {
+      for (const subject of [
+        'Re: [SEC] x',
+        '[SEC] x',
+        'AW: Re: [sec] x',
+        'Fwd: RE[2]:  [SEC]x',
+        `Re: ${encodedWord('[SEC] ünï')}`,
+      ]) {
         const original = crlf('From: a@x', `Subject: ${subject}`, '', 'x');
         const out = decorate(original, { subjectPrefix: PREFIX, footer: null });
         assert.equal(splitMessage(out).headers[1]?.raw, `Subject: ${subject}\r\n`, subject);
@@ -260,7 +366,10 @@ describe('mail/decorate', () => {
     it('folds a long subject so that no line reaches 998 octets, and it still reads the same', async () => {
       const word = 'A'.repeat(3000);
       for (const subject of [word, `ü ${word}`, `${'Wörter '.repeat(400)}Ende`]) {
-        const out = decorate(crlf('From: a@x', `Subject: ${subject}`, '', 'x'), { subjectPrefix: PREFIX, footer: null });
+        const out = decorate(crlf('From: a@x', `Subject: ${subject}`, '', 'x'), {
+          subjectPrefix: PREFIX,
+          footer: null,
+        });
         const field = splitMessage(out).headers[1]?.raw ?? '';
         for (const line of field.split('\r\n')) assert.ok(line.length < 998, `a line of ${line.length}`);
         assert.equal((await simpleParser(out)).subject, `${PREFIX} ${subject}`);
@@ -282,7 +391,10 @@ describe('mail/decorate', () => {
 
   describe('hostile input', () => {
     it('strips CR and LF from the prefix, so it cannot start a header of its own', async () => {
-      const out = decorate(crlf('From: a@x', 'Subject: x', '', 'body'), { subjectPrefix: '[SEC]\r\nBcc: evil@x.example', footer: FOOTER });
+      const out = decorate(crlf('From: a@x', 'Subject: x', '', 'body'), {
+        subjectPrefix: '[SEC]\r\nBcc: evil@x.example',
+        footer: FOOTER,
+      });
       const names = splitMessage(out).headers.map((h) => h.name.toLowerCase());
       assert.ok(!names.includes('bcc'), names.join());
       const parsed = await simpleParser(out);
@@ -314,7 +426,15 @@ describe('mail/decorate', () => {
     });
 
     it('keeps a body whose lines look like boundaries of the kind it draws whole', async () => {
-      const original = crlf('From: a@x', 'Subject: x', '', '--=_embargo-list_0123456789abcdef0123456789abcdef', '--', '----', 'end');
+      const original = crlf(
+        'From: a@x',
+        'Subject: x',
+        '',
+        '--=_embargo-list_0123456789abcdef0123456789abcdef',
+        '--',
+        '----',
+        'end',
+      );
       const out = decorate(original, both);
       await assertFirstPartIsOriginal(original, out);
       assert.equal((await partsOf(out)).length, 2);
@@ -330,7 +450,10 @@ describe('mail/decorate', () => {
     });
 
     it('decorates a header-only message without a blank line', async () => {
-      for (const original of [Buffer.from('From: a@x\r\nSubject: only'), Buffer.from('From: a@x\r\nSubject: only\r\n')]) {
+      for (const original of [
+        Buffer.from('From: a@x\r\nSubject: only'),
+        Buffer.from('From: a@x\r\nSubject: only\r\n'),
+      ]) {
         const out = decorate(original, both);
         const parsed = await simpleParser(out);
         assert.equal(parsed.subject, '[SEC] only');
@@ -353,7 +476,14 @@ describe('mail/decorate', () => {
         assert.equal(parsed.subject, '[SEC] stored');
         assert.ok(parsed.text?.endsWith(FOOTER));
       }
-      const original = lf('From: a@x', 'Subject: stored', 'Content-Type: text/plain; charset=utf-8', '', 'line one', 'line two');
+      const original = lf(
+        'From: a@x',
+        'Subject: stored',
+        'Content-Type: text/plain; charset=utf-8',
+        '',
+        'line one',
+        'line two',
+      );
       await assertFirstPartIsOriginal(original, decorate(original, both));
     });
 
@@ -361,13 +491,19 @@ describe('mail/decorate', () => {
       const original = Buffer.from('\r\nNo header at all.\r\n');
       const out = decorate(original, both);
       const [first] = await partsOf(out);
-      assert.equal(first?.toString('latin1'), 'Content-Type: text/plain; charset=us-ascii\r\n\r\nNo header at all.\r\n');
+      assert.equal(
+        first?.toString('latin1'),
+        'Content-Type: text/plain; charset=us-ascii\r\n\r\nNo header at all.\r\n',
+      );
     });
 
     it('finishes a 5 MB body, boundary look-alikes and all, and keeps it whole', async () => {
       const line = '--=_embargo-list_ looks like a boundary, but is not one. Grüße\r\n';
       const body = line.repeat(Math.ceil((5 * 1024 * 1024) / Buffer.byteLength(line)));
-      const original = Buffer.concat([crlf('From: a@x', 'Subject: big', 'Content-Type: text/plain; charset=utf-8', ''), Buffer.from(body)]);
+      const original = Buffer.concat([
+        crlf('From: a@x', 'Subject: big', 'Content-Type: text/plain; charset=utf-8', ''),
+        Buffer.from(body),
+      ]);
       const out = decorate(original, both);
       assert.ok(out.length < original.length + 1024);
       assert.ok(out.indexOf(Buffer.from(body)) > 0);

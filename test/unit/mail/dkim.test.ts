@@ -20,7 +20,10 @@ describe('mail/transport with relay.dkim', () => {
     const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
     keyFile = path.join(dir, 'dkim.pem');
     fs.writeFileSync(keyFile, pair.privateKey.export({ type: 'pkcs8', format: 'pem' }));
-    publicTxt = (`v=DKIM1; k=rsa; p=${pair.publicKey.export({ type: 'spki', format: 'der' }).toString('base64')}`).match(/.{1,255}/g) ?? [];
+    publicTxt =
+      `v=DKIM1; k=rsa; p=${pair.publicKey.export({ type: 'spki', format: 'der' }).toString('base64')}`.match(
+        /.{1,255}/g,
+      ) ?? [];
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -29,20 +32,35 @@ describe('mail/transport with relay.dkim', () => {
     throw Object.assign(new Error(`ENOTFOUND ${name}`), { code: 'ENOTFOUND' });
   };
 
-  it('signs every copy with the list domain\'s key, so that it verifies and aligns with a From at the list', async () => {
-    const config = testConfig(`outbound: { directory: ${dir}/out }\nrelay: { dkim: { domainName: lists.example.org, keySelector: el, privateKeyFile: ${keyFile} } }`);
+  it("signs every copy with the list domain's key, so that it verifies and aligns with a From at the list", async () => {
+    const config = testConfig(
+      `outbound: { directory: ${dir}/out }\nrelay: { dkim: { domainName: lists.example.org, keySelector: el, privateKeyFile: ${keyFile} } }`,
+    );
     const transport = createTransport(config);
-    const raw = Buffer.from('From: "Alice via Example Security" <security@lists.example.org>\r\nTo: security@lists.example.org\r\nSubject: t\r\nDate: Tue, 10 Mar 2026 09:30:00 +0000\r\nMessage-ID: <m1@member.example>\r\n\r\nbody\r\n');
+    const raw = Buffer.from(
+      'From: "Alice via Example Security" <security@lists.example.org>\r\nTo: security@lists.example.org\r\nSubject: t\r\nDate: Tue, 10 Mar 2026 09:30:00 +0000\r\nMessage-ID: <m1@member.example>\r\n\r\nbody\r\n',
+    );
     await transport.send({ from: 'security-bounces@lists.example.org', to: 'a@member.example' }, raw, 1);
     const written = fs.readFileSync(path.join(dir, 'out', '00000001.eml'));
     const signed = written.subarray(written.indexOf('DKIM-Signature'));
     assert.match(signed.toString(), /^DKIM-Signature: v=1; a=rsa-sha256;.* d=lists\.example\.org;/s);
-    const verdict = await verifyWithMailauth(signed, 'security@lists.example.org', resolver(), new Date('2026-03-10T09:31:00Z'));
+    const verdict = await verifyWithMailauth(
+      signed,
+      'security@lists.example.org',
+      resolver(),
+      new Date('2026-03-10T09:31:00Z'),
+    );
     assert.equal(verdict.authenticated, true, verdict.evidence.join('; '));
   });
 
   it('stops at start with one line naming the key when the private key cannot be read', () => {
-    const config = testConfig(`outbound: { directory: ${dir}/out }\nrelay: { dkim: { domainName: lists.example.org, keySelector: el, privateKeyFile: ${dir}/missing.pem } }`);
-    assert.throws(() => createTransport(config), (err: Error & { code?: string }) => err.code === 'CONFIG_INVALID' && /relay\.dkim\.privateKeyFile/.test(err.message));
+    const config = testConfig(
+      `outbound: { directory: ${dir}/out }\nrelay: { dkim: { domainName: lists.example.org, keySelector: el, privateKeyFile: ${dir}/missing.pem } }`,
+    );
+    assert.throws(
+      () => createTransport(config),
+      (err: Error & { code?: string }) =>
+        err.code === 'CONFIG_INVALID' && /relay\.dkim\.privateKeyFile/.test(err.message),
+    );
   });
 });

@@ -8,18 +8,27 @@ import { TEST_CONFIG_YAML } from '../../helpers/context';
 
 describe('mail/transport (directory)', () => {
   let dir: string;
-  beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'embargo-outbox-')); });
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'embargo-outbox-'));
+  });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  const transportFor = (outDir: string) => createTransport(parseConfig(TEST_CONFIG_YAML.replace(/directory: .*/, `directory: ${outDir}`), 'test'));
+  const transportFor = (outDir: string) =>
+    createTransport(parseConfig(TEST_CONFIG_YAML.replace(/directory: .*/, `directory: ${outDir}`), 'test'));
 
   it('writes each copy as <delivery id>.eml with its envelope in front, and answers null', async () => {
     const t = transportFor(path.join(dir, 'out'));
-    const code = await t.send({ from: 'bounces@lists.example.org', to: 'alice@member.example' }, Buffer.from('Subject: x\r\n\r\nbody\r\n'), 42);
+    const code = await t.send(
+      { from: 'bounces@lists.example.org', to: 'alice@member.example' },
+      Buffer.from('Subject: x\r\n\r\nbody\r\n'),
+      42,
+    );
     assert.equal(code, null);
     assert.deepEqual(fs.readdirSync(path.join(dir, 'out')), ['00000042.eml']);
-    assert.equal(fs.readFileSync(path.join(dir, 'out', '00000042.eml'), 'utf8'),
-      'X-Envelope-From: <bounces@lists.example.org>\r\nX-Envelope-To: <alice@member.example>\r\nSubject: x\r\n\r\nbody\r\n');
+    assert.equal(
+      fs.readFileSync(path.join(dir, 'out', '00000042.eml'), 'utf8'),
+      'X-Envelope-From: <bounces@lists.example.org>\r\nX-Envelope-To: <alice@member.example>\r\nSubject: x\r\n\r\nbody\r\n',
+    );
     assert.match(t.describe(), /^directory /);
   });
 

@@ -1,5 +1,13 @@
 import assert from 'node:assert/strict';
-import { domainOf, isAddress, localPartOf, normalizeAddress, normalizeDomain, parseAddressList, sameAddress } from '../../../src/message/address';
+import {
+  domainOf,
+  isAddress,
+  localPartOf,
+  normalizeAddress,
+  normalizeDomain,
+  parseAddressList,
+  sameAddress,
+} from '../../../src/message/address';
 
 describe('message/address', () => {
   describe('parseAddressList', () => {
@@ -11,8 +19,10 @@ describe('message/address', () => {
     });
 
     it('flattens groups', () => {
-      assert.deepEqual(parseAddressList('team: a@example.org, B@Example.org;, c@example.org').map((a) => a.address),
-        ['a@example.org', 'b@example.org', 'c@example.org']);
+      assert.deepEqual(
+        parseAddressList('team: a@example.org, B@Example.org;, c@example.org').map((a) => a.address),
+        ['a@example.org', 'b@example.org', 'c@example.org'],
+      );
     });
 
     it('returns nothing for an empty or missing value', () => {
@@ -21,7 +31,10 @@ describe('message/address', () => {
     });
 
     it('drops entries that are not addresses', () => {
-      assert.deepEqual(parseAddressList('just a name, undisclosed-recipients:;, <no-at-sign>, ok@example.org').map((a) => a.address), ['ok@example.org']);
+      assert.deepEqual(
+        parseAddressList('just a name, undisclosed-recipients:;, <no-at-sign>, ok@example.org').map((a) => a.address),
+        ['ok@example.org'],
+      );
     });
 
     it('takes the address in angle brackets, not one forged in the display name', () => {
@@ -38,13 +51,25 @@ describe('message/address', () => {
     });
 
     it('refuses an address without a dotted domain, local part, or @', () => {
-      for (const bad of ['security@localhost', '@example.org', 'security.example.org', 'a@b@example.org', 'a@example.']) {
+      for (const bad of [
+        'security@localhost',
+        '@example.org',
+        'security.example.org',
+        'a@b@example.org',
+        'a@example.',
+      ]) {
         assert.equal(isAddress(bad), false, bad);
       }
     });
 
     it('refuses an address with spaces, brackets or control characters', () => {
-      for (const bad of ['a b@example.org', '<a@example.org>', 'a@example.org\r\nBcc: x@evil.example', 'a\u0000@example.org', 'a(b)@example.org']) {
+      for (const bad of [
+        'a b@example.org',
+        '<a@example.org>',
+        'a@example.org\r\nBcc: x@evil.example',
+        'a\u0000@example.org',
+        'a(b)@example.org',
+      ]) {
         assert.equal(isAddress(bad), false, JSON.stringify(bad));
       }
     });

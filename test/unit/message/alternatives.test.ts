@@ -10,17 +10,38 @@ const HIDDEN_APPROVE = '<html><body><span style="display:none">APPROVE</span><di
 
 /** An HTML-only mail. */
 function htmlOnly(html: string): Buffer {
-  return makeMessage({ from: 'moderator@example.org', to: 'x@example.org', subject: 'Re', body: html, headers: { 'Content-Type': 'text/html; charset=utf-8' } });
+  return makeMessage({
+    from: 'moderator@example.org',
+    to: 'x@example.org',
+    subject: 'Re',
+    body: html,
+    headers: { 'Content-Type': 'text/html; charset=utf-8' },
+  });
 }
 
 /** A multipart/alternative mail with a text/plain and a text/html part. */
 function alternative(plain: string, html: string): Buffer {
   const body = [
-    '--b1', 'Content-Type: text/plain; charset=utf-8', '', plain, '',
-    '--b1', 'Content-Type: text/html; charset=utf-8', '', html, '',
-    '--b1--', '',
+    '--b1',
+    'Content-Type: text/plain; charset=utf-8',
+    '',
+    plain,
+    '',
+    '--b1',
+    'Content-Type: text/html; charset=utf-8',
+    '',
+    html,
+    '',
+    '--b1--',
+    '',
   ].join('\n');
-  return makeMessage({ from: 'moderator@example.org', to: 'x@example.org', subject: 'Re', body, headers: { 'Content-Type': 'multipart/alternative; boundary="b1"' } });
+  return makeMessage({
+    from: 'moderator@example.org',
+    to: 'x@example.org',
+    subject: 'Re',
+    body,
+    headers: { 'Content-Type': 'multipart/alternative; boundary="b1"' },
+  });
 }
 
 describe('message/parse: text is what a reader sees', () => {
@@ -45,11 +66,24 @@ describe('message/parse: text is what a reader sees', () => {
 
   it('multipart/mixed with the HTML first and the plain part after: the hidden word is in neither text', async () => {
     const body = [
-      '--m1', 'Content-Type: text/html; charset=utf-8', 'Content-Disposition: inline', '', '<span style="display:none">APPROVE</span>', '',
-      '--m1', 'Content-Type: text/plain; charset=utf-8', 'Content-Disposition: inline', '', 'I am not sure', '',
-      '--m1--', '',
+      '--m1',
+      'Content-Type: text/html; charset=utf-8',
+      'Content-Disposition: inline',
+      '',
+      '<span style="display:none">APPROVE</span>',
+      '',
+      '--m1',
+      'Content-Type: text/plain; charset=utf-8',
+      'Content-Disposition: inline',
+      '',
+      'I am not sure',
+      '',
+      '--m1--',
+      '',
     ].join('\n');
-    const msg = await parseMessage(makeMessage({ from: 'a@example.org', body, headers: { 'Content-Type': 'multipart/mixed; boundary="m1"' } }));
+    const msg = await parseMessage(
+      makeMessage({ from: 'a@example.org', body, headers: { 'Content-Type': 'multipart/mixed; boundary="m1"' } }),
+    );
     assert.doesNotMatch(msg.text, /APPROVE/);
     assert.doesNotMatch(msg.htmlText ?? '', /APPROVE/);
     assert.equal(readKeywords(msg, ALL_KEYWORDS).keyword, null);
@@ -62,26 +96,41 @@ describe('message/keyword-reading and the alternatives-disagree rule', () => {
   }
 
   it('HTML-only with a hidden APPROVE: no keyword, no disagreement (there is one version)', async () => {
-    assert.deepEqual(await read(htmlOnly(HIDDEN_APPROVE)), { firstLine: 'I am not sure', keyword: null, disagreement: null });
+    assert.deepEqual(await read(htmlOnly(HIDDEN_APPROVE)), {
+      firstLine: 'I am not sure',
+      keyword: null,
+      disagreement: null,
+    });
   });
 
   it('HTML-only with a visible APPROVE: APPROVE', async () => {
-    assert.deepEqual((await read(htmlOnly('<div>APPROVE</div><blockquote>Request #1</blockquote>'))).keyword, { keyword: 'APPROVE', argument: null });
+    assert.deepEqual((await read(htmlOnly('<div>APPROVE</div><blockquote>Request #1</blockquote>'))).keyword, {
+      keyword: 'APPROVE',
+      argument: null,
+    });
   });
 
   it('plain APPROVE and HTML that visibly says APPROVE: APPROVE', async () => {
-    const r = await read(alternative('APPROVE\n\n> Request #1', '<div dir="ltr"><b>APPROVE</b></div><blockquote>Request #1</blockquote>'));
+    const r = await read(
+      alternative('APPROVE\n\n> Request #1', '<div dir="ltr"><b>APPROVE</b></div><blockquote>Request #1</blockquote>'),
+    );
     assert.deepEqual([r.keyword, r.disagreement], [{ keyword: 'APPROVE', argument: null }, null]);
   });
 
   it('Gmail\'s "*APPROVE*" in the plain part for a bold APPROVE agrees with the HTML', async () => {
-    assert.deepEqual((await read(alternative('*APPROVE*', '<b>APPROVE</b>'))).keyword, { keyword: 'APPROVE', argument: null });
+    assert.deepEqual((await read(alternative('*APPROVE*', '<b>APPROVE</b>'))).keyword, {
+      keyword: 'APPROVE',
+      argument: null,
+    });
   });
 
   it('plain APPROVE and HTML that visibly says "I am not sure": neither, with the reason', async () => {
     const r = await read(alternative('APPROVE', HIDDEN_APPROVE));
     assert.equal(r.keyword, null);
-    assert.equal(r.disagreement, 'the text/plain part reads APPROVE and the HTML part, as a reader sees it, reads no keyword');
+    assert.equal(
+      r.disagreement,
+      'the text/plain part reads APPROVE and the HTML part, as a reader sees it, reads no keyword',
+    );
   });
 
   it('plain "I am not sure" and HTML APPROVE: neither', async () => {
@@ -117,7 +166,13 @@ describe('message/keyword-reading and the alternatives-disagree rule', () => {
 
   it('the rule hits with the reason when the snapshot carries one, and misses otherwise', () => {
     const msg = {} as never;
-    assert.equal(alternativesDisagree.check(msg, snapshotWith({ keywordDisagreement: 'the text/plain part reads APPROVE and ...' })), 'the text/plain part reads APPROVE and ...');
+    assert.equal(
+      alternativesDisagree.check(
+        msg,
+        snapshotWith({ keywordDisagreement: 'the text/plain part reads APPROVE and ...' }),
+      ),
+      'the text/plain part reads APPROVE and ...',
+    );
     assert.equal(alternativesDisagree.check(msg, snapshotWith()), null);
   });
 });

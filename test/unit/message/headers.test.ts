@@ -6,7 +6,10 @@ describe('message/headers', () => {
     it('splits a CRLF message into its fields and its untouched body', () => {
       const raw = Buffer.from('From: a@example.org\r\nSubject: hi\r\n\r\nline 1\r\n\r\nline 2\r\n');
       const { headers, body, eol } = splitMessage(raw);
-      assert.deepEqual(headers.map((h) => h.name), ['From', 'Subject']);
+      assert.deepEqual(
+        headers.map((h) => h.name),
+        ['From', 'Subject'],
+      );
       assert.equal(headers[1]!.raw, 'Subject: hi\r\n');
       assert.equal(body.toString(), 'line 1\r\n\r\nline 2\r\n');
       assert.equal(eol, '\r\n');
@@ -14,32 +17,48 @@ describe('message/headers', () => {
 
     it('splits a message stored with bare LF and reports LF', () => {
       const { headers, body, eol } = splitMessage(Buffer.from('From: a@example.org\nTo: b@example.org\n\nbody\n'));
-      assert.deepEqual(headers.map((h) => h.name), ['From', 'To']);
+      assert.deepEqual(
+        headers.map((h) => h.name),
+        ['From', 'To'],
+      );
       assert.equal(body.toString(), 'body\n');
       assert.equal(eol, '\n');
     });
 
     it('keeps a folded field as one field, folding included', () => {
-      const { headers } = splitMessage(Buffer.from('References: <a@x>\r\n <b@x>\r\n\t<c@x>\r\nFrom: a@example.org\r\n\r\n'));
+      const { headers } = splitMessage(
+        Buffer.from('References: <a@x>\r\n <b@x>\r\n\t<c@x>\r\nFrom: a@example.org\r\n\r\n'),
+      );
       assert.equal(headers.length, 2);
       assert.equal(headers[0]!.raw, 'References: <a@x>\r\n <b@x>\r\n\t<c@x>\r\n');
     });
 
     it('treats a message without a blank line as all header and no body', () => {
       const { headers, body } = splitMessage(Buffer.from('From: a@example.org\r\nSubject: no end'));
-      assert.deepEqual(headers.map((h) => h.raw), ['From: a@example.org\r\n', 'Subject: no end\r\n']);
+      assert.deepEqual(
+        headers.map((h) => h.raw),
+        ['From: a@example.org\r\n', 'Subject: no end\r\n'],
+      );
       assert.equal(body.length, 0);
     });
 
     it('keeps 8-bit bytes in header fields and body exactly', () => {
-      const raw = Buffer.concat([Buffer.from('Subject: '), Buffer.from([0xc3, 0xa9, 0xff]), Buffer.from('\r\n\r\n'), Buffer.from([0x00, 0xfe, 0x0d, 0x0a])]);
+      const raw = Buffer.concat([
+        Buffer.from('Subject: '),
+        Buffer.from([0xc3, 0xa9, 0xff]),
+        Buffer.from('\r\n\r\n'),
+        Buffer.from([0x00, 0xfe, 0x0d, 0x0a]),
+      ]);
       const { headers, body, eol } = splitMessage(raw);
       assert.deepEqual(joinMessage(headers, body, eol), raw);
     });
 
     it('gives a line without a colon an empty name', () => {
       const { headers } = splitMessage(Buffer.from('From: a@example.org\r\nnot a header line\r\n\r\nbody'));
-      assert.deepEqual(headers.map((h) => h.name), ['From', '']);
+      assert.deepEqual(
+        headers.map((h) => h.name),
+        ['From', ''],
+      );
     });
   });
 
@@ -75,7 +94,10 @@ describe('message/headers', () => {
 
   describe('headerSafe', () => {
     it('leaves ordinary text alone', () => {
-      assert.equal(headerSafe('Re: [CVE-2026-1234] heap overflow in ünïcode'), 'Re: [CVE-2026-1234] heap overflow in ünïcode');
+      assert.equal(
+        headerSafe('Re: [CVE-2026-1234] heap overflow in ünïcode'),
+        'Re: [CVE-2026-1234] heap overflow in ünïcode',
+      );
     });
 
     it('turns CR/LF into a space so that no text can start a header of its own', () => {

@@ -7,10 +7,39 @@ const kinds = (text: string): string[] => readLines(text).map((l) => l.kind);
 
 describe('message/own-text: the one reader of what a sender wrote', () => {
   it('gives each line a kind, and stops at an Outlook original', () => {
-    assert.deepEqual(kinds(mail(
-      'APPROVE', '', '> quoted', 'On Tue, 3 Mar 2026 at 10:00, Mod <m@x.example> wrote:', '> earlier', '', 'More of mine', '-- ', 'Alice', '', 'Sent from my iPhone',
-      'From: Mod <m@x.example>', 'Sent: Tuesday', 'APPROVE',
-    )), ['own', 'blank', 'quote', 'attribution', 'earlier', 'blank', 'own', 'signature', 'signature', 'signature', 'signature']);
+    assert.deepEqual(
+      kinds(
+        mail(
+          'APPROVE',
+          '',
+          '> quoted',
+          'On Tue, 3 Mar 2026 at 10:00, Mod <m@x.example> wrote:',
+          '> earlier',
+          '',
+          'More of mine',
+          '-- ',
+          'Alice',
+          '',
+          'Sent from my iPhone',
+          'From: Mod <m@x.example>',
+          'Sent: Tuesday',
+          'APPROVE',
+        ),
+      ),
+      [
+        'own',
+        'blank',
+        'quote',
+        'attribution',
+        'earlier',
+        'blank',
+        'own',
+        'signature',
+        'signature',
+        'signature',
+        'signature',
+      ],
+    );
   });
 
   it('reads Spanish, Dutch and Italian Gmail attributions, and an undated "On ..., X wrote:" only above a quote', () => {
@@ -28,24 +57,34 @@ describe('message/own-text: the one reader of what a sender wrote', () => {
   describe('a dash-and-name sign-off', () => {
     for (const sig of ['-Joe', '- Joe', '--Joe', '— Joe', '– Joe', '~Joe', '-Joe S.']) {
       it(`leaves "${sig}" out of the sender's text, with the short lines under it`, () => {
-        assert.equal(ownReplyText(mail('LEAK', 'What: the patch', 'To whom: a customer', sig, 'Acme PSIRT')), 'LEAK\nWhat: the patch\nTo whom: a customer');
+        assert.equal(
+          ownReplyText(mail('LEAK', 'What: the patch', 'To whom: a customer', sig, 'Acme PSIRT')),
+          'LEAK\nWhat: the patch\nTo whom: a customer',
+        );
       });
     }
 
     it('reads own text again below a quote that follows the sign-off', () => {
-      assert.equal(ownReplyText(mail('Thanks', '-Joe', '> earlier', 'P.S. one more thing')), 'Thanks\nP.S. one more thing');
+      assert.equal(
+        ownReplyText(mail('Thanks', '-Joe', '> earlier', 'P.S. one more thing')),
+        'Thanks\nP.S. one more thing',
+      );
     });
 
     it('keeps bulleted names, a name after a line ending in ":", and a dash line with a long paragraph under it', () => {
       assert.equal(ownReplyText('Reviewers:\n- Alice\n- Bob'), 'Reviewers:\n- Alice\n- Bob');
       assert.equal(ownReplyText('Who:\n-Alice'), 'Who:\n-Alice');
-      const long = 'Thanks\n-Alice\nwill look at the proxy crash in detail tomorrow morning and report back to the list.';
+      const long =
+        'Thanks\n-Alice\nwill look at the proxy crash in detail tomorrow morning and report back to the list.';
       assert.equal(ownReplyText(long), long);
     });
 
     it('never takes a keyword for a name: "- APPROVE" and "— REJECT reason" stay the first line', () => {
       assert.deepEqual(readKeyword(firstReplyLine('- APPROVE'), ['APPROVE']), { keyword: 'APPROVE', argument: null });
-      assert.deepEqual(readKeyword(firstReplyLine('— REJECT personal address'), ['REJECT']), { keyword: 'REJECT', argument: 'personal address' });
+      assert.deepEqual(readKeyword(firstReplyLine('— REJECT personal address'), ['REJECT']), {
+        keyword: 'REJECT',
+        argument: 'personal address',
+      });
     });
 
     it('does not read a bare "-Joe" as a command, nor lets it hide a keyword above it', () => {

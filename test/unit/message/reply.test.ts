@@ -31,7 +31,7 @@ const UNQUOTED_NOTICE = [
 
 /** Each client's top-posted "APPROVE". */
 const TOP_POSTED: Record<string, string> = {
-  'Gmail': mail(
+  Gmail: mail(
     'APPROVE',
     '',
     'On Thu, Nov 26, 2026 at 10:00 AM Embargo List <istio-early-disclosure-requests@googlegroups.com> wrote:',
@@ -133,18 +133,8 @@ const TOP_POSTED: Record<string, string> = {
     '',
     ...QUOTED_NOTICE,
   ),
-  'Thunderbird': mail(
-    'APPROVE',
-    '',
-    'On 11/26/26 10:00, Embargo List wrote:',
-    ...QUOTED_NOTICE,
-  ),
-  'Thunderbird in French': mail(
-    'APPROVE',
-    '',
-    'Le 26/11/2026 à 10:00, Embargo List a écrit :',
-    ...QUOTED_NOTICE,
-  ),
+  Thunderbird: mail('APPROVE', '', 'On 11/26/26 10:00, Embargo List wrote:', ...QUOTED_NOTICE),
+  'Thunderbird in French': mail('APPROVE', '', 'Le 26/11/2026 à 10:00, Embargo List a écrit :', ...QUOTED_NOTICE),
 };
 
 describe('message/reply', () => {
@@ -168,7 +158,10 @@ describe('message/reply', () => {
         'Istio Product Security, Corp',
       );
       assert.equal(firstReplyLine(text), 'REJECT Your alias is a personal address');
-      assert.deepEqual(readKeyword(firstReplyLine(text), KNOWN), { keyword: 'REJECT', argument: 'Your alias is a personal address' });
+      assert.deepEqual(readKeyword(firstReplyLine(text), KNOWN), {
+        keyword: 'REJECT',
+        argument: 'Your alias is a personal address',
+      });
     });
 
     it('reads a REJECT bottom-posted under a wrapped Gmail attribution', () => {
@@ -195,17 +188,14 @@ describe('message/reply', () => {
         ...QUOTED_NOTICE,
       );
       assert.equal(firstReplyLine(text), 'ASK Which products ship Istio?');
-      assert.deepEqual(readKeyword(firstReplyLine(text), KNOWN), { keyword: 'ASK', argument: 'Which products ship Istio?' });
+      assert.deepEqual(readKeyword(firstReplyLine(text), KNOWN), {
+        keyword: 'ASK',
+        argument: 'Which products ship Istio?',
+      });
     });
 
     it('finds a reply whose only own text is below a Thunderbird quote', () => {
-      const text = mail(
-        'On 11/26/26 10:00, Embargo List wrote:',
-        ...QUOTED_NOTICE,
-        '',
-        'APPROVE.',
-        '',
-      );
+      const text = mail('On 11/26/26 10:00, Embargo List wrote:', ...QUOTED_NOTICE, '', 'APPROVE.', '');
       assert.equal(firstReplyLine(text), 'APPROVE.');
       assert.deepEqual(readKeyword(firstReplyLine(text), KNOWN), { keyword: 'APPROVE', argument: null });
     });
@@ -234,15 +224,30 @@ describe('message/reply', () => {
     });
 
     it('is null for a reply that is only quotes under a wrapped Gmail attribution, in English or German', () => {
-      assert.equal(firstReplyLine(mail('On Thu, Nov 26, 2026 at 10:00 AM Alice Example <', 'alice@example.org> wrote:', '', ...QUOTED_NOTICE)), null);
-      assert.equal(firstReplyLine(mail('Am Do., 26. Nov. 2026 um 10:00 Uhr schrieb Alice Example <', 'alice@example.org>:', ...QUOTED_NOTICE)), null);
+      assert.equal(
+        firstReplyLine(
+          mail('On Thu, Nov 26, 2026 at 10:00 AM Alice Example <', 'alice@example.org> wrote:', '', ...QUOTED_NOTICE),
+        ),
+        null,
+      );
+      assert.equal(
+        firstReplyLine(
+          mail('Am Do., 26. Nov. 2026 um 10:00 Uhr schrieb Alice Example <', 'alice@example.org>:', ...QUOTED_NOTICE),
+        ),
+        null,
+      );
     });
 
     it('is null for only blank lines, &nbsp; lines, a signature and a phone footer', () => {
       assert.equal(firstReplyLine(''), null);
       assert.equal(firstReplyLine(mail('   ', '&nbsp;', '\u00a0 &NBSP; \t', '\u200b', '')), null);
       assert.equal(firstReplyLine(mail('', 'Sent from my iPhone', '', ...QUOTED_NOTICE)), null);
-      assert.equal(firstReplyLine(mail('-- ', 'Alice Example', 'Corp', '', 'On 11/26/26 10:00, Embargo List wrote:', ...QUOTED_NOTICE)), null);
+      assert.equal(
+        firstReplyLine(
+          mail('-- ', 'Alice Example', 'Corp', '', 'On 11/26/26 10:00, Embargo List wrote:', ...QUOTED_NOTICE),
+        ),
+        null,
+      );
     });
 
     it('is null for an Outlook reply with nothing typed, though the unquoted original has APPROVE on a line of its own', () => {
@@ -259,7 +264,7 @@ describe('message/reply', () => {
       assert.equal(firstReplyLine(text), null);
     });
 
-    it('returns the reply\'s own first line when only the quote says APPROVE', () => {
+    it("returns the reply's own first line when only the quote says APPROVE", () => {
       const text = mail(
         'Thanks, looking',
         '',
@@ -283,10 +288,7 @@ describe('message/reply', () => {
     });
 
     it('does not take an own sentence ending in "wrote:" for an attribution', () => {
-      const text = mail(
-        'REJECT because of what you wrote:',
-        '> Alias: zerocool@gmail.com',
-      );
+      const text = mail('REJECT because of what you wrote:', '> Alias: zerocool@gmail.com');
       assert.equal(firstReplyLine(text), 'REJECT because of what you wrote:');
     });
 
@@ -296,12 +298,16 @@ describe('message/reply', () => {
     });
 
     it('copes with CRLF, a byte-order mark, non-breaking spaces and &nbsp; around the line', () => {
-      const text = '\ufeff\r\n&nbsp;\r\n\u00a0APPROVE&nbsp;\r\n\r\nOn 11/26/26 10:00, Embargo List wrote:\r\n> APPROVE\r\n';
+      const text =
+        '\ufeff\r\n&nbsp;\r\n\u00a0APPROVE&nbsp;\r\n\r\nOn 11/26/26 10:00, Embargo List wrote:\r\n> APPROVE\r\n';
       assert.equal(firstReplyLine(text), 'APPROVE');
     });
 
     it('keeps a line that merely starts with "From:" when no header block follows', () => {
-      assert.equal(firstReplyLine(mail('From: the Corp security team, APPROVE', '', ...QUOTED_NOTICE)), 'From: the Corp security team, APPROVE');
+      assert.equal(
+        firstReplyLine(mail('From: the Corp security team, APPROVE', '', ...QUOTED_NOTICE)),
+        'From: the Corp security team, APPROVE',
+      );
     });
   });
 
@@ -322,12 +328,15 @@ describe('message/reply', () => {
         'istio-early-disclosure-requests@googlegroups.com> wrote:',
         ...QUOTED_NOTICE,
       );
-      assert.equal(ownReplyText(text), mail(
-        'We ship Istio in Seven Mesh 3.2 and 3.3.',
-        'Links: https://seven-corp.example/mesh',
-        '',
-        'Our PSIRT answers within one business day.',
-      ));
+      assert.equal(
+        ownReplyText(text),
+        mail(
+          'We ship Istio in Seven Mesh 3.2 and 3.3.',
+          'Links: https://seven-corp.example/mesh',
+          '',
+          'Our PSIRT answers within one business day.',
+        ),
+      );
     });
 
     it('keeps own text interleaved between quotes, and stops at an Outlook original', () => {
@@ -363,21 +372,50 @@ describe('message/reply', () => {
       assert.equal(readKeyword('APPROVE? The alias looks personal to me.', KNOWN), null);
       assert.equal(readKeyword('APPROVE?', KNOWN), null);
       assert.deepEqual(readKeyword('LIFT.', ['LIFT']), { keyword: 'LIFT', argument: null });
-      assert.deepEqual(readKeyword('EMBARGO 2026-12-10 16:00 UTC', ['EMBARGO']), { keyword: 'EMBARGO', argument: '2026-12-10 16:00 UTC' });
+      assert.deepEqual(readKeyword('EMBARGO 2026-12-10 16:00 UTC', ['EMBARGO']), {
+        keyword: 'EMBARGO',
+        argument: '2026-12-10 16:00 UTC',
+      });
     });
 
     it('reads the argument, trimmed', () => {
-      assert.deepEqual(readKeyword('  REJECT   Your alias is a personal address  ', KNOWN), { keyword: 'REJECT', argument: 'Your alias is a personal address' });
-      assert.deepEqual(readKeyword('REJECT: not a team alias', KNOWN), { keyword: 'REJECT', argument: 'not a team alias' });
-      assert.deepEqual(readKeyword('ASK Which products ship Istio?', KNOWN), { keyword: 'ASK', argument: 'Which products ship Istio?' });
+      assert.deepEqual(readKeyword('  REJECT   Your alias is a personal address  ', KNOWN), {
+        keyword: 'REJECT',
+        argument: 'Your alias is a personal address',
+      });
+      assert.deepEqual(readKeyword('REJECT: not a team alias', KNOWN), {
+        keyword: 'REJECT',
+        argument: 'not a team alias',
+      });
+      assert.deepEqual(readKeyword('ASK Which products ship Istio?', KNOWN), {
+        keyword: 'ASK',
+        argument: 'Which products ship Istio?',
+      });
     });
 
     it('tolerates markdown and punctuation around the keyword', () => {
-      for (const line of ['*APPROVE*', '**APPROVE**', '_APPROVE_', 'APPROVE.', 'APPROVE!', '"APPROVE"', '“APPROVE”', '- APPROVE', '`APPROVE`', '# APPROVE']) {
+      for (const line of [
+        '*APPROVE*',
+        '**APPROVE**',
+        '_APPROVE_',
+        'APPROVE.',
+        'APPROVE!',
+        '"APPROVE"',
+        '“APPROVE”',
+        '- APPROVE',
+        '`APPROVE`',
+        '# APPROVE',
+      ]) {
         assert.deepEqual(readKeyword(line, KNOWN), { keyword: 'APPROVE', argument: null }, line);
       }
-      assert.deepEqual(readKeyword('**REJECT** not a team alias', KNOWN), { keyword: 'REJECT', argument: 'not a team alias' });
-      assert.deepEqual(readKeyword('*REJECT not a team alias*', KNOWN), { keyword: 'REJECT', argument: 'not a team alias' });
+      assert.deepEqual(readKeyword('**REJECT** not a team alias', KNOWN), {
+        keyword: 'REJECT',
+        argument: 'not a team alias',
+      });
+      assert.deepEqual(readKeyword('*REJECT not a team alias*', KNOWN), {
+        keyword: 'REJECT',
+        argument: 'not a team alias',
+      });
     });
 
     it('is null for a keyword inside a sentence', () => {
@@ -386,7 +424,14 @@ describe('message/reply', () => {
     });
 
     it('is null for a word that only begins with a keyword, or an unknown one', () => {
-      for (const line of ['APPROVED', 'APPROVE-ish', 'APPROVEREJECT', 'approve,thanks', 'UNSUBSCRIBE me', 'Thanks, looking']) {
+      for (const line of [
+        'APPROVED',
+        'APPROVE-ish',
+        'APPROVEREJECT',
+        'approve,thanks',
+        'UNSUBSCRIBE me',
+        'Thanks, looking',
+      ]) {
         assert.equal(readKeyword(line, KNOWN), null, line);
       }
     });

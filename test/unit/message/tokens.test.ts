@@ -11,13 +11,20 @@ function tokensIn(subject: string): string[] {
 
 /** What a reader sees of a header value: encoded words decoded, full-width folded, invisibles dropped. */
 function asReadLeniently(text: string): string {
-  return libmime.decodeWords(text).normalize('NFKC').replace(/\p{Default_Ignorable_Code_Point}/gu, '');
+  return libmime
+    .decodeWords(text)
+    .normalize('NFKC')
+    .replace(/\p{Default_Ignorable_Code_Point}/gu, '');
 }
 
 describe('message/tokens', () => {
   describe('findTokens', () => {
     it('reads tokens from In-Reply-To, References and the subject, in any case, once each', () => {
-      const found = findTokens({ inReplyTo: `<r1.ab.tk-${T}@lists.example.org>`, references: [`<x.tk-${T.toUpperCase()}@l>`], subject: `Re: x (TK-${'2'.repeat(26)})` });
+      const found = findTokens({
+        inReplyTo: `<r1.ab.tk-${T}@lists.example.org>`,
+        references: [`<x.tk-${T.toUpperCase()}@l>`],
+        subject: `Re: x (TK-${'2'.repeat(26)})`,
+      });
       assert.deepEqual(found.sort(), [T, '2'.repeat(26)].sort());
     });
   });
@@ -52,7 +59,15 @@ describe('message/tokens', () => {
     it('would have let each of those through without it (the cases are real)', () => {
       for (const [what, text] of planted) {
         // Stricter than findTokens on purpose: these it would not read today, but a looser reader might.
-        if (['a token glued to a word', 'a Unicode hyphen for the dash', 'a minus sign for the dash', 'a longer run than a token'].includes(what)) continue;
+        if (
+          [
+            'a token glued to a word',
+            'a Unicode hyphen for the dash',
+            'a minus sign for the dash',
+            'a longer run than a token',
+          ].includes(what)
+        )
+          continue;
         assert.equal(tokensIn(asReadLeniently(text)).length, 1, what);
       }
     });
@@ -63,7 +78,16 @@ describe('message/tokens', () => {
     });
 
     it('changes ordinary organization names, addresses and subjects not at all', () => {
-      for (const text of ['Seven-Corp', 'ACME, Inc.', 'Zürich Versicherungs-Gesellschaft AG', 'security@seven-corp.example', 'tk-maxx', 'TK-1234 rollout', 'Join request #12: Acme', '日本電信電話株式会社']) {
+      for (const text of [
+        'Seven-Corp',
+        'ACME, Inc.',
+        'Zürich Versicherungs-Gesellschaft AG',
+        'security@seven-corp.example',
+        'tk-maxx',
+        'TK-1234 rollout',
+        'Join request #12: Acme',
+        '日本電信電話株式会社',
+      ]) {
         assert.equal(defangTokens(text), text);
       }
     });

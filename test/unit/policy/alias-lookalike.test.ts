@@ -7,8 +7,10 @@ const MEMBERS = ['security@corp.com', 'psirt@acme.example', 'secure@team.beta.co
 
 function lookalikes(alias: string, policy: AliasPolicy = OPEN): AliasFinding[] {
   const from = `jane@${alias.slice(alias.indexOf('@') + 1)}`;
-  return checkAlias({ alias, fromAddress: from, fromName: 'Jane Doe', organization: 'Evil', memberDomains: MEMBERS }, policy)
-    .filter((f) => f.code === 'ALIAS_LOOKALIKE_DOMAIN');
+  return checkAlias(
+    { alias, fromAddress: from, fromName: 'Jane Doe', organization: 'Evil', memberDomains: MEMBERS },
+    policy,
+  ).filter((f) => f.code === 'ALIAS_LOOKALIKE_DOMAIN');
 }
 
 describe('policy/corporate-alias: look-alike domains', () => {
@@ -43,12 +45,22 @@ describe('policy/corporate-alias: look-alike domains', () => {
     });
   }
 
-  it('tells the applicant the same whether or not the domain worn is a member\'s (membership is not disclosed)', () => {
+  it("tells the applicant the same whether or not the domain worn is a member's (membership is not disclosed)", () => {
     const applicantSees = (alias: string, members: string[]): string[] =>
-      checkAlias({ alias, fromAddress: 'jane@evil.example', fromName: 'Jane Doe', organization: 'Evil', memberDomains: members }, OPEN)
-        .filter((f) => f.severity === 'block').map((f) => f.message);
-    assert.deepEqual(applicantSees('security@corp.com.evil.example', ['security@corp.com']), applicantSees('security@corp.com.evil.example', []));
-    assert.deepEqual(applicantSees('security@acme.example.evil.example', ['psirt@acme.example']), applicantSees('security@acme.example.evil.example', []));
+      checkAlias(
+        { alias, fromAddress: 'jane@evil.example', fromName: 'Jane Doe', organization: 'Evil', memberDomains: members },
+        OPEN,
+      )
+        .filter((f) => f.severity === 'block')
+        .map((f) => f.message);
+    assert.deepEqual(
+      applicantSees('security@corp.com.evil.example', ['security@corp.com']),
+      applicantSees('security@corp.com.evil.example', []),
+    );
+    assert.deepEqual(
+      applicantSees('security@acme.example.evil.example', ['psirt@acme.example']),
+      applicantSees('security@acme.example.evil.example', []),
+    );
   });
 
   const genuine = [

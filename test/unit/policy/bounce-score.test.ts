@@ -1,5 +1,11 @@
 import assert from 'node:assert/strict';
-import { DEFAULT_BOUNCE_SETTINGS, isStale, NO_BOUNCES, scoreBounce, type BounceState } from '../../../src/policy/bounce-score';
+import {
+  DEFAULT_BOUNCE_SETTINGS,
+  isStale,
+  NO_BOUNCES,
+  scoreBounce,
+  type BounceState,
+} from '../../../src/policy/bounce-score';
 
 const S = DEFAULT_BOUNCE_SETTINGS;
 
@@ -18,7 +24,10 @@ function run(times: string[], start: BounceState = NO_BOUNCES): { state: BounceS
 describe('policy/bounce-score', () => {
   it('counts a first bounce as one and records its day and time', () => {
     const [step] = run(['2026-03-10T09:30:00.000Z']);
-    assert.deepEqual(step, { state: { score: 1, lastBounceAt: '2026-03-10T09:30:00.000Z', lastDay: '2026-03-10' }, unreachable: false });
+    assert.deepEqual(step, {
+      state: { score: 1, lastBounceAt: '2026-03-10T09:30:00.000Z', lastDay: '2026-03-10' },
+      unreachable: false,
+    });
   });
 
   it('counts two bounces on the same day once, but remembers the later time', () => {
@@ -27,12 +36,31 @@ describe('policy/bounce-score', () => {
   });
 
   it('reaches the threshold of 5 on the fifth consecutive day, not before', () => {
-    const steps = run(['2026-03-10T09:00:00Z', '2026-03-11T09:00:00Z', '2026-03-12T09:00:00Z', '2026-03-13T09:00:00Z', '2026-03-14T09:00:00Z']);
-    assert.deepEqual(steps.map((s) => [s.state.score, s.unreachable]), [[1, false], [2, false], [3, false], [4, false], [5, true]]);
+    const steps = run([
+      '2026-03-10T09:00:00Z',
+      '2026-03-11T09:00:00Z',
+      '2026-03-12T09:00:00Z',
+      '2026-03-13T09:00:00Z',
+      '2026-03-14T09:00:00Z',
+    ]);
+    assert.deepEqual(
+      steps.map((s) => [s.state.score, s.unreachable]),
+      [
+        [1, false],
+        [2, false],
+        [3, false],
+        [4, false],
+        [5, true],
+      ],
+    );
   });
 
   it('needs five distinct days however many bounces come on them', () => {
-    const times = ['10', '11', '12', '13'].flatMap((d) => [`2026-03-${d}T01:00:00Z`, `2026-03-${d}T12:00:00Z`, `2026-03-${d}T23:00:00Z`]);
+    const times = ['10', '11', '12', '13'].flatMap((d) => [
+      `2026-03-${d}T01:00:00Z`,
+      `2026-03-${d}T12:00:00Z`,
+      `2026-03-${d}T23:00:00Z`,
+    ]);
     const steps = run(times);
     assert.equal(steps.at(-1)!.state.score, 4);
     assert.ok(steps.every((s) => !s.unreachable));
@@ -45,19 +73,28 @@ describe('policy/bounce-score', () => {
 
   it('keeps counting after a gap of exactly decayDays', () => {
     const steps = run(['2026-03-01T09:00:00Z', '2026-03-02T09:00:00Z', '2026-03-09T09:00:00Z']);
-    assert.deepEqual(steps.map((s) => s.state.score), [1, 2, 3]);
+    assert.deepEqual(
+      steps.map((s) => s.state.score),
+      [1, 2, 3],
+    );
   });
 
   it('resets the score to one after a gap of more than decayDays', () => {
     const steps = run(['2026-03-01T09:00:00Z', '2026-03-02T09:00:00Z', '2026-03-03T09:00:00Z', '2026-03-11T09:00:00Z']);
-    assert.deepEqual(steps.map((s) => s.state.score), [1, 2, 3, 1]);
+    assert.deepEqual(
+      steps.map((s) => s.state.score),
+      [1, 2, 3, 1],
+    );
     assert.equal(steps[3]!.state.lastDay, '2026-03-11');
   });
 
   it('resets a score that had reached the threshold once the bounces stop for long enough', () => {
     const start: BounceState = { score: 5, lastBounceAt: '2026-01-05T10:00:00.000Z', lastDay: '2026-01-05' };
     const [step] = run(['2026-03-10T09:00:00Z'], start);
-    assert.deepEqual(step, { state: { score: 1, lastBounceAt: '2026-03-10T09:00:00.000Z', lastDay: '2026-03-10' }, unreachable: false });
+    assert.deepEqual(step, {
+      state: { score: 1, lastBounceAt: '2026-03-10T09:00:00.000Z', lastDay: '2026-03-10' },
+      unreachable: false,
+    });
   });
 
   it('does not count a bounce that arrives late for a day before the last counted one', () => {
@@ -73,7 +110,16 @@ describe('policy/bounce-score', () => {
     const c = scoreBounce(b.state, new Date('2026-03-13T09:00:00Z'), s);
     const d = scoreBounce(c.state, new Date('2026-03-14T09:00:00Z'), s);
     const e = scoreBounce(d.state, new Date('2026-03-15T09:00:00Z'), s);
-    assert.deepEqual([a, b, c, d, e].map((x) => [x.state.score, x.unreachable]), [[1, false], [2, false], [1, false], [2, false], [3, true]]);
+    assert.deepEqual(
+      [a, b, c, d, e].map((x) => [x.state.score, x.unreachable]),
+      [
+        [1, false],
+        [2, false],
+        [1, false],
+        [2, false],
+        [3, true],
+      ],
+    );
   });
 
   it('leaves the state it was given unchanged', () => {

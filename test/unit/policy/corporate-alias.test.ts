@@ -51,7 +51,18 @@ describe('policy/corporate-alias', () => {
     });
 
     it('is null for a public suffix, an address literal, a bare host name, garbage or nothing', () => {
-      for (const s of ['', '   ', 'co.uk', 'a@co.uk', 'a@[192.0.2.1]', '192.0.2.1', 'a@localhost', 'not an address', 'a@-bad.example', 'a@b..example']) {
+      for (const s of [
+        '',
+        '   ',
+        'co.uk',
+        'a@co.uk',
+        'a@[192.0.2.1]',
+        '192.0.2.1',
+        'a@localhost',
+        'not an address',
+        'a@-bad.example',
+        'a@b..example',
+      ]) {
         assert.equal(registrableDomain(s), null, s);
       }
     });
@@ -93,7 +104,18 @@ describe('policy/corporate-alias', () => {
 
   describe('ALIAS_INVALID', () => {
     it('blocks text that is not one email address, naming the text', () => {
-      for (const alias of ['security at corp.example', 'security@', '@corp.example', 'security@corp', 'a@b@corp.example', 'sec urity@corp.example', 'security@co.uk', 'security@[192.0.2.1]', '"sec"@corp.example', 'a, b@corp.example']) {
+      for (const alias of [
+        'security at corp.example',
+        'security@',
+        '@corp.example',
+        'security@corp',
+        'a@b@corp.example',
+        'sec urity@corp.example',
+        'security@co.uk',
+        'security@[192.0.2.1]',
+        '"sec"@corp.example',
+        'a, b@corp.example',
+      ]) {
         const findings = check(alias);
         assert.deepEqual(codes(findings), ['ALIAS_INVALID'], alias);
         assert.equal(findings[0]?.severity, 'block');
@@ -102,7 +124,12 @@ describe('policy/corporate-alias', () => {
     });
 
     it('accepts an address in angle brackets, with a display name, or as a mailto link', () => {
-      for (const alias of ['<security@corp.example>', 'Corp Security <security@corp.example>', 'mailto:security@corp.example', '  security@corp.example  ']) {
+      for (const alias of [
+        '<security@corp.example>',
+        'Corp Security <security@corp.example>',
+        'mailto:security@corp.example',
+        '  security@corp.example  ',
+      ]) {
         assert.deepEqual(check(alias), [], alias);
       }
     });
@@ -134,7 +161,9 @@ describe('policy/corporate-alias', () => {
     });
 
     it('catches a subdomain, another case, a trailing dot and the Unicode spelling of a denied domain', () => {
-      assert.ok(codes(check('SECURITY@Mail.EVIL.Example.', { fromAddress: 'a@evil.example' }, policy)).includes('ALIAS_DENIED'));
+      assert.ok(
+        codes(check('SECURITY@Mail.EVIL.Example.', { fromAddress: 'a@evil.example' }, policy)).includes('ALIAS_DENIED'),
+      );
       assert.ok(codes(check('security@münchen.de', { fromAddress: 'a@münchen.de' }, policy)).includes('ALIAS_DENIED'));
     });
 
@@ -144,7 +173,9 @@ describe('policy/corporate-alias', () => {
 
     it('wins over the allow list', () => {
       const both: AliasPolicy = { ...OPEN, allowDomains: ['evil.example'], denyDomains: ['evil.example'] };
-      assert.ok(codes(check('security@evil.example', { fromAddress: 'a@evil.example' }, both)).includes('ALIAS_DENIED'));
+      assert.ok(
+        codes(check('security@evil.example', { fromAddress: 'a@evil.example' }, both)).includes('ALIAS_DENIED'),
+      );
     });
   });
 
@@ -153,10 +184,13 @@ describe('policy/corporate-alias', () => {
       // example.com is on the email-providers list; the policy's own sample alias uses it.
       const sender = { fromAddress: 'zerocool@example.com', fromName: 'Zero Cool', organization: 'Seven-Corp' };
       assert.ok(codes(check('istio-security-team@example.com', sender)).includes('ALIAS_FREEMAIL'));
-      assert.deepEqual(check('istio-security-team@example.com', sender, { ...OPEN, allowDomains: ['example.com'] }), []);
+      assert.deepEqual(
+        check('istio-security-team@example.com', sender, { ...OPEN, allowDomains: ['example.com'] }),
+        [],
+      );
     });
 
-    it('does not excuse a domain that is not the sender\'s', () => {
+    it("does not excuse a domain that is not the sender's", () => {
       const policy: AliasPolicy = { ...OPEN, allowDomains: ['example.com'] };
       assert.deepEqual(codes(check('security@example.com', {}, policy)), ['ALIAS_DOMAIN_MISMATCH']);
     });
@@ -164,7 +198,17 @@ describe('policy/corporate-alias', () => {
 
   describe('ALIAS_FREEMAIL', () => {
     it('blocks an alias at a well-known free-mail provider, naming the provider', () => {
-      for (const domain of ['gmail.com', 'outlook.com', 'hotmail.com', 'yahoo.com', 'yahoo.co.uk', 'proton.me', 'protonmail.com', 'icloud.com', 'gmx.de']) {
+      for (const domain of [
+        'gmail.com',
+        'outlook.com',
+        'hotmail.com',
+        'yahoo.com',
+        'yahoo.co.uk',
+        'proton.me',
+        'protonmail.com',
+        'icloud.com',
+        'gmx.de',
+      ]) {
         const finding = only(check(`istio-security@${domain}`, { fromAddress: `alice@${domain}` }), 'ALIAS_FREEMAIL');
         assert.equal(finding.severity, 'block');
         assert.ok(finding.message.includes(domain), finding.message);
@@ -190,7 +234,10 @@ describe('policy/corporate-alias', () => {
 
   describe('ALIAS_DISPOSABLE', () => {
     it('blocks an alias at a disposable-mail service, naming it', () => {
-      const finding = only(check('security@guerrillamail.com', { fromAddress: 'a@guerrillamail.com' }), 'ALIAS_DISPOSABLE');
+      const finding = only(
+        check('security@guerrillamail.com', { fromAddress: 'a@guerrillamail.com' }),
+        'ALIAS_DISPOSABLE',
+      );
       assert.equal(finding.severity, 'block');
       assert.match(finding.message, /guerrillamail\.com/);
     });
@@ -200,38 +247,77 @@ describe('policy/corporate-alias', () => {
     });
 
     it('reports a domain on both lists once, as disposable', () => {
-      assert.deepEqual(codes(check('security@mailinator.com', { fromAddress: 'a@mailinator.com' })), ['ALIAS_DISPOSABLE']);
+      assert.deepEqual(codes(check('security@mailinator.com', { fromAddress: 'a@mailinator.com' })), [
+        'ALIAS_DISPOSABLE',
+      ]);
     });
 
     it('catches upper case and any subdomain of a wildcard disposable domain', () => {
-      assert.deepEqual(codes(check('Security@ANYTHING.33mail.com', { fromAddress: 'a@33mail.com' })), ['ALIAS_DISPOSABLE']);
+      assert.deepEqual(codes(check('Security@ANYTHING.33mail.com', { fromAddress: 'a@33mail.com' })), [
+        'ALIAS_DISPOSABLE',
+      ]);
       assert.deepEqual(codes(check('security@YOPMAIL.com.', { fromAddress: 'a@yopmail.com' })), ['ALIAS_DISPOSABLE']);
     });
   });
 
   describe('ALIAS_DOMAIN_MISMATCH', () => {
-    const policy: AliasPolicy = { ...OPEN, organizationDomains: { IBM: ['ibm.com'], 'Seven Corp': ['us.seven.example'] } };
+    const policy: AliasPolicy = {
+      ...OPEN,
+      organizationDomains: { IBM: ['ibm.com'], 'Seven Corp': ['us.seven.example'] },
+    };
 
-    it('blocks an alias at a domain other than the sender\'s, naming both', () => {
+    it("blocks an alias at a domain other than the sender's, naming both", () => {
       const finding = only(check('security@other.example'), 'ALIAS_DOMAIN_MISMATCH');
       assert.equal(finding.severity, 'block');
       assert.match(finding.message, /other\.example/);
       assert.match(finding.message, /alice@corp\.example/);
     });
 
-    it('accepts a subdomain of the sender\'s domain, and a sender on a subdomain', () => {
+    it("accepts a subdomain of the sender's domain, and a sender on a subdomain", () => {
       assert.deepEqual(check('security@sec.corp.example'), []);
       assert.deepEqual(check('security@corp.example', { fromAddress: 'alice@mail.eu.corp.example' }), []);
     });
 
     it('accepts a domain recorded for the organization, whatever the case of its name', () => {
-      assert.deepEqual(check('argoprod@us.ibm.com', { fromAddress: 'bob@redhat.com', fromName: 'Bob Roe', organization: 'ibm' }, policy), []);
-      assert.deepEqual(check('argoprod@us.ibm.com', { fromAddress: 'bob@redhat.com', fromName: 'Bob Roe', organization: '  IBM ' }, policy), []);
+      assert.deepEqual(
+        check(
+          'argoprod@us.ibm.com',
+          { fromAddress: 'bob@redhat.com', fromName: 'Bob Roe', organization: 'ibm' },
+          policy,
+        ),
+        [],
+      );
+      assert.deepEqual(
+        check(
+          'argoprod@us.ibm.com',
+          { fromAddress: 'bob@redhat.com', fromName: 'Bob Roe', organization: '  IBM ' },
+          policy,
+        ),
+        [],
+      );
     });
 
-    it('does not lend one organization\'s domains to another', () => {
-      assert.deepEqual(codes(check('argoprod@us.ibm.com', { fromAddress: 'bob@redhat.com', fromName: 'Bob Roe', organization: 'Red Hat' }, policy)), ['ALIAS_DOMAIN_MISMATCH']);
-      assert.deepEqual(codes(check('argoprod@us.ibm.com', { fromAddress: 'bob@redhat.com', fromName: 'Bob Roe', organization: null }, policy)), ['ALIAS_DOMAIN_MISMATCH']);
+    it("does not lend one organization's domains to another", () => {
+      assert.deepEqual(
+        codes(
+          check(
+            'argoprod@us.ibm.com',
+            { fromAddress: 'bob@redhat.com', fromName: 'Bob Roe', organization: 'Red Hat' },
+            policy,
+          ),
+        ),
+        ['ALIAS_DOMAIN_MISMATCH'],
+      );
+      assert.deepEqual(
+        codes(
+          check(
+            'argoprod@us.ibm.com',
+            { fromAddress: 'bob@redhat.com', fromName: 'Bob Roe', organization: null },
+            policy,
+          ),
+        ),
+        ['ALIAS_DOMAIN_MISMATCH'],
+      );
     });
 
     it('takes a recorded subdomain as that subdomain only', () => {
@@ -241,9 +327,13 @@ describe('policy/corporate-alias', () => {
     });
 
     it('is not fooled by a shared public suffix, a look-alike domain, or a neighbouring tenant', () => {
-      assert.deepEqual(codes(check('security@corp.co.uk', { fromAddress: 'alice@other.co.uk' })), ['ALIAS_DOMAIN_MISMATCH']);
+      assert.deepEqual(codes(check('security@corp.co.uk', { fromAddress: 'alice@other.co.uk' })), [
+        'ALIAS_DOMAIN_MISMATCH',
+      ]);
       assert.deepEqual(codes(check('security@corp.example.evil.example')), ['ALIAS_DOMAIN_MISMATCH']);
-      assert.deepEqual(codes(check('security@team-a.github.io', { fromAddress: 'alice@team-b.github.io' })), ['ALIAS_DOMAIN_MISMATCH']);
+      assert.deepEqual(codes(check('security@team-a.github.io', { fromAddress: 'alice@team-b.github.io' })), [
+        'ALIAS_DOMAIN_MISMATCH',
+      ]);
     });
 
     it('matches the punycode and Unicode spellings of one domain', () => {
@@ -259,13 +349,13 @@ describe('policy/corporate-alias', () => {
   });
 
   describe('ALIAS_IS_SENDER', () => {
-    it('blocks an alias that is the applicant\'s own From address', () => {
+    it("blocks an alias that is the applicant's own From address", () => {
       const finding = only(check('alice@corp.example'), 'ALIAS_IS_SENDER');
       assert.equal(finding.severity, 'block');
       assert.match(finding.message, /alice@corp\.example/);
     });
 
-    it('is not raised for a team address at the sender\'s domain', () => {
+    it("is not raised for a team address at the sender's domain", () => {
       assert.deepEqual(check('security@corp.example'), []);
     });
 
@@ -273,7 +363,11 @@ describe('policy/corporate-alias', () => {
       for (const alias of ['ALICE@Corp.Example.', 'alice+istio@corp.example', '<Alice@CORP.example>']) {
         assert.ok(codes(check(alias, { fromName: '' })).includes('ALIAS_IS_SENDER'), alias);
       }
-      assert.ok(codes(check('alice@corp.example', { fromAddress: 'Alice+lists@corp.example', fromName: '' })).includes('ALIAS_IS_SENDER'));
+      assert.ok(
+        codes(check('alice@corp.example', { fromAddress: 'Alice+lists@corp.example', fromName: '' })).includes(
+          'ALIAS_IS_SENDER',
+        ),
+      );
     });
 
     it('does not take the same local part at another domain for the sender', () => {
@@ -282,7 +376,7 @@ describe('policy/corporate-alias', () => {
   });
 
   describe('ALIAS_PERSONAL', () => {
-    it('warns when the local part is the sender\'s name written as an address', () => {
+    it("warns when the local part is the sender's name written as an address", () => {
       for (const local of ['alice.example', 'alice_example', 'aliceexample', 'example.alice', 'alice-example']) {
         const finding = only(check(`${local}@corp.example`, { fromAddress: 'bob@corp.example' }), 'ALIAS_PERSONAL');
         assert.equal(finding.severity, 'warn', local);
@@ -290,30 +384,70 @@ describe('policy/corporate-alias', () => {
       }
     });
 
-    it('warns when the local part contains the sender\'s first or last name', () => {
+    it("warns when the local part contains the sender's first or last name", () => {
       for (const local of ['alice', 'aexample', 'alice.istio', 'examplea']) {
-        assert.ok(codes(check(`${local}@corp.example`, { fromAddress: 'bob@corp.example' })).includes('ALIAS_PERSONAL'), local);
+        assert.ok(
+          codes(check(`${local}@corp.example`, { fromAddress: 'bob@corp.example' })).includes('ALIAS_PERSONAL'),
+          local,
+        );
       }
       assert.ok(codes(check('ilee@corp.example', { fromName: 'Ian Lee' })).includes('ALIAS_PERSONAL'));
     });
 
     it('does not flag team-like local parts', () => {
-      for (const local of ['security', 'psirt', 'istio-security-team', 'product-security', 'secalert', 'istio-security-team-inbox', 'security-alerts']) {
+      for (const local of [
+        'security',
+        'psirt',
+        'istio-security-team',
+        'product-security',
+        'secalert',
+        'istio-security-team-inbox',
+        'security-alerts',
+      ]) {
         assert.deepEqual(check(`${local}@corp.example`), [], local);
         assert.deepEqual(check(`${local}@corp.example`, { fromName: 'Ian Lee' }), [], local);
       }
     });
 
-    it('does not take the words of a team sender\'s display name for a person', () => {
-      assert.deepEqual(check('product-security@redhat.com', { fromAddress: 'secalert@redhat.com', fromName: 'Red Hat Product Security', organization: 'Red Hat' }), []);
-      assert.deepEqual(check('redhat-psirt@redhat.com', { fromAddress: 'secalert@redhat.com', fromName: 'Red Hat Product Security', organization: 'Red Hat' }), []);
+    it("does not take the words of a team sender's display name for a person", () => {
+      assert.deepEqual(
+        check('product-security@redhat.com', {
+          fromAddress: 'secalert@redhat.com',
+          fromName: 'Red Hat Product Security',
+          organization: 'Red Hat',
+        }),
+        [],
+      );
+      assert.deepEqual(
+        check('redhat-psirt@redhat.com', {
+          fromAddress: 'secalert@redhat.com',
+          fromName: 'Red Hat Product Security',
+          organization: 'Red Hat',
+        }),
+        [],
+      );
       assert.deepEqual(check('istio-security-team@corp.example', { fromName: 'Istio Security Team' }), []);
-      assert.deepEqual(check('istio-security-team-inbox@aspenmesh.io', { fromAddress: 'ops@aspenmesh.io', fromName: 'Aspen Mesh Security' }), []);
+      assert.deepEqual(
+        check('istio-security-team-inbox@aspenmesh.io', {
+          fromAddress: 'ops@aspenmesh.io',
+          fromName: 'Aspen Mesh Security',
+        }),
+        [],
+      );
     });
 
-    it('still reads the person\'s name beside a job title', () => {
-      for (const fromName of ['Alice Example, Product Security', 'Alice Example - Security Team Lead', 'Alice Example | PSIRT']) {
-        assert.ok(codes(check('alice.example@corp.example', { fromAddress: 'bob@corp.example', fromName })).includes('ALIAS_PERSONAL'), fromName);
+    it("still reads the person's name beside a job title", () => {
+      for (const fromName of [
+        'Alice Example, Product Security',
+        'Alice Example - Security Team Lead',
+        'Alice Example | PSIRT',
+      ]) {
+        assert.ok(
+          codes(check('alice.example@corp.example', { fromAddress: 'bob@corp.example', fromName })).includes(
+            'ALIAS_PERSONAL',
+          ),
+          fromName,
+        );
         assert.deepEqual(check('product-security@corp.example', { fromName }), [], fromName);
       }
     });
@@ -321,15 +455,36 @@ describe('policy/corporate-alias', () => {
     it('sees through upper case, a +tag, accents, "Last, First" and a Google Groups display name', () => {
       const sender = { fromAddress: 'bob@corp.example' };
       assert.ok(codes(check('Alice.Example+istio@CORP.example', sender)).includes('ALIAS_PERSONAL'));
-      assert.ok(codes(check('jose.muller@corp.example', { ...sender, fromName: 'José Müller' })).includes('ALIAS_PERSONAL'));
-      assert.ok(codes(check('alice.example@corp.example', { ...sender, fromName: 'Example, Alice' })).includes('ALIAS_PERSONAL'));
-      assert.ok(codes(check('alice.example@corp.example', { ...sender, fromName: '\'Alice Example\' via istio-early-disclosure-requests' })).includes('ALIAS_PERSONAL'));
-      assert.deepEqual(check('security@corp.example', { ...sender, fromName: '\'Alice Example\' via istio-early-disclosure-requests' }), []);
+      assert.ok(
+        codes(check('jose.muller@corp.example', { ...sender, fromName: 'José Müller' })).includes('ALIAS_PERSONAL'),
+      );
+      assert.ok(
+        codes(check('alice.example@corp.example', { ...sender, fromName: 'Example, Alice' })).includes(
+          'ALIAS_PERSONAL',
+        ),
+      );
+      assert.ok(
+        codes(
+          check('alice.example@corp.example', {
+            ...sender,
+            fromName: "'Alice Example' via istio-early-disclosure-requests",
+          }),
+        ).includes('ALIAS_PERSONAL'),
+      );
+      assert.deepEqual(
+        check('security@corp.example', { ...sender, fromName: "'Alice Example' via istio-early-disclosure-requests" }),
+        [],
+      );
     });
 
     it('has nothing to compare when the display name is empty, only short words or only an address', () => {
       for (const fromName of ['', '   ', 'Al Li', 'alice@corp.example']) {
-        assert.ok(!codes(check('alice.example@corp.example', { fromAddress: 'bob@corp.example', fromName })).includes('ALIAS_PERSONAL'), fromName);
+        assert.ok(
+          !codes(check('alice.example@corp.example', { fromAddress: 'bob@corp.example', fromName })).includes(
+            'ALIAS_PERSONAL',
+          ),
+          fromName,
+        );
       }
     });
   });
@@ -343,8 +498,14 @@ describe('policy/corporate-alias', () => {
         ...check('security@mailinator.com'),
         ...check('security@evil.example', {}, { ...OPEN, denyDomains: ['evil.example'] }),
       ];
-      assert.deepEqual([...new Set(codes(findings))].sort(),
-        ['ALIAS_DENIED', 'ALIAS_DISPOSABLE', 'ALIAS_DOMAIN_MISMATCH', 'ALIAS_FREEMAIL', 'ALIAS_IS_SENDER', 'ALIAS_PERSONAL']);
+      assert.deepEqual([...new Set(codes(findings))].sort(), [
+        'ALIAS_DENIED',
+        'ALIAS_DISPOSABLE',
+        'ALIAS_DOMAIN_MISMATCH',
+        'ALIAS_FREEMAIL',
+        'ALIAS_IS_SENDER',
+        'ALIAS_PERSONAL',
+      ]);
       for (const f of findings) {
         assert.doesNotMatch(f.message, /[\r\n]/);
         assert.match(f.message, /^[A-Z"].*\.$/);

@@ -59,7 +59,10 @@ describe('policy/embargo-date', () => {
       ['- Embargo: 2026-12-03 16:00 UTC', 'a list bullet'],
       ['## Embargo: 2026-12-03 16:00 UTC', 'a Markdown heading'],
       ['   Embargo:   2026-12-03 16:00 UTC  ', 'surrounding spaces'],
-      ['This issue is embargoed until Thursday, December 3rd 2026 at 16:00 UTC, please keep it private.', '"embargoed until" in the middle of a sentence'],
+      [
+        'This issue is embargoed until Thursday, December 3rd 2026 at 16:00 UTC, please keep it private.',
+        '"embargoed until" in the middle of a sentence',
+      ],
     ];
     for (const [line, what] of cases) {
       it(`reads ${what}`, () => {
@@ -140,7 +143,15 @@ describe('policy/embargo-date', () => {
     });
 
     it('refuses numeric day/month dates, asking for ISO 8601', () => {
-      for (const value of ['12/03/2026 16:00 UTC', '03/12/2026 16:00 UTC', '3.12.2026 16:00 UTC', '03-12-2026 16:00 UTC', '12/13/2026 16:00 UTC', '12/03 16:00 UTC', '12/03/26 16:00 UTC']) {
+      for (const value of [
+        '12/03/2026 16:00 UTC',
+        '03/12/2026 16:00 UTC',
+        '3.12.2026 16:00 UTC',
+        '03-12-2026 16:00 UTC',
+        '12/13/2026 16:00 UTC',
+        '12/03 16:00 UTC',
+        '12/03/26 16:00 UTC',
+      ]) {
         const p = unreadable(problemOf(`Embargo: ${value}`));
         assert.match(p.message, /read differently \(day\/month or month\/day\); write it in ISO 8601/, value);
       }
@@ -158,7 +169,11 @@ describe('policy/embargo-date', () => {
     });
 
     it('refuses a line with two different dates', () => {
-      for (const value of ['2026-12-03 16:00 UTC or 2026-12-04 16:00 UTC', '2026-12-03 16:00 UTC (moved from 2026-11-30)', '2026-12-01 - 2026-12-03 16:00 UTC']) {
+      for (const value of [
+        '2026-12-03 16:00 UTC or 2026-12-04 16:00 UTC',
+        '2026-12-03 16:00 UTC (moved from 2026-11-30)',
+        '2026-12-01 - 2026-12-03 16:00 UTC',
+      ]) {
         assert.match(unreadable(problemOf(`Embargo: ${value}`)).message, /names more than one date/, value);
       }
     });
@@ -167,7 +182,10 @@ describe('policy/embargo-date', () => {
       assert.match(unreadable(problemOf('Embargo: December 3rd at 16:00 UTC')).message, /without a year/);
       assert.match(unreadable(problemOf('Embargo: tomorrow 16:00 UTC')).message, /no full date/);
       assert.match(unreadable(problemOf('Embargo: in 5 days')).message, /relative/);
-      assert.match(unreadable(problemOf('Embargo: Thursday 16:00 UTC')).message, /no full date|no date that can be read/);
+      assert.match(
+        unreadable(problemOf('Embargo: Thursday 16:00 UTC')).message,
+        /no full date|no date that can be read/,
+      );
     });
 
     it('refuses a weekday that does not match the date', () => {
@@ -176,7 +194,12 @@ describe('policy/embargo-date', () => {
     });
 
     it('refuses dates and times that do not exist', () => {
-      for (const value of ['2026-02-30 16:00 UTC', '2026-12-03 25:00 UTC', '2026-12-03 16:61 UTC', '2026-12-03 13:00 pm UTC']) {
+      for (const value of [
+        '2026-02-30 16:00 UTC',
+        '2026-12-03 25:00 UTC',
+        '2026-12-03 16:61 UTC',
+        '2026-12-03 13:00 pm UTC',
+      ]) {
         assert.match(unreadable(problemOf(`Embargo: ${value}`)).message, /not a real date and time/, value);
       }
     });
@@ -184,7 +207,11 @@ describe('policy/embargo-date', () => {
     it('refuses ambiguous, moving, unknown and IANA zone names', () => {
       for (const zone of ['CST', 'IST', 'BST', 'ET', 'PT', 'XYZ', 'Europe/Berlin', '+15:00']) {
         const p = unreadable(problemOf(`Embargo: 2026-12-03 16:00 ${zone}`));
-        assert.match(p.message, new RegExp(`time zone "${zone.replace('+', '\\+')}", which is ambiguous or not known here`), zone);
+        assert.match(
+          p.message,
+          new RegExp(`time zone "${zone.replace('+', '\\+')}", which is ambiguous or not known here`),
+          zone,
+        );
       }
       assert.match(unreadable(problemOf('Embargo: Dec 3, 2026 16:00 CST')).message, /"CST"/);
       assert.match(unreadable(problemOf('Embargo: Dec 3, 2026 16:00 Europe/Berlin')).message, /"Europe\/Berlin"/);
@@ -201,7 +228,10 @@ describe('policy/embargo-date', () => {
 
     it('writes one sentence that quotes what it read and shows an example end', () => {
       const p = unreadable(problemOf('Embargo: 2026-12-03'));
-      assert.match(p.message, /^The embargo line "Embargo: 2026-12-03" gives a date but no time; .*, e\.g\. "2026-12-03 16:00 UTC"\.$/);
+      assert.match(
+        p.message,
+        /^The embargo line "Embargo: 2026-12-03" gives a date but no time; .*, e\.g\. "2026-12-03 16:00 UTC"\.$/,
+      );
       assert.doesNotMatch(p.message, /\n/);
     });
   });
@@ -232,7 +262,10 @@ describe('policy/embargo-date', () => {
     });
 
     it('reports many different embargo lines as ambiguous without reading each', () => {
-      const text = Array.from({ length: 30 }, (_, i) => `Embargo: 2026-12-${String(i + 1).padStart(2, '0')} 16:00 UTC`).join('\n');
+      const text = Array.from(
+        { length: 30 },
+        (_, i) => `Embargo: 2026-12-${String(i + 1).padStart(2, '0')} 16:00 UTC`,
+      ).join('\n');
       assert.equal(problemOf(text).code, 'EMBARGO_AMBIGUOUS');
     });
 
@@ -241,7 +274,10 @@ describe('policy/embargo-date', () => {
       assert.equal(p.code, 'EMBARGO_PAST');
       assert.ok(p.code === 'EMBARGO_PAST');
       assert.equal(p.end.toISOString(), '2026-11-20T16:00:00.000Z');
-      assert.equal(p.message, 'The embargo end "2026-11-20 16:00 UTC" is in the past; give a future date such as "Embargo: 2026-12-02 12:00 UTC".');
+      assert.equal(
+        p.message,
+        'The embargo end "2026-11-20 16:00 UTC" is in the past; give a future date such as "Embargo: 2026-12-02 12:00 UTC".',
+      );
     });
 
     it('reports an end equal to now as past', () => {
@@ -263,7 +299,10 @@ describe('policy/embargo-date', () => {
       assert.equal(p.code, 'EMBARGO_TOO_FAR');
       assert.ok(p.code === 'EMBARGO_TOO_FAR');
       assert.equal(p.maxDays, 90);
-      assert.equal(p.message, 'The embargo end "2027-02-23 12:01 UTC" is more than 90 days away; give an end no later than "2027-02-23 12:00 UTC".');
+      assert.equal(
+        p.message,
+        'The embargo end "2027-02-23 12:01 UTC" is more than 90 days away; give an end no later than "2027-02-23 12:00 UTC".',
+      );
     });
 
     it('reports the year 9999 as too far', () => {
@@ -276,13 +315,20 @@ describe('policy/embargo-date', () => {
 
   describe('findEmbargoEnd: where the line sits', () => {
     it('ignores quoted lines', () => {
-      assert.equal(problemOf('> Embargo: 2026-12-03 16:00 UTC\n>> Embargo: 2026-12-04 16:00 UTC\nThanks!').code, 'EMBARGO_MISSING');
+      assert.equal(
+        problemOf('> Embargo: 2026-12-03 16:00 UTC\n>> Embargo: 2026-12-04 16:00 UTC\nThanks!').code,
+        'EMBARGO_MISSING',
+      );
       assert.equal(endOf('> Embargo: 2026-11-01 16:00 UTC\nEmbargo: 2026-12-03 16:00 UTC'), '2026-12-03T16:00:00.000Z');
-      assert.equal(endOf('   > Embargo: 2026-11-01 16:00 UTC\nEmbargo: 2026-12-03 16:00 UTC'), '2026-12-03T16:00:00.000Z');
+      assert.equal(
+        endOf('   > Embargo: 2026-11-01 16:00 UTC\nEmbargo: 2026-12-03 16:00 UTC'),
+        '2026-12-03T16:00:00.000Z',
+      );
     });
 
     it('counts an embargo line in a signature-like footer', () => {
-      const text = 'Please find the advisory attached.\n\n-- \nAcme Product Security\nEmbargo: 2026-12-03 16:00 UTC\nhttps://security.acme.example\n';
+      const text =
+        'Please find the advisory attached.\n\n-- \nAcme Product Security\nEmbargo: 2026-12-03 16:00 UTC\nhttps://security.acme.example\n';
       assert.equal(endOf(text), '2026-12-03T16:00:00.000Z');
     });
 
@@ -327,9 +373,18 @@ describe('policy/embargo-date', () => {
     });
 
     it('refuses CET on a summer date and CEST on a winter date, naming the right offset', () => {
-      assert.match(unreadable(problemOf('Embargo: 2026-07-03 16:00 CET', SUMMER)).message, /says CET, but Central Europe is on summer time then \(\+02:00\); write CEST or the offset, e\.g\. "2026-07-03 16:00 \+02:00"/);
-      assert.match(unreadable(problemOf('Embargo: Dec 3, 2026 16:00 CEST', SUMMER)).message, /says CEST, but Central Europe is on standard time then \(\+01:00\)/);
-      assert.match(unreadable(problemOf('Embargo: 2026-07-04 12:00 EST', SUMMER)).message, /says EST, but US Eastern is on summer time then \(-04:00\)/);
+      assert.match(
+        unreadable(problemOf('Embargo: 2026-07-03 16:00 CET', SUMMER)).message,
+        /says CET, but Central Europe is on summer time then \(\+02:00\); write CEST or the offset, e\.g\. "2026-07-03 16:00 \+02:00"/,
+      );
+      assert.match(
+        unreadable(problemOf('Embargo: Dec 3, 2026 16:00 CEST', SUMMER)).message,
+        /says CEST, but Central Europe is on standard time then \(\+01:00\)/,
+      );
+      assert.match(
+        unreadable(problemOf('Embargo: 2026-07-04 12:00 EST', SUMMER)).message,
+        /says EST, but US Eastern is on summer time then \(-04:00\)/,
+      );
     });
 
     it('follows the European switch on the last Sunday of October at 01:00 UTC', () => {
@@ -375,7 +430,10 @@ describe('policy/embargo-date', () => {
     });
 
     it('applies the same rules as an embargo line', () => {
-      assert.match(unreadable(dateProblem('EMBARGO 2026-12-05 16:00')).message, /^The embargo date "EMBARGO 2026-12-05 16:00" gives no time zone/);
+      assert.match(
+        unreadable(dateProblem('EMBARGO 2026-12-05 16:00')).message,
+        /^The embargo date "EMBARGO 2026-12-05 16:00" gives no time zone/,
+      );
       assert.equal(unreadable(dateProblem('EMBARGO 2026-12-05')).line, 'EMBARGO 2026-12-05');
       unreadable(dateProblem('EMBARGO 05/12/2026 16:00 UTC'));
       assert.equal(dateProblem('EMBARGO 2026-11-25 12:00 UTC').code, 'EMBARGO_PAST');

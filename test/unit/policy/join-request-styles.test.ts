@@ -2,30 +2,49 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
-import { DEFAULT_CRITERIA, parseJoinRequest, type JoinRequestInput, type ParsedJoinRequest } from '../../../src/policy/join-request';
+import {
+  DEFAULT_CRITERIA,
+  parseJoinRequest,
+  type JoinRequestInput,
+  type ParsedJoinRequest,
+} from '../../../src/policy/join-request';
 
 const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'join-requests');
-const EXPECTED = JSON.parse(readFileSync(join(FIXTURES, 'expected.json'), 'utf8')) as Record<string, Pick<ParsedJoinRequest, 'answers' | 'alias' | 'acceptsEmbargo'>>;
+const EXPECTED = JSON.parse(readFileSync(join(FIXTURES, 'expected.json'), 'utf8')) as Record<
+  string,
+  Pick<ParsedJoinRequest, 'answers' | 'alias' | 'acceptsEmbargo'>
+>;
 
 async function fromFixture(name: string): Promise<ParsedJoinRequest> {
   const mail = await simpleParser(readFileSync(join(FIXTURES, name)));
   const from = mail.from?.value[0];
   return parseJoinRequest({
-    subject: mail.subject ?? '', text: mail.text ?? '', fromAddress: (from?.address ?? '').toLowerCase(), fromName: from?.name ?? '',
-    criteria: DEFAULT_CRITERIA, aliasCriterion: 1, embargoCriterion: 5,
+    subject: mail.subject ?? '',
+    text: mail.text ?? '',
+    fromAddress: (from?.address ?? '').toLowerCase(),
+    fromName: from?.name ?? '',
+    criteria: DEFAULT_CRITERIA,
+    aliasCriterion: 1,
+    embargoCriterion: 5,
   });
 }
 
 function parse(text: string, over: Partial<JoinRequestInput> = {}): ParsedJoinRequest {
   return parseJoinRequest({
-    subject: 'Request to join', text, fromAddress: 'applicant@member.example', fromName: '',
-    criteria: DEFAULT_CRITERIA, aliasCriterion: 1, embargoCriterion: 5, ...over,
+    subject: 'Request to join',
+    text,
+    fromAddress: 'applicant@member.example',
+    fromName: '',
+    criteria: DEFAULT_CRITERIA,
+    aliasCriterion: 1,
+    embargoCriterion: 5,
+    ...over,
   });
 }
 
 const lines = (...l: string[]): string => l.join('\n');
 
-describe('policy/join-request: styles where a heading\'s number and text disagree, embargo answers, dash signatures', () => {
+describe("policy/join-request: styles where a heading's number and text disagree, embargo answers, dash signatures", () => {
   describe('every fixture reads as expected.json says (the set scripts/join-request-accuracy.ts measures)', () => {
     for (const name of Object.keys(EXPECTED)) {
       it(`reads ${name}`, async () => {
@@ -35,27 +54,43 @@ describe('policy/join-request: styles where a heading\'s number and text disagre
     }
   });
 
-  describe('the criterion\'s text outweighs its number', () => {
+  describe("the criterion's text outweighs its number", () => {
     it('reads criteria numbered from 0, each answer under its own criterion', () => {
-      const r = parse(lines(
-        '0. Have an actively monitored security email alias for our project.', 'sec@member.example',
-        '1. Be involved in redistributing Istio', 'We ship Istio.',
-        '4. Accept the Embargo Policy', 'Yes',
-      ));
+      const r = parse(
+        lines(
+          '0. Have an actively monitored security email alias for our project.',
+          'sec@member.example',
+          '1. Be involved in redistributing Istio',
+          'We ship Istio.',
+          '4. Accept the Embargo Policy',
+          'Yes',
+        ),
+      );
       assert.deepEqual(r.answers, { 1: 'sec@member.example', 2: 'We ship Istio.', 5: 'Yes' });
       assert.equal(r.acceptsEmbargo, true);
     });
 
     it('does not merge the answer under a number written twice into the criterion above', () => {
-      const r = parse(lines(
-        '3. Have a user base not limited to your own organization', 'Many customers.',
-        '3. Be a participant and active contributor in the Istio community', 'We review PRs.',
-      ));
+      const r = parse(
+        lines(
+          '3. Have a user base not limited to your own organization',
+          'Many customers.',
+          '3. Be a participant and active contributor in the Istio community',
+          'We review PRs.',
+        ),
+      );
       assert.deepEqual(r.answers, { 3: 'Many customers.', 4: 'We review PRs.' });
     });
 
     it('reads a number past the last criterion when its text heads one ("6) Accept the Embargo Policy")', () => {
-      const r = parse(lines('4) Be a participant and active contributor in the Istio community:', 'Yes, docs.', '6) Accept the Embargo Policy that is outlined above:', 'Yes'));
+      const r = parse(
+        lines(
+          '4) Be a participant and active contributor in the Istio community:',
+          'Yes, docs.',
+          '6) Accept the Embargo Policy that is outlined above:',
+          'Yes',
+        ),
+      );
       assert.deepEqual(r.answers, { 4: 'Yes, docs.', 5: 'Yes' });
     });
 
@@ -69,22 +104,26 @@ describe('policy/join-request: styles where a heading\'s number and text disagre
     });
 
     it('reads the criterion asked as a question with the answer on the same line', () => {
-      const r = parse(lines(
-        '1. Do you have an actively monitored security email alias for your project? Yes, sec@member.example',
-        '5. Do you accept the Embargo Policy that is outlined above? Yes',
-      ));
+      const r = parse(
+        lines(
+          '1. Do you have an actively monitored security email alias for your project? Yes, sec@member.example',
+          '5. Do you accept the Embargo Policy that is outlined above? Yes',
+        ),
+      );
       assert.deepEqual(r.answers, { 1: 'Yes, sec@member.example', 5: 'Yes' });
       assert.equal(r.alias, 'sec@member.example');
       assert.equal(r.acceptsEmbargo, true);
     });
 
     it('does not take a wrapped criterion\'s second line ("cannot be a personal email address...") for a heading', () => {
-      const r = parse(lines(
-        '1) Have an actively monitored security email alias for our project. This',
-        'cannot be a personal email address, it must be a corporate address owned by',
-        'the organization.',
-        'sec@member.example',
-      ));
+      const r = parse(
+        lines(
+          '1) Have an actively monitored security email alias for our project. This',
+          'cannot be a personal email address, it must be a corporate address owned by',
+          'the organization.',
+          'sec@member.example',
+        ),
+      );
       assert.deepEqual(r.answers, { 1: 'sec@member.example' });
     });
 
@@ -112,7 +151,11 @@ describe('policy/join-request: styles where a heading\'s number and text disagre
     }
 
     it('does not accept "No" or "Not yet" under the same headings', () => {
-      for (const text of ['Accept the Embargo Policy\nNo', 'Accept the Embargo Policy: Not yet', '4. Accept the Embargo Policy\nNo']) {
+      for (const text of [
+        'Accept the Embargo Policy\nNo',
+        'Accept the Embargo Policy: Not yet',
+        '4. Accept the Embargo Policy\nNo',
+      ]) {
         assert.equal(parse(text).acceptsEmbargo, false, text);
       }
     });
@@ -123,7 +166,15 @@ describe('policy/join-request: styles where a heading\'s number and text disagre
     });
 
     it('does not accept from a "Yes" in quoted earlier mail beneath an attribution', () => {
-      const r = parse(lines('1. sec@member.example', '', 'On Tue, 3 Mar 2026 at 10:00, Mod <mod@lists.example> wrote:', '> Accept the Embargo Policy', '> Yes'));
+      const r = parse(
+        lines(
+          '1. sec@member.example',
+          '',
+          'On Tue, 3 Mar 2026 at 10:00, Mod <mod@lists.example> wrote:',
+          '> Accept the Embargo Policy',
+          '> Yes',
+        ),
+      );
       assert.equal(r.acceptsEmbargo, false);
     });
   });
@@ -146,7 +197,9 @@ describe('policy/join-request: styles where a heading\'s number and text disagre
     });
 
     it('keeps "- Alice" followed by more than a short signature block', () => {
-      const r = parse('4. Reviewers\n\n- Alice\nreviews every networking PR and has done so since the 1.10 release, weekly.');
+      const r = parse(
+        '4. Reviewers\n\n- Alice\nreviews every networking PR and has done so since the 1.10 release, weekly.',
+      );
       assert.match(r.answers['4'] ?? '', /Alice/);
     });
   });

@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
-import { DEFAULT_CRITERIA, parseJoinRequest, type JoinRequestInput, type ParsedJoinRequest } from '../../../src/policy/join-request';
+import {
+  DEFAULT_CRITERIA,
+  parseJoinRequest,
+  type JoinRequestInput,
+  type ParsedJoinRequest,
+} from '../../../src/policy/join-request';
 
 const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'join-requests');
 
@@ -24,8 +29,14 @@ async function fromFixture(name: string): Promise<ParsedJoinRequest> {
 /** Reads a body written in the test, with the policy's defaults. */
 function parse(text: string, over: Partial<JoinRequestInput> = {}): ParsedJoinRequest {
   return parseJoinRequest({
-    subject: 'Request to join', text, fromAddress: 'applicant@member.example', fromName: '',
-    criteria: DEFAULT_CRITERIA, aliasCriterion: 1, embargoCriterion: 5, ...over,
+    subject: 'Request to join',
+    text,
+    fromAddress: 'applicant@member.example',
+    fromName: '',
+    criteria: DEFAULT_CRITERIA,
+    aliasCriterion: 1,
+    embargoCriterion: 5,
+    ...over,
   });
 }
 
@@ -35,8 +46,14 @@ describe('policy/join-request', () => {
   describe('DEFAULT_CRITERIA', () => {
     it('holds the five criteria of the policy, criterion 1 as in the membership criteria list', () => {
       assert.equal(DEFAULT_CRITERIA.length, 5);
-      assert.equal(DEFAULT_CRITERIA[0], 'Have an actively monitored security email alias for our project. This cannot be a personal email address, it must be a corporate address owned by the organization.');
-      assert.equal(DEFAULT_CRITERIA[1], 'Be involved in redistributing Istio or have a product with close coupling to Istio.');
+      assert.equal(
+        DEFAULT_CRITERIA[0],
+        'Have an actively monitored security email alias for our project. This cannot be a personal email address, it must be a corporate address owned by the organization.',
+      );
+      assert.equal(
+        DEFAULT_CRITERIA[1],
+        'Be involved in redistributing Istio or have a product with close coupling to Istio.',
+      );
       assert.equal(DEFAULT_CRITERIA[2], 'Have a user base not limited to your own organization.');
       assert.equal(DEFAULT_CRITERIA[3], 'Be a participant and active contributor in the Istio community.');
       assert.equal(DEFAULT_CRITERIA[4], 'Accept the Embargo Policy that is outlined above.');
@@ -44,7 +61,7 @@ describe('policy/join-request', () => {
   });
 
   describe('fixtures, one per style, read through mailparser', () => {
-    it('reads the policy\'s own example: quoted criteria answered beneath, criterion 1 worded differently', async () => {
+    it("reads the policy's own example: quoted criteria answered beneath, criterion 1 worded differently", async () => {
       assert.deepEqual(await fromFixture('policy-example.eml'), {
         organization: 'Seven-Corp',
         alias: 'istio-security-team@example.com',
@@ -186,7 +203,7 @@ describe('policy/join-request', () => {
       });
     });
 
-    it('reads a text/html-only mail: upper-cased headings, a wrapped heading, a list in an answer, Gmail\'s quote left out', async () => {
+    it("reads a text/html-only mail: upper-cased headings, a wrapped heading, a list in an answer, Gmail's quote left out", async () => {
       assert.deepEqual(await fromFixture('html-only.eml'), {
         organization: 'Fjord Data',
         alias: 'security@fjord-data.example',
@@ -210,7 +227,7 @@ describe('policy/join-request', () => {
           1: 'securite@societe-generale-logiciel.example',
           2: 'Nous intégrons Istio dans « Réseau Maillé », notre produit.',
           3: 'Nos clients : des hôpitaux et des collectivités en France et en Belgique.',
-          4: 'Nous participons au groupe de travail « Sécurité » d\'Istio.',
+          4: "Nous participons au groupe de travail « Sécurité » d'Istio.",
           5: 'Yes, we accept the embargo policy.',
         },
         missing: [],
@@ -236,53 +253,67 @@ describe('policy/join-request', () => {
 
     it('finds no answer in a body that is only a quoted earlier mail, even one quoting criteria and answers', async () => {
       assert.deepEqual(await fromFixture('only-quoted.eml'), {
-        organization: 'Greenleaf', alias: null, answers: {}, missing: [1, 2, 3, 4, 5], acceptsEmbargo: false,
+        organization: 'Greenleaf',
+        alias: null,
+        answers: {},
+        missing: [1, 2, 3, 4, 5],
+        acceptsEmbargo: false,
       });
     });
 
-    it('finds no answer in an empty body, and names the organization after the sender\'s domain', async () => {
+    it("finds no answer in an empty body, and names the organization after the sender's domain", async () => {
       assert.deepEqual(await fromFixture('empty-body.eml'), {
-        organization: 'Emptyco', alias: null, answers: {}, missing: [1, 2, 3, 4, 5], acceptsEmbargo: false,
+        organization: 'Emptyco',
+        alias: null,
+        answers: {},
+        missing: [1, 2, 3, 4, 5],
+        acceptsEmbargo: false,
       });
     });
   });
 
   describe('criteria and headings', () => {
     it('takes a quoted criterion wrapped over two quoted lines as one heading', () => {
-      const r = parse(lines(
-        '> 1. Have an actively monitored security email alias for our project. This cannot be a personal',
-        '> email address, it must be a corporate address owned by the organization.',
-        '',
-        'security@member.example',
-        '',
-        '> 5. Accept the Embargo Policy that is outlined above.',
-        'We accept.',
-      ));
+      const r = parse(
+        lines(
+          '> 1. Have an actively monitored security email alias for our project. This cannot be a personal',
+          '> email address, it must be a corporate address owned by the organization.',
+          '',
+          'security@member.example',
+          '',
+          '> 5. Accept the Embargo Policy that is outlined above.',
+          'We accept.',
+        ),
+      );
       assert.deepEqual(r.answers, { 1: 'security@member.example', 5: 'We accept.' });
       assert.deepEqual(r.missing, [2, 3, 4]);
     });
 
     it('drops a quoted block that starts with a criterion but goes on with quoted answers: earlier mail, not a heading', () => {
-      const r = parse(lines(
-        '3. Our users are everywhere.',
-        '',
-        '> 1. Have an actively monitored security email alias for our project.',
-        '>',
-        '> old-alias@member.example',
-      ));
+      const r = parse(
+        lines(
+          '3. Our users are everywhere.',
+          '',
+          '> 1. Have an actively monitored security email alias for our project.',
+          '>',
+          '> old-alias@member.example',
+        ),
+      );
       assert.deepEqual(r.answers, { 3: 'Our users are everywhere.' });
       assert.equal(r.alias, null);
     });
 
     it('reads criteria written out bare, without number or formatting, each answered beneath', () => {
-      const r = parse(lines(
-        'Have an actively monitored security email alias for our project.',
-        'psirt@member.example',
-        'Be involved in redistributing Istio or have a product with close coupling to Istio.',
-        'We resell Istio support.',
-        'Have a user base not limited to your own organization.',
-        'We have a user base not limited to our own organization: 50 customers.',
-      ));
+      const r = parse(
+        lines(
+          'Have an actively monitored security email alias for our project.',
+          'psirt@member.example',
+          'Be involved in redistributing Istio or have a product with close coupling to Istio.',
+          'We resell Istio support.',
+          'Have a user base not limited to your own organization.',
+          'We have a user base not limited to our own organization: 50 customers.',
+        ),
+      );
       assert.deepEqual(r.answers, {
         1: 'psirt@member.example',
         2: 'We resell Istio support.',
@@ -291,41 +322,51 @@ describe('policy/join-request', () => {
     });
 
     it('follows the quoted text over the number when criteria are renumbered in another order', () => {
-      const r = parse(lines(
-        '1. Accept the Embargo Policy that is outlined above.',
-        'We accept.',
-        '2. Have an actively monitored security email alias for our project.',
-        'sec@member.example',
-      ));
+      const r = parse(
+        lines(
+          '1. Accept the Embargo Policy that is outlined above.',
+          'We accept.',
+          '2. Have an actively monitored security email alias for our project.',
+          'sec@member.example',
+        ),
+      );
       assert.deepEqual(r.answers, { 5: 'We accept.', 1: 'sec@member.example' });
       assert.deepEqual(r.missing, [2, 3, 4]);
       assert.equal(r.acceptsEmbargo, true);
     });
 
     it('keeps a numbered list inside an answer in the answer instead of reading it as criteria', () => {
-      const r = parse(lines(
-        '1. sec@member.example',
-        '2. We ship Istio.',
-        '3. Many users.',
-        '4. Our contributors:',
-        '1. Alice',
-        '2. Bob',
-        '5. We accept.',
-      ));
+      const r = parse(
+        lines(
+          '1. sec@member.example',
+          '2. We ship Istio.',
+          '3. Many users.',
+          '4. Our contributors:',
+          '1. Alice',
+          '2. Bob',
+          '5. We accept.',
+        ),
+      );
       assert.deepEqual(r.answers, {
-        1: 'sec@member.example', 2: 'We ship Istio.', 3: 'Many users.', 4: 'Our contributors:\n1. Alice\n2. Bob', 5: 'We accept.',
+        1: 'sec@member.example',
+        2: 'We ship Istio.',
+        3: 'Many users.',
+        4: 'Our contributors:\n1. Alice\n2. Bob',
+        5: 'We accept.',
       });
     });
 
     it('does not take a bold sentence inside an answer for a criterion heading', () => {
-      const r = parse(lines(
-        '**Be involved in redistributing Istio...**',
-        'We ship Istio.',
-        '**We are active contributors in the Istio community**',
-        'and have been since 2019.',
-        '**Be a participant and active contributor in the Istio community**',
-        'See above.',
-      ));
+      const r = parse(
+        lines(
+          '**Be involved in redistributing Istio...**',
+          'We ship Istio.',
+          '**We are active contributors in the Istio community**',
+          'and have been since 2019.',
+          '**Be a participant and active contributor in the Istio community**',
+          'See above.',
+        ),
+      );
       assert.deepEqual(r.answers, {
         2: 'We ship Istio. **We are active contributors in the Istio community** and have been since 2019.',
         4: 'See above.',
@@ -333,7 +374,9 @@ describe('policy/join-request', () => {
     });
 
     it('reads "**1.**" with only the number in bold, "Q3:" and "#4" markers', () => {
-      const r = parse(lines('**1.** sec@member.example', '2) We ship Istio.', 'Q3: Many users.', '#4 We review PRs.', '(5) Yes'));
+      const r = parse(
+        lines('**1.** sec@member.example', '2) We ship Istio.', 'Q3: Many users.', '#4 We review PRs.', '(5) Yes'),
+      );
       assert.equal(r.answers['1'], 'sec@member.example');
       assert.equal(r.answers['3'], 'Many users.');
       assert.equal(r.answers['4'], 'We review PRs.');
@@ -341,13 +384,19 @@ describe('policy/join-request', () => {
     });
 
     it('matches criteria given with Markdown link markup, as the policy writes criterion 5, and keeps links in answers', () => {
-      const criteria = [...DEFAULT_CRITERIA.slice(0, 4), 'Accept the [Embargo Policy](#embargo-policy) that is outlined above.'];
-      const r = parse(lines(
-        '**Be involved in redistributing Istio**',
-        'We ship [Seven](https://seven.example/istio).',
-        '**Accept the Embargo Policy that is outlined above**',
-        'Accepted',
-      ), { criteria });
+      const criteria = [
+        ...DEFAULT_CRITERIA.slice(0, 4),
+        'Accept the [Embargo Policy](#embargo-policy) that is outlined above.',
+      ];
+      const r = parse(
+        lines(
+          '**Be involved in redistributing Istio**',
+          'We ship [Seven](https://seven.example/istio).',
+          '**Accept the Embargo Policy that is outlined above**',
+          'Accepted',
+        ),
+        { criteria },
+      );
       assert.deepEqual(r.answers, { 2: 'We ship [Seven](https://seven.example/istio).', 5: 'Accepted' });
       assert.equal(r.acceptsEmbargo, true);
       const pasted = parse('5. Accept the [Embargo Policy](#embargo-policy) that is outlined above.\nWe accept.');
@@ -356,7 +405,11 @@ describe('policy/join-request', () => {
 
     it('uses the configured alias and embargo criteria, wherever they are in the list', () => {
       const criteria = ['Agree to keep embargoes.', 'Name the security alias to subscribe.'];
-      const r = parse('1. I agree\n2. Alias: <Sec@Member.example>', { criteria, aliasCriterion: 2, embargoCriterion: 1 });
+      const r = parse('1. I agree\n2. Alias: <Sec@Member.example>', {
+        criteria,
+        aliasCriterion: 2,
+        embargoCriterion: 1,
+      });
       assert.deepEqual(r.answers, { 1: 'I agree', 2: '<Sec@Member.example>' });
       assert.equal(r.alias, 'sec@member.example');
       assert.equal(r.acceptsEmbargo, true);
@@ -365,51 +418,59 @@ describe('policy/join-request', () => {
 
   describe('signatures and earlier mail', () => {
     it('leaves a Gmail attribution wrapped over two lines, and the quote under it, out of the last answer', () => {
-      const r = parse(lines(
-        '5. We accept.',
-        '',
-        'On Tue, 3 Mar 2026 at 10:00, Istio Requests <',
-        'requests@lists.example> wrote:',
-        '> 5. Accept the Embargo Policy that is outlined above.',
-        '> We do not accept.',
-      ));
+      const r = parse(
+        lines(
+          '5. We accept.',
+          '',
+          'On Tue, 3 Mar 2026 at 10:00, Istio Requests <',
+          'requests@lists.example> wrote:',
+          '> 5. Accept the Embargo Policy that is outlined above.',
+          '> We do not accept.',
+        ),
+      );
       assert.deepEqual(r.answers, { 5: 'We accept.' });
       assert.equal(r.acceptsEmbargo, true);
     });
 
     it('reads on after an interleaved quote of earlier mail', () => {
-      const r = parse(lines(
-        'On Tue, 3 Mar 2026 at 10:00, Moderator <mod@lists.example> wrote:',
-        '> Please answer criteria 3 and 5.',
-        '',
-        '3. Our users are everywhere.',
-        '5. We accept.',
-      ));
+      const r = parse(
+        lines(
+          'On Tue, 3 Mar 2026 at 10:00, Moderator <mod@lists.example> wrote:',
+          '> Please answer criteria 3 and 5.',
+          '',
+          '3. Our users are everywhere.',
+          '5. We accept.',
+        ),
+      );
       assert.deepEqual(r.answers, { 3: 'Our users are everywhere.', 5: 'We accept.' });
     });
 
-    it('answers beneath a criterion quoted from the moderators\' question, dropping the rest of that quote', () => {
-      const r = parse(lines(
-        '> Thanks for your request. Two answers are missing:',
-        '>',
-        '> 4. Be a participant and active contributor in the Istio community.',
-        '',
-        'We maintain the Istio Helm charts.',
-        '',
-        '> 5. Accept the Embargo Policy that is outlined above.',
-        'We accept.',
-      ));
+    it("answers beneath a criterion quoted from the moderators' question, dropping the rest of that quote", () => {
+      const r = parse(
+        lines(
+          '> Thanks for your request. Two answers are missing:',
+          '>',
+          '> 4. Be a participant and active contributor in the Istio community.',
+          '',
+          'We maintain the Istio Helm charts.',
+          '',
+          '> 5. Accept the Embargo Policy that is outlined above.',
+          'We accept.',
+        ),
+      );
       assert.deepEqual(r.answers, { 4: 'We maintain the Istio Helm charts.', 5: 'We accept.' });
     });
 
     it('does not let criteria quoted at the bottom, with nothing beneath, take over numbered answers', () => {
-      const r = parse(lines(
-        '1. sec@member.example',
-        '5. We accept.',
-        '',
-        '> 1. Have an actively monitored security email alias for our project.',
-        '> 5. Accept the Embargo Policy that is outlined above.',
-      ));
+      const r = parse(
+        lines(
+          '1. sec@member.example',
+          '5. We accept.',
+          '',
+          '> 1. Have an actively monitored security email alias for our project.',
+          '> 5. Accept the Embargo Policy that is outlined above.',
+        ),
+      );
       assert.deepEqual(r.answers, { 1: 'sec@member.example', 5: 'We accept.' });
       assert.equal(r.acceptsEmbargo, true);
     });
@@ -424,7 +485,7 @@ describe('policy/join-request', () => {
     const org = (subject: string, text = '', fromAddress = 'applicant@member.example'): string | null =>
       parse(text, { subject, fromAddress }).organization;
 
-    it('comes from the subject in the policy\'s form and the usual variants', () => {
+    it("comes from the subject in the policy's form and the usual variants", () => {
       assert.equal(org('Seven-Corp Membership to Early Disclosure Mailing List'), 'Seven-Corp');
       assert.equal(org('Membership request: Acme Inc'), 'Acme Inc');
       assert.equal(org('Request to join - Acme'), 'Acme');
@@ -439,19 +500,22 @@ describe('policy/join-request', () => {
       assert.equal(org('Hello', '**Company:** Initech'), 'Initech');
     });
 
-    it('comes from the alias\'s domain, then the sender\'s, as a capitalised second-level label', () => {
+    it("comes from the alias's domain, then the sender's, as a capitalised second-level label", () => {
       assert.equal(org('Request to join', '1. sec@mail.example.com'), 'Example');
       assert.equal(org('Request to join', '', 'bob@acme.co.uk'), 'Acme');
     });
 
-    it('is null for a mail provider\'s domain and no other clue', () => {
+    it("is null for a mail provider's domain and no other clue", () => {
       assert.equal(org('Request to join the early disclosure list', '', 'someone@gmail.com'), null);
     });
   });
 
   describe('alias', () => {
     it('is the first address in the alias answer, lower-cased, without mailto: or angle brackets', () => {
-      assert.equal(parse('1. Alias: <MAILTO:Istio-Sec@Member.EXAMPLE>, backup ops@member.example').alias, 'istio-sec@member.example');
+      assert.equal(
+        parse('1. Alias: <MAILTO:Istio-Sec@Member.EXAMPLE>, backup ops@member.example').alias,
+        'istio-sec@member.example',
+      );
     });
 
     it('comes from "please subscribe X" anywhere when the alias answer has no address', () => {
@@ -460,7 +524,10 @@ describe('policy/join-request', () => {
     });
 
     it('comes from "subscribe X to" when criterion 1 is not answered at all', () => {
-      assert.equal(parse('Could you subscribe psirt@member.example to the early disclosure list?').alias, 'psirt@member.example');
+      assert.equal(
+        parse('Could you subscribe psirt@member.example to the early disclosure list?').alias,
+        'psirt@member.example',
+      );
     });
 
     it('is null without any address', () => {
@@ -472,13 +539,29 @@ describe('policy/join-request', () => {
     const accepts = (answer: string): boolean => parse(`5. ${answer}`).acceptsEmbargo;
 
     it('is true for a clear acceptance', () => {
-      for (const a of ['We accept.', 'Yes, we accept the embargo policy', 'Accepted', 'I agree', 'Yes', 'yes, no objections', 'We fully accept it.']) {
+      for (const a of [
+        'We accept.',
+        'Yes, we accept the embargo policy',
+        'Accepted',
+        'I agree',
+        'Yes',
+        'yes, no objections',
+        'We fully accept it.',
+      ]) {
         assert.equal(accepts(a), true, a);
       }
     });
 
     it('is false for a refusal, an unclear answer or an unticked box', () => {
-      for (const a of ['We do not accept.', 'no', "We can't agree to that.", 'Maybe later', 'Yes, but we do not accept the sharing rule.', '- [ ] We accept', 'We will review it']) {
+      for (const a of [
+        'We do not accept.',
+        'no',
+        "We can't agree to that.",
+        'Maybe later',
+        'Yes, but we do not accept the sharing rule.',
+        '- [ ] We accept',
+        'We will review it',
+      ]) {
         assert.equal(accepts(a), false, a);
       }
     });
@@ -513,17 +596,24 @@ describe('policy/join-request', () => {
     });
 
     it('treats criteria full of regular-expression metacharacters as plain text', () => {
-      const criteria = ['Own a (monitored) alias: [a-z]+@*.example?', 'Ship $product ^with^ {Istio} | mesh \\d+.', 'Accept the embargo (.*)'];
-      const r = parse(lines(
-        '> Own a (monitored) alias: [a-z]+@*.example?',
-        '',
-        'sec@member.example',
-        '',
-        '**Ship $product ^with^ {Istio} | mesh \\d+**',
-        'We ship Istio.',
-        '',
-        '3. Accept the embargo (.*): Yes',
-      ), { criteria, embargoCriterion: 3 });
+      const criteria = [
+        'Own a (monitored) alias: [a-z]+@*.example?',
+        'Ship $product ^with^ {Istio} | mesh \\d+.',
+        'Accept the embargo (.*)',
+      ];
+      const r = parse(
+        lines(
+          '> Own a (monitored) alias: [a-z]+@*.example?',
+          '',
+          'sec@member.example',
+          '',
+          '**Ship $product ^with^ {Istio} | mesh \\d+**',
+          'We ship Istio.',
+          '',
+          '3. Accept the embargo (.*): Yes',
+        ),
+        { criteria, embargoCriterion: 3 },
+      );
       assert.deepEqual(r.answers, { 1: 'sec@member.example', 2: 'We ship Istio.', 3: 'Yes' });
       assert.equal(r.alias, 'sec@member.example');
       assert.equal(r.acceptsEmbargo, true);
@@ -552,7 +642,8 @@ describe('policy/join-request', () => {
     });
 
     it('reads CRLF and lone CR line ends as LF', () => {
-      const text = '> 1. Have an actively monitored security email alias for our project.\r\n\r\nsec@member.example\r\nmonitored 24/7\r\n\r\n5. We accept.\r-- \rJane';
+      const text =
+        '> 1. Have an actively monitored security email alias for our project.\r\n\r\nsec@member.example\r\nmonitored 24/7\r\n\r\n5. We accept.\r-- \rJane';
       const r = parse(text);
       assert.deepEqual(r.answers, { 1: 'sec@member.example monitored 24/7', 5: 'We accept.' });
       assert.equal(r.alias, 'sec@member.example');

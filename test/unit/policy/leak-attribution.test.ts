@@ -14,7 +14,17 @@ const who = (reporter: MemberRef, claims: string[], members: MemberRef[] = [ALPH
 describe('policy/leak-attribution', () => {
   describe('sameOrganization', () => {
     it('takes names that differ in case, spaces, invisible characters, width, punctuation or a legal form as one', () => {
-      for (const other of ['Beta', 'BETA', ' beta ', 'Be\u200bta', '\u00a0Beta\t', '\uff22\uff45\uff54\uff41', 'Beta, Inc.', 'B-eta']) assert.ok(sameOrganization('Beta', other), JSON.stringify(other));
+      for (const other of [
+        'Beta',
+        'BETA',
+        ' beta ',
+        'Be\u200bta',
+        '\u00a0Beta\t',
+        '\uff22\uff45\uff54\uff41',
+        'Beta, Inc.',
+        'B-eta',
+      ])
+        assert.ok(sameOrganization('Beta', other), JSON.stringify(other));
     });
 
     it('keeps different names apart, and never matches a name with nothing distinctive in it', () => {
@@ -33,12 +43,25 @@ describe('policy/leak-attribution', () => {
     it('takes the reporter\'s own alias, organization or "us" as its own leak, even when another member shares the organization', () => {
       for (const claim of [BETA.address, 'SECURITY@BETA.EXAMPLE', 'Beta', 'beta', 'us', 'We.', 'myself']) {
         assert.deepEqual(who(BETA, [claim], [ALPHA, BETA, NEWCOMER]), ['self', BETA.address, []], claim);
-        assert.deepEqual(who(NEWCOMER, [claim === BETA.address || claim === 'SECURITY@BETA.EXAMPLE' ? NEWCOMER.address : claim], [ALPHA, BETA, NEWCOMER]), ['self', NEWCOMER.address, []], claim);
+        assert.deepEqual(
+          who(
+            NEWCOMER,
+            [claim === BETA.address || claim === 'SECURITY@BETA.EXAMPLE' ? NEWCOMER.address : claim],
+            [ALPHA, BETA, NEWCOMER],
+          ),
+          ['self', NEWCOMER.address, []],
+          claim,
+        );
       }
     });
 
     it('names another member by alias, with a display name, in angle brackets or in another case', () => {
-      for (const claim of [BETA.address, `<${BETA.address}>`, `Beta Security <${BETA.address.toUpperCase()}>`, `mailto:${BETA.address}`]) {
+      for (const claim of [
+        BETA.address,
+        `<${BETA.address}>`,
+        `Beta Security <${BETA.address.toUpperCase()}>`,
+        `mailto:${BETA.address}`,
+      ]) {
         assert.deepEqual(who(ALPHA, [claim]), ['named', BETA.address, []], claim);
       }
     });
@@ -49,12 +72,20 @@ describe('policy/leak-attribution', () => {
 
     it('resolves an organization several members share to none of them', () => {
       for (const claim of ['Beta', 'BETA', ' beta  ', 'Be\u200bta', 'Beta, Inc.']) {
-        assert.deepEqual(who(GAMMA, [claim], [ALPHA, BETA, GAMMA, NEWCOMER]), ['ambiguous', null, [BETA.address, NEWCOMER.address]], claim);
+        assert.deepEqual(
+          who(GAMMA, [claim], [ALPHA, BETA, GAMMA, NEWCOMER]),
+          ['ambiguous', null, [BETA.address, NEWCOMER.address]],
+          claim,
+        );
       }
     });
 
     it('resolves several members, or a member and a name nobody has, to none', () => {
-      assert.deepEqual(who(ALPHA, [`${BETA.address}, ${GAMMA.address}`]), ['ambiguous', null, [GAMMA.address, BETA.address].sort()]);
+      assert.deepEqual(who(ALPHA, [`${BETA.address}, ${GAMMA.address}`]), [
+        'ambiguous',
+        null,
+        [GAMMA.address, BETA.address].sort(),
+      ]);
       assert.deepEqual(who(ALPHA, [BETA.address, 'Gamma']), ['ambiguous', null, [GAMMA.address, BETA.address].sort()]);
       assert.deepEqual(who(ALPHA, [BETA.address, 'Delta']), ['ambiguous', null, [BETA.address]]);
       assert.deepEqual(who(ALPHA, [BETA.address, 'someone@outsider.example']), ['ambiguous', null, [BETA.address]]);
@@ -66,7 +97,14 @@ describe('policy/leak-attribution', () => {
     });
 
     it('resolves a name no active member has to nobody', () => {
-      for (const claim of ['Delta', 'someone@outsider.example', 'security@beta.example.evil.example', 'security@beta.exampl', 'Betamax', 'Acme (security@beta.example)']) {
+      for (const claim of [
+        'Delta',
+        'someone@outsider.example',
+        'security@beta.example.evil.example',
+        'security@beta.exampl',
+        'Betamax',
+        'Acme (security@beta.example)',
+      ]) {
         assert.deepEqual(who(ALPHA, [claim]), ['unknown', null, []], claim);
       }
     });

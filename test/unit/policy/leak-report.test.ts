@@ -15,7 +15,10 @@ describe('policy/leak-report', () => {
       assert.equal(isLeakReport('Re: [#12] LEAK!', null), true);
       assert.equal(isLeakReport('Leak report for #12', null), false);
       assert.equal(isLeakReport('leak: sent to the wrong list', null), false);
-      assert.equal(isLeakReport('Re: [EMBARGOED until 2026-12-03 16:00 UTC] [#1] Leak of service account tokens', 'ACK'), false);
+      assert.equal(
+        isLeakReport('Re: [EMBARGOED until 2026-12-03 16:00 UTC] [#1] Leak of service account tokens', 'ACK'),
+        false,
+      );
     });
 
     it('sees LEAK at the start of the first line the sender wrote', () => {
@@ -73,7 +76,9 @@ describe('policy/leak-report', () => {
     });
 
     it('continues a value on indented lines and on following lines until a blank line or another label', () => {
-      const r = parseLeakReport('What: the advisory draft\n  and the PoC exploit\nTo whom: two engineers at\nExample Corp\n\nSorry about this.\nWhen: yesterday\n  at noon');
+      const r = parseLeakReport(
+        'What: the advisory draft\n  and the PoC exploit\nTo whom: two engineers at\nExample Corp\n\nSorry about this.\nWhen: yesterday\n  at noon',
+      );
       assert.equal(r.what, 'the advisory draft\nand the PoC exploit');
       assert.equal(r.toWhom, 'two engineers at\nExample Corp');
     });
@@ -120,7 +125,17 @@ describe('policy/leak-report', () => {
     });
 
     it('reads who leaked from "Leaked by:" and its other labels, apart from what and to whom', () => {
-      for (const label of ['Leaked by', 'LEAKED BY', 'Who leaked', 'Who leaked it', 'Leaker', 'Leaking member', 'Leaking organization', 'Leaking organisation', 'leaking alias']) {
+      for (const label of [
+        'Leaked by',
+        'LEAKED BY',
+        'Who leaked',
+        'Who leaked it',
+        'Leaker',
+        'Leaking member',
+        'Leaking organization',
+        'Leaking organisation',
+        'leaking alias',
+      ]) {
         const r = parseLeakReport(`What: PoC\n${label}: security@beta.example\nTo whom: Example Corp`);
         assert.deepEqual([r.what, r.toWhom, r.leakedBy], ['PoC', 'Example Corp', ['security@beta.example']], label);
       }
@@ -133,7 +148,10 @@ describe('policy/leak-report', () => {
     });
 
     it('gives one leakedBy entry per label, its following lines joined with a space, and none for an empty label', () => {
-      assert.deepEqual(parseLeakReport('Leaked by: Beta\n  Corp\nLeaked by: security@gamma.example\n\nLeaked by:\n').leakedBy, ['Beta Corp', 'security@gamma.example']);
+      assert.deepEqual(
+        parseLeakReport('Leaked by: Beta\n  Corp\nLeaked by: security@gamma.example\n\nLeaked by:\n').leakedBy,
+        ['Beta Corp', 'security@gamma.example'],
+      );
     });
 
     it('does not read "Leaked by:" from a quoted line, nor across a bare CR', () => {
@@ -148,7 +166,7 @@ describe('policy/leak-report', () => {
       assert.equal(r.leakedBy[0]!.length, 'Beta'.length + 2 * 100_000);
     });
 
-    it('returns the sender\'s text with LF line ends', () => {
+    it("returns the sender's text with LF line ends", () => {
       assert.equal(parseLeakReport('\r\n  LEAK\r\nWhat: PoC\r\n').text, 'LEAK\nWhat: PoC');
     });
   });

@@ -9,7 +9,7 @@ const MEMBERS = [
 ];
 
 describe('policy/organization-match', () => {
-  describe('an applicant\'s organization that a member already has', () => {
+  describe("an applicant's organization that a member already has", () => {
     const borrowed: [string, string, string][] = [
       ['the same name', 'ACME, Inc.', 'security@acme.example'],
       ['another case and no punctuation', 'acme inc', 'security@acme.example'],
@@ -29,11 +29,14 @@ describe('policy/organization-match', () => {
     ];
     for (const [what, claimed, member] of borrowed) {
       it(`is found with ${what} ("${claimed}")`, () => {
-        assert.deepEqual(membersWithOrganization(claimed, MEMBERS).map((m) => m.address), [member]);
+        assert.deepEqual(
+          membersWithOrganization(claimed, MEMBERS).map((m) => m.address),
+          [member],
+        );
       });
     }
 
-    it('is flagged as a warning that names the member\'s alias and organization', () => {
+    it("is flagged as a warning that names the member's alias and organization", () => {
       const [finding] = organizationFindings('Acme Inc', MEMBERS);
       assert.equal(finding!.code, 'ORGANIZATION_OF_MEMBER');
       assert.equal(finding!.severity, 'warn');
@@ -42,12 +45,29 @@ describe('policy/organization-match', () => {
 
     it('names every member that has it', () => {
       const members = [...MEMBERS, { address: 'product-security@acme.example', organization: 'Acme' }];
-      assert.deepEqual(membersWithOrganization('ACME', members).map((m) => m.address), ['product-security@acme.example', 'security@acme.example']);
+      assert.deepEqual(
+        membersWithOrganization('ACME', members).map((m) => m.address),
+        ['product-security@acme.example', 'security@acme.example'],
+      );
     });
   });
 
   describe('no false hits', () => {
-    const distinct = ['Acme Labs', 'Acmeco Systems', 'Seventh Corp', 'Seven Bridges', 'Red Hatchery', 'Zurich Airport', 'Inc', 'Corp', 'A', 'AB Inc', '', '   ', '---'];
+    const distinct = [
+      'Acme Labs',
+      'Acmeco Systems',
+      'Seventh Corp',
+      'Seven Bridges',
+      'Red Hatchery',
+      'Zurich Airport',
+      'Inc',
+      'Corp',
+      'A',
+      'AB Inc',
+      '',
+      '   ',
+      '---',
+    ];
     for (const name of distinct) {
       it(`"${name}" matches none of the members`, () => {
         assert.deepEqual(membersWithOrganization(name, MEMBERS), []);

@@ -5,7 +5,10 @@ import { REQUESTS_ADDRESS, snapshotWith } from '../../helpers/context';
 import { makeMessage } from '../../helpers/mail-factory';
 
 const reason = 'the text/plain part reads APPROVE, the HTML part reads nothing';
-const msg = () => parseMessage(makeMessage({ from: 'security@example.org', to: REQUESTS_ADDRESS, subject: 'Re: request 12', body: 'APPROVE\n' }));
+const msg = () =>
+  parseMessage(
+    makeMessage({ from: 'security@example.org', to: REQUESTS_ADDRESS, subject: 'Re: request 12', body: 'APPROVE\n' }),
+  );
 
 describe('rules/alternatives', () => {
   it('hits with the reason the keyword reader gave', async () => {
@@ -14,7 +17,10 @@ describe('rules/alternatives', () => {
 
   it('misses when both versions agree (no disagreement recorded), keyword or not', async () => {
     assert.equal(alternativesDisagree.check(await msg(), snapshotWith()), null);
-    assert.equal(alternativesDisagree.check(await msg(), snapshotWith({ keyword: { keyword: 'APPROVE', argument: null } })), null);
+    assert.equal(
+      alternativesDisagree.check(await msg(), snapshotWith({ keyword: { keyword: 'APPROVE', argument: null } })),
+      null,
+    );
   });
 
   it('hits even when a keyword was recorded beside the disagreement: the disagreement is never outvoted', async () => {

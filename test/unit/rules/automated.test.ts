@@ -7,18 +7,28 @@ import { crlf } from '../../helpers/raw-mail';
 
 const snap = snapshotWith({ senderIsMember: true });
 
-function post(headers: Record<string, string> = {}, subject = 'Heap overflow in the parser', from = 'alice@member.example') {
+function post(
+  headers: Record<string, string> = {},
+  subject = 'Heap overflow in the parser',
+  from = 'alice@member.example',
+) {
   return parseMessage(makeMessage({ from, to: LIST_ADDRESS, subject, headers }));
 }
 
 describe('rules/automated', () => {
   describe('auto-reply', () => {
     it('hits Auto-Submitted: auto-replied, naming the value', async () => {
-      assert.equal(autoReply.check(await post({ 'Auto-Submitted': 'auto-replied' }), snap), 'Auto-Submitted: auto-replied');
+      assert.equal(
+        autoReply.check(await post({ 'Auto-Submitted': 'auto-replied' }), snap),
+        'Auto-Submitted: auto-replied',
+      );
     });
 
     it('hits Auto-Submitted written in capitals and followed by a parameter', async () => {
-      assert.equal(autoReply.check(await post({ 'Auto-Submitted': 'AUTO-GENERATED; owner-email="x@y.example"' }), snap), 'Auto-Submitted: auto-generated');
+      assert.equal(
+        autoReply.check(await post({ 'Auto-Submitted': 'AUTO-GENERATED; owner-email="x@y.example"' }), snap),
+        'Auto-Submitted: auto-generated',
+      );
     });
 
     it('hits Precedence: bulk, junk, list and auto_reply', async () => {
@@ -34,16 +44,21 @@ describe('rules/automated', () => {
     });
 
     it('hits an out-of-office subject in English, German and French', async () => {
-      for (const subject of ['Out of Office: back on Monday', 'Automatic reply: Heap overflow', 'Abwesenheit: bis Montag', 'Réponse automatique : absent']) {
+      for (const subject of [
+        'Out of Office: back on Monday',
+        'Automatic reply: Heap overflow',
+        'Abwesenheit: bis Montag',
+        'Réponse automatique : absent',
+      ]) {
         assert.notEqual(autoReply.check(await post({}, subject), snap), null, subject);
       }
     });
 
-    it('misses a person\'s post with none of the markers', async () => {
+    it("misses a person's post with none of the markers", async () => {
       assert.equal(autoReply.check(await post(), snap), null);
     });
 
-    it('misses Auto-Submitted: no, which a person\'s client may set explicitly', async () => {
+    it("misses Auto-Submitted: no, which a person's client may set explicitly", async () => {
       assert.equal(autoReply.check(await post({ 'Auto-Submitted': 'no' }), snap), null);
     });
 
@@ -54,17 +69,25 @@ describe('rules/automated', () => {
     });
 
     it('hits a robot that adds a harmless Auto-Submitted: no next to Precedence: bulk', async () => {
-      assert.equal(autoReply.check(await post({ 'Auto-Submitted': 'no', Precedence: 'bulk' }), snap), 'Precedence: bulk');
+      assert.equal(
+        autoReply.check(await post({ 'Auto-Submitted': 'no', Precedence: 'bulk' }), snap),
+        'Precedence: bulk',
+      );
     });
 
     it('misses a look-alike header name that is not one of the markers', async () => {
-      assert.equal(autoReply.check(await post({ 'X-Autoreply-Disabled': 'yes', 'X-Not-Auto-Submitted': 'auto-replied' }), snap), null);
+      assert.equal(
+        autoReply.check(await post({ 'X-Autoreply-Disabled': 'yes', 'X-Not-Auto-Submitted': 'auto-replied' }), snap),
+        null,
+      );
     });
   });
 
   describe('bounce', () => {
     it('hits the null return path', async () => {
-      const msg = await parseMessage(crlf('Return-Path: <>', 'From: alice@member.example', `To: ${LIST_ADDRESS}`, 'Subject: hi', '', 'body'));
+      const msg = await parseMessage(
+        crlf('Return-Path: <>', 'From: alice@member.example', `To: ${LIST_ADDRESS}`, 'Subject: hi', '', 'body'),
+      );
       assert.equal(bounce.check(msg, snap), 'null return path');
     });
 
@@ -83,24 +106,44 @@ describe('rules/automated', () => {
     });
 
     it('hits a multipart/report delivery status', async () => {
-      const msg = await parseMessage(crlf(
-        'From: relay@mx.member.example', `To: ${LIST_ADDRESS}`, 'Subject: failure', 'MIME-Version: 1.0',
-        'Content-Type: multipart/report; report-type="delivery-status"; boundary="b"', '',
-        '--b', 'Content-Type: text/plain', '', 'It failed.', '--b--',
-      ));
+      const msg = await parseMessage(
+        crlf(
+          'From: relay@mx.member.example',
+          `To: ${LIST_ADDRESS}`,
+          'Subject: failure',
+          'MIME-Version: 1.0',
+          'Content-Type: multipart/report; report-type="delivery-status"; boundary="b"',
+          '',
+          '--b',
+          'Content-Type: text/plain',
+          '',
+          'It failed.',
+          '--b--',
+        ),
+      );
       assert.equal(bounce.check(msg, snap), 'delivery status report');
     });
 
-    it('misses a member\'s ordinary post', async () => {
+    it("misses a member's ordinary post", async () => {
       assert.equal(bounce.check(await post(), snap), null);
     });
 
     it('misses a read receipt (multipart/report of another report type)', async () => {
-      const msg = await parseMessage(crlf(
-        'From: alice@member.example', `To: ${LIST_ADDRESS}`, 'Subject: Read: hi', 'MIME-Version: 1.0',
-        'Content-Type: multipart/report; report-type=disposition-notification; boundary="b"', '',
-        '--b', 'Content-Type: text/plain', '', 'Read.', '--b--',
-      ));
+      const msg = await parseMessage(
+        crlf(
+          'From: alice@member.example',
+          `To: ${LIST_ADDRESS}`,
+          'Subject: Read: hi',
+          'MIME-Version: 1.0',
+          'Content-Type: multipart/report; report-type=disposition-notification; boundary="b"',
+          '',
+          '--b',
+          'Content-Type: text/plain',
+          '',
+          'Read.',
+          '--b--',
+        ),
+      );
       assert.equal(bounce.check(msg, snap), null);
     });
 
@@ -113,13 +156,19 @@ describe('rules/automated', () => {
     });
 
     it('misses a sender whose name, not address, claims to be the mailer daemon', async () => {
-      for (const from of ['"MAILER-DAEMON" <mallory@evil.example>', 'mailer-daemon.fake@evil.example', '"postmaster@member.example" <mallory@evil.example>']) {
+      for (const from of [
+        '"MAILER-DAEMON" <mallory@evil.example>',
+        'mailer-daemon.fake@evil.example',
+        '"postmaster@member.example" <mallory@evil.example>',
+      ]) {
         assert.equal(bounce.check(await post({}, 'hi', from), snap), null, from);
       }
     });
 
     it('misses a Return-Path that names an address', async () => {
-      const msg = await parseMessage(crlf('Return-Path: <mallory@evil.example>', 'From: mallory@evil.example', `To: ${LIST_ADDRESS}`, '', 'body'));
+      const msg = await parseMessage(
+        crlf('Return-Path: <mallory@evil.example>', 'From: mallory@evil.example', `To: ${LIST_ADDRESS}`, '', 'body'),
+      );
       assert.equal(bounce.check(msg, snap), null);
     });
   });

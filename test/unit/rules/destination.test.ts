@@ -18,7 +18,9 @@ describe('rules/destination', () => {
     });
 
     it('hits a message with the list address only in Cc', async () => {
-      const msg = await parseMessage(makeMessage({ from, to: 'bob@elsewhere.example', cc: [`"Security list" <${LIST_ADDRESS}>`] }));
+      const msg = await parseMessage(
+        makeMessage({ from, to: 'bob@elsewhere.example', cc: [`"Security list" <${LIST_ADDRESS}>`] }),
+      );
       assert.notEqual(toList.check(msg, snap), null);
     });
 
@@ -33,7 +35,9 @@ describe('rules/destination', () => {
     });
 
     it('hits the list address inside a group in To', async () => {
-      const msg = await parseMessage(crlf(`From: ${from}`, `To: lists: ${LIST_ADDRESS}, other@elsewhere.example;`, '', 'body'));
+      const msg = await parseMessage(
+        crlf(`From: ${from}`, `To: lists: ${LIST_ADDRESS}, other@elsewhere.example;`, '', 'body'),
+      );
       assert.notEqual(toList.check(msg, snap), null);
     });
 
@@ -48,7 +52,13 @@ describe('rules/destination', () => {
     });
 
     it('misses the list address that only appears in a forged Resent-To or Delivered-To', async () => {
-      const msg = await parseMessage(makeMessage({ from, to: 'bob@elsewhere.example', headers: { 'Resent-To': LIST_ADDRESS, 'Delivered-To': LIST_ADDRESS } }));
+      const msg = await parseMessage(
+        makeMessage({
+          from,
+          to: 'bob@elsewhere.example',
+          headers: { 'Resent-To': LIST_ADDRESS, 'Delivered-To': LIST_ADDRESS },
+        }),
+      );
       assert.equal(toList.check(msg, snap), null);
     });
 
@@ -65,7 +75,9 @@ describe('rules/destination', () => {
     });
 
     it('hits the requests address in odd case in Cc', async () => {
-      const msg = await parseMessage(makeMessage({ from, to: 'bob@elsewhere.example', cc: [REQUESTS_ADDRESS.toUpperCase()] }));
+      const msg = await parseMessage(
+        makeMessage({ from, to: 'bob@elsewhere.example', cc: [REQUESTS_ADDRESS.toUpperCase()] }),
+      );
       assert.notEqual(toRequests.check(msg, snap), null);
     });
 
@@ -83,7 +95,10 @@ describe('rules/destination', () => {
   describe('implicit-destination', () => {
     it('hits a message that names neither list address (Bcc or an alias)', async () => {
       const msg = await parseMessage(makeMessage({ from, to: 'bob@elsewhere.example' }));
-      assert.equal(implicitDestination.check(msg, snap), 'neither the list address nor the requests address is in To or Cc');
+      assert.equal(
+        implicitDestination.check(msg, snap),
+        'neither the list address nor the requests address is in To or Cc',
+      );
     });
 
     it('hits a message with no To and no Cc at all', async () => {

@@ -10,8 +10,13 @@ const base: Snapshot = snapshotWith({ senderIsMember: true, alreadyRelayed: fals
 
 describe('rules/duplicate', () => {
   it('hits a message whose Message-ID was already relayed, naming the Message-ID', async () => {
-    const msg = await parseMessage(makeMessage({ from: 'alice@member.example', to: LIST_ADDRESS, messageId: '<post-1@member.example>' }));
-    assert.equal(duplicate.check(msg, { ...base, alreadyRelayed: true }), 'Message-ID <post-1@member.example> was already relayed');
+    const msg = await parseMessage(
+      makeMessage({ from: 'alice@member.example', to: LIST_ADDRESS, messageId: '<post-1@member.example>' }),
+    );
+    assert.equal(
+      duplicate.check(msg, { ...base, alreadyRelayed: true }),
+      'Message-ID <post-1@member.example> was already relayed',
+    );
   });
 
   it('misses a message whose Message-ID has not been relayed', async () => {
@@ -20,9 +25,13 @@ describe('rules/duplicate', () => {
   });
 
   it('reads only the snapshot, not headers that claim a resend', async () => {
-    const msg = await parseMessage(makeMessage({
-      from: 'alice@member.example', to: LIST_ADDRESS, headers: { 'Resent-Message-ID': '<post-1@member.example>', 'X-Duplicate': 'yes' },
-    }));
+    const msg = await parseMessage(
+      makeMessage({
+        from: 'alice@member.example',
+        to: LIST_ADDRESS,
+        headers: { 'Resent-Message-ID': '<post-1@member.example>', 'X-Duplicate': 'yes' },
+      }),
+    );
     assert.equal(duplicate.check(msg, base), null);
   });
 });

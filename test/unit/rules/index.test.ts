@@ -16,10 +16,15 @@ describe('rules/index (classify)', () => {
   });
 
   it('keeps every hit with its reason, in the order of the rules', async () => {
-    const msg = await parseMessage(makeMessage({ from: 'alice@member.example', to: LIST_ADDRESS, headers: { 'X-Loop': LIST_ADDRESS } }));
+    const msg = await parseMessage(
+      makeMessage({ from: 'alice@member.example', to: LIST_ADDRESS, headers: { 'X-Loop': LIST_ADDRESS } }),
+    );
     const hits = classify(msg, snap);
     // An unauthenticated member's new post under the shipped configuration (snapshotWith's defaults).
-    assert.deepEqual(hits.map((h) => h.rule), ['loop', 'to-list', 'from-member', 'unauthenticated', 'new-thread', 'members-may-not-open']);
+    assert.deepEqual(
+      hits.map((h) => h.rule),
+      ['loop', 'to-list', 'from-member', 'unauthenticated', 'new-thread', 'members-may-not-open'],
+    );
     for (const h of hits) assert.ok(h.reason.length > 0);
   });
 
@@ -31,11 +36,22 @@ describe('rules/index (classify)', () => {
 
   it('runs every rule even after one has hit', async () => {
     const seen: string[] = [];
-    const rule = (name: RuleName, hit: boolean): Rule => ({ name, use: 'reason', description: name, check: () => { seen.push(name); return hit ? 'yes' : null; } });
+    const rule = (name: RuleName, hit: boolean): Rule => ({
+      name,
+      use: 'reason',
+      description: name,
+      check: () => {
+        seen.push(name);
+        return hit ? 'yes' : null;
+      },
+    });
     const msg = await parseMessage(makeMessage({ from: 'alice@member.example', to: LIST_ADDRESS }));
     const hits = classify(msg, snap, [rule('loop', true), rule('bounce', false), rule('duplicate', true)]);
     assert.deepEqual(seen, ['loop', 'bounce', 'duplicate']);
-    assert.deepEqual(hits, [{ rule: 'loop', reason: 'yes' }, { rule: 'duplicate', reason: 'yes' }]);
+    assert.deepEqual(hits, [
+      { rule: 'loop', reason: 'yes' },
+      { rule: 'duplicate', reason: 'yes' },
+    ]);
   });
 
   it('does not change the message or the snapshot', async () => {

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { parseMessage } from '../../../src/message/parse';
 import {
-  ackKeyword, fromModerator, helpRequest, moderatorKeyword, MODERATOR_KEYWORDS, removeKeyword, unsubscribeKeyword,
+  ackKeyword,
+  fromModerator,
+  helpRequest,
+  moderatorKeyword,
+  MODERATOR_KEYWORDS,
+  removeKeyword,
+  unsubscribeKeyword,
 } from '../../../src/rules/keywords';
 import { MODERATORS, REQUESTS_ADDRESS, snapshotWith } from '../../helpers/context';
 import { makeMessage } from '../../helpers/mail-factory';
@@ -24,7 +30,8 @@ describe('rules/keywords', () => {
 
     it('misses the member and request keywords', async () => {
       const msg = await mail();
-      for (const k of ['ACK', 'UNSUBSCRIBE', 'REMOVE', 'HELP']) assert.equal(moderatorKeyword.check(msg, wrote(k)), null, k);
+      for (const k of ['ACK', 'UNSUBSCRIBE', 'REMOVE', 'HELP'])
+        assert.equal(moderatorKeyword.check(msg, wrote(k)), null, k);
     });
 
     it('misses a keyword that only appears in the subject or in the argument of another', async () => {
@@ -42,7 +49,10 @@ describe('rules/keywords', () => {
 
     it('hits whoever wrote it: whether the sender may act is for the other rules of the row', async () => {
       const stranger = await mail('Re: request 12', 'mallory@evil.example');
-      assert.equal(moderatorKeyword.check(stranger, { ...wrote('APPROVE'), senderIsModerator: false }), 'first line reads APPROVE');
+      assert.equal(
+        moderatorKeyword.check(stranger, { ...wrote('APPROVE'), senderIsModerator: false }),
+        'first line reads APPROVE',
+      );
     });
   });
 
@@ -51,12 +61,16 @@ describe('rules/keywords', () => {
       const msg = await mail();
       assert.equal(ackKeyword.check(msg, wrote('ACK')), 'first line reads ACK');
       assert.equal(unsubscribeKeyword.check(msg, wrote('UNSUBSCRIBE')), 'first line reads UNSUBSCRIBE');
-      assert.equal(removeKeyword.check(msg, wrote('REMOVE', 'alias@member.example left the company')), 'first line reads REMOVE');
+      assert.equal(
+        removeKeyword.check(msg, wrote('REMOVE', 'alias@member.example left the company')),
+        'first line reads REMOVE',
+      );
     });
 
-    it('miss no keyword and each other\'s keyword', async () => {
+    it("miss no keyword and each other's keyword", async () => {
       const msg = await mail();
-      for (const rule of [ackKeyword, unsubscribeKeyword, removeKeyword]) assert.equal(rule.check(msg, snapshotWith()), null, rule.name);
+      for (const rule of [ackKeyword, unsubscribeKeyword, removeKeyword])
+        assert.equal(rule.check(msg, snapshotWith()), null, rule.name);
       assert.equal(ackKeyword.check(msg, wrote('APPROVE')), null);
       assert.equal(unsubscribeKeyword.check(msg, wrote('REMOVE')), null);
       assert.equal(removeKeyword.check(msg, wrote('UNSUBSCRIBE')), null);
@@ -97,14 +111,17 @@ describe('rules/keywords', () => {
   describe('from-moderator', () => {
     it('hits when the snapshot says the From address is a configured moderator, naming it', async () => {
       const msg = await mail('Re: request 12', MODERATORS[0]);
-      assert.equal(fromModerator.check(msg, snapshotWith({ senderIsModerator: true })), `${MODERATORS[0]} is a configured moderator`);
+      assert.equal(
+        fromModerator.check(msg, snapshotWith({ senderIsModerator: true })),
+        `${MODERATORS[0]} is a configured moderator`,
+      );
     });
 
     it('misses anyone else', async () => {
       assert.equal(fromModerator.check(await mail(), snapshotWith({ senderIsModerator: false })), null);
     });
 
-    it('misses a stranger who puts a moderator\'s address in the display name', async () => {
+    it("misses a stranger who puts a moderator's address in the display name", async () => {
       const msg = await mail('Re: request 12', `"${MODERATORS[0]}" <mallory@evil.example>`);
       assert.equal(msg.from.address, 'mallory@evil.example');
       assert.equal(fromModerator.check(msg, snapshotWith({ senderIsModerator: false })), null);

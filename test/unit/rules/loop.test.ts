@@ -55,7 +55,9 @@ describe('rules/loop', () => {
   });
 
   it('misses a forged Loop-ish header that is not X-Loop', async () => {
-    const msg = await parseMessage(crlf('From: alice@member.example', `To: ${LIST_ADDRESS}`, `X-Loop-Detected: ${LIST_ADDRESS}`, '', 'body'));
+    const msg = await parseMessage(
+      crlf('From: alice@member.example', `To: ${LIST_ADDRESS}`, `X-Loop-Detected: ${LIST_ADDRESS}`, '', 'body'),
+    );
     assert.equal(loop.check(msg, snap), null);
   });
 });

@@ -23,7 +23,9 @@ describe('rules/membership', () => {
 
     it('misses a sender who only claims a member address in the display name', async () => {
       // The snapshot is built from msg.from.address, which is the address in angle brackets.
-      const msg = await parseMessage(makeMessage({ from: '"alice@member.example" <mallory@evil.example>', to: LIST_ADDRESS }));
+      const msg = await parseMessage(
+        makeMessage({ from: '"alice@member.example" <mallory@evil.example>', to: LIST_ADDRESS }),
+      );
       assert.equal(msg.from.address, 'mallory@evil.example');
       assert.equal(fromMember.check(msg, stranger), null);
     });
@@ -41,9 +43,13 @@ describe('rules/membership', () => {
     });
 
     it('hits a forged Sender or Reply-To naming a member when From is a stranger', async () => {
-      const msg = await parseMessage(makeMessage({
-        from: 'mallory@evil.example', to: LIST_ADDRESS, headers: { Sender: 'alice@member.example', 'Reply-To': 'alice@member.example' },
-      }));
+      const msg = await parseMessage(
+        makeMessage({
+          from: 'mallory@evil.example',
+          to: LIST_ADDRESS,
+          headers: { Sender: 'alice@member.example', 'Reply-To': 'alice@member.example' },
+        }),
+      );
       assert.equal(msg.from.address, 'mallory@evil.example');
       assert.notEqual(fromNonMember.check(msg, stranger), null);
     });

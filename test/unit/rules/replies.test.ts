@@ -1,12 +1,20 @@
 import assert from 'node:assert/strict';
 import { parseMessage } from '../../../src/message/parse';
-import { replyToConfirmation, replyToModeration, replyToOurMail, replyToQuestion, unknownToken } from '../../../src/rules/replies';
+import {
+  replyToConfirmation,
+  replyToModeration,
+  replyToOurMail,
+  replyToQuestion,
+  unknownToken,
+} from '../../../src/rules/replies';
 import { LIST_ADDRESS, REQUESTS_ADDRESS, snapshotWith } from '../../helpers/context';
 import { makeMessage } from '../../helpers/mail-factory';
 import { issuedToken, unknownToken as forgedToken } from '../../helpers/snapshot-parts';
 
 function reply(opts: { inReplyTo?: string; references?: string[] } = {}) {
-  return parseMessage(makeMessage({ from: 'alice@member.example', to: REQUESTS_ADDRESS, subject: 'Re: your request', ...opts }));
+  return parseMessage(
+    makeMessage({ from: 'alice@member.example', to: REQUESTS_ADDRESS, subject: 'Re: your request', ...opts }),
+  );
 }
 const carrying = (...tokens: ReturnType<typeof issuedToken>[]) => snapshotWith({ tokens });
 
@@ -31,12 +39,16 @@ describe('rules/replies', () => {
 
     it('miss a message that carries no token', async () => {
       const msg = await reply();
-      for (const rule of [replyToModeration, replyToQuestion, replyToConfirmation]) assert.equal(rule.check(msg, snapshotWith()), null, rule.name);
+      for (const rule of [replyToModeration, replyToQuestion, replyToConfirmation])
+        assert.equal(rule.check(msg, snapshotWith()), null, rule.name);
     });
 
-    it('miss a token issued for another purpose: an applicant\'s token never reaches the moderators\' rule', async () => {
+    it("miss a token issued for another purpose: an applicant's token never reaches the moderators' rule", async () => {
       const msg = await reply();
-      assert.equal(replyToModeration.check(msg, carrying(issuedToken('applicant'), issuedToken('confirm'), issuedToken('probe'))), null);
+      assert.equal(
+        replyToModeration.check(msg, carrying(issuedToken('applicant'), issuedToken('confirm'), issuedToken('probe'))),
+        null,
+      );
       assert.equal(replyToQuestion.check(msg, carrying(issuedToken('moderate'), issuedToken('confirm'))), null);
       assert.equal(replyToConfirmation.check(msg, carrying(issuedToken('moderate'), issuedToken('applicant'))), null);
     });
@@ -44,7 +56,8 @@ describe('rules/replies', () => {
     it('miss a forged token in our format that we never issued', async () => {
       const msg = await reply();
       const snap = snapshotWith({ tokens: [forgedToken('forgedmoderate')] });
-      for (const rule of [replyToModeration, replyToQuestion, replyToConfirmation]) assert.equal(rule.check(msg, snap), null, rule.name);
+      for (const rule of [replyToModeration, replyToQuestion, replyToConfirmation])
+        assert.equal(rule.check(msg, snap), null, rule.name);
     });
 
     it('hit on the issued token when a forged one rides along, and name only the issued one', async () => {
@@ -58,7 +71,9 @@ describe('rules/replies', () => {
 
   describe('unknown-token', () => {
     it('hits a token in our format that we never issued, counting them', async () => {
-      const snap = snapshotWith({ tokens: [forgedToken('forgedone'), forgedToken('forgedtwo'), issuedToken('moderate')] });
+      const snap = snapshotWith({
+        tokens: [forgedToken('forgedone'), forgedToken('forgedtwo'), issuedToken('moderate')],
+      });
       assert.equal(unknownToken.check(await reply(), snap), 'carries 2 token(s) we never issued');
     });
 
@@ -69,26 +84,35 @@ describe('rules/replies', () => {
     });
 
     it('hits a forged token next to a real one, so the real one cannot launder it', async () => {
-      assert.notEqual(unknownToken.check(await reply(), snapshotWith({ tokens: [issuedToken('moderate'), forgedToken('planted')] })), null);
+      assert.notEqual(
+        unknownToken.check(await reply(), snapshotWith({ tokens: [issuedToken('moderate'), forgedToken('planted')] })),
+        null,
+      );
     });
   });
 
   describe('reply-to-our-mail', () => {
     const domain = LIST_ADDRESS.split('@')[1]!;
 
-    it('hits In-Reply-To naming a Message-ID at the list\'s domain, and names it', async () => {
+    it("hits In-Reply-To naming a Message-ID at the list's domain, and names it", async () => {
       const id = `<ack.42@${domain}>`;
       assert.equal(replyToOurMail.check(await reply({ inReplyTo: id }), snapshotWith()), `answers our message ${id}`);
     });
 
-    it('hits a References entry at the list\'s domain, in any case', async () => {
+    it("hits a References entry at the list's domain, in any case", async () => {
       const msg = await reply({ references: ['<first@member.example>', `<notice.7@${domain.toUpperCase()}>`] });
       assert.notEqual(replyToOurMail.check(msg, snapshotWith()), null);
     });
 
     it('misses a message that answers nobody, or answers someone else', async () => {
       assert.equal(replyToOurMail.check(await reply(), snapshotWith()), null);
-      assert.equal(replyToOurMail.check(await reply({ inReplyTo: '<x@member.example>', references: ['<y@member.example>'] }), snapshotWith()), null);
+      assert.equal(
+        replyToOurMail.check(
+          await reply({ inReplyTo: '<x@member.example>', references: ['<y@member.example>'] }),
+          snapshotWith(),
+        ),
+        null,
+      );
     });
 
     it('misses Message-IDs at look-alike domains that contain or extend ours', async () => {

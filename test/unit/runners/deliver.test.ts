@@ -4,7 +4,14 @@ import type { Context } from '../../../src/context';
 import type { Envelope, Transport } from '../../../src/mail/transport';
 import { Deliverer, OWNER, ownerAlive } from '../../../src/runners/deliver';
 import { claimDue, enqueueMail } from '../../../src/store/outbox';
-import { BOUNCE_ADDRESS, createTestContext, FIXED_DATE, manualClock, testConfig, type ManualClock } from '../../helpers/context';
+import {
+  BOUNCE_ADDRESS,
+  createTestContext,
+  FIXED_DATE,
+  manualClock,
+  testConfig,
+  type ManualClock,
+} from '../../helpers/context';
 
 type Reply = number | null | Error;
 
@@ -21,18 +28,32 @@ class FakeTransport implements Transport {
     return reply;
   }
   close(): void {}
-  describe(): string { return 'fake'; }
+  describe(): string {
+    return 'fake';
+  }
 }
 
 function smtpError(responseCode: number, response: string): Error {
-  return Object.assign(new Error(`Can't send mail - all recipients were rejected: ${response}`), { code: 'EENVELOPE', responseCode, response });
+  return Object.assign(new Error(`Can't send mail - all recipients were rejected: ${response}`), {
+    code: 'EENVELOPE',
+    responseCode,
+    response,
+  });
 }
 
 function connectionError(): Error {
   return Object.assign(new Error('Connection closed unexpectedly'), { code: 'ECONNECTION' });
 }
 
-interface Row { recipient: string; status: string; attempts: number; next_attempt_at: string; last_code: number | null; last_error: string | null; finished_at: string | null }
+interface Row {
+  recipient: string;
+  status: string;
+  attempts: number;
+  next_attempt_at: string;
+  last_code: number | null;
+  last_error: string | null;
+  finished_at: string | null;
+}
 const rows = (ctx: Context): Row[] => ctx.db.prepare('SELECT * FROM outbox ORDER BY id').all() as Row[];
 const row = (ctx: Context, recipient: string): Row => rows(ctx).find((r) => r.recipient === recipient)!;
 
@@ -44,7 +65,18 @@ describe('runners/deliver (Deliverer)', () => {
   let ctx: Context;
 
   function queue(recipients: string[], raw = Buffer.from('Subject: x\r\n\r\nbody\r\n')): void {
-    enqueueMail(ctx.db, { inboundId: null, purpose: 'relay', envelopeFrom: BOUNCE_ADDRESS, messageId: '<m@member.example>', raw, recipients }, clock.now().toISOString());
+    enqueueMail(
+      ctx.db,
+      {
+        inboundId: null,
+        purpose: 'relay',
+        envelopeFrom: BOUNCE_ADDRESS,
+        messageId: '<m@member.example>',
+        raw,
+        recipients,
+      },
+      clock.now().toISOString(),
+    );
   }
 
   beforeEach(() => {
@@ -58,14 +90,22 @@ describe('runners/deliver (Deliverer)', () => {
     const transport = new FakeTransport();
     const result = await new Deliverer(ctx, transport).drainOnce();
     assert.deepEqual(result, { sent: 2, retried: 0, failed: 0 });
-    assert.deepEqual(transport.calls.map((c) => c.envelope), [
-      { from: BOUNCE_ADDRESS, to: 'a@member.example' }, { from: BOUNCE_ADDRESS, to: 'b@member.example' },
-    ]);
+    assert.deepEqual(
+      transport.calls.map((c) => c.envelope),
+      [
+        { from: BOUNCE_ADDRESS, to: 'a@member.example' },
+        { from: BOUNCE_ADDRESS, to: 'b@member.example' },
+      ],
+    );
     for (const c of transport.calls) assert.deepEqual(c.raw, raw);
     assert.notEqual(transport.calls[0]!.deliveryId, transport.calls[1]!.deliveryId);
-    assert.deepEqual(rows(ctx).map((r) => [r.status, r.last_code, r.attempts, r.finished_at]), [
-      ['sent', 250, 1, FIXED_DATE.toISOString()], ['sent', 250, 1, FIXED_DATE.toISOString()],
-    ]);
+    assert.deepEqual(
+      rows(ctx).map((r) => [r.status, r.last_code, r.attempts, r.finished_at]),
+      [
+        ['sent', 250, 1, FIXED_DATE.toISOString()],
+        ['sent', 250, 1, FIXED_DATE.toISOString()],
+      ],
+    );
   });
 
   it('does not send a sent copy again', async () => {
@@ -86,13 +126,22 @@ describe('runners/deliver (Deliverer)', () => {
 
   it('retries a copy refused with 451 later, after the first wait, and then sends it', async () => {
     queue(['a@member.example']);
-    const transport = new FakeTransport({ 'a@member.example': [smtpError(451, '451 4.7.1 Greylisted, try again later'), 250] });
+    const transport = new FakeTransport({
+      'a@member.example': [smtpError(451, '451 4.7.1 Greylisted, try again later'), 250],
+    });
     const deliverer = new Deliverer(ctx, transport);
 
     assert.deepEqual(await deliverer.drainOnce(), { sent: 0, retried: 1, failed: 0 });
     const deferred = row(ctx, 'a@member.example');
-    assert.deepEqual([deferred.status, deferred.last_code, deferred.last_error, deferred.next_attempt_at],
-      ['pending', 451, '451 4.7.1 Greylisted, try again later', new Date(FIXED_DATE.getTime() + 60 * SECOND).toISOString()]);
+    assert.deepEqual(
+      [deferred.status, deferred.last_code, deferred.last_error, deferred.next_attempt_at],
+      [
+        'pending',
+        451,
+        '451 4.7.1 Greylisted, try again later',
+        new Date(FIXED_DATE.getTime() + 60 * SECOND).toISOString(),
+      ],
+    );
 
     clock.advance(59 * SECOND);
     assert.deepEqual(await deliverer.drainOnce(), { sent: 0, retried: 0, failed: 0 });
@@ -105,9 +154,18 @@ describe('runners/deliver (Deliverer)', () => {
 
   it('doubles the wait after each temporary failure, up to maxSeconds', async () => {
     const base = testConfig();
-    ctx = createTestContext({ clock: clock.now, config: { ...base, outbound: { ...base.outbound, retry: { firstSeconds: 60, maxSeconds: 200, giveUpHours: 72 } } } });
+    ctx = createTestContext({
+      clock: clock.now,
+      config: {
+        ...base,
+        outbound: { ...base.outbound, retry: { firstSeconds: 60, maxSeconds: 200, giveUpHours: 72 } },
+      },
+    });
     queue(['a@member.example']);
-    const deliverer = new Deliverer(ctx, new FakeTransport({ 'a@member.example': [smtpError(421, '421 4.3.2 Service shutting down')] }));
+    const deliverer = new Deliverer(
+      ctx,
+      new FakeTransport({ 'a@member.example': [smtpError(421, '421 4.3.2 Service shutting down')] }),
+    );
     const waits: number[] = [];
     for (let i = 0; i < 5; i += 1) {
       const before = clock.now().getTime();
@@ -132,9 +190,14 @@ describe('runners/deliver (Deliverer)', () => {
     const transport = new FakeTransport({ 'gone@member.example': [smtpError(550, '550 5.1.1 User unknown')] });
     const deliverer = new Deliverer(ctx, transport);
     assert.deepEqual(await deliverer.drainOnce(), { sent: 2, retried: 0, failed: 1 });
-    assert.deepEqual(rows(ctx).map((r) => [r.recipient, r.status, r.last_code]), [
-      ['a@member.example', 'sent', 250], ['gone@member.example', 'failed', 550], ['c@member.example', 'sent', 250],
-    ]);
+    assert.deepEqual(
+      rows(ctx).map((r) => [r.recipient, r.status, r.last_code]),
+      [
+        ['a@member.example', 'sent', 250],
+        ['gone@member.example', 'failed', 550],
+        ['c@member.example', 'sent', 250],
+      ],
+    );
     assert.equal(row(ctx, 'gone@member.example').last_error, '550 5.1.1 User unknown');
     clock.advance(100 * HOUR);
     await deliverer.drainOnce();
@@ -158,7 +221,10 @@ describe('runners/deliver (Deliverer)', () => {
 
   it('keeps at most 500 characters of a long error', async () => {
     queue(['a@member.example']);
-    await new Deliverer(ctx, new FakeTransport({ 'a@member.example': [smtpError(451, `451 ${'x'.repeat(2000)}`)] })).drainOnce();
+    await new Deliverer(
+      ctx,
+      new FakeTransport({ 'a@member.example': [smtpError(451, `451 ${'x'.repeat(2000)}`)] }),
+    ).drainOnce();
     assert.equal(row(ctx, 'a@member.example').last_error!.length, 500);
   });
 
@@ -183,14 +249,20 @@ describe('runners/deliver (Deliverer)', () => {
       queue(['a@member.example']);
       claimDue(ctx.db, OWNER, clock.now().toISOString(), 10);
       assert.equal(new Deliverer(ctx, new FakeTransport()).recover(), 0);
-      assert.deepEqual(rows(ctx).map((r) => r.status), ['sending']);
+      assert.deepEqual(
+        rows(ctx).map((r) => r.status),
+        ['sending'],
+      );
     });
 
     it('puts back the copies claimed on another host: the database is not shared, so that was an earlier container', () => {
       queue(['a@member.example']);
       claimDue(ctx.db, 'old-container.example:1:abcdef12', clock.now().toISOString(), 10);
       assert.equal(new Deliverer(ctx, new FakeTransport()).recover(), 1);
-      assert.deepEqual(rows(ctx).map((r) => r.status), ['pending']);
+      assert.deepEqual(
+        rows(ctx).map((r) => r.status),
+        ['pending'],
+      );
     });
   });
 

@@ -12,7 +12,8 @@ import { authenticatedMail } from '../../helpers/membership';
 import { crlf } from '../../helpers/raw-mail';
 
 const MEMBERS = ['alice@member.example', 'bob@member.example'];
-const count = (ctx: Context, table: string): number => ctx.db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
+const count = (ctx: Context, table: string): number =>
+  ctx.db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
 const ls = (dir: string): string[] => fs.readdirSync(dir).sort();
 
 describe('runners/fetch-maildir (MaildirFetcher.drain)', () => {
@@ -33,13 +34,30 @@ describe('runners/fetch-maildir (MaildirFetcher.drain)', () => {
   const deliver = (name: string, raw: Buffer): void => fs.writeFileSync(path.join(folders.newDir, name), raw);
 
   it('makes the Maildir folders, the quarantine sub-folder included', () => {
-    for (const d of ['new', 'cur', 'tmp', '.Quarantine/new', '.Quarantine/cur', '.Quarantine/tmp']) assert.ok(fs.statSync(path.join(root, d)).isDirectory(), d);
+    for (const d of ['new', 'cur', 'tmp', '.Quarantine/new', '.Quarantine/cur', '.Quarantine/tmp'])
+      assert.ok(fs.statSync(path.join(root, d)).isDirectory(), d);
   });
 
   it('handles the files in new/ in name order, whatever order they were written in', async () => {
     // Two copies of one post: the one handled first is relayed, the second is dropped as a duplicate.
-    deliver('1700000002.M2P1.host', authenticatedMail({ from: 'alice@member.example', to: LIST_ADDRESS, messageId: '<same@member.example>', body: 'second' }));
-    deliver('1700000001.M1P1.host', authenticatedMail({ from: 'alice@member.example', to: LIST_ADDRESS, messageId: '<same@member.example>', body: 'first' }));
+    deliver(
+      '1700000002.M2P1.host',
+      authenticatedMail({
+        from: 'alice@member.example',
+        to: LIST_ADDRESS,
+        messageId: '<same@member.example>',
+        body: 'second',
+      }),
+    );
+    deliver(
+      '1700000001.M1P1.host',
+      authenticatedMail({
+        from: 'alice@member.example',
+        to: LIST_ADDRESS,
+        messageId: '<same@member.example>',
+        body: 'first',
+      }),
+    );
     assert.equal(await new MaildirFetcher(ctx, root).drain(), 2);
     const first = findInbound(ctx.db, 'maildir:1700000001.M1P1.host')!;
     const second = findInbound(ctx.db, 'maildir:1700000002.M2P1.host')!;

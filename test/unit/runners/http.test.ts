@@ -50,7 +50,9 @@ describe('runners/http', () => {
   });
 
   it('answers 503 on /healthz and 500 on /metrics when the probe throws, without its message', async () => {
-    current = () => { throw new Error('SQLITE_BUSY: secret detail'); };
+    current = () => {
+      throw new Error('SQLITE_BUSY: secret detail');
+    };
     const base = await start();
     const health = await fetch(`${base}/healthz`);
     assert.equal(health.status, 503);
@@ -92,7 +94,9 @@ describe('runners/http', () => {
   });
 
   it('gives every metric family one HELP and one TYPE gauge line before its samples', () => {
-    const lines = metrics({ ...STATUS, healthy: true }).trimEnd().split('\n');
+    const lines = metrics({ ...STATUS, healthy: true })
+      .trimEnd()
+      .split('\n');
     const families = new Set(lines.filter((l) => !l.startsWith('#')).map((l) => l.split(/[{ ]/)[0]!));
     for (const name of families) {
       const help = lines.indexOf(lines.find((l) => l.startsWith(`# HELP ${name} `))!);
@@ -100,11 +104,18 @@ describe('runners/http', () => {
       const firstSample = lines.findIndex((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
       assert.ok(help >= 0 && type === help + 1 && firstSample > type, `family ${name}`);
     }
-    for (const l of lines) assert.match(l, /^(# (HELP|TYPE) [a-z_]+ .+|[a-z_]+(\{[a-z_]+="[^"]*"\})? -?\d+(\.\d+)?(e[+-]?\d+)?)$/, l);
+    for (const l of lines)
+      assert.match(l, /^(# (HELP|TYPE) [a-z_]+ .+|[a-z_]+(\{[a-z_]+="[^"]*"\})? -?\d+(\.\d+)?(e[+-]?\d+)?)$/, l);
   });
 
   it('leaves out the samples of times that are unknown, and says 0 when unhealthy', () => {
-    const text = metrics({ ...STATUS, outbox: { ...STATUS.outbox, oldestPendingAt: null }, disclosures: { embargoed: 0, nextEmbargoEnd: null }, lastImapContact: null, healthy: false });
+    const text = metrics({
+      ...STATUS,
+      outbox: { ...STATUS.outbox, oldestPendingAt: null },
+      disclosures: { embargoed: 0, nextEmbargoEnd: null },
+      lastImapContact: null,
+      healthy: false,
+    });
     assert.match(text, /^# TYPE embargo_list_last_imap_contact_timestamp_seconds gauge$/m);
     assert.doesNotMatch(text, /^embargo_list_last_imap_contact_timestamp_seconds /m);
     assert.doesNotMatch(text, /^embargo_list_outbox_oldest_pending_timestamp_seconds /m);
@@ -134,9 +145,13 @@ describe('runners/http', () => {
   it('answers 400 to a request line it cannot read as a path', async () => {
     await start();
     const reply = await new Promise<string>((resolve, reject) => {
-      const socket = net.connect(endpoint!.port, '127.0.0.1', () => socket.end('GET http://[bad/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
+      const socket = net.connect(endpoint!.port, '127.0.0.1', () =>
+        socket.end('GET http://[bad/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'),
+      );
       let data = '';
-      socket.on('data', (d) => { data += d.toString('latin1'); });
+      socket.on('data', (d) => {
+        data += d.toString('latin1');
+      });
       socket.on('end', () => resolve(data));
       socket.on('error', reject);
     });

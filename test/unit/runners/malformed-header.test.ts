@@ -29,7 +29,12 @@ function withSmuggled(raw: Buffer, smuggle: (subject: string) => string): Buffer
 }
 
 function relayedSince(h: Membership, mark: number): number {
-  return h.ctx.db.prepare("SELECT count(*) FROM outbox o JOIN outbox_message m ON m.id = o.message WHERE m.id > ? AND m.purpose = 'relay'").pluck().get(mark) as number;
+  return h.ctx.db
+    .prepare(
+      "SELECT count(*) FROM outbox o JOIN outbox_message m ON m.id = o.message WHERE m.id > ? AND m.purpose = 'relay'",
+    )
+    .pluck()
+    .get(mark) as number;
 }
 
 function holdLabels(h: Membership): string[] {
@@ -37,12 +42,20 @@ function holdLabels(h: Membership): string[] {
 }
 
 describe('malformed headers through the pipeline', () => {
-  describe('a member\'s post to the list', () => {
+  describe("a member's post to the list", () => {
     it('is relayed to every member when its header is clean (the control)', async () => {
       const h = new Disclosures();
       const { copy } = await h.open();
       const mark = h.mark();
-      const result = await h.receive(listMail({ from: BETA.address, subject: `Re: ${copy.subject}`, body: 'confirmed\n', inReplyTo: copy.messageId, references: [copy.messageId] }));
+      const result = await h.receive(
+        listMail({
+          from: BETA.address,
+          subject: `Re: ${copy.subject}`,
+          body: 'confirmed\n',
+          inReplyTo: copy.messageId,
+          references: [copy.messageId],
+        }),
+      );
       assert.equal(result.outcome, 'thread-post');
       assert.equal(relayedSince(h, mark), 3);
     });
@@ -52,12 +65,24 @@ describe('malformed headers through the pipeline', () => {
         const h = new Disclosures();
         const { copy } = await h.open();
         const mark = h.mark();
-        const raw = withSmuggled(listMail({ from: BETA.address, subject: `Re: ${copy.subject}`, body: 'confirmed\n', inReplyTo: copy.messageId, references: [copy.messageId] }), smuggle);
+        const raw = withSmuggled(
+          listMail({
+            from: BETA.address,
+            subject: `Re: ${copy.subject}`,
+            body: 'confirmed\n',
+            inReplyTo: copy.messageId,
+            references: [copy.messageId],
+          }),
+          smuggle,
+        );
         const result = await h.receive(raw);
         assert.equal(result.outcome, 'hold');
         assert.deepEqual(holdLabels(h), ['post.hold.malformed-header']);
         assert.equal(relayedSince(h, mark), 0);
-        assert.ok((await h.sent(mark)).every((m) => !m.to.includes(ALPHA.address) && !m.to.includes(OUTSIDER)), 'nothing to members or the outsider');
+        assert.ok(
+          (await h.sent(mark)).every((m) => !m.to.includes(ALPHA.address) && !m.to.includes(OUTSIDER)),
+          'nothing to members or the outsider',
+        );
         assert.deepEqual(h.threadMessages(1).length, 1, 'the reply did not join the thread');
       });
     }
@@ -66,9 +91,21 @@ describe('malformed headers through the pipeline', () => {
       const h = new Disclosures();
       const { copy } = await h.open();
       const mark = h.mark();
-      const post = withSmuggled(listMail({ from: ALPHA.address, subject: 'A new topic', body: 'hello\n' }), SMUGGLED[0]![1]);
+      const post = withSmuggled(
+        listMail({ from: ALPHA.address, subject: 'A new topic', body: 'hello\n' }),
+        SMUGGLED[0]![1],
+      );
       assert.equal((await h.receive(post)).outcome, 'hold');
-      const leak = withSmuggled(listMail({ from: BETA.address, subject: `LEAK: ${copy.subject}`, body: 'What: the diff\nTo whom: a vendor\n', inReplyTo: copy.messageId, references: [copy.messageId] }), SMUGGLED[0]![1]);
+      const leak = withSmuggled(
+        listMail({
+          from: BETA.address,
+          subject: `LEAK: ${copy.subject}`,
+          body: 'What: the diff\nTo whom: a vendor\n',
+          inReplyTo: copy.messageId,
+          references: [copy.messageId],
+        }),
+        SMUGGLED[0]![1],
+      );
       assert.equal((await h.receive(leak)).outcome, 'hold');
       assert.deepEqual(holdLabels(h), ['post.hold.malformed-header', 'post.hold.malformed-header']);
       assert.equal(relayedSince(h, mark), 0);
@@ -76,12 +113,14 @@ describe('malformed headers through the pipeline', () => {
     });
   });
 
-  describe('a moderator\'s APPROVE reply', () => {
+  describe("a moderator's APPROVE reply", () => {
     it('approves the request when its header is clean (the control)', async () => {
       const h = new Membership();
       const moderation = await h.submit();
       const mark = h.mark();
-      await h.receive(reply({ from: MODERATOR, to: moderation, body: 'APPROVE\n', auth: authenticated(MODERATOR_DOMAIN) }));
+      await h.receive(
+        reply({ from: MODERATOR, to: moderation, body: 'APPROVE\n', auth: authenticated(MODERATOR_DOMAIN) }),
+      );
       assert.notEqual(h.request(1).state, 'moderation');
       assert.ok((await h.sent(mark)).some((m) => m.to.includes(ALIAS)));
     });
@@ -92,16 +131,26 @@ describe('malformed headers through the pipeline', () => {
         const moderation = await h.submit();
         const before = h.state();
         const mark = h.mark();
-        const raw = withSmuggled(reply({ from: MODERATOR, to: moderation, body: 'APPROVE\n', auth: authenticated(MODERATOR_DOMAIN) }), smuggle);
+        const raw = withSmuggled(
+          reply({ from: MODERATOR, to: moderation, body: 'APPROVE\n', auth: authenticated(MODERATOR_DOMAIN) }),
+          smuggle,
+        );
         const result = await h.receive(raw);
         assert.equal(result.outcome, 'hold');
         assert.deepEqual(holdLabels(h), ['post.hold.malformed-header']);
         // The hold itself adds one token, for the moderators' decision on the held mail; nothing else changed.
         const after = h.state() as { tokens: { purpose: string }[] };
         assert.deepEqual(after.tokens.filter((t) => t.purpose === 'held').length, 1);
-        assert.deepEqual({ ...after, tokens: after.tokens.filter((t) => t.purpose !== 'held') }, before, 'the request, its tokens and the members are as they were');
+        assert.deepEqual(
+          { ...after, tokens: after.tokens.filter((t) => t.purpose !== 'held') },
+          before,
+          'the request, its tokens and the members are as they were',
+        );
         assert.equal(h.request(1).state, 'moderation', 'still waiting for the moderators');
-        assert.ok((await h.sent(mark)).every((m) => !m.to.includes(ALIAS)), 'no confirmation went to the alias');
+        assert.ok(
+          (await h.sent(mark)).every((m) => !m.to.includes(ALIAS)),
+          'no confirmation went to the alias',
+        );
       });
     }
   });

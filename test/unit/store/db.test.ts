@@ -4,7 +4,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { AppError } from '../../../src/errors';
 import { appendAudit, listAudit } from '../../../src/store/audit';
-import { dbFile, loadMigrations, migrate, MIGRATIONS_DIR as SRC_MIGRATIONS_DIR, openDb, schemaVersion, transaction, type Db } from '../../../src/store/db';
+import {
+  dbFile,
+  loadMigrations,
+  migrate,
+  MIGRATIONS_DIR as SRC_MIGRATIONS_DIR,
+  openDb,
+  schemaVersion,
+  transaction,
+  type Db,
+} from '../../../src/store/db';
 import { MIGRATIONS_DIR, migratedMemoryDb } from '../../helpers/context';
 
 function isAppError(code: string) {
@@ -21,13 +30,22 @@ function tables(db: Db): string[] {
 
 describe('store/db', () => {
   const dirs: string[] = [];
-  const tmp = (): string => { const d = fs.mkdtempSync(path.join(os.tmpdir(), 'embargo-db-')); dirs.push(d); return d; };
-  after(() => { for (const d of dirs) fs.rmSync(d, { recursive: true, force: true }); });
+  const tmp = (): string => {
+    const d = fs.mkdtempSync(path.join(os.tmpdir(), 'embargo-db-'));
+    dirs.push(d);
+    return d;
+  };
+  after(() => {
+    for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+  });
 
   describe('migrations', () => {
     it('finds the shipped migrations/ directory by default', () => {
       assert.equal(SRC_MIGRATIONS_DIR, MIGRATIONS_DIR);
-      assert.deepEqual(loadMigrations().map((m) => m.version), loadMigrations(MIGRATIONS_DIR).map((m) => m.version));
+      assert.deepEqual(
+        loadMigrations().map((m) => m.version),
+        loadMigrations(MIGRATIONS_DIR).map((m) => m.version),
+      );
     });
 
     it('loads the numbered migrations in order, starting at 1', () => {
@@ -41,9 +59,13 @@ describe('store/db', () => {
       const db = openDb(':memory:');
       const ms = loadMigrations(MIGRATIONS_DIR);
       assert.equal(schemaVersion(db), 0);
-      assert.deepEqual(migrate(db, ms), ms.map((m) => m.version));
+      assert.deepEqual(
+        migrate(db, ms),
+        ms.map((m) => m.version),
+      );
       assert.equal(schemaVersion(db), ms.length);
-      for (const t of ['audit', 'imap_checkpoint', 'inbound', 'members', 'outbox', 'outbox_message']) assert.ok(tables(db).includes(t), t);
+      for (const t of ['audit', 'imap_checkpoint', 'inbound', 'members', 'outbox', 'outbox_message'])
+        assert.ok(tables(db).includes(t), t);
     });
 
     it('applies nothing to a database that is already current', () => {
@@ -74,7 +96,10 @@ describe('store/db', () => {
       fs.writeFileSync(path.join(dir, '0001-good.sql'), 'CREATE TABLE good (x INTEGER);');
       fs.writeFileSync(path.join(dir, '0002-bad.sql'), 'CREATE TABLE half (x INTEGER);\nTHIS IS NOT SQL;');
       const db = openDb(':memory:');
-      assert.throws(() => migrate(db, loadMigrations(dir)), (err: unknown) => isAppError('DB_MIGRATION_FAILED')(err) && /0002-bad\.sql/.test((err as Error).message));
+      assert.throws(
+        () => migrate(db, loadMigrations(dir)),
+        (err: unknown) => isAppError('DB_MIGRATION_FAILED')(err) && /0002-bad\.sql/.test((err as Error).message),
+      );
       assert.equal(schemaVersion(db), 1);
       assert.deepEqual(tables(db), ['good']);
     });
@@ -91,7 +116,10 @@ describe('store/db', () => {
       fs.writeFileSync(path.join(dir, '0001-a.sql'), 'SELECT 1;');
       fs.writeFileSync(path.join(dir, 'README.md'), '#');
       fs.writeFileSync(path.join(dir, '0002-b.sql.orig'), 'SELECT 1;');
-      assert.deepEqual(loadMigrations(dir).map((m) => m.name), ['0001-a.sql']);
+      assert.deepEqual(
+        loadMigrations(dir).map((m) => m.name),
+        ['0001-a.sql'],
+      );
     });
   });
 
@@ -139,10 +167,14 @@ describe('store/db', () => {
 
     it('rolls back everything the function wrote when it throws', () => {
       const db = migratedMemoryDb();
-      assert.throws(() => transaction(db, () => {
-        appendAudit(db, { at: 't', actor: 'a', action: 'one' });
-        throw new Error('boom');
-      }), /boom/);
+      assert.throws(
+        () =>
+          transaction(db, () => {
+            appendAudit(db, { at: 't', actor: 'a', action: 'one' });
+            throw new Error('boom');
+          }),
+        /boom/,
+      );
       assert.equal(listAudit(db).length, 0);
     });
   });
@@ -150,10 +182,20 @@ describe('store/db', () => {
   describe('audit', () => {
     it('appends entries with their detail as JSON, newest first in the listing', () => {
       const db = migratedMemoryDb();
-      appendAudit(db, { at: '2026-01-01T00:00:00.000Z', actor: 'alice@member.example', action: 'post.relay', object: 'inbound:1', messageId: '<m@x>', detail: { recipients: 3 } });
+      appendAudit(db, {
+        at: '2026-01-01T00:00:00.000Z',
+        actor: 'alice@member.example',
+        action: 'post.relay',
+        object: 'inbound:1',
+        messageId: '<m@x>',
+        detail: { recipients: 3 },
+      });
       appendAudit(db, { at: '2026-01-01T00:00:01.000Z', actor: 'daemon', action: 'inbound.quarantine' });
       const rows = listAudit(db);
-      assert.deepEqual(rows.map((r) => r.action), ['inbound.quarantine', 'post.relay']);
+      assert.deepEqual(
+        rows.map((r) => r.action),
+        ['inbound.quarantine', 'post.relay'],
+      );
       assert.deepEqual(JSON.parse(rows[1]!.detail!), { recipients: 3 });
       assert.equal(rows[0]!.object, null);
       assert.equal(rows[0]!.detail, null);

@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import type { Db } from '../../../src/store/db';
-import { countByStatus, finishInbound, findInbound, getInbound, recordInbound, sha256, wasRelayed } from '../../../src/store/inbound';
+import {
+  countByStatus,
+  finishInbound,
+  findInbound,
+  getInbound,
+  recordInbound,
+  sha256,
+  wasRelayed,
+} from '../../../src/store/inbound';
 import { migratedMemoryDb } from '../../helpers/context';
 
 const T0 = '2026-03-10T09:00:00.000Z';
@@ -8,7 +16,9 @@ const T1 = '2026-03-10T09:01:00.000Z';
 
 describe('store/inbound', () => {
   let db: Db;
-  beforeEach(() => { db = migratedMemoryDb(); });
+  beforeEach(() => {
+    db = migratedMemoryDb();
+  });
 
   it('records the raw bytes of a new copy as received, first attempt', () => {
     const raw = Buffer.from('From: a@b.example\r\n\r\nbody');
@@ -44,9 +54,24 @@ describe('store/inbound', () => {
 
   it('finishes a row with its outcome, hits and what was parsed', () => {
     const row = recordInbound(db, 'maildir:1', Buffer.from('x'), T0);
-    finishInbound(db, row.id, { status: 'processed', outcome: 'hold', hits: [{ rule: 'to-list', reason: 'r' }], messageId: '<m@x>', sender: 'a@b.example', subject: 's' }, T1);
+    finishInbound(
+      db,
+      row.id,
+      {
+        status: 'processed',
+        outcome: 'hold',
+        hits: [{ rule: 'to-list', reason: 'r' }],
+        messageId: '<m@x>',
+        sender: 'a@b.example',
+        subject: 's',
+      },
+      T1,
+    );
     const done = findInbound(db, 'maildir:1')!;
-    assert.deepEqual([done.status, done.outcome, done.message_id, done.sender, done.subject, done.processed_at], ['processed', 'hold', '<m@x>', 'a@b.example', 's', T1]);
+    assert.deepEqual(
+      [done.status, done.outcome, done.message_id, done.sender, done.subject, done.processed_at],
+      ['processed', 'hold', '<m@x>', 'a@b.example', 's', T1],
+    );
     assert.deepEqual(JSON.parse(done.hits!), [{ rule: 'to-list', reason: 'r' }]);
   });
 
@@ -70,7 +95,12 @@ describe('store/inbound', () => {
   it('counts rows by status', () => {
     const a = recordInbound(db, 'maildir:a', Buffer.from('a'), T0);
     recordInbound(db, 'maildir:b', Buffer.from('b'), T0);
-    finishInbound(db, a.id, { status: 'quarantined', outcome: 'quarantine', hits: [], errorCode: 'MESSAGE_NO_FROM' }, T1);
+    finishInbound(
+      db,
+      a.id,
+      { status: 'quarantined', outcome: 'quarantine', hits: [], errorCode: 'MESSAGE_NO_FROM' },
+      T1,
+    );
     assert.deepEqual(countByStatus(db), { quarantined: 1, received: 1 });
   });
 });

@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import type { Db } from '../../../src/store/db';
-import { activeMembers, allMembers, findMember, isActiveMember, removeMember, upsertMember } from '../../../src/store/members';
+import {
+  activeMembers,
+  allMembers,
+  findMember,
+  isActiveMember,
+  removeMember,
+  upsertMember,
+} from '../../../src/store/members';
 import { migratedMemoryDb } from '../../helpers/context';
 
 const T0 = '2026-03-10T09:00:00.000Z';
@@ -8,12 +15,17 @@ const T1 = '2026-03-11T09:00:00.000Z';
 
 describe('store/members', () => {
   let db: Db;
-  beforeEach(() => { db = migratedMemoryDb(); });
+  beforeEach(() => {
+    db = migratedMemoryDb();
+  });
 
   it('adds a member as active', () => {
     assert.equal(upsertMember(db, 'security@org.example', 'Org', T0), 'added');
     assert.equal(isActiveMember(db, 'security@org.example'), true);
-    assert.deepEqual(activeMembers(db).map((m) => [m.address, m.organization, m.added_at]), [['security@org.example', 'Org', T0]]);
+    assert.deepEqual(
+      activeMembers(db).map((m) => [m.address, m.organization, m.added_at]),
+      [['security@org.example', 'Org', T0]],
+    );
   });
 
   it('finds a member by its address in odd case', () => {
@@ -34,7 +46,10 @@ describe('store/members', () => {
     upsertMember(db, 'b@org.example', 'Org', T0);
     assert.equal(removeMember(db, 'a@org.example', T1), true);
     assert.equal(isActiveMember(db, 'a@org.example'), false);
-    assert.deepEqual(activeMembers(db).map((m) => m.address), ['b@org.example']);
+    assert.deepEqual(
+      activeMembers(db).map((m) => m.address),
+      ['b@org.example'],
+    );
     assert.equal(findMember(db, 'a@org.example')?.removed_at, T1);
   });
 
@@ -62,6 +77,9 @@ describe('store/members', () => {
 
   it('lists active members in address order', () => {
     for (const a of ['c@org.example', 'a@org.example', 'b@org.example']) upsertMember(db, a, 'Org', T0);
-    assert.deepEqual(activeMembers(db).map((m) => m.address), ['a@org.example', 'b@org.example', 'c@org.example']);
+    assert.deepEqual(
+      activeMembers(db).map((m) => m.address),
+      ['a@org.example', 'b@org.example', 'c@org.example'],
+    );
   });
 });
