@@ -6,10 +6,10 @@
  *
  * Removed: elements that never show text (script, style, head, title, template, noscript, form
  * controls, embedded objects, ...), the `hidden` attribute, closed <dialog> and <details> bodies,
- * comments, and whatever an inline style or a <style> rule hides (see css-hiding.ts; a rule inside
+ * comments, and whatever an inline style or a <style> rule hides (see css/evaluate.ts; a rule inside
  * @media counts as applying). Fails closed: HTML nested too deep, a style sheet that cannot be
  * read or that imports another, too much CSS to check, or layout that can cover, move or clip one
- * text over another (css-hiding.ts `layout`) gives no visible text at all.
+ * text over another (css/evaluate.ts `layout`) gives no visible text at all.
  */
 import { compile as compileSelector } from 'css-select';
 import * as csstree from 'css-tree';
@@ -18,15 +18,9 @@ import { isTag, isText, type ChildNode, type Document, type Element } from 'domh
 import { parse as parseHtml5 } from 'parse5';
 import { adapter as domAdapter } from 'parse5-htmlparser2-tree-adapter';
 import { compile as compileConverter } from 'html-to-text';
-import {
-  evaluateStyle,
-  parseStyleAttribute,
-  parseStyleSheet,
-  ROOT,
-  type Block,
-  type Inherited,
-  type StyleRule,
-} from './css-hiding';
+import { evaluateStyle } from './css/evaluate';
+import { parseStyleAttribute, parseStyleSheet, type Block, type StyleRule } from './css/parse';
+import { ROOT, type Inherited } from './css/tally';
 
 /** As mailparser: deeper HTML is not converted (html-to-text's walk would overflow the stack). */
 export const MAX_HTML_DEPTH = 1000;
