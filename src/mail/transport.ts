@@ -18,6 +18,8 @@ export interface Transport {
   send(envelope: Envelope, raw: Buffer, deliveryId: number): Promise<number | null>;
   close(): void;
   describe(): string;
+  /** How many copies it sends at once (SMTP connections); the deliverer keeps that many busy. */
+  readonly concurrency?: number;
 }
 
 export function createTransport(config: Config): Transport {
@@ -70,6 +72,7 @@ function smtpTransport(smtp: NonNullable<Config['outbound']['smtp']>, dkim: Dkim
     },
     close: () => transporter.close(),
     describe: () => `smtp://${smtp.host}:${smtp.port}`,
+    concurrency: smtp.maxConnections,
   };
 }
 
@@ -96,5 +99,6 @@ function directoryTransport(dir: string, dkim: DkimOptions): Transport {
     },
     close: () => undefined,
     describe: () => `directory ${dir}`,
+    concurrency: 4,
   };
 }

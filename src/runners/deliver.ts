@@ -1,6 +1,8 @@
 /**
  * deliver: the only code that sends. Drains the outbox after each commit and on a timer; each
- * copy is claimed, sent in its own envelope, and marked sent, retried or failed right after.
+ * copy is claimed, sent in its own envelope, and marked sent, retried or failed right after. A
+ * few workers per SMTP connection each take the next claimed copy as soon as theirs is marked,
+ * so that no connection waits for a slow copy on another one.
  */
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
@@ -8,7 +10,16 @@ import { nowIso, type Context } from '../context';
 import { judge } from '../mail/smtp-replies';
 import type { Transport } from '../mail/transport';
 import { processRuns } from '../pid';
-import { claimDue, markFailed, markRetry, markSent, releaseOrphans, type ClaimedDelivery } from '../store/outbox';
+import { relaxed, transaction } from '../store/db';
+import {
+  claimDue,
+  markFailed,
+  markRetry,
+  markSent,
+  releaseClaims,
+  releaseOrphans,
+  type ClaimedDelivery,
+} from '../store/outbox';
 
 /** Who claims copies: this host, this process, and this start (a pid alone recurs, e.g. pid 1 in a container). */
 export const OWNER = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -35,10 +46,14 @@ export class Deliverer {
   private pending = false;
   private loopDone: Promise<void> | null = null;
   private readonly log;
+  /** Copies acknowledged in this turn of the event loop, waiting for their one commit. */
+  private marks: { id: number; code: number | null }[] = [];
+  private marksCommitted: Promise<void> | null = null;
 
   constructor(
     private readonly ctx: Context,
     private readonly transport: Transport,
+    /** How many copies are claimed at a time. */
     private readonly batch = 100,
   ) {
     this.log = ctx.log.child({ stage: 'deliver' });
@@ -94,23 +109,79 @@ export class Deliverer {
     }
   }
 
-  /** Sends every copy that is due now, a batch at a time. */
+  /**
+   * Sends every copy that is due now. Workers, two per connection of the transport (so that each
+   * connection has its next copy queued), take claimed copies one by one; when the claimed copies
+   * run out, the worker that finds none claims the next batch. Copies claimed but not started when
+   * we stop are given back.
+   */
   async drainOnce(): Promise<DrainResult> {
     const total: DrainResult = { sent: 0, retried: 0, failed: 0 };
-    for (;;) {
-      const claimed = claimDue(this.ctx.db, OWNER, nowIso(this.ctx), this.batch);
-      if (claimed.length === 0) return total;
-      const results = await Promise.all(claimed.map((row) => this.sendOne(row)));
-      for (const r of results) total[r] += 1;
-      if (this.stopping) return total;
+    const queue: ClaimedDelivery[] = [];
+    let exhausted = false;
+    const worker = async (): Promise<void> => {
+      while (!this.stopping) {
+        if (queue.length === 0) {
+          if (exhausted) return;
+          const claimed = relaxed(this.ctx.db, () => claimDue(this.ctx.db, OWNER, nowIso(this.ctx), this.batch));
+          if (claimed.length === 0) {
+            exhausted = true;
+            return;
+          }
+          queue.push(...claimed);
+        }
+        total[await this.sendOne(queue.shift()!)] += 1;
+      }
+    };
+    const workers = Math.max(1, Math.min(this.batch, 2 * (this.transport.concurrency ?? this.batch)));
+    try {
+      await Promise.all(Array.from({ length: workers }, worker));
+    } finally {
+      if (queue.length > 0)
+        releaseClaims(
+          this.ctx.db,
+          OWNER,
+          queue.map((r) => r.id),
+        );
     }
+    return total;
+  }
+
+  /**
+   * Marks a copy sent in one commit with the others acknowledged in the same turn of the event loop,
+   * and resolves once that commit is written; the worker starts no other copy before. A connection
+   * needs several turns (replies to MAIL, RCPT, DATA) between two accepted copies, so the copies
+   * accepted and not yet marked stay at most one per connection: what a SIGKILL can duplicate.
+   */
+  private markSentSoon(id: number, code: number | null): Promise<void> {
+    this.marks.push({ id, code });
+    this.marksCommitted ??= new Promise<void>((resolve, reject) => {
+      setImmediate(() => {
+        const { db } = this.ctx;
+        const marks = this.marks;
+        this.marks = [];
+        this.marksCommitted = null;
+        try {
+          const at = nowIso(this.ctx);
+          relaxed(db, () =>
+            transaction(db, () => {
+              for (const m of marks) markSent(db, m.id, m.code, at);
+            }),
+          );
+          resolve();
+        } catch (err) {
+          reject(err as Error);
+        }
+      });
+    });
+    return this.marksCommitted;
   }
 
   private async sendOne(row: ClaimedDelivery): Promise<keyof DrainResult> {
     const { ctx } = this;
     try {
       const code = await this.transport.send({ from: row.envelope_from, to: row.recipient }, row.raw, row.id);
-      markSent(ctx.db, row.id, code, nowIso(ctx));
+      await this.markSentSoon(row.id, code);
       this.log.info(
         { delivery: row.id, to: row.recipient, purpose: row.purpose, messageId: row.mail_message_id, code },
         `SENT ${row.mail_message_id ?? row.id} to=${row.recipient}`,
@@ -136,7 +207,9 @@ export class Deliverer {
         why,
       };
       if (verdict === 'permanent' || expired) {
-        markFailed(ctx.db, row.id, failure.responseCode ?? null, failure.message, now.toISOString());
+        relaxed(ctx.db, () =>
+          markFailed(ctx.db, row.id, failure.responseCode ?? null, failure.message, now.toISOString()),
+        );
         this.log.warn(
           fields,
           `FAILED ${row.mail_message_id ?? row.id} to=${row.recipient} ${expired && verdict === 'temporary' ? 'gave up after ' + giveUpHours + 'h' : ''} ${failure.message}`.replace(
@@ -147,13 +220,8 @@ export class Deliverer {
         return 'failed';
       }
       const delay = Math.min(firstSeconds * 2 ** (row.attempts - 1), maxSeconds);
-      markRetry(
-        ctx.db,
-        row.id,
-        failure.responseCode ?? null,
-        failure.message,
-        new Date(now.getTime() + delay * 1000).toISOString(),
-      );
+      const nextAt = new Date(now.getTime() + delay * 1000).toISOString();
+      relaxed(ctx.db, () => markRetry(ctx.db, row.id, failure.responseCode ?? null, failure.message, nextAt));
       this.log.warn(
         { ...fields, retryInSeconds: delay },
         `DEFERRED ${row.mail_message_id ?? row.id} to=${row.recipient} retry_in=${delay}s ${failure.message}`.replace(

@@ -82,6 +82,41 @@ export function migrate(db: Db, migrations: Migration[] = loadMigrations()): num
   return applied;
 }
 
+const statements = new WeakMap<Db, Map<string, Database.Statement>>();
+
+/** A prepared statement, prepared once per connection (preparing costs more than a small UPDATE). */
+export function cached(db: Db, sql: string): Database.Statement {
+  let byDb = statements.get(db);
+  if (!byDb) statements.set(db, (byDb = new Map()));
+  let stmt = byDb.get(sql);
+  if (!stmt) byDb.set(sql, (stmt = db.prepare(sql)));
+  return stmt;
+}
+
+/** One relaxed commit in this many is made with FULL, which syncs the log and every commit before it. */
+export const RELAXED_SYNC_EVERY = 64;
+const relaxedCommits = new WeakMap<Db, number>();
+
+/**
+ * Runs fn (outside any transaction) with synchronous=NORMAL, then back to FULL. In WAL mode a
+ * NORMAL commit is in the log file when it returns, so it survives a killed process; only a power
+ * cut or a kernel crash can take back the NORMAL commits made since the log was last synced, and
+ * the log is synced by every FULL commit (each message handled, each RELAXED_SYNC_EVERY-th relaxed
+ * one) and by checkpoints. For the deliverer's claims and marks only: losing one re-sends a copy
+ * already sent (a duplicate), never loses or applies twice an inbound message.
+ */
+export function relaxed<T>(db: Db, fn: () => T): T {
+  const n = (relaxedCommits.get(db) ?? 0) + 1;
+  relaxedCommits.set(db, n % RELAXED_SYNC_EVERY);
+  if (db.inTransaction || n % RELAXED_SYNC_EVERY === 0) return fn();
+  cached(db, 'PRAGMA synchronous = NORMAL').run();
+  try {
+    return fn();
+  } finally {
+    cached(db, 'PRAGMA synchronous = FULL').run();
+  }
+}
+
 /** Runs fn in one IMMEDIATE transaction (takes the write lock at BEGIN, so no upgrade deadlock). */
 export function transaction<T>(db: Db, fn: () => T): T {
   return db.transaction(fn).immediate();

@@ -2,7 +2,7 @@
  * The outbox: mail we want sent, written in the same transaction as the state change that caused
  * it, and drained by the deliver runner after the commit. One row per recipient.
  */
-import type { Db } from './db';
+import { cached, type Db } from './db';
 
 export interface OutboundMail {
   inboundId: number | null;
@@ -54,43 +54,63 @@ export function enqueueMail(db: Db, mail: OutboundMail, at: string): number {
   return seen.size;
 }
 
-/** Claims up to `limit` copies that are due, so that no other process sends them too. */
+/**
+ * Claims up to `limit` copies that are due, so that no other process sends them too. The copies of
+ * one mail share one Buffer of its bytes: the rendered mail is held once per mail, not per member.
+ */
 export function claimDue(db: Db, owner: string, now: string, limit: number): ClaimedDelivery[] {
   return db
     .transaction(() => {
-      const rows = db
-        .prepare(
-          `SELECT o.*, coalesce(o.envelope_from, m.envelope_from) AS envelope_from, m.raw, m.purpose, m.message_id AS mail_message_id
+      const rows = cached(
+        db,
+        `SELECT o.*, coalesce(o.envelope_from, m.envelope_from) AS envelope_from, m.purpose, m.message_id AS mail_message_id
          FROM outbox o JOIN outbox_message m ON m.id = o.message
          WHERE o.status = 'pending' AND o.next_attempt_at <= ? ORDER BY o.next_attempt_at, o.id LIMIT ?`,
-        )
-        .all(now, limit) as ClaimedDelivery[];
-      const claim = db.prepare(
+      ).all(now, limit) as ClaimedDelivery[];
+      const claim = cached(
+        db,
         "UPDATE outbox SET status = 'sending', claimed_by = ?, claimed_at = ?, attempts = attempts + 1 WHERE id = ?",
       );
+      const raw = cached(db, 'SELECT raw FROM outbox_message WHERE id = ?').pluck();
+      const bytes = new Map<number, Buffer>();
       for (const r of rows) {
         claim.run(owner, now, r.id);
         r.attempts += 1;
+        let b = bytes.get(r.message);
+        if (!b) bytes.set(r.message, (b = raw.get(r.message) as Buffer));
+        r.raw = b;
       }
       return rows;
     })
     .immediate();
 }
 
+/** Gives back copies this process claimed but did not start sending (it is stopping): as if never claimed. */
+export function releaseClaims(db: Db, owner: string, ids: number[]): number {
+  const release = cached(
+    db,
+    "UPDATE outbox SET status = 'pending', claimed_by = NULL, attempts = attempts - 1 WHERE id = ? AND status = 'sending' AND claimed_by = ?",
+  );
+  return db.transaction(() => ids.reduce((n, id) => n + release.run(id, owner).changes, 0)).immediate();
+}
+
 export function markSent(db: Db, id: number, code: number | null, at: string): void {
-  db.prepare(
+  cached(
+    db,
     "UPDATE outbox SET status = 'sent', last_code = ?, last_error = NULL, finished_at = ?, claimed_by = NULL WHERE id = ?",
   ).run(code, at, id);
 }
 
 export function markRetry(db: Db, id: number, code: number | null, error: string, nextAt: string): void {
-  db.prepare(
+  cached(
+    db,
     "UPDATE outbox SET status = 'pending', last_code = ?, last_error = ?, next_attempt_at = ?, claimed_by = NULL WHERE id = ?",
   ).run(code, error, nextAt, id);
 }
 
 export function markFailed(db: Db, id: number, code: number | null, error: string, at: string): void {
-  db.prepare(
+  cached(
+    db,
     "UPDATE outbox SET status = 'failed', last_code = ?, last_error = ?, finished_at = ?, claimed_by = NULL WHERE id = ?",
   ).run(code, error, at, id);
 }

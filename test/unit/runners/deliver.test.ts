@@ -235,6 +235,117 @@ describe('runners/deliver (Deliverer)', () => {
     assert.equal(transport.calls.length, 5);
   });
 
+  describe('the pipeline', () => {
+    /** A transport of `concurrency` connections whose sends finish when the test says so. */
+    class GatedTransport implements Transport {
+      readonly started: string[] = [];
+      readonly waiting = new Map<string, () => void>();
+      /** Copies the transport acknowledged that the outbox did not yet show as sent when the next copy started. */
+      readonly unmarkedAtStart: number[] = [];
+      private readonly acked = new Set<number>();
+      constructor(
+        readonly concurrency: number,
+        private readonly ctx: Context,
+      ) {}
+      async send(envelope: Envelope, _raw: Buffer, deliveryId: number): Promise<number> {
+        const sent = new Set(
+          this.ctx.db.prepare("SELECT id FROM outbox WHERE status = 'sent'").pluck().all() as number[],
+        );
+        this.unmarkedAtStart.push([...this.acked].filter((id) => !sent.has(id)).length);
+        this.started.push(envelope.to);
+        await new Promise<void>((resolve) => this.waiting.set(envelope.to, resolve));
+        this.acked.add(deliveryId);
+        return 250;
+      }
+      finish(to: string): void {
+        const go = this.waiting.get(to);
+        assert.ok(go, `${to} is not being sent`);
+        this.waiting.delete(to);
+        go();
+      }
+      close(): void {}
+      describe(): string {
+        return 'gated';
+      }
+    }
+    /** Lets the deliverer run until it waits on the transport again (a mark is committed one turn later). */
+    const settle = async (): Promise<void> => {
+      for (let i = 0; i < 3; i += 1) await new Promise((resolve) => setImmediate(resolve));
+    };
+    const members = (n: number): string[] => Array.from({ length: n }, (_, i) => `m${i}@member.example`);
+
+    it('keeps two copies per connection in flight, no more, however many are due', async () => {
+      queue(members(20));
+      const transport = new GatedTransport(2, ctx);
+      const drained = new Deliverer(ctx, transport).drainOnce();
+      await settle();
+      assert.equal(transport.waiting.size, 4);
+      for (;;) {
+        const next = [...transport.waiting.keys()][0];
+        if (!next) break;
+        transport.finish(next);
+        await settle();
+        assert.ok(transport.waiting.size <= 4);
+      }
+      assert.deepEqual(await drained, { sent: 20, retried: 0, failed: 0 });
+    });
+
+    it('does not let one slow copy hold the others: the rest are sent while it waits', async () => {
+      queue(['slow@member.example', ...members(10)]);
+      const transport = new GatedTransport(1, ctx);
+      // Claims of four: a slow copy in one claim must not hold back the next claim.
+      const drained = new Deliverer(ctx, transport, 4).drainOnce();
+      await settle();
+      for (let i = 0; i < 10; i += 1) {
+        const next = [...transport.waiting.keys()].find((to) => to !== 'slow@member.example');
+        assert.ok(next, `copy ${i} was started while the slow one waits`);
+        transport.finish(next);
+        await settle();
+      }
+      assert.equal(rows(ctx).filter((r) => r.status === 'sent').length, 10);
+      transport.finish('slow@member.example');
+      assert.deepEqual(await drained, { sent: 11, retried: 0, failed: 0 });
+    });
+
+    it('marks each acknowledged copy sent before it starts another, so a kill re-sends only copies in flight', async () => {
+      queue(members(30));
+      const transport = new GatedTransport(3, ctx);
+      const drained = new Deliverer(ctx, transport).drainOnce();
+      for (;;) {
+        await settle();
+        const all = [...transport.waiting.keys()];
+        if (all.length === 0) break;
+        // Several finish in one turn: the worst case for marks that lag behind.
+        for (const to of all.slice(0, 3)) transport.finish(to);
+      }
+      await drained;
+      assert.equal(transport.started.length, 30);
+      assert.deepEqual(
+        transport.unmarkedAtStart.filter((n) => n > 0),
+        [],
+      );
+    });
+
+    it('gives back, when stopping, the copies it claimed and had not started', async () => {
+      queue(members(10));
+      const transport = new GatedTransport(1, ctx);
+      const deliverer = new Deliverer(ctx, transport);
+      const drained = deliverer.drainOnce();
+      await settle();
+      const inFlight = [...transport.waiting.keys()];
+      assert.equal(inFlight.length, 2);
+      const stopped = deliverer.stop();
+      for (const to of inFlight) transport.finish(to);
+      await stopped;
+      assert.deepEqual(await drained, { sent: 2, retried: 0, failed: 0 });
+      assert.deepEqual(
+        rows(ctx).map((r) => [r.status, r.attempts]),
+        [...inFlight.map(() => ['sent', 1]), ...Array.from({ length: 8 }, () => ['pending', 0])],
+      );
+      assert.equal(ctx.db.prepare('SELECT count(*) FROM outbox WHERE claimed_by IS NOT NULL').pluck().get(), 0);
+    });
+  });
+
   describe('recover', () => {
     it('puts back the copies a killed process of this host was sending, and they are sent again', async () => {
       queue(['a@member.example']);

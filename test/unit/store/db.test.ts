@@ -10,6 +10,8 @@ import {
   migrate,
   MIGRATIONS_DIR as SRC_MIGRATIONS_DIR,
   openDb,
+  relaxed,
+  RELAXED_SYNC_EVERY,
   schemaVersion,
   transaction,
   type Db,
@@ -213,6 +215,52 @@ describe('store/db', () => {
       appendAudit(db, { at: 't', actor: 'a', action: 'post.relay' });
       assert.throws(() => db.prepare('DELETE FROM audit').run(), /append-only/);
       assert.equal(listAudit(db).length, 1);
+    });
+  });
+
+  describe("relaxed (synchronous=NORMAL for the deliverer's claims and marks)", () => {
+    const sync = (db: Db): number => db.pragma('synchronous', { simple: true }) as number;
+    const FULL = 2;
+    const NORMAL = 1;
+
+    it('opens every connection with synchronous=FULL, so that a handled message survives a power cut', () => {
+      const db = openDb(dbFile(tmp()));
+      assert.equal(sync(db), FULL);
+      db.close();
+    });
+
+    it('runs the function with NORMAL and puts FULL back afterwards', () => {
+      const db = openDb(dbFile(tmp()));
+      relaxed(db, () => undefined); // the counter's first turn
+      const seen = relaxed(db, () => sync(db));
+      assert.equal(seen, NORMAL);
+      assert.equal(sync(db), FULL);
+      db.close();
+    });
+
+    it('puts FULL back when the function throws', () => {
+      const db = openDb(dbFile(tmp()));
+      assert.throws(() => relaxed(db, () => assert.fail('boom')), /boom/);
+      assert.throws(() => relaxed(db, () => assert.fail('boom')), /boom/);
+      assert.equal(sync(db), FULL);
+      db.close();
+    });
+
+    it('keeps FULL for one call in RELAXED_SYNC_EVERY, which syncs the log and bounds what a power cut takes back', () => {
+      const db = openDb(dbFile(tmp()));
+      const seen: number[] = [];
+      for (let i = 0; i < 3 * RELAXED_SYNC_EVERY; i += 1) seen.push(relaxed(db, () => sync(db)));
+      assert.equal(seen.filter((s) => s === FULL).length, 3);
+      assert.equal(seen.filter((s) => s === NORMAL).length, 3 * RELAXED_SYNC_EVERY - 3);
+      db.close();
+    });
+
+    it('changes nothing inside a transaction, whose commit keeps FULL', () => {
+      const db = openDb(dbFile(tmp()));
+      const seen = transaction(db, () => [relaxed(db, () => sync(db)), relaxed(db, () => sync(db))]);
+      assert.deepEqual(seen, [FULL, FULL]);
+      assert.equal(sync(db), FULL);
+      db.close();
     });
   });
 });

@@ -7,6 +7,7 @@ import {
   markSent,
   nextDueAt,
   outboxCounts,
+  releaseClaims,
   releaseOrphans,
   type OutboundMail,
 } from '../../../src/store/outbox';
@@ -100,6 +101,24 @@ describe('store/outbox', () => {
         [
           ['sending', 'host:1', 1],
           ['sending', 'host:1', 1],
+        ],
+      );
+    });
+
+    it('holds the bytes of one mail once, shared by its copies, and each mail its own', () => {
+      enqueueMail(db, mail(['a@member.example', 'b@member.example'], { raw: Buffer.from('first') }), T0);
+      enqueueMail(db, mail(['a@member.example', 'c@member.example'], { raw: Buffer.from('second') }), T0);
+      const [a1, b1, a2, c2] = claimDue(db, 'host:1', T1, 10);
+      assert.equal(a1!.raw, b1!.raw);
+      assert.equal(a2!.raw, c2!.raw);
+      assert.notEqual(a1!.raw, a2!.raw);
+      assert.deepEqual(
+        [a1, b1, a2, c2].map((c) => [c!.recipient, c!.raw.toString()]),
+        [
+          ['a@member.example', 'first'],
+          ['b@member.example', 'first'],
+          ['a@member.example', 'second'],
+          ['c@member.example', 'second'],
         ],
       );
     });
@@ -218,6 +237,37 @@ describe('store/outbox', () => {
         0,
       );
       assert.deepEqual(outboxCounts(db), { sent: 1, failed: 1 });
+    });
+  });
+
+  describe('releaseClaims', () => {
+    it('gives back the copies this owner claimed and did not start, as if never claimed', () => {
+      enqueueMail(db, mail(['a@member.example', 'b@member.example']), T0);
+      const [a, b] = claimDue(db, 'host:1', T1, 10);
+      assert.equal(releaseClaims(db, 'host:1', [a!.id, b!.id]), 2);
+      assert.deepEqual(
+        rows(db).map((r) => [r.status, r.claimed_by, r.attempts]),
+        [
+          ['pending', null, 0],
+          ['pending', null, 0],
+        ],
+      );
+      assert.equal(claimDue(db, 'host:2', T1, 10).length, 2);
+    });
+
+    it('does not touch a copy claimed by another owner, nor one already sent', () => {
+      enqueueMail(db, mail(['a@member.example', 'b@member.example']), T0);
+      const [a] = claimDue(db, 'host:1', T1, 1);
+      const [b] = claimDue(db, 'host:2', T1, 1);
+      markSent(db, a!.id, 250, T1);
+      assert.equal(releaseClaims(db, 'host:1', [a!.id, b!.id]), 0);
+      assert.deepEqual(
+        rows(db).map((r) => [r.status, r.claimed_by, r.attempts]),
+        [
+          ['sent', null, 1],
+          ['sending', 'host:2', 1],
+        ],
+      );
     });
   });
 });
