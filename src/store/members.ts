@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { Db } from './db';
+import { cached, type Db } from './db';
 
 export interface MemberRow {
   id: number;
@@ -26,11 +26,12 @@ export function membersToProbe(db: Db, before: string): MemberRow[] {
 }
 
 export function markProbed(db: Db, id: number, at: string): void {
-  db.prepare('UPDATE members SET probed_at = ? WHERE id = ?').run(at, id);
+  cached(db, 'UPDATE members SET probed_at = ? WHERE id = ?').run(at, id);
 }
 
 export function markProbeAnswered(db: Db, address: string, at: string, affirmed: boolean): void {
-  db.prepare(
+  cached(
+    db,
     'UPDATE members SET probe_answered_at = ?, policy_affirmed_at = CASE WHEN ? THEN ? ELSE policy_affirmed_at END WHERE address = ?',
   ).run(at, affirmed ? 1 : 0, at, address);
 }
@@ -41,12 +42,12 @@ export function verpTokenFor(db: Db, address: string): string | null {
   if (!m) return null;
   if (m.verp_token) return m.verp_token;
   const token = crypto.randomBytes(8).toString('hex');
-  db.prepare('UPDATE members SET verp_token = ? WHERE id = ?').run(token, m.id);
+  cached(db, 'UPDATE members SET verp_token = ? WHERE id = ?').run(token, m.id);
   return token;
 }
 
 export function findMemberByVerp(db: Db, token: string): MemberRow | undefined {
-  return db.prepare('SELECT * FROM members WHERE verp_token = ?').get(token.toLowerCase()) as MemberRow | undefined;
+  return cached(db, 'SELECT * FROM members WHERE verp_token = ?').get(token.toLowerCase()) as MemberRow | undefined;
 }
 
 export function saveBounceState(
@@ -55,13 +56,14 @@ export function saveBounceState(
   s: { score: number; lastBounceAt: string | null; lastDay: string | null },
   unreachableAt: string | null,
 ): void {
-  db.prepare(
+  cached(
+    db,
     'UPDATE members SET bounce_score = ?, bounce_last_at = ?, bounce_last_day = ?, unreachable_at = coalesce(unreachable_at, ?) WHERE id = ?',
   ).run(s.score, s.lastBounceAt, s.lastDay, unreachableAt, id);
 }
 
 export function findMember(db: Db, address: string): MemberRow | undefined {
-  return db.prepare('SELECT * FROM members WHERE address = ?').get(address) as MemberRow | undefined;
+  return cached(db, 'SELECT * FROM members WHERE address = ?').get(address) as MemberRow | undefined;
 }
 
 export function isActiveMember(db: Db, address: string): boolean {
@@ -69,11 +71,11 @@ export function isActiveMember(db: Db, address: string): boolean {
 }
 
 export function activeMembers(db: Db): MemberRow[] {
-  return db.prepare("SELECT * FROM members WHERE status = 'active' ORDER BY address").all() as MemberRow[];
+  return cached(db, "SELECT * FROM members WHERE status = 'active' ORDER BY address").all() as MemberRow[];
 }
 
 export function allMembers(db: Db): MemberRow[] {
-  return db.prepare('SELECT * FROM members ORDER BY status, address').all() as MemberRow[];
+  return cached(db, 'SELECT * FROM members ORDER BY status, address').all() as MemberRow[];
 }
 
 /** Adds a member, re-activates a removed one, or changes its organization. */
@@ -85,11 +87,11 @@ export function upsertMember(
 ): 'added' | 'reactivated' | 'updated' | 'unchanged' {
   const existing = findMember(db, address);
   if (!existing) {
-    db.prepare('INSERT INTO members (address, organization, added_at) VALUES (?, ?, ?)').run(address, organization, at);
+    cached(db, 'INSERT INTO members (address, organization, added_at) VALUES (?, ?, ?)').run(address, organization, at);
     return 'added';
   }
   if (existing.status === 'active' && existing.organization === organization) return 'unchanged';
-  db.prepare("UPDATE members SET status = 'active', organization = ?, removed_at = NULL WHERE id = ?").run(
+  cached(db, "UPDATE members SET status = 'active', organization = ?, removed_at = NULL WHERE id = ?").run(
     organization,
     existing.id,
   );
