@@ -9,7 +9,7 @@ import nodemailer from 'nodemailer';
 import type { Dovecot } from '../test/integration/harness/dovecot';
 import { startCountingPeer } from './counting-peer';
 import { machineLoad } from './measure';
-import type { Options } from './options';
+import { type Scenario, secondsFor } from './scenarios';
 import { now, onCleanup, round, withTimeout } from './util';
 
 interface BareParams {
@@ -117,12 +117,12 @@ export async function bareWorker(): Promise<void> {
 
 export async function runBare(
   dovecot: Dovecot,
-  opts: Options,
+  scenario: Scenario,
   maxConnections: number,
   envelopeFrom: string,
   recipients: string[],
 ) {
-  const expected = opts.posts * recipients.length;
+  const expected = scenario.posts * recipients.length;
   const peer = await startCountingPeer();
   const stopPeer = onCleanup('bare SMTP peer', () => peer.stop());
   const user = dovecot.users[0]!;
@@ -186,7 +186,7 @@ export async function runBare(
   const parentCpu0 = process.cpuUsage();
   const t0 = now();
   child.stdin!.write('go\n');
-  await peer.waitForCount(expected, 240_000, died);
+  await peer.waitForCount(expected, secondsFor(expected) * 1000, died);
   const tLast = peer.lastAt!;
   const parentCpu = process.cpuUsage(parentCpu0);
   const machine = load();
@@ -209,7 +209,7 @@ export async function runBare(
     duplicates: peer.duplicates,
     firstDeliveryMs: round(peer.firstAt! - t0),
     seconds: round(seconds, 3),
-    postsPerSecond: round(opts.posts / seconds),
+    postsPerSecond: round(scenario.posts / seconds),
     deliveriesPerSecond: round(peer.count / seconds),
     cpuSeconds: {
       worker: round(report.cpuSeconds, 2),

@@ -8,26 +8,38 @@ import type { Dovecot } from '../test/integration/harness/dovecot';
 import { listUids } from '../test/integration/harness/imap';
 import type { SmtpPeer } from '../test/integration/harness/smtp-peer';
 import {
-  addMembers,
   cleanup,
   type DaemonProcess,
   query,
   type Setup,
-  startDaemon,
+  TRUSTED_MX,
   writeConfig,
 } from '../test/integration/helpers/daemon';
+import { runCliAt, startDaemonAt } from './daemon-process';
 import { startCountingPeer } from './counting-peer';
 import { latencyTest } from './latency';
+import { membershipTable } from './load';
 import { machineLoad, mb, procCpuSeconds, procStatus, rssSampler } from './measure';
 import type { Options } from './options';
+import { type Scenario, secondsFor } from './scenarios';
 import { now, onCleanup, round, sleep, stats, withTimeout } from './util';
 
+/** How the benchmark's configuration stands to production's (config/default.yaml), kept in the JSON. */
+const PRODUCTION_NOTES = [
+  `posts carry the trusted receiving host's Authentication-Results (${TRUSTED_MX}: dkim=pass aligned with the From domain, dmarc=pass) and security.requireAuthenticatedPosts is true, as shipped`,
+  'relay.fromRewrite is left to its default (always), and every copy has its own VERP envelope sender, as shipped',
+  "policy.membersMayOpenThreads is true (shipped: false, where a member's new post waits for a moderator): so that member posts relay",
+  'security.verifyDkim is false (the harness has no DNS; the trusted Authentication-Results decide, as in the integration tests)',
+  'inbound.imap.batchSize and pollSeconds are set by --batch-size and --imap-poll-seconds; outbound retry and pollSeconds are the integration harness values',
+  'members are added in one step, with `embargo-list members import` of a Membership table',
+];
+
 /**
- * A writeConfig() config with the benchmark's IMAP batch size and poll interval. It measures the
- * relay path alone: members' posts relayed without authentication or a moderator (not the shipped
- * defaults, which the tests cover).
+ * The production path as writeConfig() writes it (trusted Authentication-Results, posts must be
+ * authenticated, From rewritten, VERP), with members allowed to open threads so that their
+ * posts relay, and the benchmark's IMAP batch size and poll interval.
  */
-function benchConfig(
+export function benchConfig(
   dovecot: Dovecot,
   peer: SmtpPeer,
   opts: Options,
@@ -35,11 +47,19 @@ function benchConfig(
 ): { setup: Setup; config: Record<string, unknown> } {
   const setup = writeConfig(dovecot, peer, {
     maxConnections,
-    requireAuthenticatedPosts: false,
+    requireAuthenticatedPosts: true,
     membersMayOpenThreads: true,
   });
-  const doc = YAML.parse(fs.readFileSync(setup.configFile, 'utf8')) as { inbound: { imap: Record<string, unknown> } };
+  const doc = YAML.parse(fs.readFileSync(setup.configFile, 'utf8')) as {
+    inbound: { imap: Record<string, unknown> };
+    security?: { trustedAuthservIds?: string[]; requireAuthenticatedPosts?: boolean };
+    relay?: unknown;
+  };
   if (!doc?.inbound?.imap) throw new Error('writeConfig() no longer writes inbound.imap; adapt the benchmark');
+  // Fail rather than measure another path than production's.
+  if (doc.security?.requireAuthenticatedPosts !== true || !doc.security.trustedAuthservIds?.includes(TRUSTED_MX))
+    throw new Error('writeConfig() no longer trusts TRUSTED_MX and requires authenticated posts; adapt the benchmark');
+  if (doc.relay !== undefined) throw new Error('writeConfig() now sets relay:; the benchmark wants its defaults');
   doc.inbound.imap.batchSize = opts.batchSize;
   // The poll is the safety net; with the writeConfig value (2 s) a poll could beat IDLE in the latency test.
   doc.inbound.imap.pollSeconds = opts.imapPollSeconds;
@@ -47,7 +67,24 @@ function benchConfig(
   const shown = JSON.parse(JSON.stringify(doc)) as { inbound: { imap: Record<string, unknown> }; dataDir?: string };
   shown.inbound.imap.password = '[redacted]';
   delete shown.dataDir;
-  return { setup, config: shown };
+  return { setup, config: { ...shown, benchNotes: PRODUCTION_NOTES } };
+}
+
+/** Adds every member in one step, `embargo-list members import` of a Membership table: its seconds. */
+export async function importMembers(
+  cli: string,
+  setup: Setup,
+  members: { address: string; org: string }[],
+): Promise<number> {
+  const file = `${setup.dir}/members.md`;
+  fs.writeFileSync(file, membershipTable(members));
+  const t = now();
+  const r = await runCliAt(cli, ['--config', setup.configFile, 'members', 'import', file]);
+  const seconds = (now() - t) / 1000;
+  if (r.code !== 0) throw new Error(`members import failed (exit ${r.code}): ${r.stderr}`);
+  if (!r.stdout.includes(`imported ${members.length} rows: ${members.length} added`))
+    throw new Error(`members import did not add the ${members.length} members: ${r.stdout}`);
+  return seconds;
 }
 
 interface LogLine {
@@ -125,7 +162,7 @@ function dbEvidence(setup: Setup) {
   };
 }
 
-async function stopDaemonProcess(daemon: DaemonProcess): Promise<number | null> {
+export async function stopDaemonProcess(daemon: DaemonProcess): Promise<number | null> {
   const { child } = daemon;
   if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
   child.kill('SIGTERM');
@@ -139,28 +176,28 @@ async function stopDaemonProcess(daemon: DaemonProcess): Promise<number | null> 
 }
 
 export async function runDaemon(
+  cli: string,
   dovecot: Dovecot,
   opts: Options,
+  scenario: Scenario,
   maxConnections: number,
   members: { address: string; org: string }[],
   withLatency: boolean,
 ) {
-  const expected = opts.posts * members.length;
+  const expected = scenario.posts * members.length;
   const peer = await startCountingPeer();
   const stopPeer = onCleanup('daemon SMTP peer', () => peer.stop());
   const { setup, config } = benchConfig(dovecot, peer.peer, opts, maxConnections);
   const removeSetup = onCleanup('daemon data directory', () => cleanup(setup));
   const processedBefore = new Set(await listUids(dovecot, 'Processed'));
-  const tm = now();
-  await addMembers(setup, members);
-  const membersSeconds = (now() - tm) / 1000;
+  const membersSeconds = await importMembers(cli, setup, members);
 
   const savedNodeOptions = process.env.NODE_OPTIONS;
   if (opts.daemonNodeOptions) process.env.NODE_OPTIONS = `${savedNodeOptions ?? ''} ${opts.daemonNodeOptions}`.trim();
   const load = machineLoad();
   const parentCpu0 = process.cpuUsage();
   const t0 = now();
-  const daemon = startDaemon(setup);
+  const daemon = startDaemonAt(cli, setup);
   if (opts.daemonNodeOptions) {
     if (savedNodeOptions === undefined) delete process.env.NODE_OPTIONS;
     else process.env.NODE_OPTIONS = savedNodeOptions;
@@ -185,7 +222,7 @@ export async function runDaemon(
     );
   }, 15_000);
   try {
-    await peer.waitForCount(expected, 300_000, died);
+    await peer.waitForCount(expected, secondsFor(expected) * 1000, died);
   } catch (err) {
     const tl = logTimeline(daemon.logs as LogLine[], t0);
     throw new Error(`${(err as Error).message}\ndaemon log counts: ${JSON.stringify(tl.counts)}`);
@@ -199,7 +236,6 @@ export async function runDaemon(
   sampler.take();
   const backlogHwmKb = procStatus(pid)?.hwmKb ?? sampler.state.hwmKb;
   const seconds = (tLast - t0) / 1000;
-  const rssAtFirstDelivery = sampler.state.series.find(([t]) => t * 1000 >= peer.firstAt! - t0)?.[1] ?? null;
 
   // Everything moved out of the INBOX (the MOVE of the last batch may finish after the last copy).
   const user = dovecot.users[0]!.user;
@@ -222,19 +258,19 @@ export async function runDaemon(
   const result: Record<string, unknown> = {
     maxConnections,
     config,
-    addMembersSeconds: round(membersSeconds, 2),
+    membersImportSeconds: round(membersSeconds, 2),
     pid,
     deliveries: peer.count,
     duplicates: peer.duplicates,
     inboxLeftAfter: inboxLeft,
     movedToProcessed: processedCount,
     seconds: round(seconds, 3),
-    postsPerSecond: round(opts.posts / seconds),
+    postsPerSecond: round(scenario.posts / seconds),
     deliveriesPerSecond: round(peer.count / seconds),
     firstDeliveryMs: round(peer.firstAt! - t0),
     // The same, without the daemon's start-up (node, modules, database) before its STARTED line.
     secondsFromStartedLog: fromStarted !== null ? round(fromStarted, 3) : null,
-    postsPerSecondFromStartedLog: fromStarted ? round(opts.posts / fromStarted) : null,
+    postsPerSecondFromStartedLog: fromStarted ? round(scenario.posts / fromStarted) : null,
     deliveriesPerSecondFromStartedLog: fromStarted ? round(peer.count / fromStarted) : null,
     timeline,
     // CPU used up to the last delivery: a daemon far below 1 CPU-second per second waits (on fsync, on peers).
@@ -248,7 +284,8 @@ export async function runDaemon(
     rss: {
       backlogPeakMB: mb(backlogHwmKb),
       sampledMaxRssMB: mb(sampler.state.maxRssKb),
-      atFirstDeliveryMB: rssAtFirstDelivery,
+      atStartedMB: timeline.startedMs !== null ? sampler.at(timeline.startedMs) : null,
+      atFirstDeliveryMB: sampler.at(peer.firstAt! - t0),
       samples: sampler.state.samples,
     },
   };
@@ -262,7 +299,7 @@ export async function runDaemon(
   sampler.stop();
   (result.rss as Record<string, unknown>).peakMB = mb(Math.max(finalHwm, sampler.state.hwmKb));
   (result.rss as Record<string, unknown>).sampledMaxRssMB = mb(sampler.state.maxRssKb);
-  // [seconds after spawn, VmRSS MB], once a second.
+  // [seconds after spawn, VmRSS MB], every 200 ms.
   (result.rss as Record<string, unknown>).series = sampler.state.series;
   const exitCode = await stopDaemonProcess(daemon);
   await stopDaemon();

@@ -90,25 +90,23 @@ export function calibrateDisk(): Record<string, number> {
   return out;
 }
 
-export function rssSampler(pid: number, everyMs = 50) {
+/** VmRSS of a process every `everyMs` (and VmHWM, its peak, which catches what falls between samples). */
+export function rssSampler(pid: number, everyMs = 200) {
   const s = { maxRssKb: 0, hwmKb: 0, samples: 0, series: [] as [number, number][] };
   const t0 = now();
-  let lastSeries = -Infinity;
   const take = () => {
     const st = procStatus(pid);
     if (!st) return;
     s.samples += 1;
-    const t = now();
-    if (t - lastSeries >= 1000) {
-      lastSeries = t;
-      s.series.push([round((t - t0) / 1000, 1), mb(st.rssKb)]);
-    }
+    s.series.push([round((now() - t0) / 1000, 2), mb(st.rssKb)]);
     if (st.rssKb > s.maxRssKb) s.maxRssKb = st.rssKb;
     if (st.hwmKb > s.hwmKb) s.hwmKb = st.hwmKb;
   };
   take();
   const timer = setInterval(take, everyMs);
-  return { state: s, take, stop: () => clearInterval(timer) };
+  /** The first sample at or after `ms` after the sampler started, in MB. */
+  const at = (ms: number) => s.series.find(([t]) => t * 1000 >= ms)?.[1] ?? null;
+  return { state: s, take, at, stop: () => clearInterval(timer) };
 }
 
 export const mb = (kb: number) => round(kb / 1024);

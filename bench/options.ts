@@ -4,18 +4,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { type Scenario, scenariosFor, secondsFor } from './scenarios';
 
 export interface Options {
-  posts: number;
-  members: number;
+  /** What is run: the named scenarios, or one `custom` scenario from --posts/--members/--connections. */
+  scenarios: Scenario[];
   postBytes: number;
-  connections: number[];
   batchSize: number;
   latencyPosts: number;
   latencyGapMs: number;
   imapPollSeconds: number;
   dovecotFsync: string;
   daemonNodeOptions: string;
+  /** What the daemon is built from: "tree" (the working tree's src/) or a git revision. */
+  daemonFrom: string;
   maxSeconds: number;
   out: string;
   bare: boolean;
@@ -26,16 +28,18 @@ export function parseOptions(argv: string[]): Options {
   const { values } = parseArgs({
     args: argv,
     options: {
-      posts: { type: 'string', default: '2000' },
-      members: { type: 'string', default: '20' },
+      scenario: { type: 'string' },
+      posts: { type: 'string' },
+      members: { type: 'string' },
       'post-bytes': { type: 'string', default: '3072' },
-      connections: { type: 'string', default: '5' },
+      connections: { type: 'string' },
       'batch-size': { type: 'string', default: '200' },
       'latency-posts': { type: 'string', default: '50' },
       'latency-gap-ms': { type: 'string', default: '700' },
       'imap-poll-seconds': { type: 'string', default: '60' },
       'dovecot-fsync': { type: 'string', default: 'optimized' },
       'daemon-node-options': { type: 'string', default: '' },
+      'daemon-from': { type: 'string', default: 'tree' },
       'max-seconds': { type: 'string' },
       out: { type: 'string' },
       'no-bare': { type: 'boolean', default: false },
@@ -60,22 +64,32 @@ export function parseOptions(argv: string[]): Options {
     .toISOString()
     .replace(/[-:]/g, '')
     .replace(/\.\d+Z$/, 'Z');
+  const custom = values.posts !== undefined || values.members !== undefined || values.connections !== undefined;
+  if (custom && values.scenario !== undefined)
+    throw new Error('--scenario cannot be combined with --posts, --members or --connections (a custom run)');
+  const scenarios: Scenario[] = custom
+    ? [
+        {
+          name: 'custom',
+          posts: int('posts', values.posts ?? '2000', 1),
+          members: int('members', values.members ?? '20', 1),
+          connections: (values.connections ?? '5').split(',').map((c) => int('connections', c.trim(), 1)),
+        },
+      ]
+    : scenariosFor(values.scenario ?? 'default');
+  // Default: 3 minutes, 90 s per scenario (start, APPENDs), and per configuration a budget from its deliveries.
+  const budget = scenarios.reduce((a, s) => a + 90 + s.connections.length * secondsFor(s.posts * s.members), 180);
   return {
-    posts: int('posts', values.posts!, 1),
-    members: int('members', values.members!, 1),
+    scenarios,
     postBytes: int('post-bytes', values['post-bytes']!, 600),
-    connections: values.connections!.split(',').map((c) => int('connections', c.trim(), 1)),
     batchSize: int('batch-size', values['batch-size']!, 1),
     latencyPosts: int('latency-posts', values['latency-posts']!, 1),
     latencyGapMs: int('latency-gap-ms', values['latency-gap-ms']!, 0),
     imapPollSeconds: int('imap-poll-seconds', values['imap-poll-seconds']!, 1),
     dovecotFsync: values['dovecot-fsync']!,
     daemonNodeOptions: values['daemon-node-options']!,
-    // Default: 3 minutes plus 5 per daemon configuration (a loaded 2-core machine needs ~4 for one).
-    maxSeconds:
-      values['max-seconds'] !== undefined
-        ? int('max-seconds', values['max-seconds'], 10)
-        : 180 + 300 * values.connections!.split(',').length,
+    daemonFrom: values['daemon-from']!,
+    maxSeconds: values['max-seconds'] !== undefined ? int('max-seconds', values['max-seconds'], 10) : budget,
     out: values.out ?? path.join('bench-results', `relay-${stamp}.json`),
     bare: !values['no-bare'],
     latency: !values['no-latency'],

@@ -1,41 +1,61 @@
 /**
  * Relay benchmark: a program, not a test (it lives outside test/, so mocha never loads it). `npm run bench`.
  *
- * Against the integration harness's Dovecot and SMTP peer, on loopback only:
- *  1. backlog: N posts (default 2,000, ~3 KB, from members, to the list) APPENDed to the INBOX
- *     before the daemon starts, relayed to M members (default 20, added with the CLI): time from
- *     the daemon's spawn to the last of N*M deliveries received by the SMTP peer;
- *  2. bare I/O path, the reference: a separate node process that runs imapflow (one UID FETCH of
- *     the sources) and a nodemailer pool (same maxConnections, maxMessages Infinity, one envelope
- *     per recipient) with no logic, to a fresh SMTP peer;
- *  3. push latency: the daemon idle in IDLE, posts APPENDed one at a time; time from the APPEND's
- *     completion to the first relayed copy at the peer, and beside it, from a plain imapflow
- *     client idling on the same INBOX, Dovecot's own IDLE notification time (the floor);
- *  4. the daemon's peak RSS (VmHWM from /proc/<pid>/status, plus VmRSS sampled every 50 ms).
+ * The production path: posts carry the trusted receiving host's Authentication-Results (aligned
+ * dkim=pass, dmarc=pass) and posts must be authenticated; From rewritten; one VERP envelope per
+ * member; members added in one step (`members import`); members may open threads, so that their
+ * posts relay (shipped: they wait for a moderator). Against the integration harness's Dovecot and
+ * SMTP peer, on loopback only, per scenario (a Dovecot of its own):
+ *  1. start: the daemon spawned with an empty INBOX: time to its STARTED line, RSS once idle;
+ *  2. backlog: N posts (~3 KB, from members, to the list) APPENDed to the INBOX before the daemon
+ *     starts, relayed to M members: time from the daemon's spawn to the last of N*M deliveries
+ *     received by the SMTP peer; once per connection count;
+ *  3. bare I/O path, the reference, before each daemon run: a separate node process that runs
+ *     imapflow (one UID FETCH of the sources) and a nodemailer pool (same maxConnections,
+ *     maxMessages Infinity, one envelope per recipient) with no logic, to a fresh SMTP peer;
+ *  4. push latency (first scenario, first run): the daemon idle in IDLE, posts APPENDed one at a
+ *     time; APPEND done to the first relayed copy, beside Dovecot's own IDLE notification time to a
+ *     plain imapflow client on the same INBOX (the floor);
+ *  5. the daemon's RSS: VmRSS sampled every 200 ms, and VmHWM (its peak) from /proc/<pid>/status.
  *
- * Files: options.ts (command line), load.ts (members and posts), bare.ts and bare-worker.ts (the
- * reference path), daemon-run.ts and latency.ts (the daemon's runs), measure.ts (/proc, disk),
- * counting-peer.ts (the SMTP peer), report.ts (the summary), util.ts (clocks, statistics, cleanup).
+ * Scenarios (--scenario, default `default`): default = 2,000 posts x 20 members at 5 and 10
+ * connections; large-list = 100 x 1,000 at 5; long-backlog = 10,000 x 20 at 5; all = the three.
+ * --posts, --members or --connections instead make one custom scenario (defaults 2000, 20, 5).
  *
- * Prints a summary and writes JSON (default bench-results/relay-<ISO 8601 basic time>.json).
+ * Files: options.ts (command line), scenarios.ts, load.ts (members and posts), bare.ts and
+ * bare-worker.ts (the reference path), idle-start.ts, daemon-run.ts and latency.ts (the daemon's
+ * runs), measure.ts (/proc, disk), counting-peer.ts (the SMTP peer), report.ts (the summary),
+ * util.ts (clocks, statistics, cleanup), snapshot.ts and daemon-process.ts (the daemon is built
+ * into a temporary directory of its own at the start, from the working tree or --daemon-from REV,
+ * and run from there, so that a rebuild of dist/ during the run changes nothing measured).
+ *
+ * Prints a summary and writes JSON (default bench-results/relay-<ISO 8601 basic time>.json); the
+ * last line of standard output is `SUMMARY {"ratio":..,"peakRssMB":..,"deliveriesPerSecond":..,
+ * "latencyP50Ms":..,"floorP50Ms":..}` for the first scenario's first run.
  * Every process it starts (Dovecot, SMTP peers, the daemon, the bare worker) is stopped on the
  * way out, also on failure, on SIGINT/SIGTERM and when the time limit (--max-seconds) is hit.
  *
- * Options: --posts N --members N --post-bytes N --connections 5[,10,...] --batch-size N
- *          --latency-posts N --latency-gap-ms N --imap-poll-seconds N --dovecot-fsync optimized|never
- *          --daemon-node-options "..." --max-seconds N --out FILE --no-bare --no-latency
+ * Options: --scenario default|large-list|long-backlog|all
+ *          --posts N --members N --connections 5[,10,...] (one custom scenario instead)
+ *          --post-bytes N --batch-size N --latency-posts N --latency-gap-ms N
+ *          --imap-poll-seconds N --dovecot-fsync optimized|never|always
+ *          --daemon-node-options "..." --daemon-from tree|<git revision>
+ *          --max-seconds N --out FILE --no-bare --no-latency
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startDovecot } from '../test/integration/harness/dovecot';
 import { appendMany, listUids } from '../test/integration/harness/imap';
-import { CLI, LIST } from '../test/integration/helpers/daemon';
+import { LIST } from '../test/integration/helpers/daemon';
 import { runBare } from './bare';
 import { runDaemon } from './daemon-run';
+import { idleStart } from './idle-start';
 import { makePost, memberList, moveBack } from './load';
 import { calibrateDisk } from './measure';
-import { parseOptions } from './options';
+import { type Options, parseOptions } from './options';
+import { buildSnapshot } from './snapshot';
+import type { Scenario } from './scenarios';
 import { printSummary } from './report';
 import { now, onCleanup, pkgVersion, round, runCleanups, tryExec } from './util';
 
@@ -46,8 +66,116 @@ type Json = Record<string, any>;
 /** Set while a signal or the time limit is stopping everything; it ends the process itself. */
 let aborted: Promise<void> | null = null;
 
+/** One scenario in a Dovecot of its own: the daemon idle after start, the backlog, then per connection count the bare path and the daemon. */
+async function runScenario(scenario: Scenario, sc: Json, log: (s: string) => void, first: boolean): Promise<void> {
+  const opts = options!;
+  const members = memberList(scenario.members);
+  log('starting Dovecot');
+  const dovecot = await startDovecot({ users: [{ user: 'list', password: 'secret' }] });
+  const stopDovecot = onCleanup('Dovecot', () => dovecot.stop());
+
+  log(`daemon start with an empty INBOX (idle RSS, start to STARTED), ${scenario.members} members imported`);
+  sc.idleStart = await idleStart(cli, dovecot, opts, scenario.connections[0]!, members);
+  log(
+    `  STARTED after ${sc.idleStart.startToStartedMs} ms; idle RSS ${sc.idleStart.idleRssMB} MB; members import ${sc.idleStart.membersImportSeconds} s`,
+  );
+
+  log(`APPENDing ${scenario.posts} posts to the INBOX`);
+  const tag = Date.now().toString(36);
+  const posts = Array.from({ length: scenario.posts }, (_, i) =>
+    makePost(
+      members[i % members.length]!.address,
+      `bench.${i}.${tag}@bench.example`,
+      `Bench post ${i}`,
+      opts.postBytes,
+    ),
+  );
+  sc.postBytesMeasured = Math.round(posts.reduce((a, p) => a + p.length, 0) / posts.length);
+  const ta = now();
+  // Set-up, not measured: with the harness's mail_fsync = never.
+  await appendMany(dovecot, 'INBOX', posts);
+  posts.length = 0;
+  const appendSeconds = (now() - ta) / 1000;
+  sc.backlog = {
+    seconds: round(appendSeconds, 2),
+    messagesPerSecond: round(scenario.posts / appendSeconds),
+    mailFsync: 'never',
+  };
+
+  if (opts.dovecotFsync !== 'never') {
+    // The harness turns fsync off for speed; the reference doc says keep the default when measuring.
+    const conf = path.join(dovecot.dir, 'dovecot.conf');
+    const text = fs.readFileSync(conf, 'utf8');
+    if (!/^mail_fsync = never$/m.test(text))
+      throw new Error('the harness config no longer sets mail_fsync = never; adapt the benchmark');
+    fs.writeFileSync(conf, text.replace(/^mail_fsync = never$/m, `mail_fsync = ${opts.dovecotFsync}`));
+    log(`restarting Dovecot with mail_fsync = ${opts.dovecotFsync}`);
+    await dovecot.restart();
+  }
+
+  const envelopeFrom = LIST.replace('@', '-bounces@');
+  let backlogUids: number[] = [];
+  for (const [i, c] of scenario.connections.entries()) {
+    const run: Json = { maxConnections: c };
+    sc.runs.push(run);
+    if (i > 0) {
+      log('moving the backlog back from Processed to the INBOX');
+      await moveBack(dovecot, 'Processed', 'INBOX', backlogUids);
+    }
+    const inbox = (await listUids(dovecot, 'INBOX')).length;
+    if (inbox !== scenario.posts) throw new Error(`expected ${scenario.posts} posts in the INBOX, found ${inbox}`);
+    if (opts.bare) {
+      log(`bare I/O path, maxConnections ${c}`);
+      run.bare = await runBare(
+        dovecot,
+        scenario,
+        c,
+        envelopeFrom,
+        members.map((m) => m.address),
+      );
+      log(`  ${run.bare.seconds} s, ${run.bare.deliveriesPerSecond} deliveries/s`);
+    }
+    const withLatency = opts.latency && first && i === 0;
+    log(`daemon, maxConnections ${c}${withLatency ? ', then the IDLE latency test' : ''}`);
+    const daemonRun = await runDaemon(cli, dovecot, opts, scenario, c, members, withLatency);
+    run.daemon = daemonRun.result;
+    backlogUids = daemonRun.processedUids;
+    log(
+      `  ${run.daemon.seconds} s, ${run.daemon.deliveriesPerSecond} deliveries/s, peak RSS ${run.daemon.rss.peakMB} MB`,
+    );
+    if (run.bare) {
+      run.ratio = {
+        fromSpawn: round(run.daemon.deliveriesPerSecond / run.bare.deliveriesPerSecond, 3),
+        fromStartedLog: run.daemon.deliveriesPerSecondFromStartedLog
+          ? round(run.daemon.deliveriesPerSecondFromStartedLog / run.bare.deliveriesPerSecond, 3)
+          : null,
+      };
+    }
+  }
+  await stopDovecot();
+}
+
+/** The SUMMARY line's values: the first scenario's first run. */
+function summaryOf(results: Json) {
+  const sc = results.scenarios[0];
+  const run = sc?.runs[0];
+  const d = run?.daemon;
+  return {
+    ratio: run?.ratio?.fromSpawn ?? null,
+    peakRssMB: d?.rss?.peakMB ?? null,
+    deliveriesPerSecond: d?.deliveriesPerSecond ?? null,
+    latencyP50Ms: d?.latency?.appendToFirstCopyMs?.p50 ?? null,
+    floorP50Ms: d?.latency?.dovecotIdleFloorMs?.p50 ?? null,
+  };
+}
+
+let options: Options | null = null;
+/** The daemon's command, from the benchmark's own build. */
+let cli = '';
+
 async function main(): Promise<void> {
   const opts = parseOptions(process.argv.slice(2));
+  options = opts;
   const started = now();
   const results: Json = {
     benchmark: 'relay',
@@ -77,8 +205,8 @@ async function main(): Promise<void> {
       mailparser: pkgVersion('mailparser'),
       pino: pkgVersion('pino'),
     },
-    params: { ...opts, out: undefined, postBytesMeasured: null as number | null },
-    runs: [] as Record<string, unknown>[],
+    params: { ...opts, scenarios: opts.scenarios.map((s) => s.name), out: undefined },
+    scenarios: [] as Json[],
   };
   const outFile = path.resolve(opts.out);
   const writeResults = () => {
@@ -111,89 +239,27 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => abort('terminated (SIGTERM)', 143));
   const deadline = setTimeout(() => abort(`time limit of ${opts.maxSeconds} s reached`, 2), opts.maxSeconds * 1000);
 
-  if (!fs.existsSync(CLI)) throw new Error(`${CLI} does not exist: build first (npm run build, or use npm run bench)`);
-
   try {
-    const members = memberList(opts.members);
     const log = (s: string) => console.error(`[${((now() - started) / 1000).toFixed(1).padStart(6)} s] ${s}`);
-
-    log('starting Dovecot');
-    const dovecot = await startDovecot({ users: [{ user: 'list', password: 'secret' }] });
-    onCleanup('Dovecot', () => dovecot.stop());
-
-    log(`APPENDing ${opts.posts} posts to the INBOX`);
-    const tag = Date.now().toString(36);
-    const posts = Array.from({ length: opts.posts }, (_, i) =>
-      makePost(
-        members[i % members.length]!.address,
-        `bench.${i}.${tag}@bench.example`,
-        `Bench post ${i}`,
-        opts.postBytes,
-      ),
+    log(`building the daemon (${opts.daemonFrom}) into a directory of its own: others may rebuild dist/ meanwhile`);
+    const snapshot = buildSnapshot(opts.daemonFrom);
+    results.daemonBuild = { ...snapshot, cli: undefined };
+    cli = snapshot.cli;
+    log(
+      `  commit ${String(snapshot.commit).slice(0, 7)}, ${snapshot.srcChanges.length ? `src/ changed: ${snapshot.srcChanges.map((c) => c.trim()).join(', ')}` : 'src/ as committed'}`,
     );
-    results.params.postBytesMeasured = Math.round(posts.reduce((a, p) => a + p.length, 0) / posts.length);
-    const ta = now();
-    // Set-up, not measured: with the harness's mail_fsync = never.
-    await appendMany(dovecot, 'INBOX', posts);
-    const appendSeconds = (now() - ta) / 1000;
-    results.backlog = {
-      seconds: round(appendSeconds, 2),
-      messagesPerSecond: round(opts.posts / appendSeconds),
-      mailFsync: 'never',
-    };
-
-    if (opts.dovecotFsync !== 'never') {
-      // The harness turns fsync off for speed; the reference doc says keep the default when measuring.
-      const conf = path.join(dovecot.dir, 'dovecot.conf');
-      const text = fs.readFileSync(conf, 'utf8');
-      if (!/^mail_fsync = never$/m.test(text))
-        throw new Error('the harness config no longer sets mail_fsync = never; adapt the benchmark');
-      fs.writeFileSync(conf, text.replace(/^mail_fsync = never$/m, `mail_fsync = ${opts.dovecotFsync}`));
-      log(`restarting Dovecot with mail_fsync = ${opts.dovecotFsync}`);
-      await dovecot.restart();
-    }
-
     log('measuring the disk (fdatasync, SQLite commits)');
     results.disk = calibrateDisk();
-
-    const envelopeFrom = LIST.replace('@', '-bounces@');
-    let backlogUids: number[] = [];
-    for (const [i, c] of opts.connections.entries()) {
-      const run: Json = { maxConnections: c };
-      results.runs.push(run);
-      if (i > 0) {
-        log('moving the backlog back from Processed to the INBOX');
-        await moveBack(dovecot, 'Processed', 'INBOX', backlogUids);
-      }
-      const inbox = (await listUids(dovecot, 'INBOX')).length;
-      if (inbox !== opts.posts) throw new Error(`expected ${opts.posts} posts in the INBOX, found ${inbox}`);
-      if (opts.bare) {
-        log(`bare I/O path, maxConnections ${c}`);
-        run.bare = await runBare(
-          dovecot,
-          opts,
-          c,
-          envelopeFrom,
-          members.map((m) => m.address),
-        );
-        log(`  ${run.bare.seconds} s, ${run.bare.deliveriesPerSecond} deliveries/s`);
-      }
-      const withLatency = opts.latency && i === 0;
-      log(`daemon, maxConnections ${c}${withLatency ? ', then the IDLE latency test' : ''}`);
-      const daemonRun = await runDaemon(dovecot, opts, c, members, withLatency);
-      run.daemon = daemonRun.result;
-      backlogUids = daemonRun.processedUids;
-      log(`  ${run.daemon.seconds} s, ${run.daemon.deliveriesPerSecond} deliveries/s`);
-      if (run.bare) {
-        run.ratio = {
-          fromSpawn: round(run.daemon.deliveriesPerSecond / run.bare.deliveriesPerSecond, 3),
-          fromStartedLog: run.daemon.deliveriesPerSecondFromStartedLog
-            ? round(run.daemon.deliveriesPerSecondFromStartedLog / run.bare.deliveriesPerSecond, 3)
-            : null,
-        };
-      }
+    let first = true;
+    for (const scenario of opts.scenarios) {
+      const sc: Json = { ...scenario, deliveries: scenario.posts * scenario.members, runs: [] as Json[] };
+      results.scenarios.push(sc);
+      log(`scenario ${scenario.name}: ${scenario.posts} posts x ${scenario.members} members`);
+      await runScenario(scenario, sc, log, first);
+      first = false;
       writeResults();
     }
+    results.summary = summaryOf(results);
     results.ok = true;
   } catch (err) {
     if (!aborting) results.error = (err as Error).stack ?? String(err);
@@ -207,6 +273,8 @@ async function main(): Promise<void> {
   }
   printSummary(results);
   console.log(`results: ${path.relative(process.cwd(), outFile)}`);
+  // The last line, for machines: the first scenario's first run.
+  console.log(`SUMMARY ${JSON.stringify(results.summary)}`);
 }
 
 main().then(
