@@ -16,7 +16,7 @@ import { classify, SIZE_RULES } from '../rules';
 import type { Hit, Snapshot } from '../rules/types';
 import { authenticate, fromRewriteFor, snapshot } from '../snapshot';
 import { appendAudit } from '../store/audit';
-import { transaction } from '../store/db';
+import { relaxed, transaction } from '../store/db';
 import { finishInbound, getInbound, recordInbound, type InboundRow } from '../store/inbound';
 
 /** One action per outcome, the moderators' keywords included. Replaceable in tests, read at each message. */
@@ -34,7 +34,9 @@ export interface ProcessResult {
 }
 
 export async function processRaw(ctx: Context, sourceRef: string, raw: Buffer): Promise<ProcessResult> {
-  const row = transaction(ctx.db, () => recordInbound(ctx.db, sourceRef, raw, nowIso(ctx)));
+  // Without an fsync of its own: the handling transaction below commits with FULL, which syncs
+  // this row too, and until then the message is still at its source, which hands it over again.
+  const row = relaxed(ctx.db, () => transaction(ctx.db, () => recordInbound(ctx.db, sourceRef, raw, nowIso(ctx))));
   if (row.status !== 'received') {
     ctx.log.debug({ sourceRef, inbound: row.id }, `SEEN ${sourceRef} status=${row.status}`);
     return { status: row.status === 'processed' ? 'already-processed' : 'already-quarantined', inboundId: row.id };
