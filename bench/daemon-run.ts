@@ -11,11 +11,12 @@ import {
   cleanup,
   type DaemonProcess,
   query,
+  runCli,
   type Setup,
+  startDaemon,
   TRUSTED_MX,
   writeConfig,
 } from '../test/integration/helpers/daemon';
-import { runCliAt, startDaemonAt } from './daemon-process';
 import { startCountingPeer } from './counting-peer';
 import { latencyTest } from './latency';
 import { membershipTable } from './load';
@@ -79,7 +80,7 @@ export async function importMembers(
   const file = `${setup.dir}/members.md`;
   fs.writeFileSync(file, membershipTable(members));
   const t = now();
-  const r = await runCliAt(cli, ['--config', setup.configFile, 'members', 'import', file]);
+  const r = await runCli(['--config', setup.configFile, 'members', 'import', file], { cli });
   const seconds = (now() - t) / 1000;
   if (r.code !== 0) throw new Error(`members import failed (exit ${r.code}): ${r.stderr}`);
   if (!r.stdout.includes(`imported ${members.length} rows: ${members.length} added`))
@@ -197,7 +198,7 @@ export async function runDaemon(
   const load = machineLoad();
   const parentCpu0 = process.cpuUsage();
   const t0 = now();
-  const daemon = startDaemonAt(cli, setup);
+  const daemon = startDaemon(setup, cli);
   if (opts.daemonNodeOptions) {
     if (savedNodeOptions === undefined) delete process.env.NODE_OPTIONS;
     else process.env.NODE_OPTIONS = savedNodeOptions;

@@ -3,8 +3,7 @@
  * idle in IMAP IDLE (the INBOX empty), before any backlog is APPENDed.
  */
 import type { Dovecot } from '../test/integration/harness/dovecot';
-import { cleanup } from '../test/integration/helpers/daemon';
-import { startDaemonAt } from './daemon-process';
+import { cleanup, startDaemon } from '../test/integration/helpers/daemon';
 import { startCountingPeer } from './counting-peer';
 import { benchConfig, importMembers, stopDaemonProcess } from './daemon-run';
 import { mb, procStatus, rssSampler } from './measure';
@@ -24,7 +23,7 @@ export async function idleStart(
   const removeSetup = onCleanup('idle-start data directory', () => cleanup(setup));
   const membersImportSeconds = await importMembers(cli, setup, members);
   const t0 = now();
-  const daemon = startDaemonAt(cli, setup);
+  const daemon = startDaemon(setup, cli);
   const stopDaemon = onCleanup('idle-start daemon', async () => {
     await stopDaemonProcess(daemon);
   });

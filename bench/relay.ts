@@ -25,7 +25,7 @@
  * Files: options.ts (command line), scenarios.ts, load.ts (members and posts), bare.ts and
  * bare-worker.ts (the reference path), idle-start.ts, daemon-run.ts and latency.ts (the daemon's
  * runs), measure.ts (/proc, disk), counting-peer.ts (the SMTP peer), report.ts (the summary),
- * util.ts (clocks, statistics, cleanup), snapshot.ts and daemon-process.ts (the daemon is built
+ * util.ts (clocks, statistics, cleanup), snapshot.ts and the integration helpers (the daemon is built
  * into a temporary directory of its own at the start, from the working tree or --daemon-from REV,
  * and run from there, so that a rebuild of dist/ during the run changes nothing measured).
  *

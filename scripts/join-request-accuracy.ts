@@ -11,8 +11,8 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { simpleParser } from 'mailparser';
-import { DEFAULT_CRITERIA, parseJoinRequest } from '../src/policy/join-request';
+import { DEFAULT_CRITERIA } from '../src/policy/join-request';
+import { fromFixture } from '../test/helpers/join-requests';
 
 interface Expected {
   answers: Record<string, string>;
@@ -40,18 +40,7 @@ async function main(): Promise<void> {
   for (const file of files) {
     const want = expected[file];
     if (!want) throw new Error(`${file}: no entry in expected.json`);
-    const mail = await simpleParser(readFileSync(join(DIR, file)));
-    const from = mail.from?.value[0];
-    const text = reader ? reader.ownReplyText(mail.text ?? '') : (mail.text ?? '');
-    const got = parseJoinRequest({
-      subject: mail.subject ?? '',
-      text,
-      fromAddress: (from?.address ?? '').toLowerCase(),
-      fromName: from?.name ?? '',
-      criteria: DEFAULT_CRITERIA,
-      aliasCriterion: 1,
-      embargoCriterion: 5,
-    });
+    const got = await fromFixture(file, reader ? (t) => reader.ownReplyText(t) : undefined);
     for (let k = 1; k <= DEFAULT_CRITERIA.length; k++) {
       const [e, g] = [want.answers[k], got.answers[k]];
       const right = e !== undefined && g !== undefined && norm(e) === norm(g);

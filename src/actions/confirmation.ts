@@ -14,7 +14,7 @@ import { ownReplyText } from '../message/reply';
 import { addEvent, getRequest, setState } from '../store/requests';
 import { useToken, type TokenRow } from '../store/tokens';
 import { removeMemberWithNotice } from './remove-member';
-import { sendTemplate } from './send';
+import { sendTemplate, answerTo } from './send';
 import type { Action, ActResult } from './types';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -22,12 +22,7 @@ import path from 'node:path';
 export const confirmation: Action = (ctx, { inboundId, msg, snap }) => {
   const check = checkToken(msg, snap, ['confirm', 'unsubscribe', 'probe']);
   if (check.row?.purpose === 'probe' && check.state === 'valid') return probeAnswer(ctx, inboundId, msg, check.row);
-  const reply = {
-    to: [msg.from.address],
-    autoSubmitted: 'auto-replied' as const,
-    inReplyTo: msg.messageId,
-    references: msg.references,
-  };
+  const reply = answerTo(msg, msg.from.address);
   if (check.state !== 'valid') {
     appendAudit(ctx.db, {
       at: nowIso(ctx),

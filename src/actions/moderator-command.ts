@@ -9,7 +9,7 @@ import { appendAudit } from '../store/audit';
 import { getRequest } from '../store/requests';
 import { sendModeration } from './join-request';
 import { refuseCommand } from './refuse';
-import { sendTemplate } from './send';
+import { sendTemplate, answerTo } from './send';
 import { MODERATOR_PURPOSES, type TokenPurpose } from '../store/tokens';
 import type { MailParams, RefusalReason } from '../mail/mailer';
 import type { ActInput, ActResult, DecisionOf, Keywords } from './types';
@@ -61,12 +61,7 @@ export const moderatorCommand = (
     return { disposition: 'REFUSED', copies: refuseCommand(ctx, inboundId, msg, 'conditions', why) };
 
   const request = token.request_id !== null ? getRequest(ctx.db, token.request_id) : undefined;
-  const reply = {
-    to: [actor],
-    autoSubmitted: 'auto-replied' as const,
-    inReplyTo: msg.messageId,
-    references: msg.references,
-  };
+  const reply = answerTo(msg, actor);
   const at = nowIso(ctx);
 
   if (auth.token.state === 'used' || (request && !['moderation', 'asked'].includes(request.state))) {

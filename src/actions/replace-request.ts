@@ -8,7 +8,7 @@ import type { InboundMessage } from '../message/parse';
 import { appendAudit } from '../store/audit';
 import { addEvent, getRequest, setState, type RequestRow } from '../store/requests';
 import { retireTokens, useToken, type TokenRow } from '../store/tokens';
-import { sendTemplate } from './send';
+import { sendTemplate, answerTo } from './send';
 import type { ActResult } from './types';
 
 const PENDING = ['moderation', 'asked'];
@@ -32,12 +32,7 @@ export function confirmReplacement(
   replaces: number[],
 ): ActResult {
   const from = msg.from.address;
-  const reply = {
-    to: [from],
-    autoSubmitted: 'auto-replied' as const,
-    inReplyTo: msg.messageId,
-    references: msg.references,
-  };
+  const reply = answerTo(msg, from);
   if (keyword !== 'CONFIRM') {
     return {
       disposition: 'NO_KEYWORD',

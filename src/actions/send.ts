@@ -2,6 +2,7 @@
  * Puts one mail of our own in the outbox: a template rendered, composed, queued for each
  * recipient. Runs inside the caller's transaction like every action.
  */
+import type { InboundMessage } from '../message/parse';
 import { bounceAddress } from '../config';
 import { nowIso, type Context } from '../context';
 import { composeNotice } from '../mail/compose';
@@ -37,6 +38,14 @@ export interface TemplatedMail<K extends SentKind = SentKind> {
 export function baseParams(ctx: Context): Record<string, unknown> {
   const { list } = ctx.config;
   return { listName: list.name, listAddress: list.address, requestsAddress: list.requestsAddress };
+}
+
+/** The addressing of an automatic answer to the sender of `msg`, in its thread (RFC 3834). */
+export function answerTo(
+  msg: Pick<InboundMessage, 'messageId' | 'references'>,
+  to: string,
+): { to: string[]; autoSubmitted: 'auto-replied'; inReplyTo: string | null; references: string[] } {
+  return { to: [to], autoSubmitted: 'auto-replied', inReplyTo: msg.messageId, references: msg.references };
 }
 
 /**

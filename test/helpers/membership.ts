@@ -265,3 +265,39 @@ export function reply(opts: ReplyOptions): Buffer {
   });
   return opts.auth ? Buffer.concat([Buffer.from(`${opts.auth}\r\n`), raw]) : raw;
 }
+
+/** An authenticated moderator's HTML-only reply. */
+export function htmlReply(to: Sent, html: string): Buffer {
+  return reply({
+    from: MODERATOR,
+    to,
+    body: html,
+    auth: authenticated(MODERATOR_DOMAIN),
+    headers: { 'Content-Type': 'text/html; charset=utf-8' },
+  });
+}
+
+/** An authenticated moderator's multipart/alternative reply: a text/plain and an HTML part. */
+export function alternativeReply(to: Sent, plain: string, html: string): Buffer {
+  const body = [
+    '--alt',
+    'Content-Type: text/plain; charset=utf-8',
+    '',
+    plain,
+    '',
+    '--alt',
+    'Content-Type: text/html; charset=utf-8',
+    '',
+    html,
+    '',
+    '--alt--',
+    '',
+  ].join('\n');
+  return reply({
+    from: MODERATOR,
+    to,
+    body,
+    auth: authenticated(MODERATOR_DOMAIN),
+    headers: { 'Content-Type': 'multipart/alternative; boundary="alt"' },
+  });
+}

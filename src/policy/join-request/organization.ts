@@ -1,42 +1,6 @@
 /** The organization: from the subject, else the body, else the alias's or the sender's domain. Pure. */
 
-/** Words that make up "request to join the early disclosure list" and say nothing of who asks. */
-const REQUEST_WORDS = new Set([
-  'membership',
-  'member',
-  'join',
-  'joining',
-  'request',
-  'requesting',
-  'application',
-  'apply',
-  'applying',
-  'early',
-  'disclosure',
-  'mailing',
-  'list',
-  'subscription',
-  'subscribe',
-  'istio',
-  'security',
-  'the',
-  'to',
-  'for',
-  'of',
-  'a',
-  'an',
-  'our',
-  're',
-  'fwd',
-  'fw',
-  'new',
-  'access',
-  'from',
-  'by',
-  'on',
-  'behalf',
-  'and',
-]);
+/** Words that say a subject asks to join. */
 const REQUEST_KEYWORDS = new Set([
   'membership',
   'member',
@@ -53,6 +17,12 @@ const REQUEST_KEYWORDS = new Set([
   'list',
   'subscription',
   'subscribe',
+]);
+/** Words that make up "request to join the early disclosure list" and say nothing of who asks. */
+const REQUEST_WORDS = new Set([
+  ...REQUEST_KEYWORDS,
+  ...['istio', 'security', 'the', 'to', 'for', 'of', 'a', 'an', 'our', 're', 'fwd', 'fw', 'new', 'access'],
+  ...['from', 'by', 'on', 'behalf', 'and'],
 ]);
 
 const bare = (w: string): string => w.toLowerCase().replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, '');

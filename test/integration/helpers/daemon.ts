@@ -82,10 +82,10 @@ export interface CliResult {
 
 export function runCli(
   args: string[],
-  opts: { input?: Buffer | string; env?: NodeJS.ProcessEnv } = {},
+  opts: { input?: Buffer | string; env?: NodeJS.ProcessEnv; cli?: string } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const child = spawn(process.execPath, [opts.cli ?? CLI, ...args], {
       env: { ...process.env, ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -122,8 +122,9 @@ export interface DaemonProcess {
   exited: Promise<number | null>;
 }
 
-export function startDaemon(setup: Setup): DaemonProcess {
-  const child = spawn(process.execPath, [CLI, '--config', setup.configFile, 'run'], {
+/** The daemon of `cli` (dist/ by default; the benchmark passes a build of its own). */
+export function startDaemon(setup: Setup, cli: string = CLI): DaemonProcess {
+  const child = spawn(process.execPath, [cli, '--config', setup.configFile, 'run'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: DaemonProcess['logs'] = [];

@@ -2,52 +2,10 @@ import assert from 'node:assert/strict';
 import { decide } from '../../../src/chains/inbound';
 import { snapshotWith } from '../../helpers/context';
 import { disclosureThread } from '../../helpers/snapshot-parts';
-import {
-  authenticated,
-  joinRequest,
-  Membership,
-  MODERATOR,
-  MODERATOR_DOMAIN,
-  reply,
-  type Sent,
-} from '../../helpers/membership';
+import { joinRequest, Membership, MODERATOR, type Sent, alternativeReply, htmlReply } from '../../helpers/membership';
 
 const NOT_SURE_HIDDEN_APPROVE =
   '<html><body><span style="display:none">APPROVE</span><div dir="ltr">I am not sure</div></body></html>';
-
-function htmlReply(to: Sent, html: string): Buffer {
-  return reply({
-    from: MODERATOR,
-    to,
-    body: html,
-    auth: authenticated(MODERATOR_DOMAIN),
-    headers: { 'Content-Type': 'text/html; charset=utf-8' },
-  });
-}
-
-function alternativeReply(to: Sent, plain: string, html: string): Buffer {
-  const body = [
-    '--alt',
-    'Content-Type: text/plain; charset=utf-8',
-    '',
-    plain,
-    '',
-    '--alt',
-    'Content-Type: text/html; charset=utf-8',
-    '',
-    html,
-    '',
-    '--alt--',
-    '',
-  ].join('\n');
-  return reply({
-    from: MODERATOR,
-    to,
-    body,
-    auth: authenticated(MODERATOR_DOMAIN),
-    headers: { 'Content-Type': 'multipart/alternative; boundary="alt"' },
-  });
-}
 
 describe('actions: keywords are read from what the moderator sees (issue 8, words nobody sees)', () => {
   let h: Membership;

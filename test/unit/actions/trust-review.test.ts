@@ -5,49 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { visibleText } from '../../../src/message/visible-text';
-import {
-  authenticated,
-  joinRequest,
-  Membership,
-  MODERATOR,
-  MODERATOR_DOMAIN,
-  reply,
-  type Sent,
-} from '../../helpers/membership';
-
-function htmlReply(to: Sent, html: string): Buffer {
-  return reply({
-    from: MODERATOR,
-    to,
-    body: html,
-    auth: authenticated(MODERATOR_DOMAIN),
-    headers: { 'Content-Type': 'text/html; charset=utf-8' },
-  });
-}
-
-function alternativeReply(to: Sent, plain: string, html: string): Buffer {
-  const body = [
-    '--alt',
-    'Content-Type: text/plain; charset=utf-8',
-    '',
-    plain,
-    '',
-    '--alt',
-    'Content-Type: text/html; charset=utf-8',
-    '',
-    html,
-    '',
-    '--alt--',
-    '',
-  ].join('\n');
-  return reply({
-    from: MODERATOR,
-    to,
-    body,
-    auth: authenticated(MODERATOR_DOMAIN),
-    headers: { 'Content-Type': 'multipart/alternative; boundary="alt"' },
-  });
-}
+import { joinRequest, Membership, type Sent, alternativeReply, htmlReply } from '../../helpers/membership';
 
 describe('trust review: an APPROVE a reader cannot see, hidden by layout rather than by a hiding property', () => {
   let h: Membership;

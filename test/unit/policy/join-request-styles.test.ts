@@ -1,48 +1,13 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { simpleParser } from 'mailparser';
-import {
-  DEFAULT_CRITERIA,
-  parseJoinRequest,
-  type JoinRequestInput,
-  type ParsedJoinRequest,
-} from '../../../src/policy/join-request';
+import type { ParsedJoinRequest } from '../../../src/policy/join-request';
+import { FIXTURES, fromFixture, lines, parse } from '../../helpers/join-requests';
 
-const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'join-requests');
 const EXPECTED = JSON.parse(readFileSync(join(FIXTURES, 'expected.json'), 'utf8')) as Record<
   string,
   Pick<ParsedJoinRequest, 'answers' | 'alias' | 'acceptsEmbargo'>
 >;
-
-async function fromFixture(name: string): Promise<ParsedJoinRequest> {
-  const mail = await simpleParser(readFileSync(join(FIXTURES, name)));
-  const from = mail.from?.value[0];
-  return parseJoinRequest({
-    subject: mail.subject ?? '',
-    text: mail.text ?? '',
-    fromAddress: (from?.address ?? '').toLowerCase(),
-    fromName: from?.name ?? '',
-    criteria: DEFAULT_CRITERIA,
-    aliasCriterion: 1,
-    embargoCriterion: 5,
-  });
-}
-
-function parse(text: string, over: Partial<JoinRequestInput> = {}): ParsedJoinRequest {
-  return parseJoinRequest({
-    subject: 'Request to join',
-    text,
-    fromAddress: 'applicant@member.example',
-    fromName: '',
-    criteria: DEFAULT_CRITERIA,
-    aliasCriterion: 1,
-    embargoCriterion: 5,
-    ...over,
-  });
-}
-
-const lines = (...l: string[]): string => l.join('\n');
 
 describe("policy/join-request: styles where a heading's number and text disagree, embargo answers, dash signatures", () => {
   describe('every fixture reads as expected.json says (the set scripts/join-request-accuracy.ts measures)', () => {

@@ -1,46 +1,6 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { simpleParser } from 'mailparser';
-import {
-  DEFAULT_CRITERIA,
-  parseJoinRequest,
-  type JoinRequestInput,
-  type ParsedJoinRequest,
-} from '../../../src/policy/join-request';
-
-const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'join-requests');
-
-/** Parses a fixture the way the daemon does (mailparser) and reads it as a join request. */
-async function fromFixture(name: string): Promise<ParsedJoinRequest> {
-  const mail = await simpleParser(readFileSync(join(FIXTURES, name)));
-  const from = mail.from?.value[0];
-  return parseJoinRequest({
-    subject: mail.subject ?? '',
-    text: mail.text ?? '',
-    fromAddress: (from?.address ?? '').toLowerCase(),
-    fromName: from?.name ?? '',
-    criteria: DEFAULT_CRITERIA,
-    aliasCriterion: 1,
-    embargoCriterion: 5,
-  });
-}
-
-/** Reads a body written in the test, with the policy's defaults. */
-function parse(text: string, over: Partial<JoinRequestInput> = {}): ParsedJoinRequest {
-  return parseJoinRequest({
-    subject: 'Request to join',
-    text,
-    fromAddress: 'applicant@member.example',
-    fromName: '',
-    criteria: DEFAULT_CRITERIA,
-    aliasCriterion: 1,
-    embargoCriterion: 5,
-    ...over,
-  });
-}
-
-const lines = (...l: string[]): string => l.join('\n');
+import { DEFAULT_CRITERIA } from '../../../src/policy/join-request';
+import { fromFixture, lines, parse } from '../../helpers/join-requests';
 
 describe('policy/join-request', () => {
   describe('DEFAULT_CRITERIA', () => {
