@@ -4,7 +4,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import nodemailer from 'nodemailer';
+import DKIM from 'nodemailer/lib/dkim';
 import type { Config } from '../config';
 import { AppError } from '../errors';
 
@@ -49,7 +51,6 @@ function dkimOptions(config: Config): DkimOptions {
 
 function smtpTransport(smtp: NonNullable<Config['outbound']['smtp']>, dkim: DkimOptions): Transport {
   const transporter = nodemailer.createTransport({
-    dkim,
     pool: true,
     host: smtp.host,
     port: smtp.port,
@@ -64,15 +65,56 @@ function smtpTransport(smtp: NonNullable<Config['outbound']['smtp']>, dkim: Dkim
     disableFileAccess: true,
     disableUrlAccess: true,
   });
+  const pool = transporter.transporter as unknown as Pool;
+  const signer = dkim ? new DKIM(dkim) : null;
   return {
-    async send(envelope, raw) {
-      const info = await transporter.sendMail({ envelope: { from: envelope.from, to: [envelope.to] }, raw });
-      const code = /^(\d{3})/.exec(String(info.response ?? ''));
-      return code ? Number(code[1]) : null;
+    send(envelope, raw, deliveryId) {
+      return new Promise((resolve, reject) => {
+        pool.send(copyFor(envelope, raw, deliveryId, signer), (err, info) => {
+          if (err) return reject(err);
+          const code = /^(\d{3})/.exec(String(info?.response ?? ''));
+          resolve(code ? Number(code[1]) : null);
+        });
+      });
     },
     close: () => transporter.close(),
     describe: () => `smtp://${smtp.host}:${smtp.port}`,
     concurrency: smtp.maxConnections,
+  };
+}
+
+/**
+ * What nodemailer's pool reads of a mail (its transport interface: the envelope, an ID for its own
+ * log, the bytes as a stream). A copy is bytes already rendered, so it goes to the pool directly:
+ * sendMail() would build a MIME tree around each copy, draw two random IDs for it and pipe it
+ * through a stream pipeline, which together cost a fifth of the daemon's time in the benchmark.
+ */
+interface PoolCopy {
+  data: Record<string, never>;
+  message: {
+    getEnvelope(): { from: string; to: string[] };
+    messageId(): string;
+    getHeader(name: string): string;
+    createReadStream(): Readable;
+  };
+}
+
+interface Pool {
+  send(mail: PoolCopy, callback: (err: Error | null, info?: { response?: string }) => void): boolean;
+}
+
+function copyFor(envelope: Envelope, raw: Buffer, deliveryId: number, signer: DKIM | null): PoolCopy {
+  const id = `delivery-${deliveryId}`;
+  return {
+    data: {},
+    message: {
+      getEnvelope: () => ({ from: envelope.from, to: [envelope.to] }),
+      messageId: () => id,
+      getHeader: () => id,
+      // A new stream per call: the pool sends a copy again over another connection when the first
+      // one closed before reading a byte of it.
+      createReadStream: () => (signer ? signer.sign(raw) : Readable.from([raw], { objectMode: false })),
+    },
   };
 }
 

@@ -227,7 +227,14 @@ export function readLines(text: string): ReadLine[] {
  * cut at 1,000 characters); blank lines between them come out as ''.
  */
 export function ownLines(text: string): string[] {
-  return readLines(text)
-    .filter((l) => l.kind === 'own' || l.kind === 'blank')
-    .map((l) => (l.kind === 'blank' ? '' : clean(cap(l.text)).trimEnd()));
+  // A mail's text is read more than once (its keywords, its reply text): the last reading is kept.
+  if (lastRead?.text !== text) {
+    const lines = readLines(text)
+      .filter((l) => l.kind === 'own' || l.kind === 'blank')
+      .map((l) => (l.kind === 'blank' ? '' : clean(cap(l.text)).trimEnd()));
+    lastRead = { text, lines };
+  }
+  return lastRead.lines.slice();
 }
+
+let lastRead: { text: string; lines: string[] } | null = null;

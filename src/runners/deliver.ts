@@ -123,7 +123,9 @@ export class Deliverer {
       while (!this.stopping) {
         if (queue.length === 0) {
           if (exhausted) return;
-          const claimed = relaxed(this.ctx.db, () => claimDue(this.ctx.db, OWNER, nowIso(this.ctx), this.batch));
+          // With FULL: the claim syncs the log, and with it the commits that queued these copies
+          // (the fetcher's are not synced each), so nothing is sent from a state a power cut can undo.
+          const claimed = claimDue(this.ctx.db, OWNER, nowIso(this.ctx), this.batch);
           if (claimed.length === 0) {
             exhausted = true;
             return;

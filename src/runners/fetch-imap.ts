@@ -141,17 +141,28 @@ export class ImapFetcher {
         for (const m of fetched) {
           if (this.stopping) break;
           this.busy = true;
-          const result: ProcessResult = await processRaw(ctx, `imap:${imap.mailbox}:${uidValidity}:${m.uid}`, m.source);
+          // Handled without an fsync each: the checkpoint below syncs the batch at once.
+          const result: ProcessResult = await processRaw(
+            ctx,
+            `imap:${imap.mailbox}:${uidValidity}:${m.uid}`,
+            m.source,
+            {
+              synced: false,
+            },
+          );
           this.busy = false;
           (result.status.endsWith('quarantined') ? quarantined : done).push(m.uid);
         }
       } finally {
         this.busy = false;
-        // Whatever was committed is moved, even when a later message failed or we are stopping.
-        await this.move(client, done, imap.processedMailbox);
-        await this.move(client, quarantined, imap.quarantineMailbox);
+        // Whatever was committed is moved, even when a later message failed or we are stopping;
+        // but only once it is durable. The checkpoint's FULL commit syncs the log, and with it
+        // every handling committed before it: if it fails, nothing moves and the messages are
+        // seen again (each is recorded as handled, so none is applied twice).
         const last = Math.max(0, ...done, ...quarantined);
         if (last > 0) saveCheckpoint(ctx.db, imap.mailbox, uidValidity, last, nowIso(ctx));
+        await this.move(client, done, imap.processedMailbox);
+        await this.move(client, quarantined, imap.quarantineMailbox);
       }
     }
   }

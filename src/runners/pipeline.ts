@@ -16,7 +16,7 @@ import { classify, SIZE_RULES } from '../rules';
 import type { Hit, Snapshot } from '../rules/types';
 import { authenticate, fromRewriteFor, snapshot } from '../snapshot';
 import { appendAudit } from '../store/audit';
-import { relaxed, transaction } from '../store/db';
+import { transaction, unsynced } from '../store/db';
 import { finishInbound, getInbound, recordInbound, type InboundRow } from '../store/inbound';
 
 /** One action per outcome, the moderators' keywords included. Replaceable in tests, read at each message. */
@@ -33,10 +33,25 @@ export interface ProcessResult {
   outcome?: string;
 }
 
-export async function processRaw(ctx: Context, sourceRef: string, raw: Buffer): Promise<ProcessResult> {
-  // Without an fsync of its own: the handling transaction below commits with FULL, which syncs
-  // this row too, and until then the message is still at its source, which hands it over again.
-  const row = relaxed(ctx.db, () => transaction(ctx.db, () => recordInbound(ctx.db, sourceRef, raw, nowIso(ctx))));
+export interface ProcessOptions {
+  /**
+   * false: the handling transaction commits without syncing the log (store/db unsynced), and the
+   * caller makes it durable with a FULL commit before it tells the source that the message is
+   * done (the IMAP fetcher does, once per batch). Until then a power cut can take the handling
+   * back, and the message is still at its source, which hands it over again. Default true.
+   */
+  synced?: boolean;
+}
+
+export async function processRaw(
+  ctx: Context,
+  sourceRef: string,
+  raw: Buffer,
+  options: ProcessOptions = {},
+): Promise<ProcessResult> {
+  // Without an fsync of its own: the next FULL commit syncs this row too, and until then the
+  // message is still at its source, which hands it over again.
+  const row = unsynced(ctx.db, () => transaction(ctx.db, () => recordInbound(ctx.db, sourceRef, raw, nowIso(ctx))));
   if (row.status !== 'received') {
     ctx.log.debug({ sourceRef, inbound: row.id }, `SEEN ${sourceRef} status=${row.status}`);
     return { status: row.status === 'processed' ? 'already-processed' : 'already-quarantined', inboundId: row.id };
@@ -56,17 +71,19 @@ export async function processRaw(ctx: Context, sourceRef: string, raw: Buffer): 
     const parsed = msg;
     const auth = await authenticate(ctx, parsed);
     const rewriteFrom = await fromRewriteFor(ctx, parsed);
-    return transaction(ctx.db, () => {
-      // Another process may have finished this very copy while we parsed it (two MTA retries at once).
-      const now = getInbound(ctx.db, row.id)!;
-      if (now.status !== 'received')
-        return {
-          status: now.status === 'processed' ? 'already-processed' : 'already-quarantined',
-          inboundId: row.id,
-        } as ProcessResult;
-      const snap = snapshot(ctx, row.id, parsed, auth, rewriteFrom);
-      return act(ctx, row, parsed, snap, classify(parsed, snap));
-    });
+    const handle = (): ProcessResult =>
+      transaction(ctx.db, () => {
+        // Another process may have finished this very copy while we parsed it (two MTA retries at once).
+        const now = getInbound(ctx.db, row.id)!;
+        if (now.status !== 'received')
+          return {
+            status: now.status === 'processed' ? 'already-processed' : 'already-quarantined',
+            inboundId: row.id,
+          } as ProcessResult;
+        const snap = snapshot(ctx, row.id, parsed, auth, rewriteFrom);
+        return act(ctx, row, parsed, snap, classify(parsed, snap));
+      });
+    return options.synced === false ? unsynced(ctx.db, handle) : handle();
   } catch (err) {
     // The database being busy, full or failing is not the message's fault: leave it "received"
     // (the source keeps it and tries again) instead of quarantining a real disclosure for good.

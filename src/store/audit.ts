@@ -1,4 +1,4 @@
-import type { Db } from './db';
+import { cached, type Db } from './db';
 
 export interface AuditEntry {
   at: string;
@@ -10,7 +10,7 @@ export interface AuditEntry {
 }
 
 export function appendAudit(db: Db, e: AuditEntry): void {
-  db.prepare('INSERT INTO audit (at, actor, action, object, message_id, detail) VALUES (?, ?, ?, ?, ?, ?)').run(
+  cached(db, 'INSERT INTO audit (at, actor, action, object, message_id, detail) VALUES (?, ?, ?, ?, ?, ?)').run(
     e.at,
     e.actor,
     e.action,
@@ -31,5 +31,5 @@ export interface AuditRow {
 }
 
 export function listAudit(db: Db, limit = 100): AuditRow[] {
-  return db.prepare('SELECT * FROM audit ORDER BY id DESC LIMIT ?').all(limit) as AuditRow[];
+  return cached(db, 'SELECT * FROM audit ORDER BY id DESC LIMIT ?').all(limit) as AuditRow[];
 }

@@ -100,21 +100,31 @@ const relaxedCommits = new WeakMap<Db, number>();
 /**
  * Runs fn (outside any transaction) with synchronous=NORMAL, then back to FULL. In WAL mode a
  * NORMAL commit is in the log file when it returns, so it survives a killed process; only a power
- * cut or a kernel crash can take back the NORMAL commits made since the log was last synced, and
- * the log is synced by every FULL commit (each message handled, each RELAXED_SYNC_EVERY-th relaxed
- * one) and by checkpoints. For the deliverer's claims and marks only: losing one re-sends a copy
- * already sent (a duplicate), never loses or applies twice an inbound message.
+ * cut or a kernel crash can take it back, until the log is synced by the next FULL commit (which
+ * syncs every commit before it too) or a checkpoint. The caller makes sure something FULL follows
+ * before anyone outside relies on the commit: the IMAP fetcher saves its checkpoint with FULL
+ * before it moves the messages it handled, and the deliverer claims copies with FULL before it
+ * sends them.
  */
-export function relaxed<T>(db: Db, fn: () => T): T {
-  const n = (relaxedCommits.get(db) ?? 0) + 1;
-  relaxedCommits.set(db, n % RELAXED_SYNC_EVERY);
-  if (db.inTransaction || n % RELAXED_SYNC_EVERY === 0) return fn();
+export function unsynced<T>(db: Db, fn: () => T): T {
+  if (db.inTransaction) return fn();
   cached(db, 'PRAGMA synchronous = NORMAL').run();
   try {
     return fn();
   } finally {
     cached(db, 'PRAGMA synchronous = FULL').run();
   }
+}
+
+/**
+ * unsynced(), except that one call in RELAXED_SYNC_EVERY commits with FULL. For the deliverer's
+ * marks only: losing one re-sends a copy already sent (a duplicate), never loses or applies twice
+ * an inbound message.
+ */
+export function relaxed<T>(db: Db, fn: () => T): T {
+  const n = (relaxedCommits.get(db) ?? 0) + 1;
+  relaxedCommits.set(db, n % RELAXED_SYNC_EVERY);
+  return n % RELAXED_SYNC_EVERY === 0 ? fn() : unsynced(db, fn);
 }
 
 /** Runs fn in one IMMEDIATE transaction (takes the write lock at BEGIN, so no upgrade deadlock). */

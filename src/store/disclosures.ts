@@ -1,5 +1,5 @@
 /** Disclosure threads, the messages that belong to them, and members' receipts. */
-import type { Db } from './db';
+import { cached, type Db } from './db';
 
 export interface DisclosureRow {
   id: number;
@@ -29,25 +29,24 @@ export function insertDisclosure(
   },
   at: string,
 ): number {
-  const { lastInsertRowid } = db
-    .prepare(
-      'INSERT INTO disclosures (subject, opening_message_id, opened_by, opened_at, embargo_end, upstream, inbound_id) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    )
-    .run(d.subject, d.openingMessageId, d.openedBy, at, d.embargoEnd, d.upstream ? 1 : 0, d.inboundId);
+  const { lastInsertRowid } = cached(
+    db,
+    'INSERT INTO disclosures (subject, opening_message_id, opened_by, opened_at, embargo_end, upstream, inbound_id) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  ).run(d.subject, d.openingMessageId, d.openedBy, at, d.embargoEnd, d.upstream ? 1 : 0, d.inboundId);
   return Number(lastInsertRowid);
 }
 
 export function getDisclosure(db: Db, id: number): DisclosureRow | undefined {
-  return db.prepare('SELECT * FROM disclosures WHERE id = ?').get(id) as DisclosureRow | undefined;
+  return cached(db, 'SELECT * FROM disclosures WHERE id = ?').get(id) as DisclosureRow | undefined;
 }
 
 export function listDisclosures(db: Db): DisclosureRow[] {
-  return db.prepare('SELECT * FROM disclosures ORDER BY id DESC').all() as DisclosureRow[];
+  return cached(db, 'SELECT * FROM disclosures ORDER BY id DESC').all() as DisclosureRow[];
 }
 
 export function addThreadMessage(db: Db, messageId: string | null, disclosureId: number): void {
   if (messageId)
-    db.prepare('INSERT OR IGNORE INTO thread_messages (message_id, disclosure_id) VALUES (?, ?)').run(
+    cached(db, 'INSERT OR IGNORE INTO thread_messages (message_id, disclosure_id) VALUES (?, ?)').run(
       messageId,
       disclosureId,
     );
@@ -55,7 +54,8 @@ export function addThreadMessage(db: Db, messageId: string | null, disclosureId:
 
 /** The thread a message answers, by the Message-IDs it names. */
 export function threadOf(db: Db, messageIds: string[]): DisclosureRow | undefined {
-  const stmt = db.prepare(
+  const stmt = cached(
+    db,
     'SELECT d.* FROM thread_messages t JOIN disclosures d ON d.id = t.disclosure_id WHERE t.message_id = ?',
   );
   for (const id of messageIds) {
@@ -66,40 +66,39 @@ export function threadOf(db: Db, messageIds: string[]): DisclosureRow | undefine
 }
 
 export function setEmbargoEnd(db: Db, id: number, end: string | null): void {
-  db.prepare('UPDATE disclosures SET embargo_end = ?, lift_reminder_at = NULL WHERE id = ?').run(end, id);
+  cached(db, 'UPDATE disclosures SET embargo_end = ?, lift_reminder_at = NULL WHERE id = ?').run(end, id);
 }
 
 export function liftDisclosure(db: Db, id: number, by: string, at: string): boolean {
   return (
-    db
-      .prepare(
-        "UPDATE disclosures SET state = 'public', lifted_at = ?, lifted_by = ? WHERE id = ? AND state = 'embargoed'",
-      )
-      .run(at, by, id).changes === 1
+    cached(
+      db,
+      "UPDATE disclosures SET state = 'public', lifted_at = ?, lifted_by = ? WHERE id = ? AND state = 'embargoed'",
+    ).run(at, by, id).changes === 1
   );
 }
 
 export function markLiftReminded(db: Db, id: number, at: string): void {
-  db.prepare('UPDATE disclosures SET lift_reminder_at = ? WHERE id = ?').run(at, id);
+  cached(db, 'UPDATE disclosures SET lift_reminder_at = ? WHERE id = ?').run(at, id);
 }
 
 export function markAckReminded(db: Db, id: number, at: string): void {
-  db.prepare('UPDATE disclosures SET ack_reminder_at = ? WHERE id = ?').run(at, id);
+  cached(db, 'UPDATE disclosures SET ack_reminder_at = ? WHERE id = ?').run(at, id);
 }
 
 /** Embargoed threads whose end is at or before `until`. */
 export function embargoesEndingBy(db: Db, until: string): DisclosureRow[] {
-  return db
-    .prepare(
-      "SELECT * FROM disclosures WHERE state = 'embargoed' AND embargo_end IS NOT NULL AND embargo_end <= ? ORDER BY embargo_end",
-    )
-    .all(until) as DisclosureRow[];
+  return cached(
+    db,
+    "SELECT * FROM disclosures WHERE state = 'embargoed' AND embargo_end IS NOT NULL AND embargo_end <= ? ORDER BY embargo_end",
+  ).all(until) as DisclosureRow[];
 }
 
 export function openedBefore(db: Db, before: string): DisclosureRow[] {
-  return db
-    .prepare("SELECT * FROM disclosures WHERE state = 'embargoed' AND ack_reminder_at IS NULL AND opened_at <= ?")
-    .all(before) as DisclosureRow[];
+  return cached(
+    db,
+    "SELECT * FROM disclosures WHERE state = 'embargoed' AND ack_reminder_at IS NULL AND opened_at <= ?",
+  ).all(before) as DisclosureRow[];
 }
 
 export interface ReceiptRow {
@@ -112,7 +111,7 @@ export interface ReceiptRow {
 }
 
 export function addReceipt(db: Db, disclosureId: number, member: string, organization: string): void {
-  db.prepare('INSERT OR IGNORE INTO receipts (disclosure_id, member, organization) VALUES (?, ?, ?)').run(
+  cached(db, 'INSERT OR IGNORE INTO receipts (disclosure_id, member, organization) VALUES (?, ?, ?)').run(
     disclosureId,
     member,
     organization,
@@ -121,20 +120,19 @@ export function addReceipt(db: Db, disclosureId: number, member: string, organiz
 
 export function ackReceipt(db: Db, disclosureId: number, member: string, by: string, at: string): boolean {
   return (
-    db
-      .prepare(
-        'UPDATE receipts SET acked_at = ?, acked_by = ? WHERE disclosure_id = ? AND member = ? AND acked_at IS NULL',
-      )
-      .run(at, by, disclosureId, member).changes === 1
+    cached(
+      db,
+      'UPDATE receipts SET acked_at = ?, acked_by = ? WHERE disclosure_id = ? AND member = ? AND acked_at IS NULL',
+    ).run(at, by, disclosureId, member).changes === 1
   );
 }
 
 export function receiptsOf(db: Db, disclosureId: number): ReceiptRow[] {
-  return db.prepare('SELECT * FROM receipts WHERE disclosure_id = ? ORDER BY member').all(disclosureId) as ReceiptRow[];
+  return cached(db, 'SELECT * FROM receipts WHERE disclosure_id = ? ORDER BY member').all(disclosureId) as ReceiptRow[];
 }
 
 export function markReceiptReminded(db: Db, disclosureId: number, member: string, at: string): void {
-  db.prepare('UPDATE receipts SET reminded_at = ? WHERE disclosure_id = ? AND member = ?').run(
+  cached(db, 'UPDATE receipts SET reminded_at = ? WHERE disclosure_id = ? AND member = ?').run(
     at,
     disclosureId,
     member,
@@ -143,11 +141,10 @@ export function markReceiptReminded(db: Db, disclosureId: number, member: string
 
 /** Per member: how the copies of the opening post fared in the outbox. */
 export function deliveryOf(db: Db, disclosure: DisclosureRow): Map<string, string> {
-  const rows = db
-    .prepare(
-      `SELECT o.recipient, o.status FROM outbox o JOIN outbox_message m ON m.id = o.message
+  const rows = cached(
+    db,
+    `SELECT o.recipient, o.status FROM outbox o JOIN outbox_message m ON m.id = o.message
      WHERE m.inbound_id = ? AND m.purpose = 'relay'`,
-    )
-    .all(disclosure.inbound_id) as { recipient: string; status: string }[];
+  ).all(disclosure.inbound_id) as { recipient: string; status: string }[];
   return new Map(rows.map((r) => [r.recipient.toLowerCase(), r.status]));
 }

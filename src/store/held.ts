@@ -1,5 +1,5 @@
 /** The moderation queue: posts not relayed at once, waiting for APPROVE, REJECT or DISCARD. */
-import type { Db } from './db';
+import { cached, type Db } from './db';
 
 export type HeldState = 'held' | 'approved' | 'rejected' | 'discarded' | 'expired';
 
@@ -31,19 +31,21 @@ export function insertHeld(
   },
   at: string,
 ): void {
-  db.prepare(
+  cached(
+    db,
     'INSERT INTO held (inbound_id, sender, subject, message_id, reasons, relayable, held_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
   ).run(h.inboundId, h.sender, h.subject, h.messageId, JSON.stringify(h.reasons), h.relayable ? 1 : 0, at, h.expiresAt);
 }
 
 export function getHeld(db: Db, inboundId: number): HeldRow | undefined {
-  return db.prepare('SELECT * FROM held WHERE inbound_id = ?').get(inboundId) as HeldRow | undefined;
+  return cached(db, 'SELECT * FROM held WHERE inbound_id = ?').get(inboundId) as HeldRow | undefined;
 }
 
 export function listHeld(db: Db, all = false): HeldRow[] {
-  return db
-    .prepare(`SELECT * FROM held ${all ? '' : "WHERE state = 'held'"} ORDER BY inbound_id DESC`)
-    .all() as HeldRow[];
+  return cached(
+    db,
+    `SELECT * FROM held ${all ? '' : "WHERE state = 'held'"} ORDER BY inbound_id DESC`,
+  ).all() as HeldRow[];
 }
 
 /** Closes a held post; false when it was no longer held (the first decision wins). */
@@ -56,14 +58,13 @@ export function decideHeld(
   reason: string | null = null,
 ): boolean {
   return (
-    db
-      .prepare(
-        "UPDATE held SET state = ?, decided_by = ?, decided_at = ?, reason = ? WHERE inbound_id = ? AND state = 'held'",
-      )
-      .run(state, by, at, reason, inboundId).changes === 1
+    cached(
+      db,
+      "UPDATE held SET state = ?, decided_by = ?, decided_at = ?, reason = ? WHERE inbound_id = ? AND state = 'held'",
+    ).run(state, by, at, reason, inboundId).changes === 1
   );
 }
 
 export function heldExpiring(db: Db, now: string): HeldRow[] {
-  return db.prepare("SELECT * FROM held WHERE state = 'held' AND expires_at <= ?").all(now) as HeldRow[];
+  return cached(db, "SELECT * FROM held WHERE state = 'held' AND expires_at <= ?").all(now) as HeldRow[];
 }

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { Db } from './db';
+import { cached, type Db } from './db';
 
 export type InboundStatus = 'received' | 'processed' | 'quarantined';
 
@@ -27,11 +27,11 @@ export function sha256(raw: Buffer): string {
 }
 
 export function findInbound(db: Db, sourceRef: string): InboundRow | undefined {
-  return db.prepare('SELECT * FROM inbound WHERE source_ref = ?').get(sourceRef) as InboundRow | undefined;
+  return cached(db, 'SELECT * FROM inbound WHERE source_ref = ?').get(sourceRef) as InboundRow | undefined;
 }
 
 export function getInbound(db: Db, id: number): InboundRow | undefined {
-  return db.prepare('SELECT * FROM inbound WHERE id = ?').get(id) as InboundRow | undefined;
+  return cached(db, 'SELECT * FROM inbound WHERE id = ?').get(id) as InboundRow | undefined;
 }
 
 /**
@@ -39,7 +39,8 @@ export function getInbound(db: Db, id: number): InboundRow | undefined {
  * Returns the row as it is now: a final status means the copy was handled before.
  */
 export function recordInbound(db: Db, sourceRef: string, raw: Buffer, at: string): InboundRow {
-  db.prepare(
+  cached(
+    db,
     `INSERT INTO inbound (source_ref, received_at, sha256, size, raw, attempts) VALUES (?, ?, ?, ?, ?, 1)
      ON CONFLICT (source_ref) DO UPDATE SET attempts = attempts + 1 WHERE status = 'received'`,
   ).run(sourceRef, at, sha256(raw), raw.length, raw);
@@ -58,7 +59,8 @@ export interface Disposition {
 }
 
 export function finishInbound(db: Db, id: number, d: Disposition, at: string): void {
-  db.prepare(
+  cached(
+    db,
     `UPDATE inbound SET status = ?, outcome = ?, hits = ?, message_id = coalesce(?, message_id), sender = coalesce(?, sender),
        subject = coalesce(?, subject), error_code = ?, error_message = ?, processed_at = ? WHERE id = ?`,
   ).run(
@@ -76,7 +78,7 @@ export function finishInbound(db: Db, id: number, d: Disposition, at: string): v
 }
 
 export function setOutcome(db: Db, id: number, outcome: string): void {
-  db.prepare('UPDATE inbound SET outcome = ? WHERE id = ?').run(outcome, id);
+  cached(db, 'UPDATE inbound SET outcome = ? WHERE id = ?').run(outcome, id);
 }
 
 /** Outcomes whose effect a second copy would repeat for the members (a relay, a thread, a leak count). */
@@ -85,16 +87,15 @@ const MEMBER_VISIBLE = ['relay', 'thread-post', 'open-disclosure', 'leak-report'
 /** Has another inbound message with this Message-ID already reached the members? */
 export function wasRelayed(db: Db, messageId: string, exceptId: number): boolean {
   return (
-    db
-      .prepare(
-        `SELECT 1 FROM inbound WHERE message_id = ? AND outcome IN (${MEMBER_VISIBLE.map(() => '?').join(', ')}) AND id != ? LIMIT 1`,
-      )
-      .get(messageId, ...MEMBER_VISIBLE, exceptId) !== undefined
+    cached(
+      db,
+      `SELECT 1 FROM inbound WHERE message_id = ? AND outcome IN (${MEMBER_VISIBLE.map(() => '?').join(', ')}) AND id != ? LIMIT 1`,
+    ).get(messageId, ...MEMBER_VISIBLE, exceptId) !== undefined
   );
 }
 
 export function countByStatus(db: Db): Record<string, number> {
-  const rows = db.prepare('SELECT status, count(*) AS n FROM inbound GROUP BY status').all() as {
+  const rows = cached(db, 'SELECT status, count(*) AS n FROM inbound GROUP BY status').all() as {
     status: string;
     n: number;
   }[];

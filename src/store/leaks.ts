@@ -1,6 +1,6 @@
 /** Leak reports and the retrospective each one opens. */
 import type { Attribution } from '../policy/leak-attribution';
-import type { Db } from './db';
+import { cached, type Db } from './db';
 
 /** How the leaker was found (migrations/0007-leaks-by-member.sql); "unattributed": recorded before leaks were counted per member. */
 export type LeakAttributionKind = Attribution | 'unattributed';
@@ -50,37 +50,36 @@ export interface NewLeak {
 }
 
 export function insertLeak(db: Db, l: NewLeak, at: string): number {
-  const { lastInsertRowid } = db
-    .prepare(
-      `INSERT INTO leaks (disclosure_id, reporter, reporter_organization, leaker, leaker_organization, leaker_named, leaker_candidates, attribution,
+  const { lastInsertRowid } = cached(
+    db,
+    `INSERT INTO leaks (disclosure_id, reporter, reporter_organization, leaker, leaker_organization, leaker_named, leaker_candidates, attribution,
                         what, to_whom, text, message_id, reported_at, retro_due)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    )
-    .run(
-      l.disclosureId,
-      l.reporter,
-      l.reporterOrganization,
-      l.leaker,
-      l.leakerOrganization,
-      l.leakerNamed,
-      l.leakerCandidates.length ? JSON.stringify(l.leakerCandidates) : null,
-      l.attribution,
-      l.what,
-      l.toWhom,
-      l.text,
-      l.messageId,
-      at,
-      l.retroDue,
-    );
+  ).run(
+    l.disclosureId,
+    l.reporter,
+    l.reporterOrganization,
+    l.leaker,
+    l.leakerOrganization,
+    l.leakerNamed,
+    l.leakerCandidates.length ? JSON.stringify(l.leakerCandidates) : null,
+    l.attribution,
+    l.what,
+    l.toWhom,
+    l.text,
+    l.messageId,
+    at,
+    l.retroDue,
+  );
   return Number(lastInsertRowid);
 }
 
 export function getLeak(db: Db, id: number): LeakRow | undefined {
-  return db.prepare('SELECT * FROM leaks WHERE id = ?').get(id) as LeakRow | undefined;
+  return cached(db, 'SELECT * FROM leaks WHERE id = ?').get(id) as LeakRow | undefined;
 }
 
 export function listLeaks(db: Db): LeakRow[] {
-  return db.prepare('SELECT * FROM leaks ORDER BY id DESC').all() as LeakRow[];
+  return cached(db, 'SELECT * FROM leaks ORDER BY id DESC').all() as LeakRow[];
 }
 
 /**
@@ -88,11 +87,10 @@ export function listLeaks(db: Db): LeakRow[] {
  * toward the leak limit. Never by organization name, and never another alias's reports about them.
  */
 export function ownLeaksOf(db: Db, alias: string, since: string): LeakRow[] {
-  return db
-    .prepare(
-      `SELECT * FROM leaks WHERE attribution = 'self' AND leaker = ? COLLATE NOCASE AND reporter = ? COLLATE NOCASE AND reported_at >= ? ORDER BY id`,
-    )
-    .all(alias, alias, since) as LeakRow[];
+  return cached(
+    db,
+    `SELECT * FROM leaks WHERE attribution = 'self' AND leaker = ? COLLATE NOCASE AND reporter = ? COLLATE NOCASE AND reported_at >= ? ORDER BY id`,
+  ).all(alias, alias, since) as LeakRow[];
 }
 
 /** The aliases an ambiguous leak's name matched. */
@@ -104,40 +102,37 @@ export function leakCandidates(l: LeakRow): string[] {
 
 export function closeRetrospective(db: Db, id: number, by: string, summary: string, at: string): boolean {
   return (
-    db
-      .prepare(
-        'UPDATE leaks SET retro_closed_at = ?, retro_closed_by = ?, retro_summary = ? WHERE id = ? AND retro_closed_at IS NULL',
-      )
-      .run(at, by, summary, id).changes === 1
+    cached(
+      db,
+      'UPDATE leaks SET retro_closed_at = ?, retro_closed_by = ?, retro_summary = ? WHERE id = ? AND retro_closed_at IS NULL',
+    ).run(at, by, summary, id).changes === 1
   );
 }
 
 /** Open retrospectives past due, not reminded within the last `every` (ISO time before which a reminder is stale). */
 export function retrospectivesDue(db: Db, now: string, remindedBefore: string): LeakRow[] {
-  return db
-    .prepare(
-      'SELECT * FROM leaks WHERE retro_closed_at IS NULL AND retro_due <= ? AND (retro_reminded_at IS NULL OR retro_reminded_at <= ?)',
-    )
-    .all(now, remindedBefore) as LeakRow[];
+  return cached(
+    db,
+    'SELECT * FROM leaks WHERE retro_closed_at IS NULL AND retro_due <= ? AND (retro_reminded_at IS NULL OR retro_reminded_at <= ?)',
+  ).all(now, remindedBefore) as LeakRow[];
 }
 
 export function markRetroReminded(db: Db, id: number, at: string): void {
-  db.prepare('UPDATE leaks SET retro_reminded_at = ? WHERE id = ?').run(at, id);
+  cached(db, 'UPDATE leaks SET retro_reminded_at = ? WHERE id = ?').run(at, id);
 }
 
 export function markRemovalProposed(db: Db, id: number, at: string): void {
-  db.prepare('UPDATE leaks SET removal_proposed_at = ? WHERE id = ?').run(at, id);
+  cached(db, 'UPDATE leaks SET removal_proposed_at = ? WHERE id = ?').run(at, id);
 }
 
 /** The reporter's open report on this thread that still lacks what leaked or to whom. */
 export function openLeakWithMissing(db: Db, disclosureId: number, reporter: string): LeakRow | undefined {
-  return db
-    .prepare(
-      'SELECT * FROM leaks WHERE disclosure_id = ? AND reporter = ? AND retro_closed_at IS NULL AND (what IS NULL OR to_whom IS NULL) ORDER BY id DESC LIMIT 1',
-    )
-    .get(disclosureId, reporter) as LeakRow | undefined;
+  return cached(
+    db,
+    'SELECT * FROM leaks WHERE disclosure_id = ? AND reporter = ? AND retro_closed_at IS NULL AND (what IS NULL OR to_whom IS NULL) ORDER BY id DESC LIMIT 1',
+  ).get(disclosureId, reporter) as LeakRow | undefined;
 }
 
 export function updateLeakDetails(db: Db, id: number, what: string | null, toWhom: string | null, text: string): void {
-  db.prepare('UPDATE leaks SET what = ?, to_whom = ?, text = ? WHERE id = ?').run(what, toWhom, text, id);
+  cached(db, 'UPDATE leaks SET what = ?, to_whom = ?, text = ? WHERE id = ?').run(what, toWhom, text, id);
 }

@@ -20,9 +20,10 @@ export interface MemberRow {
 
 /** Active members whose last probe (or, never probed, their joining) is older than `before`. */
 export function membersToProbe(db: Db, before: string): MemberRow[] {
-  return db
-    .prepare("SELECT * FROM members WHERE status = 'active' AND coalesce(probed_at, added_at) <= ? ORDER BY address")
-    .all(before) as MemberRow[];
+  return cached(
+    db,
+    "SELECT * FROM members WHERE status = 'active' AND coalesce(probed_at, added_at) <= ? ORDER BY address",
+  ).all(before) as MemberRow[];
 }
 
 export function markProbed(db: Db, id: number, at: string): void {
@@ -99,8 +100,9 @@ export function upsertMember(
 }
 
 export function removeMember(db: Db, address: string, at: string): boolean {
-  const r = db
-    .prepare("UPDATE members SET status = 'removed', removed_at = ? WHERE address = ? AND status = 'active'")
-    .run(at, address);
+  const r = cached(
+    db,
+    "UPDATE members SET status = 'removed', removed_at = ? WHERE address = ? AND status = 'active'",
+  ).run(at, address);
   return r.changes > 0;
 }

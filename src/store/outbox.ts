@@ -36,12 +36,12 @@ export interface ClaimedDelivery extends DeliveryRow {
 
 /** Queues one mail for its recipients (duplicates removed, case-insensitively). Returns the number of copies. */
 export function enqueueMail(db: Db, mail: OutboundMail, at: string): number {
-  const { lastInsertRowid } = db
-    .prepare(
-      'INSERT INTO outbox_message (created_at, inbound_id, purpose, envelope_from, message_id, raw) VALUES (?, ?, ?, ?, ?, ?)',
-    )
-    .run(at, mail.inboundId, mail.purpose, mail.envelopeFrom, mail.messageId, mail.raw);
-  const insert = db.prepare(
+  const { lastInsertRowid } = cached(
+    db,
+    'INSERT INTO outbox_message (created_at, inbound_id, purpose, envelope_from, message_id, raw) VALUES (?, ?, ?, ?, ?, ?)',
+  ).run(at, mail.inboundId, mail.purpose, mail.envelopeFrom, mail.messageId, mail.raw);
+  const insert = cached(
+    db,
     'INSERT INTO outbox (message, recipient, next_attempt_at, created_at, envelope_from) VALUES (?, ?, ?, ?, ?)',
   );
   const seen = new Set<string>();
@@ -120,15 +120,16 @@ export function markFailed(db: Db, id: number, code: number | null, error: strin
  * again, which is the one duplicate a crash may cause. Returns how many were put back.
  */
 export function releaseOrphans(db: Db, isAlive: (owner: string) => boolean): number {
-  const owners = db.prepare("SELECT DISTINCT claimed_by FROM outbox WHERE status = 'sending'").pluck().all() as (
+  const owners = cached(db, "SELECT DISTINCT claimed_by FROM outbox WHERE status = 'sending'").pluck().all() as (
     string | null
   )[];
   let released = 0;
   for (const owner of owners) {
     if (owner !== null && isAlive(owner)) continue;
-    released += db
-      .prepare("UPDATE outbox SET status = 'pending', claimed_by = NULL WHERE status = 'sending' AND claimed_by IS ?")
-      .run(owner).changes;
+    released += cached(
+      db,
+      "UPDATE outbox SET status = 'pending', claimed_by = NULL WHERE status = 'sending' AND claimed_by IS ?",
+    ).run(owner).changes;
   }
   return released;
 }
@@ -138,16 +139,15 @@ export function releaseOrphans(db: Db, isAlive: (owner: string) => boolean): num
  * posts, thread notices); copies already in flight cannot be called back. Returns the count.
  */
 export function cancelMemberMail(db: Db, recipient: string, reason: string, at: string): number {
-  return db
-    .prepare(
-      `UPDATE outbox SET status = 'failed', last_error = ?, finished_at = ? WHERE status = 'pending' AND recipient = ? COLLATE NOCASE
+  return cached(
+    db,
+    `UPDATE outbox SET status = 'failed', last_error = ?, finished_at = ? WHERE status = 'pending' AND recipient = ? COLLATE NOCASE
        AND message IN (SELECT id FROM outbox_message WHERE purpose = 'relay' OR purpose LIKE 'member.%')`,
-    )
-    .run(reason, at, recipient).changes;
+  ).run(reason, at, recipient).changes;
 }
 
 export function outboxCounts(db: Db): Record<string, number> {
-  const rows = db.prepare('SELECT status, count(*) AS n FROM outbox GROUP BY status').all() as {
+  const rows = cached(db, 'SELECT status, count(*) AS n FROM outbox GROUP BY status').all() as {
     status: string;
     n: number;
   }[];
@@ -155,6 +155,6 @@ export function outboxCounts(db: Db): Record<string, number> {
 }
 
 export function nextDueAt(db: Db): string | undefined {
-  return db.prepare("SELECT min(next_attempt_at) FROM outbox WHERE status = 'pending'").pluck().get() as
+  return cached(db, "SELECT min(next_attempt_at) FROM outbox WHERE status = 'pending'").pluck().get() as
     string | undefined;
 }

@@ -1,5 +1,5 @@
 /** Join requests: a saved workflow per request, and the thread of what happened to it. */
-import type { Db } from './db';
+import { cached, type Db } from './db';
 
 export type RequestState = 'moderation' | 'asked' | 'confirming' | 'subscribed' | 'rejected' | 'lapsed' | 'superseded';
 
@@ -45,45 +45,44 @@ export interface NewRequest {
 }
 
 export function insertRequest(db: Db, r: NewRequest, at: string): number {
-  const { lastInsertRowid } = db
-    .prepare(
-      `INSERT INTO requests (state, applicant, applicant_name, organization, alias, subject, answers, missing, accepts_embargo, findings, inbound_id, message_id, created_at, updated_at, authenticated, auth_evidence)
+  const { lastInsertRowid } = cached(
+    db,
+    `INSERT INTO requests (state, applicant, applicant_name, organization, alias, subject, answers, missing, accepts_embargo, findings, inbound_id, message_id, created_at, updated_at, authenticated, auth_evidence)
      VALUES ('moderation', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    )
-    .run(
-      r.applicant,
-      r.applicantName,
-      r.organization,
-      r.alias,
-      r.subject,
-      JSON.stringify(r.answers),
-      JSON.stringify(r.missing),
-      r.acceptsEmbargo ? 1 : 0,
-      JSON.stringify(r.findings),
-      r.inboundId,
-      r.messageId,
-      at,
-      at,
-      r.authenticated ? 1 : 0,
-      r.authEvidence,
-    );
+  ).run(
+    r.applicant,
+    r.applicantName,
+    r.organization,
+    r.alias,
+    r.subject,
+    JSON.stringify(r.answers),
+    JSON.stringify(r.missing),
+    r.acceptsEmbargo ? 1 : 0,
+    JSON.stringify(r.findings),
+    r.inboundId,
+    r.messageId,
+    at,
+    at,
+    r.authenticated ? 1 : 0,
+    r.authEvidence,
+  );
   return Number(lastInsertRowid);
 }
 
 export function getRequest(db: Db, id: number): RequestRow | undefined {
-  return db.prepare('SELECT * FROM requests WHERE id = ?').get(id) as RequestRow | undefined;
+  return cached(db, 'SELECT * FROM requests WHERE id = ?').get(id) as RequestRow | undefined;
 }
 
 export function listRequests(db: Db, opts: { open?: boolean } = {}): RequestRow[] {
   const where = opts.open ? "WHERE state IN ('moderation', 'asked', 'confirming')" : '';
-  return db.prepare(`SELECT * FROM requests ${where} ORDER BY id DESC`).all() as RequestRow[];
+  return cached(db, `SELECT * FROM requests ${where} ORDER BY id DESC`).all() as RequestRow[];
 }
 
 /** Open requests of this applicant (the newest supersedes them). */
 export function openRequestsOf(db: Db, applicant: string): RequestRow[] {
-  return db
-    .prepare("SELECT * FROM requests WHERE applicant = ? AND state IN ('moderation', 'asked') ORDER BY id")
-    .all(applicant) as RequestRow[];
+  return cached(db, "SELECT * FROM requests WHERE applicant = ? AND state IN ('moderation', 'asked') ORDER BY id").all(
+    applicant,
+  ) as RequestRow[];
 }
 
 /**
@@ -96,9 +95,10 @@ export function pendingOfMailbox(
   sameMailbox: (a: string, b: string) => boolean,
   except?: number,
 ): RequestRow[] {
-  const open = db
-    .prepare("SELECT * FROM requests WHERE state IN ('moderation', 'asked') ORDER BY id")
-    .all() as RequestRow[];
+  const open = cached(
+    db,
+    "SELECT * FROM requests WHERE state IN ('moderation', 'asked') ORDER BY id",
+  ).all() as RequestRow[];
   return open.filter((r) => r.id !== except && sameMailbox(r.applicant, applicant));
 }
 
@@ -110,11 +110,12 @@ export function setState(
   decision?: { by: string; reason?: string | null },
 ): void {
   if (decision) {
-    db.prepare(
+    cached(
+      db,
       'UPDATE requests SET state = ?, updated_at = ?, decided_by = ?, decided_at = ?, reason = ? WHERE id = ?',
     ).run(state, at, decision.by, at, decision.reason ?? null, id);
   } else {
-    db.prepare('UPDATE requests SET state = ?, updated_at = ? WHERE id = ?').run(state, at, id);
+    cached(db, 'UPDATE requests SET state = ?, updated_at = ? WHERE id = ?').run(state, at, id);
   }
 }
 
@@ -135,7 +136,7 @@ export function addEvent(
   kind: string,
   text: string | null = null,
 ): void {
-  db.prepare('INSERT INTO request_events (request_id, at, actor, kind, text) VALUES (?, ?, ?, ?, ?)').run(
+  cached(db, 'INSERT INTO request_events (request_id, at, actor, kind, text) VALUES (?, ?, ?, ?, ?)').run(
     requestId,
     at,
     actor,
@@ -145,5 +146,5 @@ export function addEvent(
 }
 
 export function eventsOf(db: Db, requestId: number): RequestEvent[] {
-  return db.prepare('SELECT * FROM request_events WHERE request_id = ? ORDER BY id').all(requestId) as RequestEvent[];
+  return cached(db, 'SELECT * FROM request_events WHERE request_id = ? ORDER BY id').all(requestId) as RequestEvent[];
 }

@@ -4,7 +4,7 @@
  * and no text of any message, so it is safe to print, log and expose on a local endpoint. Read by
  * the status command (admin/status) and the monitoring endpoint (runners/http) alike.
  */
-import type { Db } from './db';
+import { cached, type Db } from './db';
 
 export interface Status {
   /** When it was collected (ISO 8601 UTC). */
@@ -25,18 +25,16 @@ const OPEN_REQUEST_STATES = ['moderation', 'asked', 'confirming'] as const;
 export function collectStatus(db: Db, now: Date, extra: { lastImapContact?: string | null }): Status {
   const count = (sql: string, ...params: unknown[]): number =>
     Number(
-      db
-        .prepare(sql)
+      cached(db, sql)
         .pluck()
         .get(...params) ?? 0,
     );
   const first = (sql: string, ...params: unknown[]): string | null =>
-    (db
-      .prepare(sql)
+    (cached(db, sql)
       .pluck()
       .get(...params) as string | null | undefined) ?? null;
   const byStatus = (table: 'inbound' | 'outbox'): Map<string, number> => {
-    const rows = db.prepare(`SELECT status, count(*) AS n FROM ${table} GROUP BY status`).all() as {
+    const rows = cached(db, `SELECT status, count(*) AS n FROM ${table} GROUP BY status`).all() as {
       status: string;
       n: number;
     }[];

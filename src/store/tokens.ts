@@ -4,7 +4,7 @@
  */
 import crypto from 'node:crypto';
 import { TOKEN_ALPHABET, type TokenPurpose } from '../message/tokens';
-import type { Db } from './db';
+import { cached, type Db } from './db';
 
 // The format and the purposes live with the pure token code (message/tokens); re-exported for the stores' callers.
 export { MODERATOR_PURPOSES, TOKEN_PATTERN, type TokenPurpose } from '../message/tokens';
@@ -45,7 +45,8 @@ export function createToken(
   },
 ): string {
   const token = newToken();
-  db.prepare(
+  cached(
+    db,
     'INSERT INTO tokens (token, purpose, request_id, subject, detail, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
   ).run(
     token,
@@ -60,19 +61,19 @@ export function createToken(
 }
 
 export function findToken(db: Db, token: string): TokenRow | undefined {
-  return db.prepare('SELECT * FROM tokens WHERE token = ?').get(token.toLowerCase()) as TokenRow | undefined;
+  return cached(db, 'SELECT * FROM tokens WHERE token = ?').get(token.toLowerCase()) as TokenRow | undefined;
 }
 
 export function useToken(db: Db, token: string, by: string, at: string): boolean {
   return (
-    db.prepare('UPDATE tokens SET used_at = ?, used_by = ? WHERE token = ? AND used_at IS NULL').run(at, by, token)
+    cached(db, 'UPDATE tokens SET used_at = ?, used_by = ? WHERE token = ? AND used_at IS NULL').run(at, by, token)
       .changes === 1
   );
 }
 
 /** Retires every unused token of a request for a purpose (a decision closes them all). */
 export function retireTokens(db: Db, requestId: number, purpose: TokenPurpose, by: string, at: string): void {
-  db.prepare('UPDATE tokens SET used_at = ?, used_by = ? WHERE request_id = ? AND purpose = ? AND used_at IS NULL').run(
+  cached(db, 'UPDATE tokens SET used_at = ?, used_by = ? WHERE request_id = ? AND purpose = ? AND used_at IS NULL').run(
     at,
     by,
     requestId,
@@ -81,21 +82,21 @@ export function retireTokens(db: Db, requestId: number, purpose: TokenPurpose, b
 }
 
 export function liveToken(db: Db, requestId: number, purpose: TokenPurpose, now: string): TokenRow | undefined {
-  return db
-    .prepare(
-      'SELECT * FROM tokens WHERE request_id = ? AND purpose = ? AND used_at IS NULL AND expires_at > ? ORDER BY created_at DESC LIMIT 1',
-    )
-    .get(requestId, purpose, now) as TokenRow | undefined;
+  return cached(
+    db,
+    'SELECT * FROM tokens WHERE request_id = ? AND purpose = ? AND used_at IS NULL AND expires_at > ? ORDER BY created_at DESC LIMIT 1',
+  ).get(requestId, purpose, now) as TokenRow | undefined;
 }
 
 /** Expired, never used, and not yet dealt with by the expiry clock. */
 export function expiredUnhandled(db: Db, purpose: TokenPurpose, now: string): TokenRow[] {
-  return db
-    .prepare('SELECT * FROM tokens WHERE purpose = ? AND used_at IS NULL AND retired_at IS NULL AND expires_at <= ?')
-    .all(purpose, now) as TokenRow[];
+  return cached(
+    db,
+    'SELECT * FROM tokens WHERE purpose = ? AND used_at IS NULL AND retired_at IS NULL AND expires_at <= ?',
+  ).all(purpose, now) as TokenRow[];
 }
 
 /** The expiry clock has dealt with this token. It stays unused: a late reply is told it expired. */
 export function markRetired(db: Db, token: string, at: string): void {
-  db.prepare('UPDATE tokens SET retired_at = ? WHERE token = ?').run(at, token);
+  cached(db, 'UPDATE tokens SET retired_at = ? WHERE token = ?').run(at, token);
 }
