@@ -22,8 +22,15 @@ export async function idleStart(
   const { setup } = benchConfig(dovecot, peer.peer, opts, maxConnections);
   const removeSetup = onCleanup('idle-start data directory', () => cleanup(setup));
   const membersImportSeconds = await importMembers(cli, setup, members);
+  // The daemon's node options (--daemon-node-options) apply to its idle start as to its runs.
+  const savedNodeOptions = process.env.NODE_OPTIONS;
+  if (opts.daemonNodeOptions) process.env.NODE_OPTIONS = `${savedNodeOptions ?? ''} ${opts.daemonNodeOptions}`.trim();
   const t0 = now();
   const daemon = startDaemon(setup, cli);
+  if (opts.daemonNodeOptions) {
+    if (savedNodeOptions === undefined) delete process.env.NODE_OPTIONS;
+    else process.env.NODE_OPTIONS = savedNodeOptions;
+  }
   const stopDaemon = onCleanup('idle-start daemon', async () => {
     await stopDaemonProcess(daemon);
   });

@@ -38,7 +38,7 @@ export function parseOptions(argv: string[]): Options {
       'latency-gap-ms': { type: 'string', default: '700' },
       'imap-poll-seconds': { type: 'string', default: '60' },
       'dovecot-fsync': { type: 'string', default: 'optimized' },
-      'daemon-node-options': { type: 'string', default: '' },
+      'daemon-node-options': { type: 'string', default: productionNodeFlags() },
       'daemon-from': { type: 'string', default: 'tree' },
       'max-seconds': { type: 'string' },
       out: { type: 'string' },
@@ -94,4 +94,18 @@ export function parseOptions(argv: string[]): Options {
     bare: !values['no-bare'],
     latency: !values['no-latency'],
   };
+}
+
+/**
+ * The node flags the daemon runs with in production: those of package.json's start script (the
+ * same as docker-compose.yml and the systemd unit in docs/operator-guide.md), so that the
+ * benchmark measures the memory production has. `--daemon-node-options ""` measures without.
+ */
+export function productionNodeFlags(): string {
+  const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as {
+    scripts: { start: string };
+  };
+  const m = /^node((?:\s+--[\w-]+(?:=\S+)?)*)\s+dist\/src\/cli\.js\b/.exec(pkg.scripts.start);
+  if (!m) throw new Error(`package.json's start script is not "node [--flags] dist/src/cli.js ...": adapt the benchmark`);
+  return m[1]!.trim();
 }

@@ -39,7 +39,8 @@
  *          --posts N --members N --connections 5[,10,...] (one custom scenario instead)
  *          --post-bytes N --batch-size N --latency-posts N --latency-gap-ms N
  *          --imap-poll-seconds N --dovecot-fsync optimized|never|always
- *          --daemon-node-options "..." --daemon-from tree|<git revision>
+ *          --daemon-node-options "..." (default: the flags of package.json's start script)
+ *          --daemon-from tree|<git revision>
  *          --max-seconds N --out FILE --no-bare --no-latency
  */
 import fs from 'node:fs';
@@ -242,6 +243,7 @@ async function main(): Promise<void> {
   try {
     const log = (s: string) => console.error(`[${((now() - started) / 1000).toFixed(1).padStart(6)} s] ${s}`);
     log(`building the daemon (${opts.daemonFrom}) into a directory of its own: others may rebuild dist/ meanwhile`);
+    log(`the daemon runs with node ${opts.daemonNodeOptions || '(no flags)'}`);
     const snapshot = buildSnapshot(opts.daemonFrom);
     results.daemonBuild = { ...snapshot, cli: undefined };
     cli = snapshot.cli;

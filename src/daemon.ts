@@ -15,7 +15,7 @@ import { processRuns } from './pid';
 import { Scheduler } from './runners/schedule';
 import { startHttp } from './runners/http';
 import { collectStatus } from './admin/status';
-import { aliasLists } from './policy/corporate-alias';
+import { checkAliasLists } from './policy/corporate-alias';
 
 export interface Daemon {
   stop(): Promise<void>;
@@ -24,7 +24,8 @@ export interface Daemon {
 export function startDaemon(ctx: Context): Daemon {
   const { config, log } = ctx;
   const lock = acquireLock(path.resolve(config.dataDir));
-  aliasLists();
+  // The alias domain lists load on the first join request; a missing or reshaped package stops the start here.
+  checkAliasLists();
   const transport = createTransport(config);
   const deliverer = new Deliverer(ctx, transport);
   ctx.outboxChanged = deliverer.wake;

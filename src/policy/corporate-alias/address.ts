@@ -90,7 +90,7 @@ export function domainSet(domains: readonly string[]): Set<string> {
   return set;
 }
 
-export function firstIn(candidates: readonly string[], ...sets: Set<string>[]): string | undefined {
+export function firstIn(candidates: readonly string[], ...sets: { has(d: string): boolean }[]): string | undefined {
   return candidates.find((c) => sets.some((s) => s.has(c)));
 }
 /** Local part without a "+tag" sub-address, lower-case. */

@@ -13,5 +13,5 @@
  */
 export { registrableDomain } from './address';
 export { checkAlias } from './check-alias';
-export { aliasLists } from './domain-lists';
+export { aliasLists, checkAliasLists } from './domain-lists';
 export type { AliasCheckInput, AliasFinding, AliasFindingCode, AliasPolicy } from './types';

@@ -3,10 +3,15 @@
  * 3rd 2026 at 16:00 UTC"), parsed by chrono-node's strict parser. The year must be written; relative
  * or casual words are refused, and so is a weekday that is not the date's.
  */
-import * as chrono from 'chrono-node';
+import type * as chrono from 'chrono-node/en';
 import { pad, shown } from './format';
 import { mention, ymd, type Mention, type Parts, type Say } from './mention';
 import { readZone, ZONE_TOKEN, ZONES_IN_TEXT, type ZoneReading } from './zones';
+
+/** chrono-node's English parsers only (not its other locales), loaded on first use: some 7 MB and 150 ms the daemon's start does without. */
+let chronoEn: typeof chrono | undefined;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const strictParser = () => (chronoEn ??= require('chrono-node/en') as typeof chrono).strict;
 
 const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 
@@ -35,7 +40,7 @@ export function writtenMentions(rest: string, say: Say): Written {
   let timeOnly: string | null = null;
   // A numeric offset after a time is given a "UTC" prefix first: chrono reads "16:00 -05:00" as a range.
   const written = rest.replace(/(\d(?:\s*[ap]\.?m\.?)?)\s+([+-]\d{2}(?::?\d{2})?)(?![\d:])/gi, '$1 UTC$2');
-  for (const r of chrono.strict.parse(written, { instant: new Date(0), timezone: 0 })) {
+  for (const r of strictParser().parse(written, { instant: new Date(0), timezone: 0 })) {
     const c = r.start;
     if ([...r.tags()].some((t) => /^(?:result\/relative|casualReference)/.test(t))) {
       return fail(`${subject} gives "${shown(r.text)}", which is relative; write the full date, e.g. "${example}".`);
