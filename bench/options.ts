@@ -106,6 +106,7 @@ export function productionNodeFlags(): string {
     scripts: { start: string };
   };
   const m = /^node((?:\s+--[\w-]+(?:=\S+)?)*)\s+dist\/src\/cli\.js\b/.exec(pkg.scripts.start);
-  if (!m) throw new Error(`package.json's start script is not "node [--flags] dist/src/cli.js ...": adapt the benchmark`);
+  if (!m)
+    throw new Error(`package.json's start script is not "node [--flags] dist/src/cli.js ...": adapt the benchmark`);
   return m[1]!.trim();
 }
