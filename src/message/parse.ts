@@ -2,12 +2,11 @@
  * parse: bytes become one typed InboundMessage, once (mailparser). Everything later reads this
  * object; nothing parses the raw bytes again except the relay, which must keep them intact.
  */
-import { simpleParser, type AddressObject } from 'mailparser';
+import type { AddressObject } from 'mailparser';
 import { AppError } from '../errors';
 import { isAddress, normalizeAddress, type Address } from './address';
 import { headerSafe } from './headers';
 import { mimeParts, type MimePart } from './mime-parts';
-import { visibleText } from './visible-text';
 
 export interface InboundMessage {
   raw: Buffer;
@@ -39,6 +38,11 @@ export function header(msg: Pick<InboundMessage, 'headers'>, name: string): stri
 }
 
 export async function parseMessage(raw: Buffer): Promise<InboundMessage> {
+  // Loaded with the first message rather than at start (outside the try: a broken install is not
+  // the message's fault): mailparser, and for HTML the parsers and CSS reader of visible-text,
+  // take a few hundred milliseconds to load on a small machine.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { simpleParser } = require('mailparser') as typeof import('mailparser');
   let parsed;
   try {
     parsed = await simpleParser(raw, { skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true });
@@ -76,7 +80,7 @@ export async function parseMessage(raw: Buffer): Promise<InboundMessage> {
   // mailparser's own HTML-to-text keeps hidden text, so it is off: `parsed.text` is text/plain only.
   const plain = parsed.text ?? '';
   const hasPlainText = plain.trim() !== '';
-  const htmlText = typeof parsed.html === 'string' ? visibleText(parsed.html) : null;
+  const htmlText = typeof parsed.html === 'string' ? htmlVisibleText(parsed.html) : null;
   return {
     raw,
     size: raw.length,
@@ -126,4 +130,9 @@ function cleanId(id: string | undefined): string | null {
   if (!id) return null;
   const t = headerSafe(id).replace(/\s+/g, '');
   return t === '' || t === '<>' ? null : t;
+}
+
+function htmlVisibleText(html: string): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('./visible-text') as typeof import('./visible-text')).visibleText(html);
 }
