@@ -105,8 +105,11 @@ export function productionNodeFlags(): string {
   const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as {
     scripts: { start: string };
   };
-  const m = /^node((?:\s+--[\w-]+(?:=\S+)?)*)\s+dist\/src\/cli\.js\b/.exec(pkg.scripts.start);
+  // "exec": sh becomes node, so that a signal to npm's child reaches the daemon.
+  const m = /^(?:exec\s+)?node((?:\s+--[\w-]+(?:=\S+)?)*)\s+dist\/src\/cli\.js\b/.exec(pkg.scripts.start);
   if (!m)
-    throw new Error(`package.json's start script is not "node [--flags] dist/src/cli.js ...": adapt the benchmark`);
+    throw new Error(
+      `package.json's start script is not "[exec] node [--flags] dist/src/cli.js ...": adapt the benchmark`,
+    );
   return m[1]!.trim();
 }

@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 /**
  * The command line. Errors are one line with a stable code; --debug adds the stack.
- * Exit codes: 0 done, 1 failed, 2 wrong usage, 75 temporary failure (an MTA retries),
- * 78 configuration error.
+ * Exit codes: 0 done, 1 failed, 2 wrong usage, 66 an input file does not exist, 75 temporary
+ * failure (an MTA retries), 78 configuration error (restarting does not fix it).
  */
 import YAML from 'yaml';
 import { Command, CommanderError, Option } from 'commander';
 import { createContext } from './app';
-import { loadConfig, redact } from './config';
+import { configWarnings, loadConfig, redact } from './config';
 import { startDaemon } from './daemon';
 import { AppError } from './errors';
 import { runIngest } from './admin/ingest';
@@ -16,14 +16,20 @@ import { explain } from './admin/explain';
 import { registerRequests } from './admin/requests';
 import { registerDisclosures } from './admin/disclosures';
 import { registerHeld } from './admin/held';
+import { registerConsole } from './console/passwd';
 import { collectStatus, formatStatus } from './admin/status';
 import { createLogger } from './log';
 import { createTransport } from './mail/transport';
 import { loadTemplates } from './mail/templates';
-import { dbFile, migrate, openDb, schemaVersion } from './store/db';
+import { checkDataDir, checkDbFile, dbFile, migrate, openDb, schemaVersion } from './store/db';
+import { shipped } from './paths';
+import fs from 'node:fs';
 import path from 'node:path';
 
-export const EXIT = { ok: 0, failed: 1, usage: 2, tempfail: 75, config: 78 } as const;
+export const EXIT = { ok: 0, failed: 1, usage: 2, noinput: 66, tempfail: 75, config: 78 } as const;
+
+/** Errors that restarting cannot fix: the configuration, or the data directory it names. */
+const CONFIG_ERRORS = new Set(['DATA_DIR_UNWRITABLE', 'DB_UNREADABLE']);
 
 interface GlobalOptions {
   config?: string;
@@ -49,6 +55,11 @@ export function buildProgram(): Command {
       ]),
     )
     .option('--debug', 'print stack traces with errors')
+    .version(
+      (JSON.parse(fs.readFileSync(shipped('package.json'), 'utf8')) as { version: string }).version,
+      '-V, --version',
+      'print the version and exit',
+    )
     .showHelpAfterError()
     .exitOverride();
 
@@ -60,6 +71,7 @@ export function buildProgram(): Command {
     .description('run the daemon: fetch, process and relay mail until stopped (SIGTERM/SIGINT)')
     .action(async () => {
       const ctx = createContext(load(), { logLevel: globals().logLevel, announce: true });
+      for (const w of configWarnings(ctx.config)) ctx.log.warn({ key: w.key }, `${w.code} ${w.message}`);
       const daemon = startDaemon(ctx);
       await new Promise<void>((resolve) => {
         const onSignal = (signal: string) => {
@@ -97,6 +109,8 @@ export function buildProgram(): Command {
           ctx.db.close();
         }
       } catch (err) {
+        // A file that does not exist will not appear by trying again: exit 66, not 75.
+        if (err instanceof AppError && err.code === 'INPUT_NOT_FOUND') throw err;
         throw new AppError(
           'INGEST_TEMPFAIL',
           `not handled, the sender's MTA should try again: ${err instanceof AppError ? `${err.code} ` : ''}${(err as Error).message}`,
@@ -112,6 +126,11 @@ export function buildProgram(): Command {
       const loaded = load();
       // Files the configuration names (the DKIM key) are read now, as the daemon would at start.
       createTransport(loaded.config).close();
+      // The data directory and the database, as the daemon would open them (nothing is created).
+      checkDataDir(loaded.config.dataDir);
+      checkDbFile(dbFile(path.resolve(loaded.config.dataDir)));
+      for (const w of configWarnings(loaded.config))
+        process.stderr.write(`embargo-list: warning: ${w.code} ${w.message}\n`);
       process.stdout.write(`# ok: ${loaded.source}\n${YAML.stringify(redact(loaded.config))}`);
     });
 
@@ -154,7 +173,13 @@ export function buildProgram(): Command {
       const ctx = createContext(load(), { logLevel: globals().logLevel ?? 'warn' });
       try {
         const lastImap = ctx.db.prepare('SELECT max(updated_at) FROM imap_checkpoint').pluck().get() as string | null;
-        const status = collectStatus(ctx.db, ctx.clock(), { lastImapContact: lastImap });
+        const status = collectStatus(ctx.db, ctx.clock(), {
+          lastImapContact: lastImap,
+          requestTimers: {
+            reminderDays: ctx.config.policy.requestReminderDays,
+            escalationDays: ctx.config.policy.requestEscalationDays,
+          },
+        });
         process.stdout.write(opts.json ? `${JSON.stringify(status, null, 2)}\n` : `${formatStatus(status)}\n`);
       } finally {
         ctx.db.close();
@@ -163,12 +188,14 @@ export function buildProgram(): Command {
 
   registerHeld(program, () => createContext(load(), { logLevel: globals().logLevel ?? 'warn' }));
   registerMembers(program, () => createContext(load(), { logLevel: globals().logLevel ?? 'warn' }));
+  registerConsole(program, () => createContext(load(), { logLevel: globals().logLevel ?? 'warn' }));
   return program;
 }
 
 function exitCodeFor(err: AppError): number {
   if (err.code === 'INGEST_TEMPFAIL') return EXIT.tempfail;
-  if (err.code.startsWith('CONFIG_')) return EXIT.config;
+  if (err.code === 'INPUT_NOT_FOUND') return EXIT.noinput;
+  if (err.code.startsWith('CONFIG_') || CONFIG_ERRORS.has(err.code)) return EXIT.config;
   return EXIT.failed;
 }
 

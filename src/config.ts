@@ -62,6 +62,10 @@ const policySchema = z.strictObject({
   embargoCriterion: z.number().int().min(1).default(5),
   /** How long a token in our mails stays valid. */
   tokenDays: z.number().positive().default(3),
+  /** A request with no moderator decision this long is reminded to the moderators, once; its applicant is told it is still open. */
+  requestReminderDays: z.number().positive().default(3),
+  /** ...and this long, escalated to list.escalation (when set), once. */
+  requestEscalationDays: z.number().positive().default(7),
   /** A text file with the embargo policy sent in the welcome mail; default config/embargo-policy.txt. */
   embargoPolicyFile: z.string().min(1).nullable().default(null),
   /** May members open threads with a new post? If not (the default), such posts wait for a moderator. */
@@ -150,6 +154,8 @@ export const configSchema = z.strictObject({
     requestsAddress: email,
     bounceAddress: email.optional(),
     moderators: z.array(email).min(1, { error: 'expected at least one moderator address' }),
+    /** Who hears of a request left undecided for policy.requestEscalationDays (e.g. the project's steering committee). Optional. */
+    escalation: email.optional(),
   }),
   dataDir: z.string().min(1),
   inbound: z
@@ -179,6 +185,21 @@ export const configSchema = z.strictObject({
         .default(null),
     })
     .default({ listen: null }),
+  /** The moderators' web console (src/console/); off unless set, loopback unless allowRemote. */
+  console: z
+    .strictObject({
+      listen: z
+        .strictObject({ host: z.string().min(1).default('127.0.0.1'), port })
+        .nullable()
+        .default(null),
+      allowRemote: z.boolean().default(false),
+      sessionHours: z
+        .number()
+        .positive()
+        .max(24 * 30)
+        .default(12),
+    })
+    .default({ listen: null, allowRemote: false, sessionHours: 12 }),
   schedule: scheduleSchema.default(() => scheduleSchema.parse({})),
   log: z
     .strictObject({
@@ -299,11 +320,31 @@ function checkBounceAddress(config: Config, source: string): void {
 
 function checkCriteria(config: Config, source: string): void {
   checkBounceAddress(config, source);
+  checkConsoleHost(config, source);
   const n = config.policy.criteria.length;
   for (const key of ['aliasCriterion', 'embargoCriterion'] as const) {
     if (config.policy[key] > n)
       throw new AppError('CONFIG_INVALID', `${source}: policy.${key}: expected a criterion number from 1 to ${n}`);
   }
+}
+
+/** Loopback: 127.0.0.0/8, ::1 and localhost. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h) || /^::ffff:127(\.\d{1,3}){3}$/.test(h);
+}
+
+/** The console shows embargoed text: beyond this machine only when asked for by name. */
+function checkConsoleHost(config: Config, source: string): void {
+  const listen = config.console.listen;
+  if (listen && !config.console.allowRemote && !isLoopbackHost(listen.host))
+    throw new AppError(
+      'CONFIG_INVALID',
+      `${source}: console.listen.host: expected a loopback address (127.0.0.1, ::1, localhost), got "${listen.host}"; set console.allowRemote: true to serve the console beyond this machine (behind a TLS proxy)`,
+    );
 }
 
 function issueKey(issue: z.core.$ZodIssue): string {
@@ -318,6 +359,26 @@ function issueText(issue: z.core.$ZodIssue): string {
     return `missing; expected ${issue.expected}`;
   }
   return issue.message.replace(/^Invalid input: /, '');
+}
+
+export interface ConfigWarning {
+  code: 'CONFIG_DEFAULT_CRITERIA';
+  key: string;
+  message: string;
+}
+
+/** What a valid configuration probably did not mean: check-config prints these, the daemon logs them at start. */
+export function configWarnings(config: Config): ConfigWarning[] {
+  const warnings: ConfigWarning[] = [];
+  const c = config.policy.criteria;
+  if (c.length === DEFAULT_CRITERIA.length && c.every((text, i) => text === DEFAULT_CRITERIA[i]))
+    warnings.push({
+      code: 'CONFIG_DEFAULT_CRITERIA',
+      key: 'policy.criteria',
+      message:
+        'policy.criteria is not set: applicants are asked the built-in example criteria (Istio\'s five, such as "Be involved in redistributing Istio"); list your project\'s own criteria under policy.criteria',
+    });
+  return warnings;
 }
 
 /** The address bounces of relayed mail return to: list-bounces@domain unless configured. */

@@ -16,6 +16,7 @@ import { Scheduler } from './runners/schedule';
 import { startHttp } from './runners/http';
 import { collectStatus } from './admin/status';
 import { checkAliasLists } from './policy/corporate-alias';
+import { startConsole } from './console/server';
 
 export interface Daemon {
   stop(): Promise<void>;
@@ -41,6 +42,10 @@ export function startDaemon(ctx: Context): Daemon {
     ? startHttp(config.http.listen, () => {
         const status = collectStatus(ctx.db, ctx.clock(), {
           lastImapContact: fetcher.lastContact?.toISOString() ?? null,
+          requestTimers: {
+            reminderDays: config.policy.requestReminderDays,
+            escalationDays: config.policy.requestEscalationDays,
+          },
         });
         // Healthy: the mail source answered within three poll intervals (and a minute), and nothing
         // has waited in the outbox for over an hour.
@@ -61,6 +66,19 @@ export function startDaemon(ctx: Context): Daemon {
         },
       )
     : Promise.resolve(null);
+  const consoleListen = config.console.listen;
+  const webConsole = consoleListen
+    ? startConsole(ctx, consoleListen).then(
+        (c) => {
+          log.info({ port: c.port }, `CONSOLE listening on ${consoleListen.host}:${c.port}`);
+          return c;
+        },
+        (err: Error) => {
+          log.error({ err }, `CONSOLE_FAILED ${err.message}`);
+          return null;
+        },
+      )
+    : Promise.resolve(null);
   log.info(
     { pid: process.pid, outbound: transport.describe() },
     `STARTED list=${config.list.address} outbound=${transport.describe()}`,
@@ -71,6 +89,7 @@ export function startDaemon(ctx: Context): Daemon {
       stopping ??= (async () => {
         log.info('STOPPING finishing the message in hand');
         await (await http)?.close();
+        await (await webConsole)?.close();
         await scheduler.stop();
         await fetcher.stop();
         await deliverer.stop();

@@ -20,9 +20,34 @@ export type ErrorCode =
   | 'MEMBER_INVALID_ADDRESS'
   | 'MEMBER_NOT_FOUND'
   | 'INPUT_UNREADABLE'
+  | 'INPUT_NOT_FOUND'
+  | 'DATA_DIR_UNWRITABLE'
+  | 'DB_UNREADABLE'
+  | 'MEMBER_EXISTS'
+  | 'HELD_NOT_FOUND'
   | 'INGEST_TEMPFAIL'
   | 'REQUEST_NOT_FOUND'
-  | 'IMPORT_INVALID';
+  | 'IMPORT_INVALID'
+  // The console passwd command (admin/console).
+  | 'CONSOLE_NOT_A_MODERATOR'
+  | 'CONSOLE_PASSWORD_INVALID'
+  // A moderator's action on the server refused (admin/moderator-action), as the keyword by mail would be.
+  | 'ALREADY_DECIDED'
+  | 'ALREADY_PUBLIC'
+  | 'ARGUMENT_MISSING'
+  | 'REQUEST_NO_ALIAS'
+  | 'HELD_NOT_RELAYABLE'
+  | 'DISCLOSURE_NOT_FOUND'
+  | 'LEAK_NOT_FOUND'
+  | 'RETURNED_POST_NOT_FOUND'
+  | 'MEMBER_NOT_ACTIVE'
+  | 'TOKEN_EXPIRED'
+  | 'EMBARGO_MISSING'
+  | 'EMBARGO_UNREADABLE'
+  | 'EMBARGO_PAST'
+  | 'EMBARGO_TOO_FAR'
+  | 'EMBARGO_AMBIGUOUS'
+  | 'NOT_DONE';
 
 export class AppError extends Error {
   readonly code: ErrorCode;

@@ -18,15 +18,18 @@ export interface HeldResult {
   ok: boolean;
   copies: number;
   why?: string;
+  /** When not done: HELD_NOT_FOUND, ALREADY_DECIDED, HELD_NOT_RELAYABLE. */
+  code?: string;
 }
 
 function notHeld(ctx: Context, inboundId: number): HeldResult | null {
   const held = getHeld(ctx.db, inboundId);
-  if (!held) return { ok: false, copies: 0, why: `there is no held message ${inboundId}` };
+  if (!held) return { ok: false, copies: 0, code: 'HELD_NOT_FOUND', why: `there is no held message ${inboundId}` };
   if (held.state !== 'held')
     return {
       ok: false,
       copies: 0,
+      code: 'ALREADY_DECIDED',
       why: `held message ${inboundId} was already ${held.state} by ${held.decided_by} at ${held.decided_at}`,
     };
   return null;
@@ -40,6 +43,7 @@ export function approveHeld(ctx: Context, inboundId: number, actor: string): Hel
     return {
       ok: false,
       copies: 0,
+      code: 'HELD_NOT_RELAYABLE',
       why: `held message ${inboundId} was not sent to the list, so there is nothing to relay; REJECT or DISCARD it`,
     };
   const at = nowIso(ctx);

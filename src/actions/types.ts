@@ -34,11 +34,16 @@ export type ActionOf<O extends Outcome> = (ctx: Context, input: ActInput<Decisio
 /** One action per outcome. */
 export type ActionTable = { [O in Outcome]: ActionOf<O> };
 
-/** A keyword that passed all three conditions, with what it acts on. */
+/**
+ * A keyword that passed all three conditions, with what it acts on. The same keyword done on the
+ * server (admin/moderator-action: CLI, console) has no mail: inboundId and msg are null, and a
+ * refusal is returned (why, code) instead of mailed to the actor.
+ */
 export interface CommandInput {
-  inboundId: number;
-  msg: InboundMessage;
-  /** The authenticated moderator. */
+  /** The mail that carried the keyword; null on the server. */
+  inboundId: number | null;
+  msg: Pick<InboundMessage, 'messageId'> | null;
+  /** The authenticated moderator (on the server: cli:<user>, or the console's moderator). */
   actor: string;
   argument: string | null;
   token: TokenRow;
@@ -49,6 +54,9 @@ export interface CommandInput {
 export interface CommandResult {
   disposition: string;
   copies: number;
+  /** Set when nothing was done: why, in a sentence, and a stable code. */
+  why?: string;
+  code?: string;
 }
 
 /** Runs inside the message's transaction, like an action. */

@@ -1,11 +1,15 @@
-/** embargo-list disclosures list|show N and leaks list|show N: what the clocks and receipts know; a leak names its reporter and its leaker apart. */
+/** embargo-list disclosures list|show|returned|embargo|lift|send|retro and leaks list|show N: what the clocks and receipts know; a leak names its reporter and its leaker apart. */
 import type { Command } from 'commander';
 import type { Context } from '../context';
 import { AppError } from '../errors';
 import { formatUtc } from '../policy/embargo-date';
 import { deliveryOf, getDisclosure, listDisclosures, receiptsOf, type DisclosureRow } from '../store/disclosures';
 import { getLeak, leakCandidates, listLeaks, type LeakRow } from '../store/leaks';
+import { returnedPosts } from '../store/tokens';
+import type { HeldOpening } from '../actions/open-disclosure';
+import { nowIso } from '../context';
 import { withContext } from './with-context';
+import { actFromCli, objectNumber } from './moderator-action';
 
 const when = (iso: string | null): string => (iso ? formatUtc(new Date(iso)) : '-');
 
@@ -127,6 +131,77 @@ export function registerDisclosures(program: Command, open: () => Context): void
             `${members.filter((m) => m.acknowledged).length} of ${members.length} acknowledged`,
           ].join('\n'),
         );
+      }),
+    );
+
+  disclosures
+    .command('returned')
+    .description('moderators\' posts returned for want of a usable embargo end, that "disclosures send" can still open')
+    .option('--json', 'print JSON')
+    .action((opts: { json?: boolean }) =>
+      withContext(open, (ctx) => {
+        const rows = returnedPosts(ctx.db, nowIso(ctx)).map((t) => {
+          const held = JSON.parse(t.detail!) as HeldOpening;
+          return {
+            id: held.inboundId,
+            subject: held.subject,
+            from: held.openedBy,
+            problem: held.problem,
+            end: held.end,
+            returnedAt: t.created_at,
+            expiresAt: t.expires_at,
+          };
+        });
+        if (opts.json) return out(JSON.stringify(rows, null, 2));
+        for (const r of rows) out(`${r.id}\t${r.problem}\t${r.from}\t${r.subject}\texpires ${when(r.expiresAt)}`);
+        out(`${rows.length} returned post${rows.length === 1 ? '' : 's'}`);
+      }),
+    );
+  // The keywords EMBARGO, LIFT, SEND and RETRO, run by the same code as by mail.
+  disclosures
+    .command('embargo')
+    .description('move the embargo end of a thread (as EMBARGO <end> by mail; the members are told)')
+    .argument('<n>', 'the thread number')
+    .argument('[end...]', 'the new end, read as by mail, e.g. "2026-05-01 14:00 UTC"')
+    .action((n: string, end: string[]) =>
+      actFromCli(open, {
+        kind: 'disclosure',
+        verb: 'embargo',
+        disclosureId: number(n, 'disclosure'),
+        text: end.join(' ') || null,
+      }),
+    );
+  disclosures
+    .command('lift')
+    .description('end the embargo of a thread now (as LIFT by mail)')
+    .argument('<n>', 'the thread number')
+    .action((n: string) =>
+      actFromCli(open, { kind: 'disclosure', verb: 'lift', disclosureId: number(n, 'disclosure'), text: null }),
+    );
+  disclosures
+    .command('send')
+    .description('open a thread from a returned post: as it is (SEND), or with the end given (EMBARGO <end>)')
+    .argument('<n>', 'the returned post\'s number ("disclosures returned")')
+    .argument('[end...]', 'the embargo end, read as by mail')
+    .action((n: string, end: string[]) =>
+      actFromCli(open, {
+        kind: 'disclosure',
+        verb: 'send',
+        disclosureId: objectNumber(n, 'returned post', 'disclosures returned'),
+        text: end.join(' ') || null,
+      }),
+    );
+  disclosures
+    .command('retro')
+    .description('close the retrospective of a leak with its summary (as RETRO <summary> by mail)')
+    .argument('<leak>', 'the leak number ("leaks list")')
+    .argument('[summary...]', 'the summary, sent to the moderators and the reporter')
+    .action((n: string, summary: string[]) =>
+      actFromCli(open, {
+        kind: 'disclosure',
+        verb: 'retro',
+        disclosureId: objectNumber(n, 'leak', 'leaks list'),
+        text: summary.join(' ') || null,
       }),
     );
 

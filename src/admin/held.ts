@@ -2,14 +2,10 @@
 import type { Command } from 'commander';
 import type { Context } from '../context';
 import { AppError } from '../errors';
-import { approveHeld, discardHeld, rejectHeld, type HeldResult } from '../actions/held-decision';
-import { transaction } from '../store/db';
 import { getHeld, listHeld, type HeldRow } from '../store/held';
 import { getInbound } from '../store/inbound';
-import { deliverNow } from './deliver-now';
-import { withContext, withContextAsync } from './with-context';
-
-const operator = (): string => `operator:${process.env.SUDO_USER ?? process.env.USER ?? 'unknown'}`;
+import { actFromCli } from './moderator-action';
+import { withContext } from './with-context';
 
 function idOf(id: string): number {
   if (!/^\d+$/.test(id))
@@ -64,7 +60,11 @@ export function registerHeld(program: Command, open: () => Context): void {
     .action((id: string, opts: { body?: boolean; json?: boolean }) =>
       withContext(open, (ctx) => {
         const h = getHeld(ctx.db, idOf(id));
-        if (!h) throw new AppError('INPUT_UNREADABLE', `there is no held message ${id}`);
+        if (!h)
+          throw new AppError(
+            'HELD_NOT_FOUND',
+            `there is no held message ${id}; "embargo-list held list --all" shows them`,
+          );
         if (opts.json) {
           process.stdout.write(`${JSON.stringify(json(h), null, 2)}\n`);
           return;
@@ -82,30 +82,29 @@ export function registerHeld(program: Command, open: () => Context): void {
         if (opts.body) process.stdout.write(`\n${getInbound(ctx.db, h.inbound_id)!.raw.toString('utf8')}\n`);
       }),
     );
-  const decide = (
-    name: string,
-    description: string,
-    act: (ctx: Context, id: number, reason?: string) => HeldResult,
-    withReason = false,
-  ) => {
-    const cmd = held.command(name).description(description).argument('<id>');
-    if (withReason) cmd.requiredOption('--reason <text>', 'sent to the sender');
-    cmd.action(async (id: string, opts: { reason?: string }) =>
-      withContextAsync(open, async (ctx) => {
-        const r = transaction(ctx.db, () => act(ctx, idOf(id), opts.reason));
-        if (!r.ok) throw new AppError('INPUT_UNREADABLE', r.why ?? 'not done');
-        const done = { approve: 'approved', reject: 'rejected', discard: 'discarded' }[name] ?? name;
-        process.stdout.write(`${done} held message ${id}${r.copies ? `: ${r.copies} copies queued` : ''}\n`);
-        await deliverNow(ctx);
+  // Decisions run the keyword's own code (admin/moderator-action), audited as cli:<unix user>.
+  held
+    .command('approve')
+    .description('relay a held message to the members')
+    .argument('<id>', 'the held message number ("held list")')
+    .action((id: string) => actFromCli(open, { kind: 'held', verb: 'approve', heldId: idOf(id), text: null }));
+  held
+    .command('reject')
+    .description('drop a held message and tell the sender why (as REJECT <reason> by mail)')
+    .argument('<id>', 'the held message number ("held list")')
+    .argument('[reason...]', 'sent to the sender; without one, "The moderators did not give a reason."')
+    .option('--reason <text>', 'the reason, as an option')
+    .action((id: string, words: string[], opts: { reason?: string }) =>
+      actFromCli(open, {
+        kind: 'held',
+        verb: 'reject',
+        heldId: idOf(id),
+        text: opts.reason ?? (words.length ? words.join(' ') : null),
       }),
     );
-  };
-  decide('approve', 'relay a held message to the members', (ctx, id) => approveHeld(ctx, id, operator()));
-  decide(
-    'reject',
-    'drop a held message and tell the sender why',
-    (ctx, id, reason) => rejectHeld(ctx, id, operator(), reason!),
-    true,
-  );
-  decide('discard', 'drop a held message silently', (ctx, id) => discardHeld(ctx, id, operator()));
+  held
+    .command('discard')
+    .description('drop a held message silently')
+    .argument('<id>', 'the held message number ("held list")')
+    .action((id: string) => actFromCli(open, { kind: 'held', verb: 'discard', heldId: idOf(id), text: null }));
 }

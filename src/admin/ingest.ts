@@ -19,6 +19,9 @@ async function readInput(name: string): Promise<Buffer> {
     }
     return await fs.promises.readFile(name);
   } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (name !== '-' && (code === 'ENOENT' || code === 'ENOTDIR'))
+      throw new AppError('INPUT_NOT_FOUND', `no such message file: ${name}`);
     throw new AppError(
       'INPUT_UNREADABLE',
       `cannot read ${name === '-' ? 'standard input' : name}: ${(err as Error).message}`,
@@ -28,9 +31,9 @@ async function readInput(name: string): Promise<Buffer> {
 
 export async function runIngest(ctx: Context, files: string[]): Promise<void> {
   const inputs = files.length === 0 ? ['-'] : files;
-  for (const name of inputs) {
-    const raw = await readInput(name);
-    await processRaw(ctx, `ingest:${sha256(raw)}`, raw);
-  }
+  // Every file is read before the first is handled: a missing one stops the command with nothing applied.
+  const raws: Buffer[] = [];
+  for (const name of inputs) raws.push(await readInput(name));
+  for (const raw of raws) await processRaw(ctx, `ingest:${sha256(raw)}`, raw);
   await deliverNow(ctx);
 }

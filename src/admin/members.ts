@@ -1,4 +1,4 @@
-/** embargo-list members add|list|remove: the roster, kept by hand until join requests arrive. */
+/** embargo-list members add|update|list|remove|import|export: the roster, kept by hand until join requests arrive. */
 import type { Command } from 'commander';
 import type { Context } from '../context';
 import { withContext, withContextAsync } from './with-context';
@@ -7,7 +7,7 @@ import { AppError } from '../errors';
 import { isAddress, normalizeAddress } from '../message/address';
 import { appendAudit } from '../store/audit';
 import { transaction } from '../store/db';
-import { allMembers, upsertMember } from '../store/members';
+import { allMembers, findMember, upsertMember } from '../store/members';
 import { removeMemberWithNotice } from '../actions/remove-member';
 import { deliverNow } from './deliver-now';
 import { parseMembershipTable, renderMembershipTable } from './membership-table';
@@ -23,6 +23,12 @@ function checkedAddress(address: string): string {
   return normalizeAddress(address);
 }
 
+function checkedOrg(name: string): string {
+  const org = name.trim();
+  if (org === '') throw new AppError('MEMBER_INVALID_ADDRESS', '--org must name the organization');
+  return org;
+}
+
 function operator(): string {
   return `operator:${process.env.SUDO_USER ?? process.env.USER ?? 'unknown'}`;
 }
@@ -34,39 +40,68 @@ export function registerMembers(program: Command, open: () => Context): void {
 
   members
     .command('add')
-    .description('add a member, or re-activate a removed one')
+    .description('add a member, or re-activate a removed one (an active member is changed with "members update")')
     .argument('<address>', "the organization's security alias")
     .requiredOption('--org <name>', 'the organization')
     .action((address: string, opts: { org: string }) => {
       const addr = checkedAddress(address);
-      const org = opts.org.trim();
-      if (org === '') throw new AppError('MEMBER_INVALID_ADDRESS', '--org must name the organization');
+      const org = checkedOrg(opts.org);
       withContext(open, (ctx) => {
         const result = transaction(ctx.db, () => {
+          const existing = findMember(ctx.db, addr);
+          if (existing?.status === 'active') {
+            if (existing.organization === org) return 'unchanged' as const;
+            throw new AppError(
+              'MEMBER_EXISTS',
+              `${addr} is already a member, of "${existing.organization}"; to change its organization: embargo-list members update ${addr} --org ${JSON.stringify(org)}`,
+            );
+          }
           const r = upsertMember(ctx.db, addr, org, nowIso(ctx));
-          const action = {
-            added: 'member.add',
-            reactivated: 'member.reactivate',
-            updated: 'member.update',
-            unchanged: null,
-          }[r];
-          if (action)
-            appendAudit(ctx.db, {
-              at: nowIso(ctx),
-              actor: operator(),
-              action,
-              object: addr,
-              detail: { organization: org },
-            });
+          appendAudit(ctx.db, {
+            at: nowIso(ctx),
+            actor: operator(),
+            action: r === 'reactivated' ? 'member.reactivate' : 'member.add',
+            object: addr,
+            detail: { organization: org },
+          });
           return r;
         });
-        const said = {
-          added: 'added',
-          reactivated: 'added again',
-          updated: 'organization changed',
-          unchanged: 'already a member',
-        }[result];
+        const said = { added: 'added', reactivated: 'added again', updated: 'added', unchanged: 'already a member' }[
+          result
+        ];
         process.stdout.write(`${said}: ${addr} (${org})\n`);
+      });
+    });
+
+  members
+    .command('update')
+    .description("change a member's organization")
+    .argument('<address>', "the member's address")
+    .requiredOption('--org <name>', 'the new organization')
+    .action((address: string, opts: { org: string }) => {
+      const addr = checkedAddress(address);
+      const org = checkedOrg(opts.org);
+      withContext(open, (ctx) => {
+        const previous = transaction(ctx.db, () => {
+          const existing = findMember(ctx.db, addr);
+          if (!existing)
+            throw new AppError('MEMBER_NOT_FOUND', `${addr} is not a member; add it with "embargo-list members add"`);
+          if (existing.organization === org) return null;
+          ctx.db.prepare('UPDATE members SET organization = ? WHERE id = ?').run(org, existing.id);
+          appendAudit(ctx.db, {
+            at: nowIso(ctx),
+            actor: operator(),
+            action: 'member.update',
+            object: addr,
+            detail: { organization: org, previous: existing.organization },
+          });
+          return existing.organization;
+        });
+        process.stdout.write(
+          previous === null
+            ? `unchanged: ${addr} (${org})\n`
+            : `organization changed: ${addr} (${previous} -> ${org})\n`,
+        );
       });
     });
 
@@ -125,6 +160,8 @@ export function registerMembers(program: Command, open: () => Context): void {
       try {
         text = fs.readFileSync(file, 'utf8');
       } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+          throw new AppError('INPUT_NOT_FOUND', `no such file: ${file}`);
         throw new AppError('INPUT_UNREADABLE', `cannot read ${file}: ${(err as Error).message}`);
       }
       const { rows, skipped } = parseMembershipTable(text);

@@ -1,7 +1,8 @@
-/** embargo-list requests list|show ID: join requests and where each one stands. */
+/** embargo-list requests list|show|approve|reject|ask: join requests, where each one stands, and deciding them on the server. */
 import type { Command } from 'commander';
 import type { Context } from '../context';
 import { withContext } from './with-context';
+import { actFromCli, objectNumber } from './moderator-action';
 import { AppError } from '../errors';
 import { viewRequest } from '../policy/request-view';
 import { eventsOf, getRequest, listRequests } from '../store/requests';
@@ -87,4 +88,23 @@ export function registerRequests(program: Command, open: () => Context): void {
         process.stdout.write(`${out.join('\n')}\n`);
       }),
     );
+
+  // The keywords APPROVE, REJECT <reason> and ASK <question>, run by the same code as by mail.
+  const verbs = [
+    ['approve', 'approve a request: its alias is asked to confirm (as APPROVE by mail)', null],
+    ['reject', 'reject a request and tell the applicant why (as REJECT <reason> by mail)', '[reason...]'],
+    ['ask', 'send the applicant a question (as ASK <question> by mail)', '[question...]'],
+  ] as const;
+  for (const [verb, description, text] of verbs) {
+    const cmd = requests.command(verb).description(description).argument('<id>', 'the request number');
+    if (text) cmd.argument(text, verb === 'ask' ? 'the question' : 'the reason sent to the applicant');
+    cmd.action((id: string, words: string[] | Record<string, unknown>) =>
+      actFromCli(open, {
+        kind: 'request',
+        verb,
+        requestId: objectNumber(id, 'request', 'requests list'),
+        text: Array.isArray(words) && words.length ? words.join(' ') : null,
+      }),
+    );
+  }
 }

@@ -16,6 +16,11 @@ export function formatStatus(s: Status): string {
       ? []
       : [`               oldest pending since ${s.outbox.oldestPendingAt}${ago(s.outbox.oldestPendingAt)}`]),
     `  requests     ${s.requests.open} open`,
+    ...(s.requests.waiting === 0
+      ? []
+      : [
+          `               ${s.requests.waiting} waiting for a decision, oldest since ${s.requests.oldestWaitingSince}${ago(s.requests.oldestWaitingSince)}; ${s.requests.pastReminder} past the reminder, ${s.requests.pastEscalation} past the escalation`,
+        ]),
     `  disclosures  ${s.disclosures.embargoed} under embargo${s.disclosures.nextEmbargoEnd === null ? '' : `, next end ${s.disclosures.nextEmbargoEnd}${embargoEnd(s.disclosures.nextEmbargoEnd, s.at)}`}`,
     `  leaks        ${s.leaks.openRetrospectives} open retrospective${s.leaks.openRetrospectives === 1 ? '' : 's'}`,
     `  held         ${s.held.waiting} waiting for a moderator`,

@@ -15,6 +15,7 @@ export const approve: Command = (ctx, input) => {
   if (!request.alias) {
     return notDone(ctx, input, 'the request names no alias to subscribe; ASK the applicant for one', {
       id: request.id,
+      code: 'REQUEST_NO_ALIAS',
     });
   }
   let copies = decide(ctx, input, 'confirming', 'approve', null);

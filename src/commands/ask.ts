@@ -21,7 +21,7 @@ export const ask: Command = (ctx, input) => {
       ctx,
       input,
       'ASK needs the question on the same line, e.g. "ASK Which of your products ship Istio?"',
-      { id: request.id },
+      { id: request.id, code: 'ARGUMENT_MISSING' },
     );
   }
   const at = nowIso(ctx);
@@ -32,7 +32,7 @@ export const ask: Command = (ctx, input) => {
     actor: input.actor,
     action: 'request.ask',
     object: `request:${request.id}`,
-    messageId: input.msg.messageId,
+    messageId: input.msg?.messageId ?? null,
     detail: { question: input.argument },
   });
   const token = createToken(ctx.db, {

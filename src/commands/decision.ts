@@ -25,7 +25,7 @@ export function decide(
     actor: input.actor,
     action: `request.${verb}`,
     object: `request:${request.id}`,
-    messageId: input.msg.messageId,
+    messageId: input.msg?.messageId ?? null,
     detail: reason ? { reason } : null,
   });
   return tellModerators(ctx, input.inboundId, request, verb, input.actor, reason);
@@ -33,7 +33,7 @@ export function decide(
 
 export function tellModerators(
   ctx: Context,
-  inboundId: number,
+  inboundId: number | null,
   request: RequestRow,
   verb: string,
   actor: string,

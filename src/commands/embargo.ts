@@ -16,12 +16,14 @@ import type { Command } from './types';
 export const moveEmbargo: Command = (ctx, input) => {
   const d = getDisclosure(ctx.db, Number(input.token.subject))!;
   if (d.state === 'public')
-    return notDone(ctx, input, `disclosure #${d.id} is already public (lifted at ${d.lifted_at})`);
+    return notDone(ctx, input, `disclosure #${d.id} is already public (lifted at ${d.lifted_at})`, {
+      code: 'ALREADY_PUBLIC',
+    });
   const parsed = parseEmbargoDate(input.argument ?? '', {
     now: ctx.clock(),
     maxDays: ctx.config.policy.maxEmbargoDays,
   });
-  if (!parsed.ok) return notDone(ctx, input, parsed.problem.message.replace(/\.$/, ''));
+  if (!parsed.ok) return notDone(ctx, input, parsed.problem.message.replace(/\.$/, ''), { code: parsed.problem.code });
   const previous = d.embargo_end ? formatUtc(new Date(d.embargo_end)) : null;
   setEmbargoEnd(ctx.db, d.id, parsed.end.toISOString());
   appendAudit(ctx.db, {
@@ -29,7 +31,7 @@ export const moveEmbargo: Command = (ctx, input) => {
     actor: input.actor,
     action: 'disclosure.embargo',
     object: `disclosure:${d.id}`,
-    messageId: input.msg.messageId,
+    messageId: input.msg?.messageId ?? null,
     detail: { from: d.embargo_end, to: parsed.end.toISOString() },
   });
   const moved = getDisclosure(ctx.db, d.id)!;
@@ -46,7 +48,10 @@ export const moveEmbargo: Command = (ctx, input) => {
 export const lift: Command = (ctx, input) => {
   const d = getDisclosure(ctx.db, Number(input.token.subject))!;
   const copies = liftAndAnnounce(ctx, input.inboundId, d, input.actor);
-  if (copies < 0) return notDone(ctx, input, `disclosure #${d.id} is already public (lifted at ${d.lifted_at})`);
+  if (copies < 0)
+    return notDone(ctx, input, `disclosure #${d.id} is already public (lifted at ${d.lifted_at})`, {
+      code: 'ALREADY_PUBLIC',
+    });
   return {
     disposition: 'LIFTED',
     copies:

@@ -10,7 +10,7 @@ function answer(ctx: Context, input: CommandInput, r: HeldResult, disposition: s
     useToken(ctx.db, input.token.token, input.actor, nowIso(ctx));
     return { disposition, copies: r.copies };
   }
-  return notDone(ctx, input, r.why ?? 'not done');
+  return notDone(ctx, input, r.why ?? 'not done', { code: r.code });
 }
 
 const idOf = (input: CommandInput): number => Number(input.token.subject);

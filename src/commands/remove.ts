@@ -82,10 +82,10 @@ export const confirmRemove: Command = (ctx, input) => {
     input.actor,
     'removed',
     detail.reason ?? null,
-    input.msg.messageId,
+    input.msg?.messageId ?? null,
   );
   if (copies < 0) {
-    return notDone(ctx, input, `${alias} is no longer an active member`);
+    return notDone(ctx, input, `${alias} is no longer an active member`, { code: 'MEMBER_NOT_ACTIVE' });
   }
   return { disposition: 'REMOVED', copies };
 };

@@ -15,6 +15,7 @@ export const retro: Command = (ctx, input) => {
       ctx,
       input,
       'RETRO needs the summary on the same line, e.g. "RETRO The alias forwarded to a vendor; forwarding is now off"',
+      { code: 'ARGUMENT_MISSING' },
     );
   }
   const at = nowIso(ctx);
@@ -24,7 +25,7 @@ export const retro: Command = (ctx, input) => {
       ctx,
       input,
       `the retrospective of leak #${leak.id} was already closed at ${leak.retro_closed_at} by ${leak.retro_closed_by}`,
-      { disposition: 'STALE' },
+      { disposition: 'STALE', code: 'ALREADY_DECIDED' },
     );
   }
   appendAudit(ctx.db, {
@@ -32,7 +33,7 @@ export const retro: Command = (ctx, input) => {
     actor: input.actor,
     action: 'leak.retro',
     object: `leak:${leak.id}`,
-    messageId: input.msg.messageId,
+    messageId: input.msg?.messageId ?? null,
     detail: { summary: input.argument },
   });
   const params = { ...leakPeople(leak), actor: input.actor, summary: input.argument };

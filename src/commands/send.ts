@@ -29,7 +29,9 @@ function open(ctx: Context, input: CommandInput, held: HeldOpening, end: Date | 
 export const sendAsIs: Command = (ctx, input) => {
   const held = JSON.parse(input.token.detail!) as HeldOpening;
   if (held.problem === 'EMBARGO_PAST')
-    return notDone(ctx, input, 'the embargo end it gives is in the past; reply with EMBARGO <end> instead');
+    return notDone(ctx, input, 'the embargo end it gives is in the past; reply with EMBARGO <end> instead', {
+      code: 'EMBARGO_PAST',
+    });
   return open(ctx, input, held, held.end ? new Date(held.end) : null);
 };
 
@@ -39,6 +41,6 @@ export const sendWithEnd: Command = (ctx, input) => {
     now: ctx.clock(),
     maxDays: ctx.config.policy.maxEmbargoDays,
   });
-  if (!parsed.ok) return notDone(ctx, input, parsed.problem.message.replace(/\.$/, ''));
+  if (!parsed.ok) return notDone(ctx, input, parsed.problem.message.replace(/\.$/, ''), { code: parsed.problem.code });
   return open(ctx, input, held, parsed.end);
 };

@@ -1,7 +1,8 @@
 /**
  * The expiry clock: confirmations nobody answered lapse (the moderators are told); requests whose
  * moderation token expired without a decision come back to the moderators with a new token;
- * other expired tokens are retired. Reads what is due from the database, so a restart loses
+ * other expired tokens are retired. The request timers run here too, before the tokens, so that a
+ * reminder and an expired token due at the same tick make one mail (see remindRequests). Reads what is due from the database, so a restart loses
  * nothing and nothing fires twice.
  */
 import { sendModeration } from '../actions/join-request';
@@ -9,7 +10,7 @@ import { sendTemplate } from '../actions/send';
 import { nowIso, type Context } from '../context';
 import { appendAudit } from '../store/audit';
 import { transaction } from '../store/db';
-import { addEvent, getRequest, setState } from '../store/requests';
+import { addEvent, getRequest, markTimer, setState, waitingSince, type RequestRow } from '../store/requests';
 import { expiredUnhandled, liveToken, markRetired } from '../store/tokens';
 import { decideHeld, heldExpiring } from '../store/held';
 import { findMember } from '../store/members';
@@ -20,13 +21,106 @@ export interface ExpiryResult {
   retired: number;
   heldExpired: number;
   probesUnanswered: number;
+  /** Requests reminded to the moderators (policy.requestReminderDays), their applicants told. */
+  requestsReminded: number;
+  /** Requests escalated to list.escalation (policy.requestEscalationDays). */
+  requestsEscalated: number;
+}
+
+const daysBefore = (ctx: Context, days: number): string =>
+  new Date(ctx.clock().getTime() - days * 86_400_000).toISOString();
+
+/** Whole days a request has waited, for the mails. */
+const waitedDays = (ctx: Context, r: RequestRow): number =>
+  Math.floor((ctx.clock().getTime() - new Date(r.created_at).getTime()) / 86_400_000);
+
+/**
+ * The request timers. A request before the moderators with no decision (state moderation) since
+ * policy.requestReminderDays is reminded to them once, with a fresh copy of its mail when its
+ * token has expired (then the token loop below finds a live token and sends nothing more), and
+ * its applicant is told once that it is still open. Since policy.requestEscalationDays it is
+ * escalated once to list.escalation, when that is set (the moderators get the same mail). A
+ * decided request is never picked: only state moderation is. Returns the copies queued.
+ */
+function remindRequests(ctx: Context, at: string, result: ExpiryResult): number {
+  const { config, db } = ctx;
+  let copies = 0;
+  for (const r of waitingSince(db, daysBefore(ctx, config.policy.requestReminderDays), 'reminded_at')) {
+    const days = waitedDays(ctx, r);
+    const resent = !liveToken(db, r.id, 'moderate', at);
+    copies += sendTemplate(ctx, null, {
+      template: 'moderator.notice.request-waiting',
+      to: config.list.moderators,
+      params: {
+        id: r.id,
+        days,
+        organization: r.organization ?? '(unknown)',
+        alias: r.alias ?? '(none)',
+        receivedAt: r.created_at,
+        escalationDays: config.policy.requestEscalationDays,
+        escalation: Boolean(config.list.escalation) && config.policy.requestEscalationDays > days,
+        resent,
+      },
+    });
+    if (resent) copies += sendModeration(ctx, null, r.id, { reminder: true });
+    markTimer(db, r.id, 'reminded_at', at);
+    addEvent(db, r.id, at, 'expiry', 'reminded', `${days} days without a decision`);
+    appendAudit(db, { at, actor: 'daemon', action: 'request.remind', object: `request:${r.id}`, detail: { days } });
+    if (!r.applicant_told_at) {
+      copies += sendTemplate(ctx, null, {
+        template: 'applicant.notice.request-open',
+        to: [r.applicant],
+        inReplyTo: r.message_id,
+        params: { id: r.id, organization: r.organization ?? '(unknown)', receivedAt: r.created_at, days },
+      });
+      markTimer(db, r.id, 'applicant_told_at', at);
+    }
+    result.requestsReminded += 1;
+  }
+  const escalation = config.list.escalation;
+  if (!escalation) return copies;
+  for (const r of waitingSince(db, daysBefore(ctx, config.policy.requestEscalationDays), 'escalated_at')) {
+    const days = waitedDays(ctx, r);
+    copies += sendTemplate(ctx, null, {
+      template: 'moderator.notice.request-escalated',
+      to: [...new Set([escalation, ...config.list.moderators])],
+      params: {
+        id: r.id,
+        organization: r.organization ?? '(unknown)',
+        alias: r.alias ?? '(none)',
+        applicant: r.applicant,
+        receivedAt: r.created_at,
+        days,
+        moderators: config.list.moderators.join(', '),
+      },
+    });
+    markTimer(db, r.id, 'escalated_at', at);
+    addEvent(db, r.id, at, 'expiry', 'escalated', `to ${escalation} after ${days} days`);
+    appendAudit(db, {
+      at,
+      actor: 'daemon',
+      action: 'request.escalate',
+      object: `request:${r.id}`,
+      detail: { days, to: escalation },
+    });
+    result.requestsEscalated += 1;
+  }
+  return copies;
 }
 
 export function runExpiry(ctx: Context): ExpiryResult {
   return transaction(ctx.db, () => {
     const at = nowIso(ctx);
-    const result: ExpiryResult = { lapsed: 0, reminded: 0, retired: 0, heldExpired: 0, probesUnanswered: 0 };
-    let copies = 0;
+    const result: ExpiryResult = {
+      lapsed: 0,
+      reminded: 0,
+      retired: 0,
+      heldExpired: 0,
+      probesUnanswered: 0,
+      requestsReminded: 0,
+      requestsEscalated: 0,
+    };
+    let copies = remindRequests(ctx, at, result);
     for (const token of expiredUnhandled(ctx.db, 'confirm', at)) {
       markRetired(ctx.db, token.token, at);
       const request = getRequest(ctx.db, token.request_id!);
@@ -54,7 +148,16 @@ export function runExpiry(ctx: Context): ExpiryResult {
       copies += sendTemplate(ctx, null, {
         template: 'moderator.notice.request-waiting',
         to: ctx.config.list.moderators,
-        params: { id: request.id },
+        params: {
+          id: request.id,
+          days: null,
+          organization: request.organization ?? '(unknown)',
+          alias: request.alias ?? '(none)',
+          receivedAt: request.created_at,
+          escalationDays: ctx.config.policy.requestEscalationDays,
+          escalation: false,
+          resent: true,
+        },
       });
       copies += sendModeration(ctx, null, request.id, { reminder: true });
       result.reminded += 1;

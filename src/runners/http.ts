@@ -122,6 +122,24 @@ export function metrics(s: Status & { healthy: boolean }): string {
       samples: [{ value: s.requests.open }],
     },
     {
+      name: 'embargo_list_requests_waiting',
+      help: 'Join requests before the moderators with no decision, by how long they have waited: all, past policy.requestReminderDays, past policy.requestEscalationDays.',
+      samples: (['all', 'reminder', 'escalation'] as const).map((past) => ({
+        labels: { past },
+        value:
+          past === 'all'
+            ? s.requests.waiting
+            : past === 'reminder'
+              ? s.requests.pastReminder
+              : s.requests.pastEscalation,
+      })),
+    },
+    {
+      name: 'embargo_list_requests_oldest_waiting_timestamp_seconds',
+      help: 'When the oldest join request without a decision came in, as a Unix time.',
+      samples: [{ value: seconds(s.requests.oldestWaitingSince) }],
+    },
+    {
       name: 'embargo_list_disclosures_embargoed',
       help: 'Disclosure threads under embargo.',
       samples: [{ value: s.disclosures.embargoed }],

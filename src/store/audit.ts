@@ -9,7 +9,25 @@ export interface AuditEntry {
   detail?: Record<string, unknown> | null;
 }
 
+/**
+ * Detail every audit row gets while an action runs on the server (admin/moderator-action: via
+ * cli or console), so that the rows the keyword's own code writes say where it came from. Set
+ * only around a synchronous transaction, so no other writer can interleave.
+ */
+const extraDetail = new WeakMap<Db, Record<string, unknown>>();
+
+export function withAuditDetail<T>(db: Db, extra: Record<string, unknown>, fn: () => T): T {
+  extraDetail.set(db, extra);
+  try {
+    return fn();
+  } finally {
+    extraDetail.delete(db);
+  }
+}
+
 export function appendAudit(db: Db, e: AuditEntry): void {
+  const extra = extraDetail.get(db);
+  if (extra) e = { ...e, detail: { ...(e.detail ?? {}), ...extra } };
   cached(db, 'INSERT INTO audit (at, actor, action, object, message_id, detail) VALUES (?, ?, ?, ?, ?, ?)').run(
     e.at,
     e.actor,

@@ -19,15 +19,85 @@ export interface Migration {
   sql: string;
 }
 
+/**
+ * Opens (creating if need be) the database. A data directory that cannot be created or written is
+ * DATA_DIR_UNWRITABLE, a file SQLite cannot read (not a database, corrupt, unreadable) is
+ * DB_UNREADABLE: both name the path, and both are configuration errors (restarting fixes neither).
+ */
 export function openDb(file: string): Db {
-  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  // FULL: a committed transaction survives a power cut, not only a killed process.
-  db.pragma('synchronous = FULL');
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
-  return db;
+  if (file !== ':memory:') checkDataDir(path.dirname(file), { create: true });
+  let db: Db | undefined;
+  try {
+    db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    // FULL: a committed transaction survives a power cut, not only a killed process.
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    // Reads the schema: a file that is not a database, or a damaged one, fails here and not later.
+    db.pragma('schema_version', { simple: true });
+    return db;
+  } catch (err) {
+    db?.close();
+    // A lock held by another process is temporary, not a damaged file.
+    if ((err as { code?: string }).code === 'SQLITE_BUSY') throw err;
+    throw new AppError(
+      'DB_UNREADABLE',
+      `the database ${path.resolve(file)} cannot be opened: ${(err as Error).message}; restore it from a backup, or move it away to start empty`,
+      { cause: err },
+    );
+  }
+}
+
+/**
+ * Is dataDir a directory this process can write in (or can it be created)? create: make it.
+ * Without create (check-config) nothing is changed: the nearest existing ancestor is checked.
+ */
+export function checkDataDir(dataDir: string, opts: { create?: boolean } = {}): void {
+  const dir = path.resolve(dataDir);
+  const fail = (why: string, cause?: unknown): never => {
+    throw new AppError('DATA_DIR_UNWRITABLE', `dataDir ${dir} ${why}`, { cause });
+  };
+  if (opts.create) {
+    try {
+      fs.mkdirSync(dir, { recursive: true });
+    } catch (err) {
+      fail(`cannot be created: ${(err as Error).message}`, err);
+    }
+  }
+  let existing = dir;
+  while (!fs.existsSync(existing) && path.dirname(existing) !== existing) existing = path.dirname(existing);
+  if (!fs.statSync(existing).isDirectory()) fail(`cannot be created: ${existing} is not a directory`);
+  try {
+    fs.accessSync(existing, fs.constants.W_OK | fs.constants.X_OK);
+  } catch (err) {
+    fail(
+      existing === dir
+        ? `is not writable by this user (uid ${process.getuid?.() ?? '?'})`
+        : `cannot be created: ${existing} is not writable by this user (uid ${process.getuid?.() ?? '?'})`,
+      err,
+    );
+  }
+}
+
+/** check-config: an existing database file must be one SQLite can read (opened read-only, nothing changed). */
+export function checkDbFile(file: string): void {
+  if (!fs.existsSync(file)) return;
+  let db: Db | undefined;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true });
+    db.pragma('schema_version', { simple: true });
+  } catch (err) {
+    throw new AppError(
+      'DB_UNREADABLE',
+      `the database ${path.resolve(file)} cannot be read: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
+  } finally {
+    db?.close();
+  }
 }
 
 export function dbFile(dataDir: string): string {

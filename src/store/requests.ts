@@ -25,6 +25,10 @@ export interface RequestRow {
   /** 1 when the sender was authenticated (migration 0008); 0 for every request before it. */
   authenticated: number;
   auth_evidence: string | null;
+  /** The request timers (migration 0009): when the moderators were reminded, the escalation address told, the applicant told it is still open. */
+  reminded_at: string | null;
+  escalated_at: string | null;
+  applicant_told_at: string | null;
 }
 
 export interface NewRequest {
@@ -147,4 +151,42 @@ export function addEvent(
 
 export function eventsOf(db: Db, requestId: number): RequestEvent[] {
   return cached(db, 'SELECT * FROM request_events WHERE request_id = ? ORDER BY id').all(requestId) as RequestEvent[];
+}
+
+/** A timer of a request before the moderators (migration 0009); each fires once. */
+export type RequestTimer = 'reminded_at' | 'escalated_at';
+
+/**
+ * Requests waiting for a moderator's decision (state moderation: nothing decided, no question
+ * out to the applicant) since `before` or earlier, whose timer has not fired, oldest first.
+ */
+export function waitingSince(db: Db, before: string, timer: RequestTimer): RequestRow[] {
+  return cached(
+    db,
+    `SELECT * FROM requests WHERE state = 'moderation' AND created_at <= ? AND ${timer} IS NULL ORDER BY id`,
+  ).all(before) as RequestRow[];
+}
+
+export function markTimer(db: Db, id: number, timer: RequestTimer | 'applicant_told_at', at: string): void {
+  cached(db, `UPDATE requests SET ${timer} = ? WHERE id = ?`).run(at, id);
+}
+
+export interface WaitingStats {
+  /** Requests before the moderators with no decision (state moderation). */
+  waiting: number;
+  /** ...of which waiting longer than policy.requestReminderDays, and than policy.requestEscalationDays. */
+  pastReminder: number;
+  pastEscalation: number;
+  /** When the oldest of them came in, or null. */
+  oldestSince: string | null;
+}
+
+export function waitingStats(db: Db, reminderBefore: string, escalationBefore: string): WaitingStats {
+  const row = cached(
+    db,
+    `SELECT count(*) AS waiting, coalesce(sum(created_at <= ?), 0) AS pastReminder,
+            coalesce(sum(created_at <= ?), 0) AS pastEscalation, min(created_at) AS oldestSince
+       FROM requests WHERE state = 'moderation'`,
+  ).get(reminderBefore, escalationBefore) as WaitingStats;
+  return { ...row };
 }

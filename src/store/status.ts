@@ -5,13 +5,25 @@
  * the status command (admin/status) and the monitoring endpoint (runners/http) alike.
  */
 import { cached, type Db } from './db';
+import { waitingStats } from './requests';
 
 export interface Status {
   /** When it was collected (ISO 8601 UTC). */
   at: string;
   inbound: { received: number; processed: number; quarantined: number };
   outbox: { pending: number; sending: number; sent: number; failed: number; oldestPendingAt: string | null };
-  requests: { open: number };
+  /**
+   * open: waiting for a moderator, an applicant or a confirmation. waiting: before the moderators
+   * with no decision (state moderation), of which pastReminder / pastEscalation have waited longer
+   * than policy.requestReminderDays / requestEscalationDays; oldestWaitingSince: the oldest's arrival.
+   */
+  requests: {
+    open: number;
+    waiting: number;
+    pastReminder: number;
+    pastEscalation: number;
+    oldestWaitingSince: string | null;
+  };
   disclosures: { embargoed: number; nextEmbargoEnd: string | null };
   leaks: { openRetrospectives: number };
   members: { active: number; unreachable: number };
@@ -22,7 +34,15 @@ export interface Status {
 /** Request states that still wait for somebody (see migrations/0002-membership.sql). */
 const OPEN_REQUEST_STATES = ['moderation', 'asked', 'confirming'] as const;
 
-export function collectStatus(db: Db, now: Date, extra: { lastImapContact?: string | null }): Status {
+export function collectStatus(
+  db: Db,
+  now: Date,
+  extra: { lastImapContact?: string | null; requestTimers?: { reminderDays: number; escalationDays: number } },
+): Status {
+  // The defaults are config.ts's policy.requestReminderDays and requestEscalationDays.
+  const timers = extra.requestTimers ?? { reminderDays: 3, escalationDays: 7 };
+  const daysAgo = (days: number): string => new Date(now.getTime() - days * 86_400_000).toISOString();
+  const waiting = waitingStats(db, daysAgo(timers.reminderDays), daysAgo(timers.escalationDays));
   const count = (sql: string, ...params: unknown[]): number =>
     Number(
       cached(db, sql)
@@ -61,6 +81,10 @@ export function collectStatus(db: Db, now: Date, extra: { lastImapContact?: stri
         `SELECT count(*) FROM requests WHERE state IN (${OPEN_REQUEST_STATES.map(() => '?').join(', ')})`,
         ...OPEN_REQUEST_STATES,
       ),
+      waiting: waiting.waiting,
+      pastReminder: waiting.pastReminder,
+      pastEscalation: waiting.pastEscalation,
+      oldestWaitingSince: waiting.oldestSince,
     },
     disclosures: {
       embargoed: count("SELECT count(*) FROM disclosures WHERE state = 'embargoed'"),

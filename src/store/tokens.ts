@@ -100,3 +100,35 @@ export function expiredUnhandled(db: Db, purpose: TokenPurpose, now: string): To
 export function markRetired(db: Db, token: string, at: string): void {
   cached(db, 'UPDATE tokens SET retired_at = ? WHERE token = ?').run(at, token);
 }
+
+/** The newest token of a purpose for a request, used or not (a server action names the request, not the token). */
+export function newestRequestToken(db: Db, requestId: number, purpose: TokenPurpose): TokenRow | undefined {
+  return cached(
+    db,
+    'SELECT * FROM tokens WHERE request_id = ? AND purpose = ? ORDER BY created_at DESC, rowid DESC LIMIT 1',
+  ).get(requestId, purpose) as TokenRow | undefined;
+}
+
+/** The newest token of a purpose whose subject is `subject` (a thread, a leak, a held message). */
+export function newestSubjectToken(db: Db, purpose: TokenPurpose, subject: string): TokenRow | undefined {
+  return cached(
+    db,
+    'SELECT * FROM tokens WHERE purpose = ? AND subject = ? ORDER BY created_at DESC, rowid DESC LIMIT 1',
+  ).get(purpose, subject) as TokenRow | undefined;
+}
+
+/** The "send" token of a returned post (a moderator's post without a usable embargo end), by the post's inbound id. */
+export function returnedPostToken(db: Db, inboundId: number): TokenRow | undefined {
+  return cached(
+    db,
+    "SELECT * FROM tokens WHERE purpose = 'send' AND json_extract(detail, '$.inboundId') = ? ORDER BY created_at DESC, rowid DESC LIMIT 1",
+  ).get(inboundId) as TokenRow | undefined;
+}
+
+/** Returned posts that can still be sent: their "send" token unused and not expired, oldest first. */
+export function returnedPosts(db: Db, now: string): TokenRow[] {
+  return cached(
+    db,
+    "SELECT * FROM tokens WHERE purpose = 'send' AND used_at IS NULL AND expires_at > ? ORDER BY created_at",
+  ).all(now) as TokenRow[];
+}

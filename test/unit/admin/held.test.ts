@@ -12,7 +12,8 @@ import { Disclosures, listMail, MEMBERS } from '../../helpers/disclosures';
 import { APPLICANT, reply } from '../../helpers/membership';
 
 const STRANGER = 'mallory@evil.example';
-const OPERATOR = 'operator:held-test-operator';
+// Decisions on the server are audited as the Unix user running the command (admin/moderator-action).
+const OPERATOR = `cli:${os.userInfo().username}`;
 const EVERY_MEMBER = MEMBERS.map((m) => m.address).sort();
 
 describe('admin/held: the held command', () => {
@@ -214,12 +215,21 @@ describe('admin/held: the held command', () => {
     assert.equal(relayCopies(), 0);
   });
 
-  it('"held reject 1" without --reason fails and changes nothing', async () => {
-    await assert.rejects(run('held', 'reject', '1'), (err: Error & { code?: string }) => {
-      assert.equal(err.code, 'commander.missingMandatoryOptionValue');
-      return true;
-    });
-    assert.equal(held(1).state, 'held');
+  it('"held reject 2 TEXT" takes the reason after the id; without one it gives the reason REJECT by mail gives', async () => {
+    await run('held', 'reject', '2', 'Write', 'to', 'the', 'moderators.');
+    assert.deepEqual([held(2).state, held(2).reason], ['rejected', 'Write to the moderators.']);
+    await run('held', 'reject', '1');
+    assert.deepEqual([held(1).state, held(1).reason], ['rejected', 'The moderators did not give a reason.']);
+    const audit = h.ctx.db
+      .prepare("SELECT actor, detail FROM audit WHERE action = 'held.reject' ORDER BY id")
+      .all() as { actor: string; detail: string }[];
+    assert.deepEqual(
+      audit.map((a) => [a.actor, JSON.parse(a.detail)]),
+      [
+        [OPERATOR, { reason: 'Write to the moderators.', via: 'cli' }],
+        [OPERATOR, { reason: 'The moderators did not give a reason.', via: 'cli' }],
+      ],
+    );
   });
 
   it('"held discard 1" drops it without a word to anyone', async () => {
@@ -238,7 +248,7 @@ describe('admin/held: the held command', () => {
       ['discard', '1'],
     ]) {
       await assert.rejects(run('held', ...args), (err: Error & { code?: string }) => {
-        assert.equal(err.code, 'INPUT_UNREADABLE');
+        assert.equal(err.code, 'ALREADY_DECIDED');
         assert.match(err.message, new RegExp(`held message 1 was already discarded by ${OPERATOR}`));
         return true;
       });
@@ -249,7 +259,7 @@ describe('admin/held: the held command', () => {
 
   it('refuses to approve a message that was not sent to the list, and leaves it held', async () => {
     await assert.rejects(run('held', 'approve', '2'), (err: Error & { code?: string }) => {
-      assert.equal(err.code, 'INPUT_UNREADABLE');
+      assert.equal(err.code, 'HELD_NOT_RELAYABLE');
       assert.match(
         err.message,
         /held message 2 was not sent to the list, so there is nothing to relay; REJECT or DISCARD it/,
@@ -275,7 +285,8 @@ describe('admin/held: the held command', () => {
           out = await run('held', ...args);
         },
         (err: Error & { code?: string }) => {
-          assert.equal(err.code, 'INPUT_UNREADABLE');
+          // A number that names nothing is not found; what is no number is unreadable.
+          assert.equal(err.code, args[1] === '9' ? 'HELD_NOT_FOUND' : 'INPUT_UNREADABLE');
           assert.match(err.message, /there is no held message 9|is not a held message number/);
           return true;
         },

@@ -18,11 +18,11 @@ function addInbound(db: Db, ref: string, status: string): void {
   );
 }
 
-function addRequest(db: Db, state: string): void {
+function addRequest(db: Db, state: string, createdAt: string = NOW.toISOString()): void {
   db.prepare(
     `INSERT INTO requests (state, applicant, answers, missing, accepts_embargo, findings, created_at, updated_at)
               VALUES (?, 'applicant@example.net', '{}', '[]', 1, '[]', ?, ?)`,
-  ).run(state, NOW.toISOString(), NOW.toISOString());
+  ).run(state, createdAt, createdAt);
 }
 
 function addDisclosure(db: Db, state: string, embargoEnd: string | null): number {
@@ -45,7 +45,7 @@ function addLeak(db: Db, disclosure: number, closedAt: string | null): void {
 const EMPTY: Omit<Status, 'at' | 'lastImapContact'> = {
   inbound: { received: 0, processed: 0, quarantined: 0 },
   outbox: { pending: 0, sending: 0, sent: 0, failed: 0, oldestPendingAt: null },
-  requests: { open: 0 },
+  requests: { open: 0, waiting: 0, pastReminder: 0, pastEscalation: 0, oldestWaitingSince: null },
   disclosures: { embargoed: 0, nextEmbargoEnd: null },
   leaks: { openRetrospectives: 0 },
   members: { active: 0, unreachable: 0 },
@@ -102,6 +102,26 @@ describe('admin/status', () => {
       assert.equal(collectStatus(db, NOW, {}).requests.open, 3);
     });
 
+    it('counts requests waiting for a decision past each timer, and when the oldest came in', () => {
+      const db = migratedMemoryDb();
+      const daysAgo = (d: number): string => new Date(NOW.getTime() - d * 86_400_000).toISOString();
+      addRequest(db, 'moderation', daysAgo(1));
+      addRequest(db, 'moderation', daysAgo(4));
+      addRequest(db, 'moderation', daysAgo(8));
+      addRequest(db, 'asked', daysAgo(9)); // the applicant has a question: not waiting for the moderators
+      addRequest(db, 'rejected', daysAgo(20)); // decided: never counted
+      const timers = { reminderDays: 3, escalationDays: 7 };
+      assert.deepEqual(collectStatus(db, NOW, { requestTimers: timers }).requests, {
+        open: 4,
+        waiting: 3,
+        pastReminder: 2,
+        pastEscalation: 1,
+        oldestWaitingSince: daysAgo(8),
+      });
+      const later = collectStatus(db, NOW, { requestTimers: { reminderDays: 5, escalationDays: 10 } }).requests;
+      assert.deepEqual([later.pastReminder, later.pastEscalation], [1, 0]);
+    });
+
     it('counts running embargoes and gives the earliest end of one, not of a lifted one', () => {
       const db = migratedMemoryDb();
       addDisclosure(db, 'embargoed', '2026-03-20T16:00:00.000Z');
@@ -143,7 +163,13 @@ describe('admin/status', () => {
       at: '2026-03-10T09:30:00.000Z',
       inbound: { received: 1, processed: 20, quarantined: 2 },
       outbox: { pending: 3, sending: 1, sent: 40, failed: 1, oldestPendingAt: '2026-03-10T09:00:00.000Z' },
-      requests: { open: 2 },
+      requests: {
+        open: 2,
+        waiting: 2,
+        pastReminder: 1,
+        pastEscalation: 0,
+        oldestWaitingSince: '2026-03-06T09:30:00.000Z',
+      },
       disclosures: { embargoed: 1, nextEmbargoEnd: '2026-03-12T16:00:00.000Z' },
       leaks: { openRetrospectives: 1 },
       members: { active: 12, unreachable: 1 },
@@ -160,6 +186,7 @@ describe('admin/status', () => {
           '  outbox       3 pending, 1 sending, 40 sent, 1 failed',
           '               oldest pending since 2026-03-10T09:00:00.000Z (30 min ago)',
           '  requests     2 open',
+          '               2 waiting for a decision, oldest since 2026-03-06T09:30:00.000Z (4 d ago); 1 past the reminder, 0 past the escalation',
           '  disclosures  1 under embargo, next end 2026-03-12T16:00:00.000Z (in 2 d)',
           '  leaks        1 open retrospective',
           '  held         2 waiting for a moderator',

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { runExpiry } from '../../../src/jobs/expiry';
-import { addMembers, MODERATORS } from '../../helpers/context';
+import { addMembers, MODERATORS, trustedAuthConfig } from '../../helpers/context';
 import {
   ALIAS,
   APPLICANT,
@@ -30,7 +30,15 @@ describe('jobs/expiry (runExpiry)', () => {
     const unchanged = h.state();
     const before = h.mark();
     h.clock.advance(3 * DAY - 60_000);
-    assert.deepEqual(runExpiry(h.ctx), { lapsed: 0, reminded: 0, retired: 0, heldExpired: 0, probesUnanswered: 0 });
+    assert.deepEqual(runExpiry(h.ctx), {
+      lapsed: 0,
+      reminded: 0,
+      retired: 0,
+      heldExpired: 0,
+      probesUnanswered: 0,
+      requestsReminded: 0,
+      requestsEscalated: 0,
+    });
     assert.deepEqual(h.state(), unchanged);
     assert.deepEqual(await h.sent(before), []);
   });
@@ -44,7 +52,15 @@ describe('jobs/expiry (runExpiry)', () => {
     });
 
     it('lapses: the request is closed as lapsed, the token retired, the alias not subscribed', () => {
-      assert.deepEqual(runExpiry(h.ctx), { lapsed: 1, reminded: 0, retired: 0, heldExpired: 0, probesUnanswered: 0 });
+      assert.deepEqual(runExpiry(h.ctx), {
+        lapsed: 1,
+        reminded: 0,
+        retired: 0,
+        heldExpired: 0,
+        probesUnanswered: 0,
+        requestsReminded: 0,
+        requestsEscalated: 0,
+      });
       const row = h.request(1);
       assert.equal(row.state, 'lapsed');
       assert.equal(row.decided_by, 'expiry');
@@ -72,7 +88,15 @@ describe('jobs/expiry (runExpiry)', () => {
       const unchanged = h.state();
       const after = h.mark();
       h.clock.advance(DAY);
-      assert.deepEqual(runExpiry(h.ctx), { lapsed: 0, reminded: 0, retired: 0, heldExpired: 0, probesUnanswered: 0 });
+      assert.deepEqual(runExpiry(h.ctx), {
+        lapsed: 0,
+        reminded: 0,
+        retired: 0,
+        heldExpired: 0,
+        probesUnanswered: 0,
+        requestsReminded: 0,
+        requestsEscalated: 0,
+      });
       assert.deepEqual(h.state(), unchanged);
       assert.deepEqual(await h.sent(after), []);
     });
@@ -98,13 +122,23 @@ describe('jobs/expiry (runExpiry)', () => {
     let moderation: Sent;
 
     beforeEach(async () => {
+      // The token's own path, before the request timers are due (test/unit/jobs/request-timers.test.ts).
+      h = new Membership(`${trustedAuthConfig()}\npolicy: { requestReminderDays: 30 }\n`);
       moderation = await h.submit();
       h.clock.advance(LATER);
     });
 
     it('comes back to the moderators with a new token, once', async () => {
       const before = h.mark();
-      assert.deepEqual(runExpiry(h.ctx), { lapsed: 0, reminded: 1, retired: 0, heldExpired: 0, probesUnanswered: 0 });
+      assert.deepEqual(runExpiry(h.ctx), {
+        lapsed: 0,
+        reminded: 1,
+        retired: 0,
+        heldExpired: 0,
+        probesUnanswered: 0,
+        requestsReminded: 0,
+        requestsEscalated: 0,
+      });
       const sent = await h.sent(before);
       assert.deepEqual(
         sent.map((m) => [m.purpose, m.to]),
@@ -125,7 +159,15 @@ describe('jobs/expiry (runExpiry)', () => {
 
       const after = h.mark();
       h.clock.advance(60_000);
-      assert.deepEqual(runExpiry(h.ctx), { lapsed: 0, reminded: 0, retired: 0, heldExpired: 0, probesUnanswered: 0 });
+      assert.deepEqual(runExpiry(h.ctx), {
+        lapsed: 0,
+        reminded: 0,
+        retired: 0,
+        heldExpired: 0,
+        probesUnanswered: 0,
+        requestsReminded: 0,
+        requestsEscalated: 0,
+      });
       assert.deepEqual(await h.sent(after), []);
     });
 
@@ -140,7 +182,15 @@ describe('jobs/expiry (runExpiry)', () => {
     it("is not reminded when a moderator's late reply already brought a fresh copy", async () => {
       await h.command(moderation, 'APPROVE\n');
       const before = h.mark();
-      assert.deepEqual(runExpiry(h.ctx), { lapsed: 0, reminded: 0, retired: 0, heldExpired: 0, probesUnanswered: 0 });
+      assert.deepEqual(runExpiry(h.ctx), {
+        lapsed: 0,
+        reminded: 0,
+        retired: 0,
+        heldExpired: 0,
+        probesUnanswered: 0,
+        requestsReminded: 0,
+        requestsEscalated: 0,
+      });
       assert.deepEqual(await h.sent(before), []);
     });
 
