@@ -19,7 +19,6 @@ COPY --from=build /build/dist/src ./dist/src
 COPY migrations ./migrations
 COPY templates ./templates
 COPY config ./config
-COPY samples ./samples
 # The data directory: mount a volume here (the database and the lock file live in it).
 RUN mkdir /data && chown node:node /data
 USER node

@@ -8,10 +8,12 @@ import YAML from 'yaml';
 import { Command, CommanderError, Option } from 'commander';
 import { createContext } from './app';
 import { configWarnings, loadConfig, redact } from './config';
-import { startDaemon } from './daemon';
+import { openListKeyAtStart, startDaemon } from './daemon';
 import { AppError } from './errors';
 import { runIngest } from './admin/ingest';
 import { registerMembers } from './admin/members';
+import { registerKeys } from './admin/keys';
+import { checkListKeyFile, listKeyFile } from './openpgp/list-key';
 import { explain } from './admin/explain';
 import { registerRequests } from './admin/requests';
 import { registerDisclosures } from './admin/disclosures';
@@ -29,7 +31,13 @@ import path from 'node:path';
 export const EXIT = { ok: 0, failed: 1, usage: 2, noinput: 66, tempfail: 75, config: 78 } as const;
 
 /** Errors that restarting cannot fix: the configuration, or the data directory it names. */
-const CONFIG_ERRORS = new Set(['DATA_DIR_UNWRITABLE', 'DB_UNREADABLE']);
+const CONFIG_ERRORS = new Set([
+  'DATA_DIR_UNWRITABLE',
+  'DB_UNREADABLE',
+  'DB_NOT_WRITABLE',
+  'LIST_KEY_INSECURE',
+  'LIST_KEY_UNREADABLE',
+]);
 
 interface GlobalOptions {
   config?: string;
@@ -72,6 +80,12 @@ export function buildProgram(): Command {
     .action(async () => {
       const ctx = createContext(load(), { logLevel: globals().logLevel, announce: true });
       for (const w of configWarnings(ctx.config)) ctx.log.warn({ key: w.key }, `${w.code} ${w.message}`);
+      try {
+        await openListKeyAtStart(ctx);
+      } catch (err) {
+        ctx.db.close();
+        throw err;
+      }
       const daemon = startDaemon(ctx);
       await new Promise<void>((resolve) => {
         const onSignal = (signal: string) => {
@@ -129,6 +143,7 @@ export function buildProgram(): Command {
       // The data directory and the database, as the daemon would open them (nothing is created).
       checkDataDir(loaded.config.dataDir);
       checkDbFile(dbFile(path.resolve(loaded.config.dataDir)));
+      if (loaded.config.openpgp.enabled) checkListKeyFile(listKeyFile(loaded.config.dataDir));
       for (const w of configWarnings(loaded.config))
         process.stderr.write(`embargo-list: warning: ${w.code} ${w.message}\n`);
       process.stdout.write(`# ok: ${loaded.source}\n${YAML.stringify(redact(loaded.config))}`);
@@ -188,6 +203,7 @@ export function buildProgram(): Command {
 
   registerHeld(program, () => createContext(load(), { logLevel: globals().logLevel ?? 'warn' }));
   registerMembers(program, () => createContext(load(), { logLevel: globals().logLevel ?? 'warn' }));
+  registerKeys(program, () => createContext(load(), { logLevel: globals().logLevel ?? 'warn' }));
   registerConsole(program, () => createContext(load(), { logLevel: globals().logLevel ?? 'warn' }));
   return program;
 }

@@ -63,7 +63,7 @@ const policySchema = z.strictObject({
   /** How long a token in our mails stays valid. */
   tokenDays: z.number().positive().default(3),
   /** A request with no moderator decision this long is reminded to the moderators, once; its applicant is told it is still open. */
-  requestReminderDays: z.number().positive().default(3),
+  requestReminderDays: z.number().min(1).default(3),
   /** ...and this long, escalated to list.escalation (when set), once. */
   requestEscalationDays: z.number().positive().default(7),
   /** A text file with the embargo policy sent in the welcome mail; default config/embargo-policy.txt. */
@@ -97,6 +97,14 @@ const policySchema = z.strictObject({
   retrospectiveDays: z.number().positive().default(7),
   leakLimit: z.number().int().min(1).default(2),
   leakWindowDays: z.number().positive().default(365),
+  /**
+   * OpenPGP for thread mail to members (issue 12): off, never encrypted; opportunistic, encrypted
+   * to each member with a usable key, in the clear to the others; required, members without a
+   * usable key get a notice that a disclosure exists, never its text.
+   */
+  encryption: z.enum(['off', 'opportunistic', 'required']).default('opportunistic'),
+  /** Members and moderators are warned this many days before their key expires; 0: never. */
+  keyExpiryWarnDays: z.number().min(0).default(30),
   alias: z
     .strictObject({
       allowDomains: z.array(domain).default([]),
@@ -198,8 +206,14 @@ export const configSchema = z.strictObject({
         .positive()
         .max(24 * 30)
         .default(12),
+      /** The origin browsers use behind a reverse proxy (https://console.example.org): an allowed Host and Origin. */
+      publicOrigin: z.string().min(1).nullable().default(null),
+      /** Mark the session cookie Secure; null: when publicOrigin is https or listen.host is beyond loopback. */
+      secureCookies: z.boolean().nullable().default(null),
     })
-    .default({ listen: null, allowRemote: false, sessionHours: 12 }),
+    .default({ listen: null, allowRemote: false, sessionHours: 12, publicOrigin: null, secureCookies: null }),
+  /** The list's own OpenPGP key (<dataDir>/openpgp/list-secret.asc): made at the daemon's first start when enabled. */
+  openpgp: z.strictObject({ enabled: z.boolean().default(false) }).default({ enabled: false }),
   schedule: scheduleSchema.default(() => scheduleSchema.parse({})),
   log: z
     .strictObject({
@@ -337,8 +351,33 @@ export function isLoopbackHost(host: string): boolean {
   return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h) || /^::ffff:127(\.\d{1,3}){3}$/.test(h);
 }
 
+/**
+ * Whether the console's session cookie is marked Secure: console.secureCookies when set, else
+ * when console.publicOrigin is https or console.listen.host is beyond loopback.
+ */
+export function consoleSecureCookies(config: Config): boolean {
+  const c = config.console;
+  if (c.secureCookies !== null) return c.secureCookies;
+  if (c.publicOrigin?.startsWith('https:')) return true;
+  return c.listen !== null && !isLoopbackHost(c.listen.host);
+}
+
 /** The console shows embargoed text: beyond this machine only when asked for by name. */
 function checkConsoleHost(config: Config, source: string): void {
+  const origin = config.console.publicOrigin;
+  if (origin !== null) {
+    let url: URL | undefined;
+    try {
+      url = new URL(origin);
+    } catch {
+      url = undefined;
+    }
+    if (!url || !['http:', 'https:'].includes(url.protocol) || url.origin !== origin.replace(/\/$/, ''))
+      throw new AppError(
+        'CONFIG_INVALID',
+        `${source}: console.publicOrigin: expected an origin such as https://console.example.org (scheme, host and port only), got "${origin}"`,
+      );
+  }
   const listen = config.console.listen;
   if (listen && !config.console.allowRemote && !isLoopbackHost(listen.host))
     throw new AppError(

@@ -16,7 +16,7 @@ import { Scheduler } from './runners/schedule';
 import { startHttp } from './runners/http';
 import { collectStatus } from './admin/status';
 import { checkAliasLists } from './policy/corporate-alias';
-import { startConsole } from './console/server';
+import { ensureListKey, type ListKey } from './openpgp/list-key';
 
 export interface Daemon {
   stop(): Promise<void>;
@@ -68,7 +68,9 @@ export function startDaemon(ctx: Context): Daemon {
     : Promise.resolve(null);
   const consoleListen = config.console.listen;
   const webConsole = consoleListen
-    ? startConsole(ctx, consoleListen).then(
+    ? // Loaded only when it is on: fastify and the console's pages cost every other start.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      (require('./console/server') as typeof import('./console/server')).startConsole(ctx, consoleListen).then(
         (c) => {
           log.info({ port: c.port }, `CONSOLE listening on ${consoleListen.host}:${c.port}`);
           return c;
@@ -101,6 +103,20 @@ export function startDaemon(ctx: Context): Daemon {
       return stopping;
     },
   };
+}
+
+/**
+ * Before the daemon starts, with openpgp.enabled: the list's key pair, made on the first start.
+ * A key file others can read (LIST_KEY_INSECURE) or that cannot be read stops the start.
+ */
+export async function openListKeyAtStart(ctx: Context): Promise<ListKey | null> {
+  if (!ctx.config.openpgp.enabled) return null;
+  const { key, generated } = await ensureListKey(ctx.config.dataDir, ctx.config.list, ctx.clock());
+  ctx.log.info(
+    { fingerprint: key.fingerprint, file: key.file },
+    `${generated ? 'LIST_KEY_GENERATED' : 'LIST_KEY_LOADED'} fingerprint=${key.fingerprint} file=${key.file}`,
+  );
+  return key;
 }
 
 /** One daemon per data directory: a pid file, taken over when its process is gone. */

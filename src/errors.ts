@@ -23,6 +23,7 @@ export type ErrorCode =
   | 'INPUT_NOT_FOUND'
   | 'DATA_DIR_UNWRITABLE'
   | 'DB_UNREADABLE'
+  | 'DB_NOT_WRITABLE'
   | 'MEMBER_EXISTS'
   | 'HELD_NOT_FOUND'
   | 'INGEST_TEMPFAIL'
@@ -47,7 +48,22 @@ export type ErrorCode =
   | 'EMBARGO_PAST'
   | 'EMBARGO_TOO_FAR'
   | 'EMBARGO_AMBIGUOUS'
-  | 'NOT_DONE';
+  | 'NOT_DONE'
+  // OpenPGP: people's public keys (openpgp/keys, admin/keys) and the list's key pair (openpgp/list-key).
+  | 'KEY_UNREADABLE'
+  | 'KEY_TOO_LARGE'
+  | 'KEY_IS_SECRET'
+  | 'KEY_MULTIPLE'
+  | 'KEY_EXPIRED'
+  | 'KEY_REVOKED'
+  | 'KEY_NO_ENCRYPTION'
+  | 'KEY_NOT_FOUND'
+  | 'MODERATOR_NOT_FOUND'
+  | 'LIST_KEY_INSECURE'
+  | 'LIST_KEY_UNREADABLE'
+  | 'LIST_KEY_MISSING'
+  | 'LIST_KEY_EXISTS'
+  | 'LIST_KEY_INVALID';
 
 export class AppError extends Error {
   readonly code: ErrorCode;

@@ -8,7 +8,7 @@ import { isAddress, normalizeAddress } from '../message/address';
 import { appendAudit } from '../store/audit';
 import { transaction } from '../store/db';
 import { allMembers, findMember, upsertMember } from '../store/members';
-import { removeMemberWithNotice } from '../actions/remove-member';
+import { cliActor, moderatorAction } from './moderator-action';
 import { deliverNow } from './deliver-now';
 import { parseMembershipTable, renderMembershipTable } from './membership-table';
 import fs from 'node:fs';
@@ -29,9 +29,8 @@ function checkedOrg(name: string): string {
   return org;
 }
 
-function operator(): string {
-  return `operator:${process.env.SUDO_USER ?? process.env.USER ?? 'unknown'}`;
-}
+/** The audit actor of a change made here: the CLI's actor (moderator-action.ts cliActor). */
+const operator = (): string => cliActor().name;
 
 export function registerMembers(program: Command, open: () => Context): void {
   const members = program
@@ -142,10 +141,19 @@ export function registerMembers(program: Command, open: () => Context): void {
     .action(async (address: string, opts: { reason?: string }) => {
       const addr = checkedAddress(address);
       await withContextAsync(open, async (ctx) => {
-        const copies = transaction(ctx.db, () =>
-          removeMemberWithNotice(ctx, null, addr, operator(), 'removed', opts.reason ?? null),
-        );
-        if (copies < 0) throw new AppError('MEMBER_NOT_FOUND', `${addr} is not an active member`);
+        // The same path as REMOVE by mail and the console: moderatorAction's kind member.
+        const outcome = moderatorAction(ctx, cliActor(), {
+          kind: 'member',
+          verb: 'remove',
+          address: addr,
+          text: opts.reason ?? null,
+        });
+        // A member removed before is "not an active member": MEMBER_NOT_FOUND here, as always.
+        if (!outcome.ok) {
+          if (outcome.code === 'MEMBER_NOT_FOUND' || outcome.code === 'MEMBER_NOT_ACTIVE')
+            throw new AppError('MEMBER_NOT_FOUND', `${addr} is not an active member`);
+          throw new AppError('NOT_DONE', outcome.message);
+        }
         process.stdout.write(`removed: ${addr}\n`);
         await deliverNow(ctx);
       });

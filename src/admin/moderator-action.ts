@@ -50,7 +50,7 @@ export type ModeratorAction =
   | { kind: 'disclosure'; verb: 'embargo' | 'lift' | 'send' | 'retro'; disclosureId: number; text: string | null }
   | { kind: 'member'; verb: 'remove'; address: string; text: string | null };
 
-/** cli: name = `cli:<unix user>`; console: name = the moderator's address. */
+/** cli: name = cliActor()'s `cli:<unix user>` or `cli:<sudo user> (as <unix user>)`; console: the moderator's address. */
 export interface Actor {
   name: string;
   via: 'cli' | 'console';
@@ -254,16 +254,23 @@ export function moderatorAction(ctx: Context, actor: Actor, action: ModeratorAct
   return outcome;
 }
 
-/** Who acts from the command line: cli:<the Unix user running it>. */
-export function cliActor(): Actor {
+/**
+ * Who acts from the command line: cli:<the Unix user>, or, under sudo, cli:<the person who ran
+ * sudo> (as <the Unix user the command runs as>), e.g. "cli:alice (as embargo)". SUDO_USER names
+ * the person; the Unix user is what the system checked. One helper for every CLI command that
+ * writes an audit row (members, held, requests, disclosures).
+ */
+export function cliActor(env: NodeJS.ProcessEnv = process.env): Actor {
   let user: string;
   try {
     user = os.userInfo().username;
   } catch {
     // No passwd entry (a container run with a bare uid): the uid still says who.
-    user = process.env.USER ?? `uid${process.getuid?.() ?? ''}`;
+    user = env.USER ?? `uid${process.getuid?.() ?? ''}`;
   }
-  return { name: `cli:${user}`, via: 'cli' };
+  const sudoUser = env.SUDO_USER?.trim();
+  const name = sudoUser && sudoUser !== user ? `cli:${sudoUser} (as ${user})` : `cli:${user}`;
+  return { name, via: 'cli' };
 }
 
 /** A number as the CLI takes it ("7" or "#7"); anything else is INPUT_UNREADABLE. */

@@ -16,23 +16,47 @@ export function tokenMatches(expected: string, given: unknown): boolean {
  * True when the browser says the form came from this origin: Sec-Fetch-Site "same-origin" when
  * it sends that header (every current browser does; with Referrer-Policy no-referrer it is the
  * only signal, since Origin is then "null"), else Origin, else Referer, naming the Host header's
- * host. False when none is sent.
+ * host, or being console.publicOrigin (behind a reverse proxy, which may send its own Host). False
+ * when none is sent.
  */
-export function sameOrigin(headers: {
-  origin?: string;
-  referer?: string;
-  host?: string;
-  'sec-fetch-site'?: string | string[];
-}): boolean {
+export function sameOrigin(
+  headers: {
+    origin?: string;
+    referer?: string;
+    host?: string;
+    'sec-fetch-site'?: string | string[];
+  },
+  publicOrigin: string | null = null,
+): boolean {
   const site = headers['sec-fetch-site'];
   if (site !== undefined) return site === 'same-origin';
   const host = headers.host?.toLowerCase();
   const from = headers.origin && headers.origin !== 'null' ? headers.origin : headers.referer;
-  if (!host || !from) return false;
+  if (!from) return false;
   try {
     const url = new URL(from);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.host.toLowerCase() === host;
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
+    if (publicOrigin !== null && url.origin === new URL(publicOrigin).origin) return true;
+    return host !== undefined && url.host.toLowerCase() === host;
   } catch {
     return false;
   }
+}
+
+/**
+ * The Host headers the console answers (DNS rebinding: a name of the attacker's that resolves to
+ * 127.0.0.1 brings its own Host, and is refused): listen.host:port; on loopback also localhost,
+ * 127.0.0.1 and [::1] with the port; and console.publicOrigin's host. Lower case.
+ */
+export function allowedHosts(
+  listen: { host: string; port: number },
+  publicOrigin: string | null,
+  loopback: boolean,
+): Set<string> {
+  const hostPort = (h: string) =>
+    `${h.includes(':') && !h.startsWith('[') ? `[${h}]` : h}:${listen.port}`.toLowerCase();
+  const hosts = new Set<string>([hostPort(listen.host)]);
+  if (loopback) for (const h of ['localhost', '127.0.0.1', '[::1]']) hosts.add(hostPort(h));
+  if (publicOrigin !== null) hosts.add(new URL(publicOrigin).host.toLowerCase());
+  return hosts;
 }

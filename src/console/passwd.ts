@@ -1,12 +1,16 @@
 /**
  * embargo-list console passwd ADDRESS: sets a moderator's console password on the server. The
  * password comes from standard input (its first line), or is asked twice without echo on a
- * terminal; it is stored as an scrypt hash (src/console/auth.ts), never printed or logged.
+ * terminal; it is stored as an scrypt hash (src/console/auth.ts), never printed or logged. It
+ * ends the moderator's sessions and lockout. console unlock ADDRESS|IP ends a lockout (of an
+ * account, or of a client address); console signout ADDRESS ends every session of a moderator.
  */
+import net from 'node:net';
 import type { Command } from 'commander';
 import type { Context } from '../context';
 import { AppError } from '../errors';
-import { hasAccount, isModerator, MIN_PASSWORD_LENGTH, setPassword } from './auth';
+import { hasAccount, isModerator, MIN_PASSWORD_LENGTH, setPassword, unlockAddress, unlockIp } from './auth';
+import { deleteSessionsOf } from './sessions';
 import { withContextAsync } from '../admin/with-context';
 
 /** Reads one line from a TTY without echoing it. */
@@ -86,4 +90,45 @@ export function registerConsole(program: Command, open: () => Context): void {
         process.stdout.write(`${created ? 'set' : 'changed'} the console password of ${address.toLowerCase()}\n`);
       }),
     );
+  group
+    .command('unlock')
+    .description(
+      "end a sign-in lockout: of a moderator's address (its failed sign-ins are forgotten), or of a client IP address",
+    )
+    .argument('<address>', 'a moderator address, or the IP address of CONSOLE_LOGIN_FAILED ... from IP')
+    .action((target: string) =>
+      withContextAsync(open, async (ctx) => {
+        const n = unlock(ctx, target);
+        process.stdout.write(
+          `unlocked ${target.trim().toLowerCase()}: ${n} failed sign-in${n === 1 ? '' : 's'} forgotten\n`,
+        );
+      }),
+    );
+  group
+    .command('signout')
+    .description('end every console session of a moderator (on every browser)')
+    .argument('<address>', 'a moderator address')
+    .action((address: string) =>
+      withContextAsync(open, async (ctx) => {
+        const n = signOut(ctx, address);
+        process.stdout.write(`signed out ${address.trim().toLowerCase()}: ${n} session${n === 1 ? '' : 's'} ended\n`);
+      }),
+    );
+}
+
+/** console unlock: an IP address's failures, or an account's (any address: the lockout covers unknown ones too). */
+export function unlock(ctx: Context, target: string): number {
+  const t = target.trim().toLowerCase();
+  const ip = net.isIP(t) !== 0;
+  const n = ip ? unlockIp(ctx.db, t) : unlockAddress(ctx.db, t);
+  ctx.log.info({ [ip ? 'ip' : 'account']: t, forgotten: n }, `CONSOLE_UNLOCK ${t}`);
+  return n;
+}
+
+/** console signout: every session of the address; returns how many. */
+export function signOut(ctx: Context, address: string): number {
+  const a = address.trim().toLowerCase();
+  const n = deleteSessionsOf(ctx.db, a);
+  ctx.log.info({ moderator: a, sessions: n }, `CONSOLE_SIGNOUT ${a}`);
+  return n;
 }

@@ -13,7 +13,8 @@ import { listHeld } from '../store/held';
 import { getInbound } from '../store/inbound';
 import { leakCandidates, listLeaks } from '../store/leaks';
 import { allMembers, activeMembers } from '../store/members';
-import { eventsOf, listRequests, pendingOfMailbox } from '../store/requests';
+import { eventsOf, listRequests, pendingOfMailbox, type RequestRow } from '../store/requests';
+import { collectStatus } from '../store/status';
 import { duration, relative, shortTime } from './time';
 
 /** The most of a held message's text a page shows. */
@@ -23,11 +24,77 @@ export interface PendingRequest extends RequestView {
   waited: string;
   createdShort: string;
   decidable: boolean;
+  timers: RequestTimersView;
   history: { at: string; actor: string; kind: string; text: string | null }[];
+}
+
+/**
+ * A request's timers (migrations/0009, jobs/expiry): they run only while it is before the
+ * moderators with no decision (state moderation), which is also what `status` counts as waiting.
+ */
+export interface RequestTimersView {
+  /** State moderation: waiting for a moderator's decision, the timers running. */
+  waiting: boolean;
+  /** Waiting longer than policy.requestReminderDays, and than policy.requestEscalationDays (status's pastReminder / pastEscalation). */
+  pastReminder: boolean;
+  pastEscalation: boolean;
+  /** Readable: when the moderators were reminded, or when they will be. */
+  reminded: string;
+  /** When it was escalated to list.escalation, when it will be, or why it never will be. */
+  escalated: string;
+  /** When the applicant was told the request is still open, or ''. */
+  applicantTold: string;
+}
+
+export interface RequestTimerSettings {
+  reminderDays: number;
+  escalationDays: number;
+}
+
+function timerSettings(ctx: Context): RequestTimerSettings {
+  return {
+    reminderDays: ctx.config.policy.requestReminderDays,
+    escalationDays: ctx.config.policy.requestEscalationDays,
+  };
+}
+
+/** The cutoff `status` (store/status collectStatus) compares created_at with: `days` before now, ISO 8601 UTC. */
+function daysAgo(now: Date, days: number): string {
+  return new Date(now.getTime() - days * 86_400_000).toISOString();
+}
+
+function requestTimers(ctx: Context, row: RequestRow, now: Date, t: RequestTimerSettings): RequestTimersView {
+  const waiting = row.state === 'moderation';
+  // What happened just now is "0 min ago", not relative()'s "in 0 min".
+  const at = (iso: string) =>
+    `${shortTime(iso)} (${Date.parse(iso) <= now.getTime() ? `${duration(now.getTime() - Date.parse(iso))} ago` : relative(iso, now)})`;
+  // Due times as jobs/expiry sees them: created_at plus the days.
+  const due = (days: number) => new Date(Date.parse(row.created_at) + days * 86_400_000).toISOString();
+  const pending = (iso: string, to = '') =>
+    Date.parse(iso) > now.getTime()
+      ? `not yet, due ${at(iso)}${to && `, to ${to}`}`
+      : `due since ${at(iso)}, sent${to && ` to ${to}`} at the next expiry run`;
+  const escalation = ctx.config.list.escalation;
+  return {
+    waiting,
+    // The same comparison as status's SQL (created_at <= cutoff), so the marks add up to its counts.
+    pastReminder: waiting && row.created_at <= daysAgo(now, t.reminderDays),
+    pastEscalation: waiting && row.created_at <= daysAgo(now, t.escalationDays),
+    reminded: row.reminded_at ? at(row.reminded_at) : waiting ? pending(due(t.reminderDays)) : 'no',
+    escalated: row.escalated_at
+      ? at(row.escalated_at)
+      : !escalation
+        ? 'never: list.escalation is not set'
+        : waiting
+          ? pending(due(t.escalationDays), escalation)
+          : 'no',
+    applicantTold: row.applicant_told_at ? at(row.applicant_told_at) : '',
+  };
 }
 
 /** Requests before the moderators or the applicant, oldest first (the longest wait on top). */
 export function pendingRequests(ctx: Context, now: Date): PendingRequest[] {
+  const t = timerSettings(ctx);
   return listRequests(ctx.db, { open: true })
     .reverse()
     .map((row) => ({
@@ -35,6 +102,7 @@ export function pendingRequests(ctx: Context, now: Date): PendingRequest[] {
       waited: duration(now.getTime() - Date.parse(row.created_at)),
       createdShort: shortTime(row.created_at),
       decidable: row.state === 'moderation' || row.state === 'asked',
+      timers: requestTimers(ctx, row, now, t),
       history: eventsOf(ctx.db, row.id).map((e) => ({
         at: shortTime(e.at),
         actor: e.actor,
@@ -42,6 +110,42 @@ export function pendingRequests(ctx: Context, now: Date): PendingRequest[] {
         text: e.text,
       })),
     }));
+}
+
+export interface RequestsSummary extends RequestTimerSettings {
+  /** Open requests: before the moderators, the applicant or the alias's confirmation. */
+  open: number;
+  /** Before the moderators with no decision, and of those past each threshold: status's numbers. */
+  waiting: number;
+  pastReminder: number;
+  pastEscalation: number;
+  /** The oldest waiting request: when it came, how long it has waited, its number when it is on the page. */
+  oldest: { since: string; waited: string; id: number | null } | null;
+}
+
+/**
+ * The summary line of the requests page: the numbers of the `status` command and /metrics
+ * (store/status collectStatus), not counted a second time here.
+ */
+export function requestsSummary(ctx: Context, now: Date, shown: readonly PendingRequest[] = []): RequestsSummary {
+  const t = timerSettings(ctx);
+  const { requests } = collectStatus(ctx.db, now, { requestTimers: t });
+  const since = requests.oldestWaitingSince;
+  return {
+    ...t,
+    open: requests.open,
+    waiting: requests.waiting,
+    pastReminder: requests.pastReminder,
+    pastEscalation: requests.pastEscalation,
+    oldest:
+      since === null
+        ? null
+        : {
+            since: shortTime(since),
+            waited: duration(now.getTime() - Date.parse(since)),
+            id: shown.find((r) => r.timers.waiting && r.createdAt === since)?.id ?? null,
+          },
+  };
 }
 
 export interface TimelineEntry {

@@ -7,13 +7,13 @@ import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import formbody from '@fastify/formbody';
 import type { Context } from '../context';
-import { isLoopbackHost } from '../config';
-import { isModerator } from './auth';
-import { sameOrigin, tokenMatches } from './csrf';
+import { consoleSecureCookies, isLoopbackHost } from '../config';
+import { isModerator, VerifySlots } from './auth';
+import { allowedHosts, sameOrigin, tokenMatches } from './csrf';
 import { loadRenderer, type Renderer } from './render';
 import { findSession, takeFlash } from './sessions';
 import { cookieValue, type ConsoleApp } from './app';
-import { registerLogin } from './pages/login';
+import { registerLogin, sessionCookie } from './pages/login';
 import { registerPages } from './pages/views';
 import { registerActions } from './pages/actions';
 
@@ -28,25 +28,50 @@ export const SECURITY_HEADERS: Record<string, string> = {
   'Cross-Origin-Resource-Policy': 'same-origin',
 };
 
-/** Routes that answer without a session: the sign-in page and the stylesheet. */
+/** Routes that answer without a session: the sign-in page and the stylesheet (HEAD is GET here). */
 const PUBLIC = new Set(['GET /login', 'POST /login', 'GET /console.css']);
 
+/** Where the console listens when console.listen is not set (tests build it without listening). */
+const DEFAULT_LISTEN = { host: '127.0.0.1', port: 9466 } as const;
+
 export interface ConsoleOptions {
-  /** Mark the cookie Secure (the console is served beyond loopback, behind TLS). */
-  secureCookies: boolean;
+  /** Mark the cookie Secure; default consoleSecureCookies(config) (config.ts). */
+  secureCookies?: boolean;
   renderer?: Renderer;
+  /** The address it listens on, for the Host check; default console.listen (port 0: the bound port). */
+  listen?: { host: string; port: number };
+  /** The password checks allowed at once (auth.ts MAX_VERIFICATIONS). */
+  slots?: VerifySlots;
 }
 
-export function buildConsole(ctx: Context, opts: ConsoleOptions): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: 64 * 1024, trustProxy: false });
+export function buildConsole(ctx: Context, opts: ConsoleOptions = {}): FastifyInstance {
+  const { publicOrigin } = ctx.config.console;
+  // Behind a reverse proxy on this machine (publicOrigin set), the client address is the one it
+  // forwards (X-Forwarded-For), so that the sign-in limit per address is not one for everyone.
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 64 * 1024,
+    trustProxy: publicOrigin !== null ? ['127.0.0.1', '::1'] : false,
+  });
   const renderer = opts.renderer ?? loadRenderer();
   const log = ctx.log.child({ stage: 'console' });
-  const cookieName = opts.secureCookies ? '__Host-embargo_console' : 'embargo_console';
+  const secureCookies = opts.secureCookies ?? consoleSecureCookies(ctx.config);
+  const cookieName = secureCookies ? '__Host-embargo_console' : 'embargo_console';
+  const listen = opts.listen ?? ctx.config.console.listen ?? DEFAULT_LISTEN;
+  let hosts: Set<string> | undefined;
+  const hostAllowed = (host: string | undefined): boolean => {
+    if (!hosts) {
+      const port = listen.port || (app.server.address() as AddressInfo | null)?.port;
+      if (!port) return false;
+      hosts = allowedHosts({ host: listen.host, port }, publicOrigin, isLoopbackHost(listen.host));
+    }
+    return host !== undefined && hosts.has(host.toLowerCase());
+  };
   const consoleApp: ConsoleApp = {
     ctx,
     renderer,
     cookieName,
-    secureCookies: opts.secureCookies,
+    secureCookies,
     html(req, reply, name, view, frame) {
       const session = req.consoleSession;
       const body = renderer.page(name, view, {
@@ -69,18 +94,33 @@ export function buildConsole(ctx: Context, opts: ConsoleOptions): FastifyInstanc
     return payload;
   });
 
+  // A Host the console does not go by is refused before anything else (DNS rebinding).
+  app.addHook('onRequest', async (req, reply) => {
+    if (hostAllowed(req.headers.host)) return;
+    log.warn({ host: req.headers.host?.slice(0, 200) ?? null, ip: req.ip }, 'CONSOLE_HOST_REFUSED');
+    return refuse(consoleApp, req, reply, 400, 'Refused', 'This console does not answer to that host name.');
+  });
+
   // Every route but the sign-in page needs a live session of a configured moderator; every POST
   // comes from a page of this console; a signed-in POST carries the session's CSRF token.
   app.addHook('preHandler', async (req, reply) => {
-    const route = `${req.method} ${req.routeOptions.url ?? ''}`;
-    if (req.method === 'POST' && !sameOrigin(req.headers)) {
+    const method = req.method === 'HEAD' ? 'GET' : req.method;
+    const route = `${method} ${req.routeOptions.url ?? ''}`;
+    if (method === 'POST' && !sameOrigin(req.headers, publicOrigin)) {
       log.warn({ route, origin: req.headers.origin ?? null }, 'CONSOLE_CSRF_REFUSED origin');
       return refuse(consoleApp, req, reply, 403, 'Refused', 'This form did not come from a page of this console.');
     }
     if (PUBLIC.has(route)) return;
     const session = findSession(ctx.db, cookieValue(req.headers.cookie, cookieName), ctx.clock());
     if (!session || !isModerator(ctx.config, session.address)) {
-      if (req.method === 'GET') return reply.code(303).header('Location', '/login').send();
+      if (method === 'GET') return reply.code(303).header('Location', '/login').send();
+      // Signing out of a session that has ended: clear the cookie all the same.
+      if (route === 'POST /logout')
+        return reply
+          .code(303)
+          .header('Set-Cookie', sessionCookie(consoleApp, '', 0))
+          .header('Location', '/login')
+          .send();
       return refuse(consoleApp, req, reply, 403, 'Signed out', 'Your session has ended. Sign in again.');
     }
     if (
@@ -102,7 +142,7 @@ export function buildConsole(ctx: Context, opts: ConsoleOptions): FastifyInstanc
 
   app.get('/console.css', async (_req, reply) => reply.type('text/css; charset=utf-8').send(renderer.css));
   app.get('/', async (_req, reply) => reply.code(303).header('Location', '/requests').send());
-  registerLogin(app, consoleApp);
+  registerLogin(app, consoleApp, opts.slots ?? new VerifySlots());
   registerPages(app, consoleApp);
   registerActions(app, consoleApp);
 
@@ -142,7 +182,7 @@ export interface ConsoleEndpoint {
 }
 
 export async function startConsole(ctx: Context, listen: { host: string; port: number }): Promise<ConsoleEndpoint> {
-  const app = buildConsole(ctx, { secureCookies: !isLoopbackHost(listen.host) });
+  const app = buildConsole(ctx, { listen });
   await app.listen({ host: listen.host, port: listen.port });
   const { port } = app.server.address() as AddressInfo;
   return { port, close: () => app.close() };

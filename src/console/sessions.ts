@@ -48,6 +48,11 @@ export function deleteSession(db: Db, session: Session): void {
   cached(db, 'DELETE FROM console_sessions WHERE id_hash = ?').run(session.idHash);
 }
 
+/** Ends every session of a moderator (console signout, a changed password); returns how many. */
+export function deleteSessionsOf(db: Db, address: string): number {
+  return cached(db, 'DELETE FROM console_sessions WHERE address = ?').run(address.trim().toLowerCase()).changes;
+}
+
 /** A one-time notice for the next page the moderator sees (the outcome of an action). */
 export function setFlash(db: Db, session: Session, text: string): void {
   cached(db, 'UPDATE console_sessions SET flash = ? WHERE id_hash = ?').run(text, session.idHash);

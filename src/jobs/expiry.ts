@@ -38,7 +38,8 @@ const waitedDays = (ctx: Context, r: RequestRow): number =>
  * The request timers. A request before the moderators with no decision (state moderation) since
  * policy.requestReminderDays is reminded to them once, with a fresh copy of its mail when its
  * token has expired (then the token loop below finds a live token and sends nothing more), and
- * its applicant is told once that it is still open. Since policy.requestEscalationDays it is
+ * its applicant is told once that it is still open (an automatic answer, under the per-recipient
+ * cap of policy.autoRepliesPerDay, since its sender may be forged). Since policy.requestEscalationDays it is
  * escalated once to list.escalation, when that is set (the moderators get the same mail). A
  * decided request is never picked: only state moderation is. Returns the copies queued.
  */
@@ -66,14 +67,20 @@ function remindRequests(ctx: Context, at: string, result: ExpiryResult): number 
     markTimer(db, r.id, 'reminded_at', at);
     addEvent(db, r.id, at, 'expiry', 'reminded', `${days} days without a decision`);
     appendAudit(db, { at, actor: 'daemon', action: 'request.remind', object: `request:${r.id}`, detail: { days } });
+    // The applicant's From may be forged (an unauthenticated request, migration 0008): the notice
+    // is an automatic answer to the request's mail, under the same per-recipient daily cap
+    // (policy.autoRepliesPerDay, AUTOREPLY_CAPPED) and with the null envelope sender. Marked as
+    // told only when it went out; it is tried this once, with the reminder.
     if (!r.applicant_told_at) {
-      copies += sendTemplate(ctx, null, {
+      const told = sendTemplate(ctx, null, {
         template: 'applicant.notice.request-open',
         to: [r.applicant],
+        autoSubmitted: 'auto-replied',
         inReplyTo: r.message_id,
         params: { id: r.id, organization: r.organization ?? '(unknown)', receivedAt: r.created_at, days },
       });
-      markTimer(db, r.id, 'applicant_told_at', at);
+      if (told > 0) markTimer(db, r.id, 'applicant_told_at', at);
+      copies += told;
     }
     result.requestsReminded += 1;
   }

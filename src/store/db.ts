@@ -21,8 +21,9 @@ export interface Migration {
 
 /**
  * Opens (creating if need be) the database. A data directory that cannot be created or written is
- * DATA_DIR_UNWRITABLE, a file SQLite cannot read (not a database, corrupt, unreadable) is
- * DB_UNREADABLE: both name the path, and both are configuration errors (restarting fixes neither).
+ * DATA_DIR_UNWRITABLE, a file SQLite cannot read (not a database, corrupt) is DB_UNREADABLE, one
+ * this user cannot open or write is DB_NOT_WRITABLE (see openError): each names the path, and each
+ * is a configuration error (restarting fixes none).
  */
 export function openDb(file: string): Db {
   if (file !== ':memory:') checkDataDir(path.dirname(file), { create: true });
@@ -41,12 +42,55 @@ export function openDb(file: string): Db {
     db?.close();
     // A lock held by another process is temporary, not a damaged file.
     if ((err as { code?: string }).code === 'SQLITE_BUSY') throw err;
-    throw new AppError(
+    throw openError(file, err);
+  }
+}
+
+/** The files of a database in WAL mode: the file, its log and its shared memory. */
+const dbFiles = (file: string): string[] => [file, `${file}-wal`, `${file}-shm`];
+
+/** "/data/x.sqlite (owner uid 0, gid 0, mode 0644)" for each of the database's files that exists. */
+function ownership(file: string): string {
+  const shown: string[] = [];
+  for (const f of dbFiles(path.resolve(file))) {
+    try {
+      const st = fs.statSync(f);
+      shown.push(
+        `${f} (${st.isDirectory() ? 'a directory, ' : ''}owner uid ${st.uid}, gid ${st.gid}, mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')})`,
+      );
+    } catch {
+      // Not there: nothing to say about it.
+    }
+  }
+  return shown.length > 0 ? shown.join(', ') : `${path.resolve(file)} (absent)`;
+}
+
+/**
+ * Why a database cannot be opened, and what to do. A file that is not a database, or a damaged
+ * one, is DB_UNREADABLE with the advice to restore it or move it away. One this user may not
+ * write or open (SQLITE_READONLY, SQLITE_CANTOPEN, SQLITE_PERM: often a command run as root that
+ * left root's files behind) is DB_NOT_WRITABLE with each file's owner and mode: its data is
+ * fine, and starting empty would lose it. Exported for tests.
+ */
+export function openError(file: string, err: unknown): AppError {
+  const code = String((err as { code?: string }).code ?? '');
+  const message = (err as Error).message;
+  const resolved = path.resolve(file);
+  if (/^SQLITE_(NOTADB|CORRUPT)/.test(code))
+    return new AppError(
       'DB_UNREADABLE',
-      `the database ${path.resolve(file)} cannot be opened: ${(err as Error).message}; restore it from a backup, or move it away to start empty`,
+      `the database ${resolved} cannot be opened: ${message}; restore it from a backup, or move it away to start empty`,
       { cause: err },
     );
-  }
+  if (/^SQLITE_(READONLY|CANTOPEN|PERM)/.test(code))
+    return new AppError(
+      'DB_NOT_WRITABLE',
+      `the database ${resolved} cannot be opened for writing by this user (uid ${process.getuid?.() ?? '?'}): ${message} (${code}); files: ${ownership(file)}; give them to the daemon's user (chown) or fix their mode; the data in them is kept`,
+      { cause: err },
+    );
+  return new AppError('DB_UNREADABLE', `the database ${resolved} cannot be opened: ${message} (${code || 'no code'})`, {
+    cause: err,
+  });
 }
 
 /**

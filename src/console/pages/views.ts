@@ -9,6 +9,7 @@ import {
   leakViews,
   memberViews,
   pendingRequests,
+  requestsSummary,
   type AuditFilter,
 } from '../queries';
 import type { ConsoleApp } from '../app';
@@ -16,12 +17,14 @@ import type { ConsoleApp } from '../app';
 export function registerPages(app: FastifyInstance, c: ConsoleApp): void {
   const { ctx } = c;
   app.get('/requests', async (req, reply) => {
-    const requests = pendingRequests(ctx, ctx.clock());
+    const now = ctx.clock();
+    const requests = pendingRequests(ctx, now);
+    const summary = requestsSummary(ctx, now, requests);
     return c.html(
       req,
       reply,
       'requests',
-      { requests, count: requests.length, one: requests.length === 1 },
+      { requests, summary, count: requests.length, one: requests.length === 1 },
       { title: 'Requests' },
     );
   });

@@ -156,7 +156,23 @@ export function checkReceivingHostPrerequisites(): void {
   if (problems.length > 0) throw new Error(`receiving host cannot start: ${problems.join('; ')}`);
 }
 
+/**
+ * The ports are picked free and then handed to the daemons, so another process of the test run
+ * can take one in between; Postfix then cannot bind, and the listener found is somebody else's
+ * (a reset or a foreign banner). Such a start is tried again with new ports, twice at most.
+ */
 export async function startReceivingHost(options: ReceivingHostOptions = {}): Promise<ReceivingHost> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startReceivingHostOnce(options);
+    } catch (err) {
+      const portTaken = /ECONNRESET|EADDRINUSE|unexpected SMTP banner/.test((err as Error).message);
+      if (!portTaken || attempt >= 3) throw err;
+    }
+  }
+}
+
+async function startReceivingHostOnce(options: ReceivingHostOptions): Promise<ReceivingHost> {
   const t0 = Date.now();
   checkReceivingHostPrerequisites();
   const authservId = options.authservId ?? 'mx.lists.example.net';

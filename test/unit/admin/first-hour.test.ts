@@ -107,6 +107,20 @@ describe('first hour: docker-compose.yml, Dockerfile, npm start', () => {
     for (const p of ['node_modules', 'dist', 'data']) assert.ok(ignored.includes(p), `.dockerignore: ${p}`);
   });
 
+  it('ships no samples/ in the image: the trial configuration comes from compose, mounted from samples/compose/', () => {
+    const copies = fs
+      .readFileSync(root('Dockerfile'), 'utf8')
+      .split('\n')
+      .filter((l) => /^(COPY|ADD) /.test(l));
+    assert.ok(copies.length > 0);
+    for (const l of copies) assert.doesNotMatch(l, /\bsamples\b/, l);
+    const mounted = (compose.services['embargo-list']!.volumes ?? []).map((v) => v.split(':')[0]!);
+    assert.ok(
+      mounted.some((v) => v.startsWith('./samples/compose/')),
+      'compose mounts the trial configuration',
+    );
+  });
+
   it('npm start execs node (sh becomes the daemon, so a signal to npm reaches it) with the V8 flags the benchmark uses', () => {
     const pkg = JSON.parse(fs.readFileSync(root('package.json'), 'utf8')) as { scripts: { start: string } };
     assert.match(pkg.scripts.start, /^exec node /);

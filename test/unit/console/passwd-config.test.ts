@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { changePassword } from '../../../src/console/passwd';
-import { checkLogin, verifyPassword } from '../../../src/console/auth';
+import { checkLogin, verifyPassword, VerifySlots } from '../../../src/console/auth';
 import { AppError } from '../../../src/errors';
 import { createTestContext, testConfig } from '../../helpers/context';
 import { MODERATOR } from '../../helpers/membership';
 import { consoleDb, PASSWORD } from './helpers';
 
 describe('console passwd', () => {
-  it('stores a salted scrypt hash that verifies, never the password', () => {
+  it('stores a salted scrypt hash that verifies, never the password', async () => {
     const ctx = createTestContext({ db: consoleDb() });
     assert.equal(changePassword(ctx, MODERATOR.toUpperCase(), PASSWORD), true);
     assert.equal(changePassword(ctx, MODERATOR, PASSWORD), false, 'a second time changes it');
@@ -15,9 +15,10 @@ describe('console passwd', () => {
     assert.equal(stored.length, 1);
     assert.match(stored[0]!, /^scrypt\$16384\$8\$1\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/);
     assert.ok(!stored[0]!.includes(PASSWORD));
-    assert.ok(verifyPassword(PASSWORD, stored[0]!));
-    assert.ok(!verifyPassword(`${PASSWORD}x`, stored[0]!));
-    assert.equal(checkLogin(ctx.db, ctx.config, MODERATOR, PASSWORD, new Date()).ok, true);
+    assert.equal(await verifyPassword(PASSWORD, stored[0]!), true);
+    assert.equal(await verifyPassword(`${PASSWORD}x`, stored[0]!), false);
+    const client = { ip: '192.0.2.1', slots: new VerifySlots() };
+    assert.equal((await checkLogin(ctx.db, ctx.config, MODERATOR, PASSWORD, new Date(), client)).ok, true);
   });
 
   it('refuses an address that is not a moderator, and a short password', () => {

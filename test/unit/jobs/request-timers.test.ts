@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { runExpiry } from '../../../src/jobs/expiry';
-import { MODERATORS, trustedAuthConfig } from '../../helpers/context';
+import { AppError } from '../../../src/errors';
+import { MODERATORS, testConfig, trustedAuthConfig } from '../../helpers/context';
+import { recordAutoReply } from '../../../src/store/auto-replies';
 import { APPLICANT, DAY, Membership } from '../../helpers/membership';
 
 const ESCALATION = 'steering@example.org';
@@ -97,5 +99,39 @@ describe('jobs/expiry: the request timers', () => {
       (await purposes(h, mark)).map(([p]) => p),
       ['moderator.notice.request-waiting', 'applicant.notice.request-open'],
     );
+  });
+
+  it('tells the applicant as an automatic answer, under the per-recipient daily cap: a forged From is not mailed past it', async () => {
+    const h = new Membership();
+    await h.submit();
+    assert.equal(h.request(1).authenticated, 0, 'its sender may be forged');
+    h.clock.advance(3 * DAY + 60_000);
+    // The address has had its automatic answers for the day (other forged requests, say).
+    for (let i = 0; i < h.ctx.config.policy.autoRepliesPerDay; i += 1)
+      recordAutoReply(h.ctx.db, APPLICANT, h.ctx.clock().toISOString());
+    let mark = h.mark();
+    assert.equal(runExpiry(h.ctx).requestsReminded, 1);
+    assert.ok(!(await purposes(h, mark)).some(([p]) => p === 'applicant.notice.request-open'));
+    assert.equal(h.request(1).applicant_told_at, null, 'not marked as told');
+
+    // Under the cap, it goes out as an automatic answer (RFC 3834) in reply to the request.
+    const g = new Membership();
+    await g.submit();
+    g.clock.advance(3 * DAY + 60_000);
+    mark = g.mark();
+    runExpiry(g.ctx);
+    const notice = (await g.sent(mark)).find((m) => m.purpose === 'applicant.notice.request-open');
+    assert.ok(notice);
+    assert.equal(notice.autoSubmitted, 'auto-replied');
+    assert.equal(notice.inReplyTo, g.request(1).message_id);
+    assert.notEqual(g.request(1).applicant_told_at, null);
+  });
+
+  it('requires policy.requestReminderDays of at least 1, so that the reminder always says how many days', () => {
+    assert.throws(
+      () => testConfig('policy: { requestReminderDays: 0.5 }'),
+      (e: AppError) => e.code === 'CONFIG_INVALID' && /policy\.requestReminderDays/.test(e.message),
+    );
+    assert.equal(testConfig('policy: { requestReminderDays: 1 }').policy.requestReminderDays, 1);
   });
 });

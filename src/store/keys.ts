@@ -1,0 +1,111 @@
+/**
+ * The openpgp_keys table: one current public key per member and per moderator (migrations/0012).
+ * Addresses compare case-insensitively. Secret keys never reach this table (openpgp/keys refuses them).
+ */
+import { openpgp, type PublicKey } from '../openpgp/lib';
+import { cached, type Db } from './db';
+import { normalizeAddress } from '../message/address';
+import { keyState, type PublicKeyInfo } from '../openpgp/keys';
+
+export type KeyOwner = 'member' | 'moderator';
+
+export interface KeyRow {
+  id: number;
+  owner_kind: KeyOwner;
+  address: string;
+  fingerprint: string;
+  armored: string;
+  /** JSON array of strings. */
+  user_ids: string;
+  created: string;
+  expires: string | null;
+  revoked: 0 | 1;
+  added_at: string;
+  added_by: string;
+  warned_at: string | null;
+}
+
+export function findKey(db: Db, owner: KeyOwner, address: string): KeyRow | undefined {
+  return cached(db, 'SELECT * FROM openpgp_keys WHERE owner_kind = ? AND address = ?').get(
+    owner,
+    normalizeAddress(address),
+  ) as KeyRow | undefined;
+}
+
+export function userIdsOf(row: KeyRow): string[] {
+  const parsed: unknown = JSON.parse(row.user_ids);
+  return Array.isArray(parsed) ? parsed.filter((u): u is string => typeof u === 'string') : [];
+}
+
+/** Stores `info` as the owner's current key, replacing any other; returns the row it replaced. */
+export function putKey(
+  db: Db,
+  owner: KeyOwner,
+  address: string,
+  info: Omit<PublicKeyInfo, 'key'>,
+  at: string,
+  by: string,
+): KeyRow | undefined {
+  const previous = findKey(db, owner, address);
+  cached(db, 'DELETE FROM openpgp_keys WHERE owner_kind = ? AND address = ?').run(owner, normalizeAddress(address));
+  cached(
+    db,
+    `INSERT INTO openpgp_keys (owner_kind, address, fingerprint, armored, user_ids, created, expires, revoked, added_at, added_by)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(
+    owner,
+    normalizeAddress(address),
+    info.fingerprint,
+    info.armored,
+    JSON.stringify(info.userIds),
+    info.created.toISOString(),
+    info.expires?.toISOString() ?? null,
+    info.revoked ? 1 : 0,
+    at,
+    by,
+  );
+  return previous;
+}
+
+/** Deletes the owner's key; returns the row, or undefined when there was none. */
+export function deleteKey(db: Db, owner: KeyOwner, address: string): KeyRow | undefined {
+  const row = findKey(db, owner, address);
+  if (row) cached(db, 'DELETE FROM openpgp_keys WHERE id = ?').run(row.id);
+  return row;
+}
+
+/** Keys not revoked that expire after `now` and by `before`, whose holders have not been warned yet. */
+export function keysExpiringBy(db: Db, now: string, before: string): KeyRow[] {
+  return cached(
+    db,
+    'SELECT * FROM openpgp_keys WHERE revoked = 0 AND warned_at IS NULL AND expires > ? AND expires <= ? ORDER BY expires',
+  ).all(now, before) as KeyRow[];
+}
+
+export function markKeyWarned(db: Db, id: number, at: string): void {
+  cached(db, 'UPDATE openpgp_keys SET warned_at = ? WHERE id = ?').run(at, id);
+}
+
+/**
+ * The key to encrypt to `address` at `now`, or null when there is none, or it is expired, revoked
+ * or cannot encrypt. Reads only; the stored row is checked first, the key itself after (a
+ * subkey's own end, a revocation the row does not know of).
+ */
+export async function usableKeyFor(
+  db: Db,
+  address: string,
+  now: Date,
+  owner: KeyOwner = 'member',
+): Promise<PublicKey | null> {
+  const row = findKey(db, owner, address);
+  if (!row || row.revoked === 1) return null;
+  if (row.expires !== null && Date.parse(row.expires) <= now.getTime()) return null;
+  let key;
+  try {
+    key = await openpgp.readKey({ armoredKey: row.armored });
+  } catch {
+    return null;
+  }
+  if (key.isPrivate() || key.getFingerprint().toUpperCase() !== row.fingerprint) return null;
+  return (await keyState(key, now)) === 'usable' ? (key as PublicKey) : null;
+}

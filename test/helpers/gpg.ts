@@ -1,0 +1,87 @@
+/**
+ * GnuPG as a member's or moderator's real client, in a temporary GNUPGHOME of its own (never the
+ * user's): a key pair made by gpg (ed25519 certification key, ed25519 signing and cv25519
+ * encryption subkeys), and gpg run on files there.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface GpgResult {
+  status: number | null;
+  stdout: Buffer;
+  stderr: string;
+}
+
+export class GpgHome {
+  readonly dir: string;
+  /** Primary key fingerprint, upper-case hex. */
+  fingerprint = '';
+  private files = 0;
+
+  constructor() {
+    this.dir = mkdtempSync(join(tmpdir(), 'gpg-'));
+  }
+
+  /** gpg --homedir DIR --batch --pinentry-mode loopback --passphrase '' ARGS; stdin from `input`. */
+  run(args: string[], input?: Buffer | string): GpgResult {
+    const r = spawnSync(
+      'gpg',
+      ['--homedir', this.dir, '--batch', '--no-tty', '--pinentry-mode', 'loopback', '--passphrase', '', ...args],
+      { input, maxBuffer: 64 * 1024 * 1024 },
+    );
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr.toString('utf8') };
+  }
+
+  /** Like run(), but throws with gpg's own words when it fails. */
+  ok(args: string[], input?: Buffer | string): GpgResult {
+    const r = this.run(args, input);
+    if (r.status !== 0) throw new Error(`gpg ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+    return r;
+  }
+
+  /** A key pair for the user ID; sets `fingerprint`. */
+  generate(userId: string): this {
+    this.ok(['--quick-gen-key', userId, 'ed25519', 'cert', '1y']);
+    const colons = this.ok(['--with-colons', '--list-secret-keys', userId]).stdout.toString('utf8');
+    const fpr = /^fpr:(?:[^:]*:){8}([0-9A-F]{40}):/m.exec(colons)?.[1];
+    if (!fpr) throw new Error(`no fingerprint in gpg output: ${colons}`);
+    this.fingerprint = fpr;
+    this.ok(['--quick-add-key', fpr, 'ed25519', 'sign', '1y']);
+    this.ok(['--quick-add-key', fpr, 'cv25519', 'encr', '1y']);
+    return this;
+  }
+
+  publicKey(): string {
+    return this.ok(['--armor', '--export', this.fingerprint]).stdout.toString('utf8');
+  }
+
+  secretKey(): string {
+    return this.ok(['--armor', '--export-secret-keys', this.fingerprint]).stdout.toString('utf8');
+  }
+
+  /** Imports an armored key and trusts it fully, so that --verify and --encrypt -r accept it without asking. */
+  importKey(armored: string): void {
+    this.ok(['--import'], armored);
+    const colons = this.ok(['--with-colons', '--import-options', 'show-only', '--import'], armored).stdout.toString();
+    for (const m of colons.matchAll(/^fpr:(?:[^:]*:){8}([0-9A-F]{40}):/gm)) {
+      this.ok(['--import-ownertrust'], `${m[1]}:6:\n`);
+      break;
+    }
+  }
+
+  /** Writes bytes to a new file in the home and returns its path. */
+  file(data: Buffer | string): string {
+    this.files += 1;
+    const path = join(this.dir, `f${this.files}`);
+    writeFileSync(path, data);
+    return path;
+  }
+
+  /** Stops this home's gpg-agent and removes the directory. */
+  cleanup(): void {
+    spawnSync('gpgconf', ['--homedir', this.dir, '--kill', 'all']);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
