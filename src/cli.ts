@@ -81,7 +81,7 @@ export function buildProgram(): Command {
       const ctx = createContext(load(), { logLevel: globals().logLevel, announce: true });
       for (const w of configWarnings(ctx.config)) ctx.log.warn({ key: w.key }, `${w.code} ${w.message}`);
       try {
-        await openListKeyAtStart(ctx);
+        ctx.listKey = (await openListKeyAtStart(ctx)) ?? undefined;
       } catch (err) {
         ctx.db.close();
         throw err;

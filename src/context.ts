@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from './config';
 import type { TemplateSet } from './mail/templates';
+import type { ListKey } from './openpgp/list-key';
 import type { TxtResolver } from './policy/sender-auth';
 import type { Db } from './store/db';
 
@@ -15,6 +16,11 @@ export interface Context {
   outboxChanged: () => void;
   /** DNS for verifying DKIM ourselves; tests put a resolver of their own here. Default: the system's. */
   resolver?: TxtResolver;
+  /**
+   * The list's OpenPGP key pair when openpgp.enabled (loaded or made by `run` before the daemon
+   * starts): it decrypts what is sent to the list and signs what the list sends. Absent otherwise.
+   */
+  listKey?: ListKey;
 }
 
 export function nowIso(ctx: Pick<Context, 'clock'>): string {
