@@ -113,10 +113,14 @@ describe("openpgp/list-key: the list's key pair", () => {
       return true;
     }) as typeof process.stderr.write;
     let code: number;
+    // main() sets the process's umask to 077 for the files it writes; this test process goes on
+    // to start other programs (Postfix in the receiving-host tests) that need the usual one.
+    const umask = process.umask();
     try {
       code = await main(['node', 'embargo-list', '-c', config, 'run']);
     } finally {
       process.stderr.write = realErr;
+      process.umask(umask);
     }
     assert.equal(code, 78);
     const lines = err.trim().split('\n');
