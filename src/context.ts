@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config';
 import type { TemplateSet } from './mail/templates';
 import type { ListKey } from './openpgp/list-key';
-import type { TxtResolver } from './policy/sender-auth';
+import type { TxtResolver } from './policy/auth-types';
 import type { Db } from './store/db';
 
 /** What every stage is handed. The clock is injected so that rules and tests control time. */

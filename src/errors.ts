@@ -63,7 +63,10 @@ export type ErrorCode =
   | 'LIST_KEY_UNREADABLE'
   | 'LIST_KEY_MISSING'
   | 'LIST_KEY_EXISTS'
-  | 'LIST_KEY_INVALID';
+  | 'LIST_KEY_INVALID'
+  // OpenPGP at delivery (openpgp/outbound): a copy that must be encrypted is never sent in the clear.
+  | 'KEY_UNUSABLE'
+  | 'ENCRYPT_FAILED';
 
 export class AppError extends Error {
   readonly code: ErrorCode;

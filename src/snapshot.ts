@@ -14,9 +14,11 @@ import { ownReplyText } from './message/reply';
 import { findTokens } from './message/tokens';
 import { dmarcPolicyFor, isStrict } from './policy/dmarc-policy';
 import { isLeakReport, threadNumberIn } from './policy/leak-report';
-import { authenticateSender, type AuthVerdict } from './policy/sender-auth';
+import { signatureEvidence, type Opened } from './openpgp/inbound';
+import { authenticateSender, judgeSignature, type AuthVerdict } from './policy/sender-auth';
 import { ALL_KEYWORDS } from './rules/keywords';
 import type { Snapshot } from './rules/types';
+import { findKey } from './store/keys';
 import { getDisclosure, threadOf } from './store/disclosures';
 import { wasRelayed } from './store/inbound';
 import { isActiveMember } from './store/members';
@@ -26,12 +28,24 @@ export function isModerator(ctx: Pick<Context, 'config'>, address: string): bool
   return ctx.config.list.moderators.some((m) => m.toLowerCase() === address);
 }
 
+/** The message as it came, when what is handled was decrypted from it (openpgp/inbound openInbound). */
+export interface Received {
+  original: Buffer;
+  opened: Opened;
+}
+
 /**
  * Sender authentication is looked up (headers, and DNS when verifyDkim is on) before the
  * transaction, only for mail whose From is a moderator (nobody else's keyword counts), for posts
- * to the list when they must be authenticated, and for would-be join requests.
+ * to the list when they must be authenticated, and for would-be join requests. DKIM is judged on
+ * the message as it came (a decrypted one is not what was signed); a moderator's OpenPGP
+ * signature is weighed in beside it (policy/sender-auth judgeSignature).
  */
-export async function authenticate(ctx: Context, msg: InboundMessage): Promise<AuthVerdict | null> {
+export async function authenticate(
+  ctx: Context,
+  msg: InboundMessage,
+  received: Received = { original: msg.raw, opened: { state: 'clear' } },
+): Promise<AuthVerdict | null> {
   const { security, list } = ctx.config;
   const toList = [...msg.to, ...msg.cc].some((a) => a.address === list.address.toLowerCase());
   // A would-be join request (to the requests address, no token of ours): only an authenticated one
@@ -42,15 +56,25 @@ export async function authenticate(ctx: Context, msg: InboundMessage): Promise<A
     [...msg.to, ...msg.cc].some((a) => a.address === list.requestsAddress.toLowerCase());
   if (!isModerator(ctx, msg.from.address) && !(toList && security.requireAuthenticatedPosts) && !joinRequest)
     return null;
-  const headers = splitMessage(msg.raw)
+  const raw = received.original;
+  const headers = splitMessage(raw)
     .headers.filter((h) => h.name !== '')
     .map((h) => ({ name: h.name, value: headerValue(h) }));
-  return authenticateSender(msg.raw, headers, msg.from.address, {
+  const dkim = await authenticateSender(raw, headers, msg.from.address, {
     trustedAuthservIds: security.trustedAuthservIds,
     maxReceivedAbove: security.maxReceivedAbove,
     verify: security.verifyDkim,
     resolver: ctx.resolver,
   });
+  if (!isModerator(ctx, msg.from.address)) return dkim;
+  const signature = await signatureEvidence(
+    ctx,
+    (owner, address) => findKey(ctx.db, owner, address),
+    msg.from.address,
+    raw,
+    received.opened,
+  );
+  return signature ? judgeSignature(dkim, signature, msg.from.address) : dkim;
 }
 
 /** relay.fromRewrite "dmarc": the author's published policy decides (looked up before the transaction). */

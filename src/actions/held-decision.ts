@@ -8,7 +8,7 @@ import { headerValue, splitMessage } from '../message/headers';
 import { appendAudit } from '../store/audit';
 import { getDisclosure, threadOf } from '../store/disclosures';
 import { decideHeld, getHeld } from '../store/held';
-import { getInbound, setOutcome } from '../store/inbound';
+import { getInbound, relayableRaw, setOutcome } from '../store/inbound';
 import { isAddress } from '../message/address';
 import { relayPlain } from './relay';
 import { sendTemplate } from './send';
@@ -47,8 +47,9 @@ export function approveHeld(ctx: Context, inboundId: number, actor: string): Hel
       why: `held message ${inboundId} was not sent to the list, so there is nothing to relay; REJECT or DISCARD it`,
     };
   const at = nowIso(ctx);
+  // The decrypted message when it came encrypted to the list's key (deciding drops that copy).
+  const raw = relayableRaw(getInbound(ctx.db, inboundId)!);
   decideHeld(ctx.db, inboundId, 'approved', actor, at);
-  const raw = getInbound(ctx.db, inboundId)!.raw;
   // A reply in a disclosure thread goes into its thread, with the thread's prefix and footer.
   const fields = splitMessage(raw).headers;
   const ids = fields

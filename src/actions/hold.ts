@@ -85,7 +85,8 @@ export const hold: ActionOf<'hold'> = (ctx, { inboundId, msg, decision, received
     messageId: msg.messageId,
     label: decision.label,
     reasons: decision.reasons,
-    relayable: addressedTo(msg, ctx.config.list.address),
+    // Ciphertext the list cannot read is never relayed, not even by APPROVE.
+    relayable: addressedTo(msg, ctx.config.list.address) && decision.label !== 'encrypted-unreadable',
     receivedAt,
   });
   return { disposition: 'HELD', copies };

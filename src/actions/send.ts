@@ -8,6 +8,9 @@ import { nowIso, type Context } from '../context';
 import { composeNotice } from '../mail/compose';
 import type { MailParams, RefusalReason, SentKind } from '../mail/mailer';
 import { render, renderBody } from '../mail/templates';
+import { splitThreadRecipients } from '../openpgp/outbound';
+import type { DisclosureRow } from '../store/disclosures';
+import { noticeOnlyMembers, recordNoticeOnly, usableKeyRow } from '../store/keys';
 import { enqueueMail } from '../store/outbox';
 import { autoRepliesSince, recordAutoReply } from '../store/auto-replies';
 import { memberEnvelope } from './member-envelope';
@@ -33,6 +36,8 @@ export interface TemplatedMail<K extends SentKind = SentKind> {
   replyTo?: string;
   /** Mail to members: each copy gets the member's own envelope sender (VERP), so its bounce counts. */
   verp?: boolean;
+  /** Thread mail: the member key fingerprint each copy is encrypted to at delivery (sendThreadMail). */
+  encryptTo?: (recipient: string) => string | null;
 }
 
 export function baseParams(ctx: Context): Record<string, unknown> {
@@ -103,6 +108,7 @@ export function sendTemplate<K extends SentKind>(
       envelopeFor: mail.verp && envelopeFrom !== '' ? memberEnvelope(ctx) : undefined,
       raw: composed.raw,
       recipients: mail.to,
+      encryptTo: mail.encryptTo,
     },
     nowIso(ctx),
   );
@@ -116,4 +122,84 @@ export function disclosureFooter(ctx: Context, params: MailParams<'member.footer
 /** Why a command was refused, one sentence per reason, from templates/moderator.fragment.refusal-reason.txt. */
 export function refusalSentences(ctx: Context, reasons: RefusalReason[]): string[] {
   return reasons.map((r) => renderBody(ctx.templates, 'moderator.fragment.refusal-reason', r));
+}
+
+/** One variant of a thread mail: the footer (or the notice's last lines) says whether the copy is encrypted. */
+export interface ThreadVariant {
+  pgp: boolean;
+  encrypted: boolean;
+}
+
+/**
+ * Thread mail (a post relayed into a disclosure thread, a notice into it) to members, split by
+ * policy.encryption (openpgp/outbound): the encrypted copies and the clear ones are each one
+ * variant, rendered once and queued as its own outbox_message (`enqueue`); members who must have a
+ * key and have none get only the key-required notice, once per disclosure, and the moderators are
+ * told who. Synchronous, inside the caller's transaction. Returns the number of copies queued.
+ */
+export function sendThreadMail(
+  ctx: Context,
+  inboundId: number | null,
+  d: Pick<DisclosureRow, 'id'>,
+  recipients: readonly string[],
+  enqueue: (variant: ThreadVariant, to: string[], encryptTo?: (recipient: string) => string | null) => number,
+): number {
+  const now = ctx.clock();
+  const split = splitThreadRecipients(
+    ctx.config,
+    recipients,
+    (r) => usableKeyRow(ctx.db, r, now)?.fingerprint ?? null,
+    () => noticeOnlyMembers(ctx.db, d.id),
+  );
+  let copies = 0;
+  if (split.clear.length > 0) copies += enqueue({ pgp: split.pgp, encrypted: false }, split.clear);
+  if (split.encrypted.size > 0)
+    copies += enqueue(
+      { pgp: true, encrypted: true },
+      [...split.encrypted.keys()],
+      (r) => split.encrypted.get(r) ?? null,
+    );
+  if (split.noticeOnly.length > 0) copies += sendKeyRequired(ctx, inboundId, d.id, split.noticeOnly);
+  if (split.pgp)
+    ctx.log.child({ stage: 'act' }).info(
+      {
+        disclosure: d.id,
+        encrypted: split.encrypted.size,
+        clear: split.clear.length,
+        noticeOnly: split.noticeOnly.length,
+        alreadyTold: split.alreadyTold.length,
+      },
+      `THREAD_MAIL #${d.id} encrypted=${split.encrypted.size} clear=${split.clear.length} notice_only=${split.noticeOnly.length} already_told=${split.alreadyTold.length}`,
+    );
+  return copies;
+}
+
+/**
+ * policy.encryption: required, members without a usable key: each gets member.notice.key-required
+ * (that disclosure #N exists and how to give the list a key, nothing of its text or subject), is
+ * recorded so that it is told once per disclosure, and the moderators get the list of them.
+ */
+function sendKeyRequired(ctx: Context, inboundId: number | null, disclosure: number, members: string[]): number {
+  let copies = 0;
+  for (const member of members) {
+    copies += sendTemplate(ctx, inboundId, {
+      template: 'member.notice.key-required',
+      to: [member],
+      verp: true,
+      params: { id: disclosure, member, moderators: ctx.config.list.moderators.join(', ') },
+    });
+    recordNoticeOnly(ctx.db, disclosure, member, nowIso(ctx));
+  }
+  copies += sendTemplate(ctx, inboundId, {
+    template: 'moderator.notice.members-without-key',
+    to: ctx.config.list.moderators,
+    params: { id: disclosure, count: members.length, members },
+  });
+  ctx.log
+    .child({ stage: 'act' })
+    .warn(
+      { disclosure, members },
+      `NOTICE_ONLY #${disclosure} members=${members.join(',')} (no usable key, policy.encryption required)`,
+    );
+  return copies;
 }

@@ -4,7 +4,7 @@ import type { MailParams, ThreadNoticeKind, ThreadNoticeParams } from '../mail/m
 import { newMessageId } from '../mail/compose';
 import { addThreadMessage, type DisclosureRow } from '../store/disclosures';
 import { activeMembers } from '../store/members';
-import { sendTemplate } from './send';
+import { sendTemplate, sendThreadMail } from './send';
 import { threadPrefix } from './thread-relay';
 
 export function noticeToThread<K extends ThreadNoticeKind>(
@@ -20,15 +20,19 @@ export function noticeToThread<K extends ThreadNoticeKind>(
   const messageId = newMessageId(ctx.config);
   addThreadMessage(ctx.db, messageId, d.id);
   // Addressed to the list, answered to the list: a reply-all never goes to every member directly.
-  return sendTemplate(ctx, inboundId, {
-    template,
-    to: recipients,
-    messageId,
-    headerTo: [ctx.config.list.address],
-    replyTo: ctx.config.list.address,
-    verp: true,
-    inReplyTo: d.opening_message_id,
-    references: d.opening_message_id ? [d.opening_message_id] : [],
-    params: { id: d.id, prefix: threadPrefix(d), subject: d.subject, ...params } as MailParams<K>,
-  });
+  // Thread mail: encrypted and clear variants, or the key-required notice (policy.encryption).
+  return sendThreadMail(ctx, inboundId, d, recipients, (variant, to, encryptTo) =>
+    sendTemplate(ctx, inboundId, {
+      template,
+      to,
+      messageId,
+      headerTo: [ctx.config.list.address],
+      replyTo: ctx.config.list.address,
+      verp: true,
+      inReplyTo: d.opening_message_id,
+      references: d.opening_message_id ? [d.opening_message_id] : [],
+      encryptTo,
+      params: { id: d.id, prefix: threadPrefix(d), subject: d.subject, ...variant, ...params } as MailParams<K>,
+    }),
+  );
 }

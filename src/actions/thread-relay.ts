@@ -13,7 +13,7 @@ import { addThreadMessage, type DisclosureRow } from '../store/disclosures';
 import { activeMembers } from '../store/members';
 import { enqueueMail } from '../store/outbox';
 import { memberEnvelope } from './member-envelope';
-import { disclosureFooter } from './send';
+import { disclosureFooter, sendThreadMail, type ThreadVariant } from './send';
 
 /** Every tag threadPrefix writes, whatever end it named: a reply's old tags give way to the current ones. */
 const THREAD_TAGS = /\[(?:EMBARGOED(?: until [^\]]*)?|#\d+|upstream notice)\]\s*/gi;
@@ -26,8 +26,13 @@ export function threadPrefix(d: DisclosureRow): string {
     : `[EMBARGOED] [#${d.id}]${upstream}`;
 }
 
-export function footerParams(ctx: Context, d: DisclosureRow): MailParams<'member.footer.disclosure'> {
+export function footerParams(
+  ctx: Context,
+  d: DisclosureRow,
+  variant: ThreadVariant = { pgp: false, encrypted: false },
+): MailParams<'member.footer.disclosure'> {
   return {
+    ...variant,
     id: d.id,
     listName: ctx.config.list.name,
     embargoed: d.state === 'embargoed',
@@ -48,24 +53,27 @@ export function relayToThread(
   rewriteFrom?: boolean,
 ): number {
   const relayed = composeRelay(raw, ctx.config, rewriteFrom, ctx.clock());
-  const decorated = decorate(relayed.raw, {
-    subjectPrefix: threadPrefix(d),
-    footer: disclosureFooter(ctx, footerParams(ctx, d)),
-    staleTags: THREAD_TAGS,
-  });
   const recipients = activeMembers(ctx.db).map((m) => m.address);
-  const copies = enqueueMail(
-    ctx.db,
-    {
-      inboundId,
-      purpose: 'relay',
-      envelopeFrom: relayed.envelopeFrom,
-      messageId,
-      raw: decorated,
-      recipients,
-      envelopeFor: memberEnvelope(ctx),
-    },
-    nowIso(ctx),
+  // One decorated variant per kind of copy (encrypted, clear): its footer says which it is.
+  const copies = sendThreadMail(ctx, inboundId, d, recipients, (variant, to, encryptTo) =>
+    enqueueMail(
+      ctx.db,
+      {
+        inboundId,
+        purpose: 'relay',
+        envelopeFrom: relayed.envelopeFrom,
+        messageId,
+        raw: decorate(relayed.raw, {
+          subjectPrefix: threadPrefix(d),
+          footer: disclosureFooter(ctx, footerParams(ctx, d, variant)),
+          staleTags: THREAD_TAGS,
+        }),
+        recipients: to,
+        envelopeFor: memberEnvelope(ctx),
+        encryptTo,
+      },
+      nowIso(ctx),
+    ),
   );
   addThreadMessage(ctx.db, messageId, d.id);
   appendAudit(ctx.db, {

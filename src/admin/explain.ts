@@ -11,11 +11,15 @@ import { decide } from '../chains/inbound';
 import type { Config } from '../config';
 import type { Context } from '../context';
 import { AppError } from '../errors';
+import { readHeaderOnly } from '../message/header-only';
 import { parseMessage } from '../message/parse';
+import { openInbound } from '../openpgp/inbound';
+import { loadListKey } from '../openpgp/list-key';
 import { checkCommand } from '../policy/command-auth';
 import { MODERATOR_PURPOSES } from '../message/tokens';
-import { classify } from '../rules';
+import { classify, UNREADABLE_RULES } from '../rules';
 import { authenticate, snapshot } from '../snapshot';
+import { findKey } from '../store/keys';
 import { dbFile, loadMigrations, migrate, openDb, schemaVersion, type Db } from '../store/db';
 import type { Logger } from 'pino';
 import type { TemplateSet } from '../mail/templates';
@@ -60,8 +64,24 @@ export async function explain(
   const db = openReadOnly(config);
   try {
     const ctx: Context = { config, db, log, clock: () => new Date(), templates, outboxChanged: () => undefined };
-    const msg = await parseMessage(raw);
-    const auth = await authenticate(ctx, msg);
+    // Encrypted to the list's key: explained as the daemon handles it, decrypted (the plaintext is not printed).
+    if (config.openpgp.enabled) ctx.listKey = (await loadListKey(config.dataDir)) ?? undefined;
+    const opened = await openInbound(ctx, (owner, address) => findKey(db, owner, address), raw);
+    if (opened.state === 'refused') {
+      const head = readHeaderOnly(raw);
+      const snap = { ...snapshot(ctx, 0, head, null), unreadable: { code: opened.code, detail: opened.detail } };
+      const hits = classify(head, snap, UNREADABLE_RULES);
+      const decision = decide(hits, snap);
+      return {
+        kind: decision.outcome,
+        label: decision.label,
+        message: { messageId: head.messageId, from: head.from.address, subject: head.subject },
+        hits,
+        encryption: { state: 'refused', code: opened.code, detail: opened.detail },
+      };
+    }
+    const msg = await parseMessage(opened.state === 'decrypted' ? opened.message : raw);
+    const auth = await authenticate(ctx, msg, { original: raw, opened });
     const snap = snapshot(ctx, 0, msg, auth);
     const hits = classify(msg, snap);
     const decision = decide(hits, snap);
@@ -71,6 +91,12 @@ export async function explain(
       message: { messageId: msg.messageId, from: msg.from.address, subject: msg.subject },
       hits,
     };
+    if (opened.state === 'decrypted')
+      out.encryption = {
+        state: 'decrypted',
+        signature: opened.signature.ok ? opened.signature.fingerprint : opened.signature.code,
+        mismatched: opened.mismatched,
+      };
     // Which header field (or the daemon's own verification) settled the sender's authentication.
     if (auth)
       out.authentication = {
@@ -103,7 +129,9 @@ export async function explain(
         },
         authenticated: a.authenticated,
         method: auth?.method ?? null,
-        decidedBy: auth?.decidedBy ?? null,
+        // The proof that decided (a header field, our DKIM verification, or "openpgp signature by <fingerprint>"),
+        // with the signature's coverage of the token when it decided.
+        decidedBy: auth ? a.decidedBy : null,
         evidence: a.evidence,
       };
     }

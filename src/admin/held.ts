@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { Context } from '../context';
 import { AppError } from '../errors';
 import { getHeld, listHeld, type HeldRow } from '../store/held';
-import { getInbound } from '../store/inbound';
+import { getInbound, relayableRaw } from '../store/inbound';
 import { actFromCli } from './moderator-action';
 import { withContext } from './with-context';
 
@@ -79,7 +79,7 @@ export function registerHeld(program: Command, open: () => Context): void {
           ...(JSON.parse(h.reasons) as string[]).map((r) => `  - ${r}`),
         ];
         process.stdout.write(`${lines.join('\n')}\n`);
-        if (opts.body) process.stdout.write(`\n${getInbound(ctx.db, h.inbound_id)!.raw.toString('utf8')}\n`);
+        if (opts.body) process.stdout.write(`\n${relayableRaw(getInbound(ctx.db, h.inbound_id)!).toString('utf8')}\n`);
       }),
     );
   // Decisions run the keyword's own code (admin/moderator-action), audited as cli:<unix user>.

@@ -53,6 +53,8 @@ export const INBOUND_CHAINS: readonly SubChain[] = [
     name: 'top',
     entry: null,
     rows: [
+      // Encrypted, and the list cannot read it (openpgp/inbound): held with the reason, never relayed.
+      { when: ['encrypted-unreadable'], outcome: 'hold', label: 'encrypted-unreadable' },
       // Over the size limits: held unread (only the header was read, message/header-only).
       { when: ['too-large'], outcome: 'hold', label: 'too-large' },
       { when: ['too-many-parts'], outcome: 'hold', label: 'too-many-parts' },

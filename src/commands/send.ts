@@ -1,22 +1,25 @@
 /**
  * SEND / EMBARGO <end> in reply to a returned post: the moderator opens the disclosure anyway,
- * as it is or with the end given. The post's bytes are the ones recorded when it came in.
+ * as it is or with the end given. The post's bytes are the ones recorded when it came in (decrypted,
+ * when it came encrypted to the list's key: inbound.opened_raw).
  */
 import { nowIso } from '../context';
 import { openDisclosure, type HeldOpening } from '../actions/open-disclosure';
 import { parseEmbargoDate } from '../policy/embargo-date';
-import { getInbound } from '../store/inbound';
+import { clearOpened, getInbound, relayableRaw } from '../store/inbound';
 import { useToken } from '../store/tokens';
 import { notDone } from './not-done';
 import type { Command, CommandInput, CommandResult } from './types';
 import type { Context } from '../context';
 
 function open(ctx: Context, input: CommandInput, held: HeldOpening, end: Date | null): CommandResult {
-  const inbound = getInbound(ctx.db, held.inboundId)!;
+  // The decrypted message when it came encrypted to the list's key; the copy is dropped once opened.
+  const raw = relayableRaw(getInbound(ctx.db, held.inboundId)!);
   useToken(ctx.db, input.token.token, input.actor, nowIso(ctx));
+  clearOpened(ctx.db, held.inboundId);
   const { copies } = openDisclosure(ctx, {
     inboundId: held.inboundId,
-    raw: inbound.raw,
+    raw,
     subject: held.subject,
     messageId: held.messageId,
     openedBy: input.actor,

@@ -10,7 +10,7 @@ import { listAudit, type AuditRow } from '../store/audit';
 import { cached, type Db } from '../store/db';
 import { listDisclosures, receiptsOf, type DisclosureRow } from '../store/disclosures';
 import { listHeld } from '../store/held';
-import { getInbound } from '../store/inbound';
+import { getInbound, relayableRaw } from '../store/inbound';
 import { leakCandidates, listLeaks } from '../store/leaks';
 import { allMembers, activeMembers } from '../store/members';
 import { eventsOf, listRequests, pendingOfMailbox, type RequestRow } from '../store/requests';
@@ -255,7 +255,9 @@ export interface HeldView {
 export async function heldViews(ctx: Context, now: Date): Promise<HeldView[]> {
   const out: HeldView[] = [];
   for (const h of listHeld(ctx.db)) {
-    const raw = getInbound(ctx.db, h.inbound_id)?.raw;
+    // A post that came encrypted to the list's key is shown as the list read it (its plaintext).
+    const row = getInbound(ctx.db, h.inbound_id);
+    const raw = row ? relayableRaw(row) : undefined;
     let text = '(the message could not be read)';
     let attachments: string[] = [];
     if (raw) {

@@ -14,6 +14,7 @@ import { addEvent, getRequest, markTimer, setState, waitingSince, type RequestRo
 import { expiredUnhandled, liveToken, markRetired } from '../store/tokens';
 import { decideHeld, heldExpiring } from '../store/held';
 import { findMember } from '../store/members';
+import { clearOpenedOfExpiredSends } from '../store/inbound';
 
 export interface ExpiryResult {
   lapsed: number;
@@ -213,6 +214,10 @@ export function runExpiry(ctx: Context): ExpiryResult {
       });
       result.heldExpired += 1;
     }
+    // A returned post nobody sent in time: SEND can no longer open it, so the plaintext kept for it
+    // goes (a held post's goes with its decision above, store/held decideHeld).
+    const cleared = clearOpenedOfExpiredSends(ctx.db, at);
+    if (cleared > 0) ctx.log.child({ stage: 'expiry' }).info({ cleared }, `OPENED_RAW_CLEARED returned=${cleared}`);
     if (copies > 0) queueMicrotask(ctx.outboxChanged);
     return result;
   });

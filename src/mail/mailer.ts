@@ -32,8 +32,11 @@ const leakPeople = {
   isUnattributed: bool,
 };
 
-/** What a notice into a disclosure thread always carries (actions/thread-notice.ts). */
-const threadNotice = { id: num, prefix: str, subject: str };
+/** Whether a member's copy of thread mail says it was encrypted (member.partial.encryption-status; openpgp/outbound). */
+const encryptionStatus = { pgp: bool, encrypted: bool };
+
+/** What a notice into a disclosure thread always carries (actions/thread-notice.ts, actions/send.ts). */
+const threadNotice = { id: num, prefix: str, subject: str, ...encryptionStatus };
 
 const subscribed = z.object({ id: num, alias: str, organization: str, confirmedBy: str, policy: str });
 const removed = z.object({
@@ -126,10 +129,12 @@ export const MAIL_KINDS = {
     upstream: bool,
     end: optStr,
     liftedAt: optStr,
+    ...encryptionStatus,
   }),
   'member.notice.embargo-ending': z.object({ ...threadNotice, end: str }),
   'member.notice.embargo-lifted': z.object({ ...threadNotice, at: str, by: optStr }),
   'member.notice.embargo-moved': z.object({ ...threadNotice, end: str, previous: optStr }),
+  'member.notice.key-required': z.object({ id: num, member: str, moderators: str }),
   'member.notice.leak-recorded': leakToReporter,
   'member.notice.removed': removed,
   'moderator.action.confirm-remove': z.object({ token: str, alias: str, organization: str, reason: str }),
@@ -256,6 +261,7 @@ export const MAIL_KINDS = {
   'moderator.notice.disclosure-changed': z.object({ id: num, subject: str, actor: str, movedTo: optStr, lifted: bool }),
   'moderator.notice.held-expired': z.object({ id: num, from: str, subject: str, holdDays: num }),
   'moderator.notice.member-removed': removed,
+  'moderator.notice.members-without-key': z.object({ id: num, count: num, members: z.array(str) }),
   'moderator.notice.member-unreachable': z.object({
     address: str,
     organization: str,

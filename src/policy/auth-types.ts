@@ -3,7 +3,7 @@
 export interface AuthVerdict {
   authenticated: boolean;
   /** How it was established; null when it was not. */
-  method: 'authentication-results' | 'dkim-verified' | null;
+  method: 'authentication-results' | 'dkim-verified' | 'openpgp-signature' | null;
   /** The From domain that was judged, lower-case ASCII; '' when the From is not one address. */
   fromDomain: string;
   /** What was looked at, for `explain` and the audit, one sentence each, in the order seen. */
@@ -15,6 +15,11 @@ export interface AuthVerdict {
    * authenticated, not even the daemon's own verification.
    */
   failed: boolean;
+  /**
+   * method 'openpgp-signature': our tokens inside what the signature covers. A keyword acts only
+   * on a token listed here (policy/command-auth): the outer In-Reply-To and Subject are not signed.
+   */
+  signedTokens?: string[];
 }
 
 /** One header field, in message order (top first), value unfolded. */

@@ -65,12 +65,21 @@ export function checkCommand(
   purposes: TokenPurpose[],
 ): CommandAuth {
   const token = checkToken(msg, snap, purposes);
-  const authenticated = snap.auth?.authenticated === true;
+  let authenticated = snap.auth?.authenticated === true;
+  let decidedBy = snap.auth?.decidedBy ?? 'not checked: the sender is not a configured moderator';
+  // An OpenPGP signature proves only what it covers: a captured signed APPROVE must not be
+  // re-pointed at another request through the unsigned In-Reply-To or Subject.
+  if (authenticated && snap.auth?.method === 'openpgp-signature' && token.row) {
+    if (!(snap.auth.signedTokens ?? []).includes(token.row.token)) {
+      authenticated = false;
+      decidedBy = `${decidedBy}, but it does not cover tk-${token.row.token}, which is only in the unsigned header (In-Reply-To, References or Subject): quote the mail you answer, or sign with protected headers`;
+    }
+  }
   return {
     moderator: snap.senderIsModerator,
     token,
     authenticated,
-    decidedBy: snap.auth?.decidedBy ?? 'not checked: the sender is not a configured moderator',
+    decidedBy,
     evidence: snap.auth?.evidence ?? ['not checked: the sender is not a configured moderator'],
     ok: snap.senderIsModerator && token.state === 'valid' && authenticated,
   };

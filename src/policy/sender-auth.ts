@@ -10,11 +10,16 @@
  * - the daemon's own DKIM and DMARC verification with mailauth; verifyWithMailauth() needs DNS,
  *   through a resolver the caller may replace (tests always do).
  *
+ * A moderator's mail may also carry an OpenPGP signature (RFC 3156 multipart/signed, or inside
+ * the encryption to the list's key); judgeSignature() weighs it beside DKIM: a valid signature by
+ * the key registered to that moderator authenticates, and any other signature refuses.
+ *
  * SPF never authenticates here: it vouches for the connecting IP and the envelope sender, not
  * for the From a moderator reads, and the daemon does not know the connecting IP anyway.
  */
 import { judgeAuthenticationResults } from './auth-judge';
 import type { AuthenticateOptions, AuthVerdict, RawHeaderField } from './auth-types';
+import type { SignatureEvidence } from '../openpgp/inbound';
 import { verifyWithMailauth } from './dkim-verify';
 
 export { parseAuthenticationResults, type AuthenticationResults, type ResultInfo } from './auth-results';
@@ -39,4 +44,71 @@ export async function authenticateSender(
   if (!opts.verify || judged.fromDomain === '' || judged.failed) return judged;
   const verified = await verifyWithMailauth(raw, fromAddress, opts.resolver, opts.now);
   return { ...verified, evidence: [...judged.evidence, ...verified.evidence] };
+}
+
+/**
+ * The sender's verdict with an OpenPGP signature weighed in. Pure. Fail closed:
+ *
+ * - a valid signature by the key registered to the From as a moderator (not expired, not
+ *   revoked) authenticates, method 'openpgp-signature', for the tokens inside what it signs
+ *   only (signedTokens); when DKIM authenticates the mail as well, DKIM decides (it covers the
+ *   outer In-Reply-To and Subject too) and the signature is noted in the evidence;
+ * - a present but bad signature (does not verify, covers only part of the body, unreadable),
+ *   a valid one by any other registered key (another moderator's, a member's), or one by the
+ *   registered key after its end or revocation refuses the sender, even when DKIM passed
+ *   (failed: nothing else may authenticate it);
+ * - a signature by a key nobody registered refuses when the From has a registered moderator key,
+ *   and is only noted when it has none (then DKIM decides as if the mail were unsigned: a
+ *   moderator whose client signs everything need not register a key to keep using DKIM);
+ * - a trusted DKIM or DMARC failure (dkim.failed) stands: the signature does not override it.
+ */
+export function judgeSignature(dkim: AuthVerdict, sig: SignatureEvidence, fromAddress: string): AuthVerdict {
+  const where = sig.source === 'encrypted' ? 'inside the encryption' : 'multipart/signed';
+  const refuse = (why: string): AuthVerdict => {
+    const decidedBy = `openpgp signature (${where}): ${why}`;
+    return {
+      ...dkim,
+      authenticated: false,
+      method: null,
+      evidence: [...dkim.evidence, `not authenticated: ${decidedBy}`],
+      decidedBy,
+      failed: true,
+    };
+  };
+  const { verdict, registered } = sig;
+  if (!verdict.ok) {
+    if (verdict.code === 'UNKNOWN_SIGNER' && !registered) {
+      const note = `openpgp signature (${where}) by key ${verdict.keyIds?.join(', ') ?? '?'} ignored: no key is registered to ${fromAddress}`;
+      return { ...dkim, evidence: [...dkim.evidence, note] };
+    }
+    if (verdict.code === 'UNKNOWN_SIGNER')
+      return refuse(
+        `${verdict.code}: ${verdict.detail}; the key registered to ${fromAddress} is ${registered!.fingerprint}`,
+      );
+    return refuse(`${verdict.code}: ${verdict.detail}`);
+  }
+  if (!registered || registered.fingerprint !== verdict.fingerprint)
+    return refuse(
+      `signed by ${verdict.fingerprint} (${sig.signerOwner ?? 'a registered key'}), not by the key registered to ${fromAddress}` +
+        (registered ? ` (${registered.fingerprint})` : ' (none is registered)'),
+    );
+  if (registered.state !== 'usable')
+    return refuse(
+      `signed by ${verdict.fingerprint}, the key registered to ${fromAddress}, which is ${registered.state}`,
+    );
+  const good = `openpgp signature by ${verdict.fingerprint}`;
+  if (dkim.failed) return { ...dkim, evidence: [...dkim.evidence, `${good} (${where}); a trusted failure stands`] };
+  if (dkim.authenticated) return { ...dkim, evidence: [...dkim.evidence, `${good} (${where}), valid as well`] };
+  return {
+    authenticated: true,
+    method: 'openpgp-signature',
+    fromDomain: dkim.fromDomain,
+    evidence: [
+      ...dkim.evidence,
+      `${good} (${where}), the key registered to ${fromAddress}; tokens it signs: ${sig.signedTokens.map((t) => `tk-${t}`).join(', ') || 'none'}`,
+    ],
+    decidedBy: good,
+    failed: false,
+    signedTokens: sig.signedTokens,
+  };
 }

@@ -17,7 +17,11 @@ import { fromMember, fromNonMember, fromStranger } from './membership';
 import { inThread, leak, membersMayNotOpen, namesThread, newThread, unauthenticated } from './threads';
 import { replyToConfirmation, replyToModeration, replyToOurMail, replyToQuestion, unknownToken } from './replies';
 import { tooLarge, tooManyParts } from './size';
+import { encryptedUnreadable } from './encryption';
 import type { Hit, Rule, RuleName, RuleUse, Snapshot } from './types';
+
+/** Checked on the header alone when an encrypted message could not be decrypted (runners/pipeline): nothing else is read. */
+export const UNREADABLE_RULES: readonly Rule[] = [encryptedUnreadable];
 
 /** Checked first, on the header alone (message/header-only), before the body is parsed: over a limit, nothing else is read. */
 export const SIZE_RULES: readonly Rule[] = [tooLarge, tooManyParts];
@@ -56,7 +60,7 @@ export const MESSAGE_RULES: readonly Rule[] = [
 ];
 
 /** Every rule, in the order they run. */
-export const RULES: readonly Rule[] = [...SIZE_RULES, ...MESSAGE_RULES];
+export const RULES: readonly Rule[] = [...UNREADABLE_RULES, ...SIZE_RULES, ...MESSAGE_RULES];
 
 /** What each rule's hit is good for beyond the chains (see RuleUse). */
 export const RULE_USE: ReadonlyMap<RuleName, RuleUse> = new Map(RULES.map((r) => [r.name, r.use]));

@@ -45,6 +45,8 @@ export interface Snapshot {
   maxMessageBytes: number;
   /** policy.maxMimeParts: a message with more parts is held unread. */
   maxMimeParts: number;
+  /** Why an OpenPGP-encrypted message could not be decrypted (openpgp/inbound); absent or null when it was, or was clear. */
+  unreadable?: { code: string; detail: string } | null;
 }
 
 /**
@@ -52,6 +54,7 @@ export interface Snapshot {
  * rule per name in RULES (rules/index.ts), which a test checks.
  */
 export const RULE_NAMES = [
+  'encrypted-unreadable',
   'too-large',
   'too-many-parts',
   'loop',

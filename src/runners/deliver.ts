@@ -9,8 +9,11 @@ import os from 'node:os';
 import { nowIso, type Context } from '../context';
 import { judge } from '../mail/smtp-replies';
 import type { Transport } from '../mail/transport';
+import { errorCode, errorMessage } from '../errors';
+import { OutboundPgp } from '../openpgp/outbound';
 import { processRuns } from '../pid';
 import { relaxed, transaction } from '../store/db';
+import { usableKeyFor } from '../store/keys';
 import {
   claimDue,
   markFailed,
@@ -49,6 +52,8 @@ export class Deliverer {
   /** Copies acknowledged in this turn of the event loop, waiting for their one commit. */
   private marks: { id: number; code: number | null }[] = [];
   private marksCommitted: Promise<void> | null = null;
+  /** Encryption and signing of copies (issue 12); asked only when a copy has work for it. */
+  private readonly pgp: OutboundPgp;
 
   constructor(
     private readonly ctx: Context,
@@ -57,6 +62,7 @@ export class Deliverer {
     private readonly batch = 100,
   ) {
     this.log = ctx.log.child({ stage: 'deliver' });
+    this.pgp = new OutboundPgp(ctx, (recipient, now) => usableKeyFor(ctx.db, recipient, now));
   }
 
   /** Copies left in flight by a killed process go back to the queue. */
@@ -179,10 +185,34 @@ export class Deliverer {
     return this.marksCommitted;
   }
 
+  /**
+   * A copy that could not be encrypted (its member's key changed or became unusable) or signed:
+   * failed, never sent in the clear instead.
+   */
+  private failUnprepared(row: ClaimedDelivery, err: unknown): 'failed' {
+    const code = errorCode(err);
+    const message = `${code} ${errorMessage(err)}`.slice(0, 500);
+    relaxed(this.ctx.db, () => markFailed(this.ctx.db, row.id, null, message, nowIso(this.ctx)));
+    this.log.warn(
+      { delivery: row.id, to: row.recipient, messageId: row.mail_message_id, code, encryptTo: row.encrypt_to },
+      `FAILED ${row.mail_message_id ?? row.id} to=${row.recipient} ${message}`,
+    );
+    return 'failed';
+  }
+
   private async sendOne(row: ClaimedDelivery): Promise<keyof DrainResult> {
     const { ctx } = this;
+    // Without OpenPGP work on this copy (no list key, not to be encrypted) its shared bytes go as they are.
+    let raw = row.raw;
+    if (this.pgp.needsWork(row)) {
+      try {
+        raw = await this.pgp.prepare(row);
+      } catch (err) {
+        return this.failUnprepared(row, err);
+      }
+    }
     try {
-      const code = await this.transport.send({ from: row.envelope_from, to: row.recipient }, row.raw, row.id);
+      const code = await this.transport.send({ from: row.envelope_from, to: row.recipient }, raw, row.id);
       await this.markSentSoon(row.id, code);
       this.log.info(
         { delivery: row.id, to: row.recipient, purpose: row.purpose, messageId: row.mail_message_id, code },

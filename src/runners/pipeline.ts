@@ -12,12 +12,15 @@ import { nowIso, type Context } from '../context';
 import { AppError, errorCode, errorMessage } from '../errors';
 import { readHeaderOnly } from '../message/header-only';
 import { parseMessage, type InboundMessage } from '../message/parse';
-import { classify, SIZE_RULES } from '../rules';
+import { openInbound, type Opened } from '../openpgp/inbound';
+import { classify, SIZE_RULES, UNREADABLE_RULES } from '../rules';
 import type { Hit, Snapshot } from '../rules/types';
 import { authenticate, fromRewriteFor, snapshot } from '../snapshot';
 import { appendAudit } from '../store/audit';
 import { transaction, unsynced } from '../store/db';
-import { finishInbound, getInbound, recordInbound, type InboundRow } from '../store/inbound';
+import { getHeld } from '../store/held';
+import { findKey } from '../store/keys';
+import { finishInbound, getInbound, keepOpened, recordInbound, type InboundRow } from '../store/inbound';
 
 /** One action per outcome, the moderators' keywords included. Replaceable in tests, read at each message. */
 export const ACTIONS = actionsWith({ commands: COMMANDS, startRemove });
@@ -64,12 +67,28 @@ export async function processRaw(
         `handling this message was started ${row.attempts - 1} times and never finished`,
       );
     }
+    // Encrypted to the list's key (RFC 3156): everything after works on the decrypted message, as
+    // if it had come in the clear; the inbound row keeps the encrypted original. Encrypted mail
+    // the list cannot read is held with the reason, on its header alone.
+    const opened = await openInbound(ctx, (owner, address) => findKey(ctx.db, owner, address), raw);
+    if (opened.state === 'refused') return unreadable(ctx, row, raw, opened);
+    const decrypted = opened.state === 'decrypted' ? opened.message : null;
+    const clear = decrypted ?? raw;
+    if (opened.state === 'decrypted')
+      ctx.log.child({ stage: 'decrypt' }).info(
+        {
+          inbound: row.id,
+          signature: opened.signature.ok ? opened.signature.fingerprint : opened.signature.code,
+          mismatched: opened.mismatched,
+        },
+        `DECRYPTED inbound=${row.id} bytes=${raw.length}->${clear.length}`,
+      );
     // Over a size limit: decided on the header alone, and the body is never parsed.
-    const screened = screen(ctx, row, raw);
+    const screened = screen(ctx, row, clear, decrypted);
     if (screened) return screened;
-    msg = await parseMessage(raw);
+    msg = await parseMessage(clear);
     const parsed = msg;
-    const auth = await authenticate(ctx, parsed);
+    const auth = await authenticate(ctx, parsed, { original: raw, opened });
     const rewriteFrom = await fromRewriteFor(ctx, parsed);
     const handle = (): ProcessResult =>
       transaction(ctx.db, () => {
@@ -81,7 +100,7 @@ export async function processRaw(
             inboundId: row.id,
           } as ProcessResult;
         const snap = snapshot(ctx, row.id, parsed, auth, rewriteFrom);
-        return act(ctx, row, parsed, snap, classify(parsed, snap));
+        return act(ctx, row, parsed, snap, classify(parsed, snap), decrypted);
       });
     return options.synced === false ? unsynced(ctx.db, handle) : handle();
   } catch (err) {
@@ -104,22 +123,55 @@ function isTransient(err: unknown): boolean {
  * policy.maxMessageBytes or policy.maxMimeParts goes through the table (held) unparsed. Null
  * when it is within the limits.
  */
-function screen(ctx: Context, row: InboundRow, raw: Buffer): ProcessResult | null {
+function screen(ctx: Context, row: InboundRow, raw: Buffer, decrypted: Buffer | null): ProcessResult | null {
   const head = readHeaderOnly(raw);
   return transaction(ctx.db, () => {
     const snap = snapshot(ctx, row.id, head, null);
     const hits = classify(head, snap, SIZE_RULES);
-    return hits.length === 0 ? null : act(ctx, row, head, snap, hits);
+    return hits.length === 0 ? null : act(ctx, row, head, snap, hits, decrypted);
   });
 }
 
-/** Inside the message's one transaction: everything it changes, or nothing. */
-function act(ctx: Context, row: InboundRow, msg: InboundMessage, snap: Snapshot, hits: Hit[]): ProcessResult {
+/** Encrypted mail the list cannot read (rules/encryption): held on its header alone, with the reason. */
+function unreadable(
+  ctx: Context,
+  row: InboundRow,
+  raw: Buffer,
+  opened: Extract<Opened, { state: 'refused' }>,
+): ProcessResult {
+  const head = readHeaderOnly(raw);
+  ctx.log
+    .child({ stage: 'decrypt' })
+    .warn(
+      { inbound: row.id, code: opened.code, detail: opened.detail },
+      `UNREADABLE inbound=${row.id} code=${opened.code}`,
+    );
+  return transaction(ctx.db, () => {
+    const snap = { ...snapshot(ctx, row.id, head, null), unreadable: { code: opened.code, detail: opened.detail } };
+    return act(ctx, row, head, snap, classify(head, snap, UNREADABLE_RULES));
+  });
+}
+
+/**
+ * Inside the message's one transaction: everything it changes, or nothing. `decrypted`: the
+ * message decrypted from `row.raw`, kept in the row (opened_raw) when its handling leaves it for a
+ * later APPROVE or SEND to relay, since those run in a transaction too and cannot decrypt again.
+ */
+function act(
+  ctx: Context,
+  row: InboundRow,
+  msg: InboundMessage,
+  snap: Snapshot,
+  hits: Hit[],
+  decrypted: Buffer | null = null,
+): ProcessResult {
   const decision = decide(hits, snap);
   const input: ActInput = { inboundId: row.id, msg, decision, snap, receivedAt: row.received_at };
   // The table is keyed by outcome, so each action gets the decision of its own outcome; the
   // compiler cannot follow that through an index, hence the one widening here.
   const result = (ACTIONS[decision.outcome] as (c: Context, i: ActInput) => ActResult)(ctx, input);
+  if (decrypted && (getHeld(ctx.db, row.id)?.relayable || result.disposition === 'RETURNED'))
+    keepOpened(ctx.db, row.id, decrypted);
   finishInbound(
     ctx.db,
     row.id,

@@ -1,5 +1,6 @@
 /** The moderation queue: posts not relayed at once, waiting for APPROVE, REJECT or DISCARD. */
 import { cached, type Db } from './db';
+import { clearOpened } from './inbound';
 
 export type HeldState = 'held' | 'approved' | 'rejected' | 'discarded' | 'expired';
 
@@ -48,7 +49,11 @@ export function listHeld(db: Db, all = false): HeldRow[] {
   ).all() as HeldRow[];
 }
 
-/** Closes a held post; false when it was no longer held (the first decision wins). */
+/**
+ * Closes a held post; false when it was no longer held (the first decision wins). A decided post
+ * is never relayed again, so the decrypted copy kept for APPROVE (inbound.opened_raw) is dropped
+ * with it: read it (relayableRaw) before deciding.
+ */
 export function decideHeld(
   db: Db,
   inboundId: number,
@@ -57,12 +62,13 @@ export function decideHeld(
   at: string,
   reason: string | null = null,
 ): boolean {
-  return (
+  const decided =
     cached(
       db,
       "UPDATE held SET state = ?, decided_by = ?, decided_at = ?, reason = ? WHERE inbound_id = ? AND state = 'held'",
-    ).run(state, by, at, reason, inboundId).changes === 1
-  );
+    ).run(state, by, at, reason, inboundId).changes === 1;
+  if (decided) clearOpened(db, inboundId);
+  return decided;
 }
 
 export function heldExpiring(db: Db, now: string): HeldRow[] {

@@ -10,6 +10,11 @@ export interface InboundRow {
   sha256: string;
   size: number;
   raw: Buffer;
+  /**
+   * The decrypted message, when `raw` is encrypted to the list's key and a later action may relay
+   * it (held and relayable, or returned with a send token); NULL otherwise (migration 0014).
+   */
+  opened_raw: Buffer | null;
   message_id: string | null;
   sender: string | null;
   subject: string | null;
@@ -75,6 +80,37 @@ export function finishInbound(db: Db, id: number, d: Disposition, at: string): v
     at,
     id,
   );
+}
+
+/**
+ * The bytes a later action relays: the decrypted message when one is kept (keepOpened), else the
+ * recorded ones. Only APPROVE of a held post and SEND of a returned post read this.
+ */
+export function relayableRaw(row: InboundRow): Buffer {
+  return row.opened_raw ?? row.raw;
+}
+
+/** Keeps the decrypted bytes of a message encrypted to the list's key until a later action relays them. */
+export function keepOpened(db: Db, id: number, opened: Buffer): void {
+  cached(db, 'UPDATE inbound SET opened_raw = ? WHERE id = ?').run(opened, id);
+}
+
+/** Drops the kept plaintext (the held post was decided, the send token used): only `raw`, encrypted, stays. */
+export function clearOpened(db: Db, id: number): void {
+  cached(db, 'UPDATE inbound SET opened_raw = NULL WHERE id = ? AND opened_raw IS NOT NULL').run(id);
+}
+
+/**
+ * Drops the kept plaintext of returned posts whose send token expired unused: SEND can no longer
+ * open them. Returns how many were cleared.
+ */
+export function clearOpenedOfExpiredSends(db: Db, now: string): number {
+  return cached(
+    db,
+    `UPDATE inbound SET opened_raw = NULL WHERE opened_raw IS NOT NULL AND id IN (
+       SELECT json_extract(detail, '$.inboundId') FROM tokens
+        WHERE purpose = 'send' AND used_at IS NULL AND expires_at <= ?)`,
+  ).run(now).changes;
 }
 
 export function setOutcome(db: Db, id: number, outcome: string): void {

@@ -109,3 +109,32 @@ export async function usableKeyFor(
   if (key.isPrivate() || key.getFingerprint().toUpperCase() !== row.fingerprint) return null;
   return (await keyState(key, now)) === 'usable' ? (key as PublicKey) : null;
 }
+
+/**
+ * The member's key row to encrypt to at `now`, from the stored columns alone (synchronous, for use
+ * inside a transaction): not revoked and not expired. A stored key could encrypt when it was added
+ * (members key add refuses the others), so the row answers "encryption-capable" too. The deliverer
+ * checks the key itself again before it encrypts (usableKeyFor).
+ */
+export function usableKeyRow(db: Db, address: string, now: Date, owner: KeyOwner = 'member'): KeyRow | null {
+  const row = findKey(db, owner, address);
+  if (!row || row.revoked === 1) return null;
+  if (row.expires !== null && Date.parse(row.expires) <= now.getTime()) return null;
+  return row;
+}
+
+/** Members already sent only the key-required notice for disclosure `id` (policy.encryption: required). */
+export function noticeOnlyMembers(db: Db, disclosure: number): Set<string> {
+  const rows = cached(db, 'SELECT address FROM openpgp_notice_only WHERE disclosure = ?')
+    .pluck()
+    .all(disclosure) as string[];
+  return new Set(rows.map((a) => normalizeAddress(a)));
+}
+
+export function recordNoticeOnly(db: Db, disclosure: number, address: string, at: string): void {
+  cached(db, 'INSERT OR IGNORE INTO openpgp_notice_only (disclosure, address, at) VALUES (?, ?, ?)').run(
+    disclosure,
+    normalizeAddress(address),
+    at,
+  );
+}

@@ -13,6 +13,8 @@ export interface OutboundMail {
   recipients: string[];
   /** A per-recipient envelope sender (VERP), when it differs from envelopeFrom. */
   envelopeFor?: (recipient: string) => string | null;
+  /** The fingerprint of the member key each copy must be encrypted to at delivery (openpgp/outbound.ts); null: clear. */
+  encryptTo?: (recipient: string) => string | null;
 }
 
 export interface DeliveryRow {
@@ -25,6 +27,8 @@ export interface DeliveryRow {
   created_at: string;
   last_code: number | null;
   last_error: string | null;
+  /** The fingerprint the copy must be encrypted to at delivery; null: sent in the clear. */
+  encrypt_to: string | null;
 }
 
 export interface ClaimedDelivery extends DeliveryRow {
@@ -42,14 +46,14 @@ export function enqueueMail(db: Db, mail: OutboundMail, at: string): number {
   ).run(at, mail.inboundId, mail.purpose, mail.envelopeFrom, mail.messageId, mail.raw);
   const insert = cached(
     db,
-    'INSERT INTO outbox (message, recipient, next_attempt_at, created_at, envelope_from) VALUES (?, ?, ?, ?, ?)',
+    'INSERT INTO outbox (message, recipient, next_attempt_at, created_at, envelope_from, encrypt_to) VALUES (?, ?, ?, ?, ?, ?)',
   );
   const seen = new Set<string>();
   for (const r of mail.recipients) {
     const key = r.toLowerCase();
     if (seen.has(key)) continue;
     seen.add(key);
-    insert.run(lastInsertRowid, r, at, at, mail.envelopeFor?.(r) ?? null);
+    insert.run(lastInsertRowid, r, at, at, mail.envelopeFor?.(r) ?? null, mail.encryptTo?.(r) ?? null);
   }
   return seen.size;
 }

@@ -85,3 +85,16 @@ export class GpgHome {
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * Throws, saying how to get it, when gpg is not on the PATH: tests that need GnuPG fail with
+ * that sentence rather than skip silently.
+ */
+export function requireGpg(): void {
+  const r = spawnSync('gpg', ['--version']);
+  if (r.error || r.status !== 0)
+    throw new Error(
+      `GnuPG (gpg) is required by this test and could not be run (${r.error?.message ?? `exit ${r.status}`}): ` +
+        'install it (Debian: apt-get install gnupg) and run the test again',
+    );
+}
