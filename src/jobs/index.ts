@@ -5,6 +5,7 @@ import { runExpiry } from './expiry';
 import { runReceipts } from './receipts';
 import { runRetrospectives } from './retrospectives';
 import { runProbes } from './probes';
+import { runKeyExpiry } from './key-expiry';
 
 export interface Job {
   name: string;
@@ -20,4 +21,6 @@ export const JOBS: readonly Job[] = [
   { name: 'receipts', schedule: (c) => c.schedule.receipts, run: (ctx) => ({ ...runReceipts(ctx) }) },
   { name: 'retrospectives', schedule: (c) => c.schedule.retrospectives, run: (ctx) => ({ ...runRetrospectives(ctx) }) },
   { name: 'probes', schedule: (c) => c.schedule.probes, run: (ctx) => ({ ...runProbes(ctx) }) },
+  /** On the hourly clock of the retrospectives (no key of its own): warnings and lapses within the hour. */
+  { name: 'key-expiry', schedule: (c) => c.schedule.retrospectives, run: (ctx) => ({ ...runKeyExpiry(ctx) }) },
 ];

@@ -135,6 +135,24 @@ export const MAIL_KINDS = {
   'member.notice.embargo-lifted': z.object({ ...threadNotice, at: str, by: optStr }),
   'member.notice.embargo-moved': z.object({ ...threadNotice, end: str, previous: optStr }),
   'member.notice.key-required': z.object({ id: num, member: str, moderators: str }),
+  /** jobs/key-expiry: the member's key expires within policy.keyExpiryWarnDays (fingerprint: spaced, for reading; fpr: for gpg commands; expires: formatUtc). */
+  'member.notice.key-expiring': z.object({
+    member: str,
+    fingerprint: str,
+    fpr: str,
+    expires: str,
+    days: num,
+    moderators: str,
+  }),
+  /** jobs/key-expiry, policy opportunistic: the member's key expired or was revoked; copies now go in the clear. */
+  'member.notice.key-expired': z.object({
+    member: str,
+    fingerprint: str,
+    fpr: str,
+    revoked: bool,
+    expires: optStr,
+    moderators: str,
+  }),
   'member.notice.leak-recorded': leakToReporter,
   'member.notice.removed': removed,
   'moderator.action.confirm-remove': z.object({ token: str, alias: str, organization: str, reason: str }),
@@ -261,6 +279,14 @@ export const MAIL_KINDS = {
   'moderator.notice.disclosure-changed': z.object({ id: num, subject: str, actor: str, movedTo: optStr, lifted: bool }),
   'moderator.notice.held-expired': z.object({ id: num, from: str, subject: str, holdDays: num }),
   'moderator.notice.member-removed': removed,
+  /** jobs/key-expiry, policy required: a member's key expired or was revoked; it now gets notices only. */
+  'moderator.notice.member-key-expired': z.object({
+    member: str,
+    organization: str,
+    fingerprint: str,
+    revoked: bool,
+    expires: optStr,
+  }),
   'moderator.notice.members-without-key': z.object({ id: num, count: num, members: z.array(str) }),
   'moderator.notice.member-unreachable': z.object({
     address: str,
@@ -269,6 +295,8 @@ export const MAIL_KINDS = {
     threshold: num,
     diagnostic: str,
   }),
+  /** jobs/key-expiry: the moderator's own key expires within policy.keyExpiryWarnDays (expires: formatUtc). */
+  'moderator.notice.key-expiring': z.object({ moderator: str, fingerprint: str, fpr: str, expires: str, days: num }),
   'moderator.notice.no-keyword': z.object({ allowed: str, read: optStr }),
   'moderator.notice.probe-unanswered': z.object({ address: str, organization: str, probedAt: str, graceDays: num }),
   'moderator.notice.request-decided': z.object({

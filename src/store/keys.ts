@@ -23,6 +23,10 @@ export interface KeyRow {
   added_at: string;
   added_by: string;
   warned_at: string | null;
+  /** Migration 0015: when the moderators were told this member key expired or was revoked (policy required). */
+  lapse_moderators_told_at: string | null;
+  /** Migration 0015: when the member was told its copies now go out in the clear (policy opportunistic). */
+  lapse_member_told_at: string | null;
 }
 
 export function findKey(db: Db, owner: KeyOwner, address: string): KeyRow | undefined {
@@ -84,6 +88,25 @@ export function keysExpiringBy(db: Db, now: string, before: string): KeyRow[] {
 
 export function markKeyWarned(db: Db, id: number, at: string): void {
   cached(db, 'UPDATE openpgp_keys SET warned_at = ? WHERE id = ?').run(at, id);
+}
+
+/** Who was told that a member key lapsed (migration 0015). */
+export type LapseTold = 'lapse_moderators_told_at' | 'lapse_member_told_at';
+
+/**
+ * Current member keys that are revoked or expired at `now` and whose lapse was not yet told to
+ * `told`. Only the current row of each member exists (putKey replaces), so a replaced key is never here.
+ */
+export function lapsedMemberKeys(db: Db, now: string, told: LapseTold): KeyRow[] {
+  return cached(
+    db,
+    `SELECT * FROM openpgp_keys WHERE owner_kind = 'member' AND ${told} IS NULL
+       AND (revoked = 1 OR (expires IS NOT NULL AND expires <= ?)) ORDER BY address`,
+  ).all(now) as KeyRow[];
+}
+
+export function markKeyLapseTold(db: Db, id: number, told: LapseTold, at: string): void {
+  cached(db, `UPDATE openpgp_keys SET ${told} = ? WHERE id = ?`).run(at, id);
 }
 
 /**
