@@ -98,3 +98,53 @@ export function requireGpg(): void {
         'install it (Debian: apt-get install gnupg) and run the test again',
     );
 }
+
+const CRLF = '\r\n';
+
+/**
+ * A mail as a client wraps gpg's output in RFC 3156: the given header lines (From, To, ...; no
+ * Content-Type), then multipart/encrypted around the armored message.
+ */
+export function encryptedMail(header: string[], armored: string): Buffer {
+  const b = 'enc-b0undary';
+  return Buffer.from(
+    [
+      ...header,
+      `Content-Type: multipart/encrypted; protocol="application/pgp-encrypted"; boundary="${b}"`,
+      '',
+      `--${b}`,
+      'Content-Type: application/pgp-encrypted',
+      '',
+      'Version: 1',
+      '',
+      `--${b}`,
+      'Content-Type: application/octet-stream; name="encrypted.asc"',
+      '',
+      armored.replace(/\r?\n/g, CRLF).trimEnd(),
+      `--${b}--`,
+      '',
+    ].join(CRLF),
+    'utf8',
+  );
+}
+
+/** The same for multipart/signed: a part (its exact bytes) and gpg's detached armored signature. */
+export function signedMail(header: string[], part: string, signature: string): Buffer {
+  const b = 'sig-b0undary';
+  return Buffer.from(
+    [
+      ...header,
+      `Content-Type: multipart/signed; micalg=pgp-sha512; protocol="application/pgp-signature"; boundary="${b}"`,
+      '',
+      `--${b}`,
+      part,
+      `--${b}`,
+      'Content-Type: application/pgp-signature; name="signature.asc"',
+      '',
+      signature.replace(/\r?\n/g, CRLF).trimEnd(),
+      `--${b}--`,
+      '',
+    ].join(CRLF),
+    'utf8',
+  );
+}

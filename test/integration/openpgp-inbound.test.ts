@@ -12,7 +12,7 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { GpgHome, requireGpg } from '../helpers/gpg';
+import { encryptedMail as encryptedWith, GpgHome, requireGpg, signedMail as signedWith } from '../helpers/gpg';
 import { makeMessage, uniqueId } from '../helpers/mail-factory';
 import { appendRaw } from './harness/imap';
 import type { Received } from './harness/smtp-peer';
@@ -75,50 +75,11 @@ function textPart(body: string): string {
   return `Content-Type: text/plain; charset=us-ascii${CRLF}${CRLF}${body.replace(/\r?\n/g, CRLF)}`;
 }
 
-/** RFC 3156 multipart/encrypted around gpg's armored output, as a mail client wraps it. */
-function encryptedMail(o: Parameters<typeof outerHeader>[0], armored: string): Buffer {
-  const b = 'enc-b0undary';
-  return Buffer.from(
-    [
-      ...outerHeader(o),
-      `Content-Type: multipart/encrypted; protocol="application/pgp-encrypted"; boundary="${b}"`,
-      '',
-      `--${b}`,
-      'Content-Type: application/pgp-encrypted',
-      '',
-      'Version: 1',
-      '',
-      `--${b}`,
-      'Content-Type: application/octet-stream; name="encrypted.asc"',
-      '',
-      armored.replace(/\r?\n/g, CRLF).trimEnd(),
-      `--${b}--`,
-      '',
-    ].join(CRLF),
-    'utf8',
-  );
-}
+const encryptedMail = (o: Parameters<typeof outerHeader>[0], armored: string): Buffer =>
+  encryptedWith(outerHeader(o), armored);
 
-/** RFC 3156 multipart/signed around a part and gpg's detached signature (of that part, or of another). */
-function signedMail(o: Parameters<typeof outerHeader>[0], part: string, signature: string): Buffer {
-  const b = 'sig-b0undary';
-  return Buffer.from(
-    [
-      ...outerHeader(o),
-      `Content-Type: multipart/signed; micalg=pgp-sha512; protocol="application/pgp-signature"; boundary="${b}"`,
-      '',
-      `--${b}`,
-      part,
-      `--${b}`,
-      'Content-Type: application/pgp-signature; name="signature.asc"',
-      '',
-      signature.replace(/\r?\n/g, CRLF).trimEnd(),
-      `--${b}--`,
-      '',
-    ].join(CRLF),
-    'utf8',
-  );
-}
+const signedMail = (o: Parameters<typeof outerHeader>[0], part: string, signature: string): Buffer =>
+  signedWith(outerHeader(o), part, signature);
 
 /** The two parts of a multipart/signed message as they were signed: the first part's exact bytes, the armored signature. */
 function signedParts(raw: Buffer): { data: Buffer; signature: string } {

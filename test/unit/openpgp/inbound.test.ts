@@ -10,7 +10,7 @@ import { openpgp } from '../../../src/openpgp/lib';
 import { describeKey } from '../../../src/openpgp/keys';
 import type { ListKey } from '../../../src/openpgp/list-key';
 import { putKey, type KeyOwner } from '../../../src/store/keys';
-import { GpgHome } from '../../helpers/gpg';
+import { encryptedMail as encryptedWith, GpgHome, signedMail as signedWith } from '../../helpers/gpg';
 import { LIST_ADDRESS, REQUESTS_ADDRESS } from '../../helpers/context';
 import { ALPHA, Disclosures, isoLine, OPENING_SUBJECT, OPENING_TEXT } from '../../helpers/disclosures';
 import { ALIAS, joinRequest, Membership, MODERATOR, MODERATOR_2, type Sent } from '../../helpers/membership';
@@ -45,50 +45,9 @@ function outerHeader(o: Outer): string[] {
   ];
 }
 
-/** RFC 3156 multipart/signed around a part and gpg's detached signature of it. */
-function signedMail(o: Outer, part: string, signature: string): Buffer {
-  const b = 'sig-b0undary';
-  return Buffer.from(
-    [
-      ...outerHeader(o),
-      `Content-Type: multipart/signed; micalg=pgp-sha512; protocol="application/pgp-signature"; boundary="${b}"`,
-      '',
-      `--${b}`,
-      part,
-      `--${b}`,
-      'Content-Type: application/pgp-signature; name="signature.asc"',
-      '',
-      signature.replace(/\r?\n/g, CRLF).trimEnd(),
-      `--${b}--`,
-      '',
-    ].join(CRLF),
-    'utf8',
-  );
-}
+const signedMail = (o: Outer, part: string, signature: string): Buffer => signedWith(outerHeader(o), part, signature);
 
-/** RFC 3156 multipart/encrypted around an armored OpenPGP message, as a mail client wraps gpg's output. */
-function encryptedMail(o: Outer, armored: string): Buffer {
-  const b = 'enc-b0undary';
-  return Buffer.from(
-    [
-      ...outerHeader(o),
-      `Content-Type: multipart/encrypted; protocol="application/pgp-encrypted"; boundary="${b}"`,
-      '',
-      `--${b}`,
-      'Content-Type: application/pgp-encrypted',
-      '',
-      'Version: 1',
-      '',
-      `--${b}`,
-      'Content-Type: application/octet-stream; name="encrypted.asc"',
-      '',
-      armored.replace(/\r?\n/g, CRLF).trimEnd(),
-      `--${b}--`,
-      '',
-    ].join(CRLF),
-    'utf8',
-  );
-}
+const encryptedMail = (o: Outer, armored: string): Buffer => encryptedWith(outerHeader(o), armored);
 
 function sign(home: GpgHome, part: string): string {
   return home.ok(['--armor', '--detach-sign', '-u', home.fingerprint], part).stdout.toString('utf8');

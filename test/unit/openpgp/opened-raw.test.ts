@@ -12,7 +12,7 @@ import { openpgp } from '../../../src/openpgp/lib';
 import { describeKey } from '../../../src/openpgp/keys';
 import type { ListKey } from '../../../src/openpgp/list-key';
 import { putKey } from '../../../src/store/keys';
-import { GpgHome } from '../../helpers/gpg';
+import { encryptedMail as encryptedWith, GpgHome } from '../../helpers/gpg';
 import { LIST_ADDRESS, REQUESTS_ADDRESS } from '../../helpers/context';
 import { ALPHA, Disclosures, listMail, MEMBERS, OPENING_SUBJECT } from '../../helpers/disclosures';
 import { uniqueId } from '../../helpers/mail-factory';
@@ -26,8 +26,7 @@ const SECRET_TEXT = 'The secret details: the parser trusts the length field of t
 
 /** RFC 3156 multipart/encrypted around an armored OpenPGP message, as a mail client wraps gpg's output. */
 function encryptedMail(o: { from: string; to: string; inReplyTo?: string }, armored: string): Buffer {
-  const b = 'enc-b0undary';
-  return Buffer.from(
+  return encryptedWith(
     [
       `From: ${o.from}`,
       `To: ${o.to}`,
@@ -36,21 +35,8 @@ function encryptedMail(o: { from: string; to: string; inReplyTo?: string }, armo
       `Message-ID: <${uniqueId('pgp')}@example.org>`,
       ...(o.inReplyTo ? [`In-Reply-To: ${o.inReplyTo}`] : []),
       'MIME-Version: 1.0',
-      `Content-Type: multipart/encrypted; protocol="application/pgp-encrypted"; boundary="${b}"`,
-      '',
-      `--${b}`,
-      'Content-Type: application/pgp-encrypted',
-      '',
-      'Version: 1',
-      '',
-      `--${b}`,
-      'Content-Type: application/octet-stream; name="encrypted.asc"',
-      '',
-      armored.replace(/\r?\n/g, CRLF).trimEnd(),
-      `--${b}--`,
-      '',
-    ].join(CRLF),
-    'utf8',
+    ],
+    armored,
   );
 }
 
