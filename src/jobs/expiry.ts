@@ -50,6 +50,23 @@ function remindRequests(ctx: Context, at: string, result: ExpiryResult): number 
   for (const r of waitingSince(db, daysBefore(ctx, config.policy.requestReminderDays), 'reminded_at')) {
     const days = waitedDays(ctx, r);
     const resent = !liveToken(db, r.id, 'moderate', at);
+    // The applicant's From may be forged (an unauthenticated request, migration 0008): the notice
+    // is an automatic answer to the request's mail, under the same per-recipient daily cap
+    // (policy.autoRepliesPerDay, AUTOREPLY_CAPPED) and with the null envelope sender. Marked as
+    // told only when it went out; it is tried this once, with the reminder.
+    let applicantTold = r.applicant_told_at !== null;
+    if (!r.applicant_told_at) {
+      const told = sendTemplate(ctx, null, {
+        template: 'applicant.notice.request-open',
+        to: [r.applicant],
+        autoSubmitted: 'auto-replied',
+        inReplyTo: r.message_id,
+        params: { id: r.id, organization: r.organization ?? '(unknown)', receivedAt: r.created_at, days },
+      });
+      if (told > 0) markTimer(db, r.id, 'applicant_told_at', at);
+      applicantTold = told > 0;
+      copies += told;
+    }
     copies += sendTemplate(ctx, null, {
       template: 'moderator.notice.request-waiting',
       to: config.list.moderators,
@@ -62,27 +79,13 @@ function remindRequests(ctx: Context, at: string, result: ExpiryResult): number 
         escalationDays: config.policy.requestEscalationDays,
         escalation: Boolean(config.list.escalation) && config.policy.requestEscalationDays > days,
         resent,
+        applicantTold,
       },
     });
     if (resent) copies += sendModeration(ctx, null, r.id, { reminder: true });
     markTimer(db, r.id, 'reminded_at', at);
     addEvent(db, r.id, at, 'expiry', 'reminded', `${days} days without a decision`);
     appendAudit(db, { at, actor: 'daemon', action: 'request.remind', object: `request:${r.id}`, detail: { days } });
-    // The applicant's From may be forged (an unauthenticated request, migration 0008): the notice
-    // is an automatic answer to the request's mail, under the same per-recipient daily cap
-    // (policy.autoRepliesPerDay, AUTOREPLY_CAPPED) and with the null envelope sender. Marked as
-    // told only when it went out; it is tried this once, with the reminder.
-    if (!r.applicant_told_at) {
-      const told = sendTemplate(ctx, null, {
-        template: 'applicant.notice.request-open',
-        to: [r.applicant],
-        autoSubmitted: 'auto-replied',
-        inReplyTo: r.message_id,
-        params: { id: r.id, organization: r.organization ?? '(unknown)', receivedAt: r.created_at, days },
-      });
-      if (told > 0) markTimer(db, r.id, 'applicant_told_at', at);
-      copies += told;
-    }
     result.requestsReminded += 1;
   }
   const escalation = config.list.escalation;

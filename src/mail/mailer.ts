@@ -319,6 +319,8 @@ export const MAIL_KINDS = {
     escalationDays: num,
     escalation: bool,
     resent: bool,
+    /** The applicant was told that it is still open (false: the automatic-answer cap held it back). */
+    applicantTold: bool.optional(),
   }),
   'moderator.notice.request-escalated': z.object({
     id: num,

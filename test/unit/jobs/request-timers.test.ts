@@ -27,15 +27,20 @@ describe('jobs/expiry: the request timers', () => {
     assert.deepEqual(
       sent.map((m) => [m.purpose, m.to]),
       [
+        // The applicant first, so that the moderators' reminder can say whether it was told.
+        ['applicant.notice.request-open', [APPLICANT]],
         ['moderator.notice.request-waiting', MODERATORS],
         // The moderation token (tokenDays 3) expired at the same tick: one fresh copy, not two.
         ['moderator.action.join-request', MODERATORS],
-        ['applicant.notice.request-open', [APPLICANT]],
       ],
     );
-    assert.match(sent[0]!.text, /has waited 3 days with no decision/);
-    assert.match(sent[0]!.text, /escalated to the list's escalation address/);
-    assert.match(sent[2]!.subject, /Your request to join \(#1\) is still open/);
+    const waiting = sent.find((m) => m.purpose === 'moderator.notice.request-waiting')!;
+    assert.match(waiting.text, /has waited 3 days with no decision/);
+    assert.match(waiting.text, /escalated to the list's escalation address/);
+    assert.match(
+      sent.find((m) => m.purpose === 'applicant.notice.request-open')!.subject,
+      /Your request to join \(#1\) is still open/,
+    );
     assert.notEqual(h.request(1).reminded_at, null);
 
     // Each once: the daily clock finds nothing more before the escalation is due.
@@ -71,7 +76,10 @@ describe('jobs/expiry: the request timers', () => {
     assert.deepEqual([r.requestsReminded, r.requestsEscalated], [1, 0]);
     assert.ok(!(await purposes(h, mark)).some(([p]) => p === 'moderator.notice.request-escalated'));
     assert.equal(h.request(1).escalated_at, null);
-    assert.doesNotMatch((await h.sent(mark))[0]!.text, /escalation address/);
+    assert.doesNotMatch(
+      (await h.sent(mark)).find((m) => m.purpose === 'moderator.notice.request-waiting')!.text,
+      /escalation address/,
+    );
   });
 
   it('never reminds a decided request', async () => {
@@ -97,7 +105,7 @@ describe('jobs/expiry: the request timers', () => {
     // The token is still live: the reminder alone, no fresh copy.
     assert.deepEqual(
       (await purposes(h, mark)).map(([p]) => p),
-      ['moderator.notice.request-waiting', 'applicant.notice.request-open'],
+      ['applicant.notice.request-open', 'moderator.notice.request-waiting'],
     );
   });
 
@@ -113,6 +121,10 @@ describe('jobs/expiry: the request timers', () => {
     assert.equal(runExpiry(h.ctx).requestsReminded, 1);
     assert.ok(!(await purposes(h, mark)).some(([p]) => p === 'applicant.notice.request-open'));
     assert.equal(h.request(1).applicant_told_at, null, 'not marked as told');
+    // ... and the moderators' reminder says so, rather than that the applicant was told.
+    const reminder = (await h.sent(mark)).find((m) => m.purpose === 'moderator.notice.request-waiting');
+    assert.match(reminder!.text, /The applicant was not told that\s+it is still open: the daily cap/);
+    assert.doesNotMatch(reminder!.text, /has been told/);
 
     // Under the cap, it goes out as an automatic answer (RFC 3834) in reply to the request.
     const g = new Membership();
@@ -120,8 +132,13 @@ describe('jobs/expiry: the request timers', () => {
     g.clock.advance(3 * DAY + 60_000);
     mark = g.mark();
     runExpiry(g.ctx);
-    const notice = (await g.sent(mark)).find((m) => m.purpose === 'applicant.notice.request-open');
+    const sent = await g.sent(mark);
+    const notice = sent.find((m) => m.purpose === 'applicant.notice.request-open');
     assert.ok(notice);
+    assert.match(
+      sent.find((m) => m.purpose === 'moderator.notice.request-waiting')!.text,
+      /The applicant has been told\s+that it is still open/,
+    );
     assert.equal(notice.autoSubmitted, 'auto-replied');
     assert.equal(notice.inReplyTo, g.request(1).message_id);
     assert.notEqual(g.request(1).applicant_told_at, null);
