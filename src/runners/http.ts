@@ -124,15 +124,11 @@ export function metrics(s: Status & { healthy: boolean }): string {
     {
       name: 'embargo_list_requests_waiting',
       help: 'Join requests before the moderators with no decision, by how long they have waited: all, past policy.requestReminderDays, past policy.requestEscalationDays.',
-      samples: (['all', 'reminder', 'escalation'] as const).map((past) => ({
-        labels: { past },
-        value:
-          past === 'all'
-            ? s.requests.waiting
-            : past === 'reminder'
-              ? s.requests.pastReminder
-              : s.requests.pastEscalation,
-      })),
+      samples: [
+        { labels: { past: 'all' }, value: s.requests.waiting },
+        { labels: { past: 'reminder' }, value: s.requests.pastReminder },
+        { labels: { past: 'escalation' }, value: s.requests.pastEscalation },
+      ],
     },
     {
       name: 'embargo_list_requests_oldest_waiting_timestamp_seconds',

@@ -8,8 +8,10 @@
  *   elsewhere 'Someone <someone@elsewhere.example>', usable, of another domain
  *   listKey   'List <security@lists.example.org>': signs (primary) and encrypts (subkey)
  */
+import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { AppError } from '../../src/errors';
 import { GpgHome } from './gpg';
 
 export interface GpgKey {
@@ -75,4 +77,15 @@ export function makeGpgKeys(): GpgKeys {
       secret: home.ok(['--armor', '--export-secret-keys', listKey.fingerprint]).stdout.toString('utf8'),
     },
   };
+}
+
+/** The AppError a promise rejects with; fails the test when it resolves or rejects with anything else. */
+export async function refusal(p: Promise<unknown>): Promise<AppError> {
+  try {
+    await p;
+  } catch (err) {
+    assert.ok(err instanceof AppError, `expected an AppError, got ${String(err)}`);
+    return err;
+  }
+  assert.fail('expected a refusal');
 }

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { AppError } from '../../../src/errors';
 import { openpgp } from '../../../src/openpgp/lib';
 import {
   formatFingerprint,
@@ -10,19 +9,9 @@ import {
   userIdMatches,
 } from '../../../src/openpgp/keys';
 import { GpgHome } from '../../helpers/gpg';
-import { makeGpgKeys, type GpgKeys } from '../../helpers/openpgp-keys';
+import { makeGpgKeys, type GpgKeys, refusal } from '../../helpers/openpgp-keys';
 
 const DAY = 86_400_000;
-
-async function refusal(p: Promise<unknown>): Promise<AppError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof AppError, `expected an AppError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected a refusal');
-}
 
 describe('openpgp/keys: reading a public key', () => {
   let k: GpgKeys;

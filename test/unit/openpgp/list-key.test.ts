@@ -3,7 +3,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { main } from '../../../src/cli';
-import { AppError } from '../../../src/errors';
 import { openpgp } from '../../../src/openpgp/lib';
 import {
   checkImportedListKey,
@@ -13,19 +12,9 @@ import {
   writeListKey,
 } from '../../../src/openpgp/list-key';
 import { GpgHome } from '../../helpers/gpg';
-import { makeGpgKeys, type GpgKeys } from '../../helpers/openpgp-keys';
+import { makeGpgKeys, type GpgKeys, refusal } from '../../helpers/openpgp-keys';
 
 const LIST = { name: 'Example Security', address: 'security@lists.example.org' };
-
-async function refusal(p: Promise<unknown>): Promise<AppError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof AppError, `expected an AppError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected a refusal');
-}
 
 describe("openpgp/list-key: the list's key pair", () => {
   let dataDir: string;
