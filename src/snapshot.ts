@@ -11,7 +11,8 @@ import { headerValue, splitMessage } from './message/headers';
 import { readKeywords } from './message/keyword-reading';
 import type { InboundMessage } from './message/parse';
 import { ownReplyText } from './message/reply';
-import { findTokens } from './message/tokens';
+import { findTokens, findTokensInText, TEXT_PURPOSES } from './message/tokens';
+import type { AttachedKey } from './openpgp/attached-key';
 import { dmarcPolicyFor, isStrict } from './policy/dmarc-policy';
 import { isLeakReport, threadNumberIn } from './policy/leak-report';
 import { signatureEvidence, type Opened } from './openpgp/inbound';
@@ -50,9 +51,11 @@ export async function authenticate(
   const toList = [...msg.to, ...msg.cc].some((a) => a.address === list.address.toLowerCase());
   // A would-be join request (to the requests address, no token of ours): only an authenticated one
   // may replace the same applicant's pending request (actions/join-request).
+  // A mail there that carries an OpenPGP key may be a member's new key (actions/member-key), which
+  // is taken only from an authenticated sender, whatever the mail answers.
   const joinRequest =
     !toList &&
-    findTokens(msg).length === 0 &&
+    (findTokens(msg).length === 0 || msg.publicKeyParts.length > 0) &&
     [...msg.to, ...msg.cc].some((a) => a.address === list.requestsAddress.toLowerCase());
   if (!isModerator(ctx, msg.from.address) && !(toList && security.requireAuthenticatedPosts) && !joinRequest)
     return null;
@@ -93,6 +96,7 @@ export function snapshot(
   msg: InboundMessage,
   auth: AuthVerdict | null,
   rewriteFrom: boolean = ctx.config.relay.fromRewrite !== 'never',
+  attachedKey: AttachedKey | null = null,
 ): Snapshot {
   const { firstLine, keyword, disagreement } = readKeywords(msg, ALL_KEYWORDS);
   const bySubject = /\[#(\d{1,9})\]/.exec(msg.subject);
@@ -108,7 +112,7 @@ export function snapshot(
     senderIsMember: isActiveMember(ctx.db, msg.from.address),
     senderIsModerator: isModerator(ctx, msg.from.address),
     alreadyRelayed: msg.messageId !== null && wasRelayed(ctx.db, msg.messageId, inboundId),
-    tokens: findTokens(msg).map((token) => ({ token, row: findToken(ctx.db, token) })),
+    tokens: tokensOf(ctx, msg),
     keyword,
     keywordDisagreement: disagreement,
     auth,
@@ -120,5 +124,18 @@ export function snapshot(
     rewriteFrom,
     maxMessageBytes: ctx.config.policy.maxMessageBytes,
     maxMimeParts: ctx.config.policy.maxMimeParts,
+    attachedKey,
   };
+}
+
+/** Our tokens in the header and subject; in the text, only those of TEXT_PURPOSES (an unknown one there is nobody's). */
+function tokensOf(ctx: Context, msg: InboundMessage): Snapshot['tokens'] {
+  const inHeader = findTokens(msg);
+  const found = inHeader.map((token) => ({ token, row: findToken(ctx.db, token) }));
+  for (const token of findTokensInText(msg.text)) {
+    if (inHeader.includes(token)) continue;
+    const row = findToken(ctx.db, token);
+    if (row && TEXT_PURPOSES.includes(row.purpose)) found.push({ token, row });
+  }
+  return found;
 }

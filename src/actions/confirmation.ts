@@ -14,6 +14,7 @@ import { ownReplyText } from '../message/reply';
 import { addEvent, getRequest, setState } from '../store/requests';
 import { useToken, type TokenRow } from '../store/tokens';
 import { removeMemberWithNotice } from './remove-member';
+import { takeRequestKey } from './member-key';
 import { sendTemplate, answerTo } from './send';
 import type { Action, ActResult } from './types';
 import fs from 'node:fs';
@@ -80,6 +81,7 @@ function subscribe(ctx: Context, inboundId: number, msg: InboundMessage, token: 
     organization: request.organization ?? '',
     confirmedBy: msg.from.address,
     policy: embargoPolicyText(ctx),
+    keyFingerprint: takeRequestKey(ctx, request.id, alias, msg),
   };
   let copies = sendTemplate(ctx, inboundId, { template: 'alias.notice.welcome', to: [alias], params });
   copies += sendTemplate(ctx, inboundId, {

@@ -14,6 +14,7 @@ import { ack } from './ack';
 import { leakReport } from './leak-report';
 import { openDisclosureAction } from './open-disclosure';
 import { threadPost } from './thread-post';
+import { keyConfirmation, memberKey } from './member-key';
 
 /**
  * One action per outcome. The moderators' keywords are handed in (commands/ builds on the
@@ -28,6 +29,8 @@ export function actionsWith(keywords: Keywords): ActionTable {
     'moderator-command': (ctx, input) => moderatorCommand(ctx, input, keywords),
     'applicant-reply': applicantReply,
     confirmation,
+    'member-key': memberKey,
+    'key-confirmation': keyConfirmation,
     unsubscribe,
     refuse,
     help,

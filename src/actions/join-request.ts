@@ -20,9 +20,11 @@ import { indent, viewRequest } from '../policy/request-view';
 import { appendAudit } from '../store/audit';
 import { activeMembers } from '../store/members';
 import { addEvent, getRequest, insertRequest, pendingOfMailbox } from '../store/requests';
+import { getRequestKey, putRequestKey } from '../store/keys';
 import { createToken } from '../store/tokens';
 import type { Db } from '../store/db';
 import { supersede } from './replace-request';
+import { requestKeyParams } from './member-key';
 import { sendTemplate } from './send';
 import type { Action } from './types';
 
@@ -90,6 +92,7 @@ export const joinRequest: Action = (ctx, { inboundId, msg, snap }) => {
     at,
   );
   for (const old of plan.replaceNow) supersede(ctx, old, id, msg.from.address, 'the newer request was authenticated');
+  if (snap.attachedKey) putRequestKey(ctx.db, id, snap.attachedKey);
   addEvent(ctx.db, id, at, msg.from.address, 'received', null);
   for (const other of plan.beside)
     addEvent(
@@ -112,6 +115,11 @@ export const joinRequest: Action = (ctx, { inboundId, msg, snap }) => {
       missing: req.missing,
       findings: req.aliasFindings.map((f) => f.code),
       authenticated,
+      key: snap.attachedKey
+        ? snap.attachedKey.state === 'key'
+          ? snap.attachedKey.key.fingerprint
+          : snap.attachedKey.code
+        : null,
       superseded: plan.replaceNow.map((r) => r.id),
       beside: plan.beside.map((r) => r.id),
     },
@@ -154,6 +162,7 @@ export const joinRequest: Action = (ctx, { inboundId, msg, snap }) => {
       replaced: plan.replaceNow.length ? plan.replaceNow.map((r) => `#${r.id}`).join(', ') : null,
       token: confirm,
       confirmReplace: confirm ? { replaces: plan.replaceOnConfirm.map((r) => `#${r.id}`).join(', ') } : null,
+      ...requestKeyParams(getRequestKey(ctx.db, id), req.alias),
     },
   });
   copies += sendModeration(ctx, inboundId, id, { superseded: plan.replaceNow.map((r) => r.id) });
@@ -184,6 +193,7 @@ export function sendModeration(
       expiredTokenFrom: extra.expiredTokenFrom ?? null,
       reminder: extra.reminder ?? false,
       expires: new Date(ctx.clock().getTime() + config.policy.tokenDays * 86_400_000).toISOString(),
+      ...requestKeyParams(getRequestKey(ctx.db, requestId), row.alias),
     },
   });
 }

@@ -3,6 +3,7 @@
  * as JSON, changing nothing. The database is opened read-only (an in-memory empty one when
  * there is none yet), so the answer reflects the list's real members and tokens.
  */
+import { readAttachedKey } from '../openpgp/attached-key';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -82,7 +83,7 @@ export async function explain(
     }
     const msg = await parseMessage(opened.state === 'decrypted' ? opened.message : raw);
     const auth = await authenticate(ctx, msg, { original: raw, opened });
-    const snap = snapshot(ctx, 0, msg, auth);
+    const snap = snapshot(ctx, 0, msg, auth, undefined, await readAttachedKey(msg.publicKeyParts, ctx.clock()));
     const hits = classify(msg, snap);
     const decision = decide(hits, snap);
     const out: Record<string, unknown> = {

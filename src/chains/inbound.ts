@@ -19,6 +19,8 @@ export type Outcome =
   | 'moderator-command'
   | 'applicant-reply'
   | 'confirmation'
+  | 'member-key'
+  | 'key-confirmation'
   | 'unsubscribe'
   | 'refuse'
   | 'help'
@@ -105,12 +107,16 @@ export const INBOUND_CHAINS: readonly SubChain[] = [
       { when: ['reply-to-moderation'], outcome: 'moderator-command', label: 'moderator-reply' },
       { when: ['reply-to-question'], outcome: 'applicant-reply', label: 'applicant-answer' },
       { when: ['reply-to-confirmation'], outcome: 'confirmation', label: 'confirmation' },
+      // A member confirming its new OpenPGP key from the mail only that key could decrypt.
+      { when: ['reply-to-key-confirmation'], outcome: 'key-confirmation', label: 'key-confirmation' },
       // A moderator's keyword with no token of ours: nothing to act on, and worth a look.
       { when: ['moderator-keyword', 'from-moderator'], outcome: 'refuse', label: 'keyword-without-token' },
       { when: ['remove-keyword', 'from-moderator'], outcome: 'moderator-command', label: 'remove' },
       { when: ['remove-keyword'], outcome: 'refuse', label: 'remove-not-moderator' },
       { when: ['unsubscribe-keyword'], outcome: 'unsubscribe', label: 'unsubscribe' },
       { when: ['help-request'], outcome: 'help', label: 'help' },
+      // A member sending its OpenPGP key (also in answer to a notice of ours, such as the key-required one).
+      { when: ['carries-key', 'from-member'], outcome: 'member-key', label: 'member-key' },
       // An answer to an acknowledgement or notice of ours is not a new request: a moderator looks.
       { when: ['reply-to-our-mail'], outcome: 'hold', label: 'reply-to-our-mail' },
       // Anything else to the requests address asks to join.

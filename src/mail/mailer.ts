@@ -38,7 +38,25 @@ const encryptionStatus = { pgp: bool, encrypted: bool };
 /** What a notice into a disclosure thread always carries (actions/thread-notice.ts, actions/send.ts). */
 const threadNotice = { id: num, prefix: str, subject: str, ...encryptionStatus };
 
-const subscribed = z.object({ id: num, alias: str, organization: str, confirmedBy: str, policy: str });
+/** An OpenPGP key as people are shown it (openpgp/attached-key viewKey). */
+const keyView = z.object({
+  fingerprint: str,
+  spaced: str,
+  created: str,
+  expires: optStr,
+  userIds: z.array(str),
+  matches: bool,
+});
+const keyProblem = z.object({ code: str, message: str }).nullable();
+const subscribed = z.object({
+  id: num,
+  alias: str,
+  organization: str,
+  confirmedBy: str,
+  policy: str,
+  /** The key the join request carried, stored as the member's key at the subscription (spaced). */
+  keyFingerprint: optStr,
+});
 const removed = z.object({
   address: str,
   organization: str,
@@ -116,10 +134,14 @@ export const MAIL_KINDS = {
       acceptsEmbargo: bool,
     }),
     confirmReplace: z.object({ replaces: str }).nullable(),
+    key: keyView.nullable(),
+    keyProblem,
   }),
   'applicant.notice.subscribed': subscribed,
   'member.action.ack-reminder': z.object({ ...threadNotice, member: str, openedAt: str }),
   'member.action.confirm-unsubscribe': z.object({ address: str, token: str }),
+  /** actions/member-key: encrypted to the key it confirms, so only its holder reads the token. */
+  'member.action.confirm-key': z.object({ member: str, token: str, key: keyView, expires: str }),
   'member.action.leak-details-missing': leakToReporter,
   'member.action.probe': z.object({ address: str, organization: str, token: str, due: str }),
   'member.footer.disclosure': z.object({
@@ -134,6 +156,18 @@ export const MAIL_KINDS = {
   'member.notice.embargo-ending': z.object({ ...threadNotice, end: str }),
   'member.notice.embargo-lifted': z.object({ ...threadNotice, at: str, by: optStr }),
   'member.notice.embargo-moved': z.object({ ...threadNotice, end: str, previous: optStr }),
+  /** actions/member-key: the member's new key is in use. */
+  'member.notice.key-added': z.object({ member: str, key: keyView, previous: optStr }),
+  /** actions/member-key: a key sent by mail that is not taken, and why. */
+  'member.notice.key-refused': z.object({
+    member: str,
+    code: str,
+    message: str,
+    secret: bool,
+    unauthenticated: bool,
+    alreadyInUse: bool,
+    moderators: str,
+  }),
   'member.notice.key-required': z.object({ id: num, member: str, moderators: str }),
   /** jobs/key-expiry: the member's key expires within policy.keyExpiryWarnDays (fingerprint: spaced, for reading; fpr: for gpg commands; expires: formatUtc). */
   'member.notice.key-expiring': z.object({
@@ -191,6 +225,8 @@ export const MAIL_KINDS = {
   'moderator.action.join-request': z.object({
     id: num,
     token: str,
+    key: keyView.nullable(),
+    keyProblem,
     superseded: optStr,
     expiredTokenFrom: optStr,
     reminder: bool,
@@ -287,6 +323,8 @@ export const MAIL_KINDS = {
     revoked: bool,
     expires: optStr,
   }),
+  /** actions/member-key, actions/confirmation: a member's key was added without a moderator (by mail, or with its join request). */
+  'moderator.notice.member-key-added': z.object({ member: str, key: keyView, previous: optStr, via: str }),
   'moderator.notice.members-without-key': z.object({ id: num, count: num, members: z.array(str) }),
   'moderator.notice.member-unreachable': z.object({
     address: str,

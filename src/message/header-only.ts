@@ -38,6 +38,7 @@ export function readHeaderOnly(raw: Buffer): InboundMessage {
     htmlText: null,
     headers,
     attachments: [],
+    publicKeyParts: [],
     parts: [],
   };
 }

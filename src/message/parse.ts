@@ -29,6 +29,13 @@ export interface InboundMessage {
   headers: Map<string, string[]>;
   /** File name and type of each attachment (their bytes stay in raw, untouched). */
   attachments: { filename: string; contentType: string; size: number }[];
+  /**
+   * What looks like an OpenPGP public key in the mail, as sent: each application/pgp-keys
+   * attachment, each other attachment that is an armored public key block, and each armored
+   * public key block in the text. Read later by openpgp/attached-key, which judges them; at most
+   * MAX_KEY_PARTS are kept.
+   */
+  publicKeyParts: Buffer[];
   /** The leaves of the MIME tree outside any returned message, with the text of text/plain and delivery-status parts (message/mime-parts.ts). */
   parts: MimePart[];
 }
@@ -103,8 +110,28 @@ export async function parseMessage(raw: Buffer): Promise<InboundMessage> {
       contentType: a.contentType,
       size: a.size,
     })),
+    publicKeyParts: publicKeyParts(parsed.attachments, plain),
     parts: await mimeParts(raw),
   };
+}
+
+/** More than this many key parts in one mail are not kept (openpgp/attached-key refuses the mail's keys as KEY_MULTIPLE). */
+export const MAX_KEY_PARTS = 4;
+
+const PUBLIC_KEY_ARMOR = /-----BEGIN PGP PUBLIC KEY BLOCK-----[\s\S]*?-----END PGP PUBLIC KEY BLOCK-----/g;
+
+function publicKeyParts(attachments: { contentType: string; content: Buffer }[], text: string): Buffer[] {
+  const out: Buffer[] = [];
+  for (const a of attachments) {
+    const head = a.content.subarray(0, 256).toString('latin1').trimStart();
+    if (
+      a.contentType.toLowerCase() === 'application/pgp-keys' ||
+      head.startsWith('-----BEGIN PGP PUBLIC KEY BLOCK-----')
+    )
+      out.push(a.content);
+  }
+  for (const block of text.match(PUBLIC_KEY_ARMOR) ?? []) out.push(Buffer.from(block, 'utf8'));
+  return out.slice(0, MAX_KEY_PARTS + 1);
 }
 
 function addresses(obj: AddressObject | AddressObject[] | undefined): Address[] {

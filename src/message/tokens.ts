@@ -7,7 +7,24 @@ import type { InboundMessage } from './parse';
 
 /** What a token was issued for (the tokens.purpose column). */
 export type TokenPurpose =
-  'moderate' | 'applicant' | 'confirm' | 'unsubscribe' | 'remove' | 'thread' | 'send' | 'leak' | 'held' | 'probe';
+  | 'moderate'
+  | 'applicant'
+  | 'confirm'
+  | 'unsubscribe'
+  | 'remove'
+  | 'thread'
+  | 'send'
+  | 'leak'
+  | 'held'
+  | 'probe'
+  | 'key';
+
+/**
+ * Tokens that may be read from a reply's text as well: a key confirmation's token travels only
+ * inside the mail encrypted to that key (never in a Message-ID), so the reply carries it in its
+ * subject (a client that shows protected headers) or quoted in its text.
+ */
+export const TEXT_PURPOSES: readonly TokenPurpose[] = ['key'];
 
 /** Tokens of mails we send the moderators: a reply carrying one is a moderator command. */
 export const MODERATOR_PURPOSES: readonly TokenPurpose[] = ['moderate', 'remove', 'thread', 'send', 'leak', 'held'];
@@ -24,6 +41,13 @@ export function findTokens(msg: Pick<InboundMessage, 'inReplyTo' | 'references' 
   for (const text of places) {
     for (const m of text.matchAll(TOKEN_PATTERN)) found.add(m[1]!.toLowerCase());
   }
+  return [...found];
+}
+
+/** Tokens in the first 64 KiB of a text (see TEXT_PURPOSES: only some purposes count there). */
+export function findTokensInText(text: string): string[] {
+  const found = new Set<string>();
+  for (const m of text.slice(0, 65_536).matchAll(TOKEN_PATTERN)) found.add(m[1]!.toLowerCase());
   return [...found];
 }
 

@@ -98,11 +98,12 @@ export class OutboundPgp {
 
   /**
    * Reads ctx.listKey at each copy: `run` (or a test) may set it after the deliverer is made.
-   * `currentKey`: the member's stored key if it can be encrypted to at that moment (store/keys usableKeyFor).
+   * `currentKey`: the recipient's key to encrypt to at that moment, given the fingerprint the copy
+   * was queued for (store/keys keyToEncryptTo: the stored key, or one waiting for confirmation).
    */
   constructor(
     private readonly ctx: Pick<Context, 'clock' | 'listKey'>,
-    private readonly currentKey: (recipient: string, now: Date) => Promise<PublicKey | null>,
+    private readonly currentKey: (recipient: string, now: Date, fingerprint: string) => Promise<PublicKey | null>,
   ) {}
 
   private get listKey(): ListKey | undefined {
@@ -121,7 +122,7 @@ export class OutboundPgp {
   }
 
   private async encrypt(raw: Buffer, recipient: string, fingerprint: string): Promise<Buffer> {
-    const key = await this.currentKey(recipient, this.ctx.clock());
+    const key = await this.currentKey(recipient, this.ctx.clock(), fingerprint);
     if (!key)
       throw new AppError(
         'KEY_UNUSABLE',

@@ -18,6 +18,7 @@ import { inThread, leak, membersMayNotOpen, namesThread, newThread, unauthentica
 import { replyToConfirmation, replyToModeration, replyToOurMail, replyToQuestion, unknownToken } from './replies';
 import { tooLarge, tooManyParts } from './size';
 import { encryptedUnreadable } from './encryption';
+import { carriesKey, replyToKeyConfirmation } from './keys';
 import type { Hit, Rule, RuleName, RuleUse, Snapshot } from './types';
 
 /** Checked on the header alone when an encrypted message could not be decrypted (runners/pipeline): nothing else is read. */
@@ -50,6 +51,8 @@ export const MESSAGE_RULES: readonly Rule[] = [
   replyToModeration,
   replyToQuestion,
   replyToConfirmation,
+  replyToKeyConfirmation,
+  carriesKey,
   unknownToken,
   replyToOurMail,
   moderatorKeyword,

@@ -1,4 +1,5 @@
 import type { InboundMessage } from '../message/parse';
+import type { AttachedKey } from '../openpgp/attached-key';
 import type { AuthVerdict } from '../policy/sender-auth';
 import type { DisclosureRow } from '../store/disclosures';
 import type { TokenRow } from '../store/tokens';
@@ -21,7 +22,7 @@ export interface Snapshot {
   senderIsModerator: boolean;
   /** Has a message with this Message-ID already been relayed? */
   alreadyRelayed: boolean;
-  /** Our tokens found in In-Reply-To, References and Subject, distinct. */
+  /** Our tokens found in In-Reply-To, References and Subject, distinct; and in the text, those of message/tokens TEXT_PURPOSES. */
   tokens: TokenSighting[];
   /** The keyword on the first line the sender wrote, if any. */
   keyword: { keyword: string; argument: string | null } | null;
@@ -47,6 +48,8 @@ export interface Snapshot {
   maxMimeParts: number;
   /** Why an OpenPGP-encrypted message could not be decrypted (openpgp/inbound); absent or null when it was, or was clear. */
   unreadable?: { code: string; detail: string } | null;
+  /** The OpenPGP public key the mail carries, read before the transaction (openpgp/attached-key); null: none. */
+  attachedKey: AttachedKey | null;
 }
 
 /**
@@ -79,6 +82,8 @@ export const RULE_NAMES = [
   'reply-to-moderation',
   'reply-to-question',
   'reply-to-confirmation',
+  'reply-to-key-confirmation',
+  'carries-key',
   'unknown-token',
   'reply-to-our-mail',
   'moderator-keyword',

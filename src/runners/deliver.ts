@@ -13,7 +13,7 @@ import { errorCode, errorMessage } from '../errors';
 import { OutboundPgp } from '../openpgp/outbound';
 import { processRuns } from '../pid';
 import { relaxed, transaction } from '../store/db';
-import { usableKeyFor } from '../store/keys';
+import { keyToEncryptTo } from '../store/keys';
 import {
   claimDue,
   markFailed,
@@ -62,7 +62,9 @@ export class Deliverer {
     private readonly batch = 100,
   ) {
     this.log = ctx.log.child({ stage: 'deliver' });
-    this.pgp = new OutboundPgp(ctx, (recipient, now) => usableKeyFor(ctx.db, recipient, now));
+    this.pgp = new OutboundPgp(ctx, (recipient, now, fingerprint) =>
+      keyToEncryptTo(ctx.db, recipient, fingerprint, now),
+    );
   }
 
   /** Copies left in flight by a killed process go back to the queue. */

@@ -12,6 +12,7 @@ import { nowIso, type Context } from '../context';
 import { AppError, errorCode, errorMessage } from '../errors';
 import { readHeaderOnly } from '../message/header-only';
 import { parseMessage, type InboundMessage } from '../message/parse';
+import { readAttachedKey } from '../openpgp/attached-key';
 import { openInbound, type Opened } from '../openpgp/inbound';
 import { classify, SIZE_RULES, UNREADABLE_RULES } from '../rules';
 import type { Hit, Snapshot } from '../rules/types';
@@ -90,6 +91,8 @@ export async function processRaw(
     const parsed = msg;
     const auth = await authenticate(ctx, parsed, { original: raw, opened });
     const rewriteFrom = await fromRewriteFor(ctx, parsed);
+    // An OpenPGP public key the mail carries (a member's new key, a join request's): read here, since OpenPGP.js is asynchronous.
+    const attachedKey = await readAttachedKey(parsed.publicKeyParts, ctx.clock());
     const handle = (): ProcessResult =>
       transaction(ctx.db, () => {
         // Another process may have finished this very copy while we parsed it (two MTA retries at once).
@@ -99,7 +102,7 @@ export async function processRaw(
             status: now.status === 'processed' ? 'already-processed' : 'already-quarantined',
             inboundId: row.id,
           } as ProcessResult;
-        const snap = snapshot(ctx, row.id, parsed, auth, rewriteFrom);
+        const snap = snapshot(ctx, row.id, parsed, auth, rewriteFrom, attachedKey);
         return act(ctx, row, parsed, snap, classify(parsed, snap), decrypted);
       });
     return options.synced === false ? unsynced(ctx.db, handle) : handle();

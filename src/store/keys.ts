@@ -6,6 +6,7 @@ import { openpgp, type PublicKey } from '../openpgp/lib';
 import { cached, type Db } from './db';
 import { normalizeAddress } from '../message/address';
 import { keyState, type PublicKeyInfo } from '../openpgp/keys';
+import type { AttachedKey, KeyFacts } from '../openpgp/attached-key';
 
 export type KeyOwner = 'member' | 'moderator';
 
@@ -160,4 +161,135 @@ export function recordNoticeOnly(db: Db, disclosure: number, address: string, at
     normalizeAddress(address),
     at,
   );
+}
+
+/** A member's key sent by mail, waiting for the member to answer the mail encrypted to it (migration 0016). */
+export interface PendingKeyRow {
+  token: string;
+  address: string;
+  fingerprint: string;
+  armored: string;
+  user_ids: string;
+  created: string;
+  expires: string | null;
+  received_at: string;
+  message_id: string | null;
+}
+
+export function putPendingKey(
+  db: Db,
+  token: string,
+  address: string,
+  key: KeyFacts,
+  at: string,
+  messageId: string | null,
+): void {
+  cached(
+    db,
+    `INSERT INTO openpgp_pending_keys (token, address, fingerprint, armored, user_ids, created, expires, received_at, message_id)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(
+    token,
+    normalizeAddress(address),
+    key.fingerprint,
+    key.armored,
+    JSON.stringify(key.userIds),
+    key.created.toISOString(),
+    key.expires?.toISOString() ?? null,
+    at,
+    messageId,
+  );
+}
+
+export function getPendingKey(db: Db, token: string): PendingKeyRow | undefined {
+  return cached(db, 'SELECT * FROM openpgp_pending_keys WHERE token = ?').get(token) as PendingKeyRow | undefined;
+}
+
+/** The key facts a stored row (pending, or a join request's) holds. */
+export function factsOf(row: {
+  fingerprint: string;
+  armored: string;
+  user_ids: string;
+  created: string;
+  expires: string | null;
+}): KeyFacts {
+  const ids: unknown = JSON.parse(row.user_ids);
+  return {
+    fingerprint: row.fingerprint,
+    armored: row.armored,
+    userIds: Array.isArray(ids) ? ids.filter((u): u is string => typeof u === 'string') : [],
+    created: new Date(row.created),
+    expires: row.expires ? new Date(row.expires) : null,
+    revoked: false,
+  };
+}
+
+/**
+ * The key a queued copy to `address` must be encrypted to, `fingerprint` (outbox.encrypt_to), if
+ * it can be used at `now`: the member's current key, or a key of its still waiting for
+ * confirmation (the confirmation mail itself is encrypted to it). Otherwise the current key or
+ * null, and the deliverer refuses the copy (openpgp/outbound: never in the clear).
+ */
+export async function keyToEncryptTo(
+  db: Db,
+  address: string,
+  fingerprint: string,
+  now: Date,
+): Promise<PublicKey | null> {
+  const current = await usableKeyFor(db, address, now);
+  if (current && current.getFingerprint().toUpperCase() === fingerprint.toUpperCase()) return current;
+  const pending = cached(
+    db,
+    `SELECT p.armored FROM openpgp_pending_keys p JOIN tokens t ON t.token = p.token
+      WHERE p.address = ? AND p.fingerprint = ? AND t.used_at IS NULL AND t.expires_at > ?`,
+  )
+    .pluck()
+    .get(normalizeAddress(address), fingerprint.toUpperCase(), now.toISOString()) as string | undefined;
+  if (pending === undefined) return current;
+  try {
+    const key = await openpgp.readKey({ armoredKey: pending });
+    if (
+      !key.isPrivate() &&
+      key.getFingerprint().toUpperCase() === fingerprint.toUpperCase() &&
+      (await keyState(key, now)) === 'usable'
+    )
+      return key as PublicKey;
+  } catch {
+    // unreadable: as if there were none
+  }
+  return current;
+}
+
+/** The key a join request carried, or why it was refused (migration 0016). */
+export interface RequestKeyRow {
+  request_id: number;
+  fingerprint: string | null;
+  armored: string | null;
+  user_ids: string | null;
+  created: string | null;
+  expires: string | null;
+  problem_code: string | null;
+  problem_message: string | null;
+}
+
+export function putRequestKey(db: Db, requestId: number, attached: AttachedKey): void {
+  const k = attached.state === 'key' ? attached.key : null;
+  cached(
+    db,
+    `INSERT OR REPLACE INTO request_keys (request_id, fingerprint, armored, user_ids, created, expires, problem_code, problem_message)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(
+    requestId,
+    k?.fingerprint ?? (attached.state === 'refused' ? attached.fingerprint : null),
+    k?.armored ?? null,
+    k ? JSON.stringify(k.userIds) : null,
+    k?.created.toISOString() ?? null,
+    k?.expires?.toISOString() ?? null,
+    attached.state === 'refused' ? attached.code : null,
+    attached.state === 'refused' ? attached.message : null,
+  );
+}
+
+export function getRequestKey(db: Db, requestId: number): RequestKeyRow | undefined {
+  return cached(db, 'SELECT * FROM request_keys WHERE request_id = ?').get(requestId) as RequestKeyRow | undefined;
 }

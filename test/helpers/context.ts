@@ -160,6 +160,7 @@ export function snapshotWith(
     rewriteFrom: true,
     maxMessageBytes: 5_242_880,
     maxMimeParts: 100,
+    attachedKey: null,
     ...overrides,
   };
 }

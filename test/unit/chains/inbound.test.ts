@@ -267,12 +267,28 @@ describe('chains/inbound (decide)', () => {
     });
   });
 
+  it("routes OpenPGP keys by mail: a key confirmation by its token; a key from a member, after every token row; a stranger's key is a join request", () => {
+    const plain = snapshotWith();
+    const route = (...rules: RuleName[]) => decide(hit(...rules), plain).outcome;
+    assert.equal(route('to-requests', 'reply-to-key-confirmation'), 'key-confirmation');
+    assert.equal(route('to-requests', 'reply-to-key-confirmation', 'carries-key', 'from-member'), 'key-confirmation');
+    assert.equal(route('to-requests', 'carries-key', 'from-member'), 'member-key');
+    assert.equal(route('to-requests', 'carries-key', 'from-member', 'reply-to-our-mail'), 'member-key');
+    assert.equal(route('to-requests', 'carries-key', 'from-member', 'reply-to-moderation'), 'moderator-command');
+    assert.equal(route('to-requests', 'carries-key', 'from-member', 'unknown-token'), 'refuse');
+    assert.equal(route('to-requests', 'carries-key', 'from-member', 'unsubscribe-keyword'), 'unsubscribe');
+    assert.equal(route('to-requests', 'carries-key', 'from-stranger'), 'join-request');
+    assert.equal(route('to-requests', 'carries-key'), 'join-request');
+    // On the list address a key is nothing special: a member's post with a key is a post.
+    assert.notEqual(route('to-list', 'carries-key', 'from-member'), 'member-key');
+  });
+
   it('decides as the one flat table did before the sub-chains, for every set of hits classification can give', () => {
     const destination = fc.constantFrom<RuleName[]>(['to-list'], ['to-requests'], ['implicit-destination'], []);
-    // encrypted-unreadable came after the flat table (issue 12): its own row, first, is tested in test/unit/openpgp/inbound.test.ts.
-    const others = RULE_NAMES.filter(
-      (r) => !['to-list', 'to-requests', 'implicit-destination', 'encrypted-unreadable'].includes(r),
-    );
+    // encrypted-unreadable, carries-key and reply-to-key-confirmation came after the flat table
+    // (issue 12): their rows are tested on their own (test/unit/openpgp/inbound.test.ts, below).
+    const after = ['encrypted-unreadable', 'carries-key', 'reply-to-key-confirmation'];
+    const others = RULE_NAMES.filter((r) => !['to-list', 'to-requests', 'implicit-destination', ...after].includes(r));
     const both = snapshotWith({ thread: THREAD, namedThread: NAMED });
     fc.assert(
       fc.property(destination, fc.subarray(others), (dest, rest) => {
