@@ -171,10 +171,18 @@ export function buildProgram(): Command {
     .command('explain')
     .description('print as JSON how the pipeline classifies a raw message and what it extracts, changing nothing')
     .argument('<file>', 'a raw RFC 5322 message, or - for standard input')
-    .action(async (file: string) => {
+    .option('--now <instant>', 'judge the mail as if it arrived at this ISO 8601 instant, e.g. 2026-12-03T16:00:00Z')
+    .action(async (file: string, opts: { now?: string }) => {
+      const now = opts.now === undefined ? undefined : parseInstant(opts.now);
+      if (now === null) {
+        process.stderr.write(
+          `embargo-list: USAGE_ERROR --now "${opts.now}" is not an ISO 8601 instant with a zone, e.g. 2026-12-03T16:00:00Z\n`,
+        );
+        throw new CommanderError(EXIT.usage, 'embargo-list.invalidNow', '--now is not an ISO 8601 instant');
+      }
       const { config } = load();
       const log = createLogger({ level: 'warn', format: 'json' });
-      const result = await explain(config, log, loadTemplates(), file);
+      const result = await explain(config, log, loadTemplates(), file, { now });
       process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     });
 
@@ -206,6 +214,22 @@ export function buildProgram(): Command {
   registerKeys(program, () => createContext(load(), { logLevel: globals().logLevel ?? 'warn' }));
   registerConsole(program, () => createContext(load(), { logLevel: globals().logLevel ?? 'warn' }));
   return program;
+}
+
+/** An ISO 8601 instant with its zone ("2026-12-03T16:00:00Z", "2026-12-03T17:00+01:00"); null when it is not one. */
+export function parseInstant(text: string): Date | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/.exec(
+    text.trim(),
+  );
+  if (!m) return null;
+  const d = new Date(text.trim());
+  if (Number.isNaN(d.getTime())) return null;
+  // Date() rolls 2026-02-30 over to March: the fields must survive as written.
+  const [y, mo, day, h, mi, s] = m.slice(1).map((x) => Number(x ?? '0'));
+  const check = new Date(Date.UTC(y!, mo! - 1, day!, h!, mi!, s ?? 0));
+  if (check.getUTCMonth() !== mo! - 1 || check.getUTCDate() !== day! || h! > 23 || mi! > 59 || (s ?? 0) > 59)
+    return null;
+  return d;
 }
 
 function exitCodeFor(err: AppError): number {

@@ -49,6 +49,7 @@ export type ErrorCode =
   | 'EMBARGO_TOO_FAR'
   | 'EMBARGO_AMBIGUOUS'
   | 'NOT_DONE'
+  | 'EMBARGO_PROPOSED'
   // OpenPGP: people's public keys (openpgp/keys, admin/keys) and the list's key pair (openpgp/list-key).
   | 'KEY_UNREADABLE'
   | 'KEY_TOO_LARGE'

@@ -5,7 +5,14 @@
  */
 import { nowIso, type Context } from '../context';
 import { tokenMessageId } from '../mail/compose';
-import { findEmbargoEnd, formatUtc, isUpstreamNotice, type EmbargoProblem } from '../policy/embargo-date';
+import {
+  findEmbargoEnd,
+  formatKeyword,
+  formatUtc,
+  formatWords,
+  isUpstreamNotice,
+  type EmbargoProblem,
+} from '../policy/embargo-date';
 import { appendAudit } from '../store/audit';
 import { addReceipt, getDisclosure, insertDisclosure } from '../store/disclosures';
 import { activeMembers } from '../store/members';
@@ -102,7 +109,11 @@ export function openDisclosure(ctx: Context, o: Opening): { id: number; copies: 
 export const openDisclosureAction: Action = (ctx, { inboundId, msg, snap }) => {
   const { config } = ctx;
   const upstream = isUpstreamNotice(msg.text);
-  const found = findEmbargoEnd(msg.text, { now: ctx.clock(), maxDays: config.policy.maxEmbargoDays });
+  const found = findEmbargoEnd(msg.text, {
+    now: ctx.clock(),
+    maxDays: config.policy.maxEmbargoDays,
+    mailDate: msg.date,
+  });
   if (found.ok) {
     const flagged = flaggedAttachments(msg.attachments);
     const { id, copies } = openDisclosure(ctx, {
@@ -125,6 +136,7 @@ export const openDisclosureAction: Action = (ctx, { inboundId, msg, snap }) => {
     return { disposition: 'DISCLOSED', copies };
   }
   const problem = found.problem;
+  // A proposal's end is remembered by nobody: only the moderator's EMBARGO <end> reply opens it with one.
   const end = 'end' in problem ? problem.end.toISOString() : null;
   const detail: HeldOpening = {
     inboundId,
@@ -142,8 +154,38 @@ export const openDisclosureAction: Action = (ctx, { inboundId, msg, snap }) => {
     action: 'disclosure.returned',
     object: `inbound:${inboundId}`,
     messageId: msg.messageId,
-    detail: { problem: problem.code },
+    detail:
+      problem.code === 'EMBARGO_PROPOSED'
+        ? { problem: problem.code, proposal: problem.proposal.end.toISOString() }
+        : { problem: problem.code },
   });
+  if (problem.code === 'EMBARGO_PROPOSED') {
+    const { proposal } = problem;
+    ctx.log
+      .child({ stage: 'act' })
+      .info(
+        { inbound: inboundId, proposal: proposal.end.toISOString() },
+        `EMBARGO_PROPOSED inbound ${inboundId} read as ${formatUtc(proposal.end)}, not opened`,
+      );
+    const copies = sendTemplate(ctx, inboundId, {
+      template: 'moderator.action.disclosure-proposed',
+      to: [msg.from.address],
+      autoSubmitted: 'auto-replied',
+      inReplyTo: msg.messageId,
+      messageId: tokenMessageId(config, token, 'hold'),
+      params: {
+        token,
+        subject: msg.subject || '(no subject)',
+        line: proposal.line,
+        why: proposal.why,
+        end: formatUtc(proposal.end),
+        words: formatWords(proposal.end),
+        keyword: formatKeyword(proposal.end),
+        maxDays: config.policy.maxEmbargoDays,
+      },
+    });
+    return { disposition: 'RETURNED', copies };
+  }
   const copies = sendTemplate(ctx, inboundId, {
     template: 'moderator.action.disclosure-returned',
     to: [msg.from.address],

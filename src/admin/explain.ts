@@ -21,6 +21,7 @@ import { MODERATOR_PURPOSES } from '../message/tokens';
 import { classify, UNREADABLE_RULES } from '../rules';
 import { authenticate, snapshot } from '../snapshot';
 import { findKey } from '../store/keys';
+import { findEmbargoEnd } from '../policy/embargo-date';
 import { dbFile, loadMigrations, migrate, openDb, schemaVersion, type Db } from '../store/db';
 import type { Logger } from 'pino';
 import type { TemplateSet } from '../mail/templates';
@@ -50,11 +51,25 @@ function openReadOnly(config: Config): Db {
   return db;
 }
 
+/** The embargo reading as explain prints it: the end and its line, or the problem (with its proposal). */
+export function embargoView(found: ReturnType<typeof findEmbargoEnd>): Record<string, unknown> {
+  if (found.ok) return { end: found.end.end.toISOString(), line: found.end.line };
+  const p = found.problem;
+  const view: Record<string, unknown> = { problem: p.code, message: p.message };
+  if (p.code === 'EMBARGO_PROPOSED')
+    view.proposal = { end: p.proposal.end.toISOString(), line: p.proposal.line, why: p.proposal.why };
+  if (p.code === 'EMBARGO_UNREADABLE') view.line = p.line;
+  if (p.code === 'EMBARGO_AMBIGUOUS') view.lines = p.lines;
+  if (p.code === 'EMBARGO_PAST' || p.code === 'EMBARGO_TOO_FAR') view.end = p.end.toISOString();
+  return view;
+}
+
 export async function explain(
   config: Config,
   log: Logger,
   templates: TemplateSet,
   file: string,
+  opts: { now?: Date } = {},
 ): Promise<Record<string, unknown>> {
   let raw: Buffer;
   try {
@@ -64,7 +79,9 @@ export async function explain(
   }
   const db = openReadOnly(config);
   try {
-    const ctx: Context = { config, db, log, clock: () => new Date(), templates, outboxChanged: () => undefined };
+    // --now: the mail is judged as if it arrived then (its embargo end, its tokens' age).
+    const clock = opts.now ? () => new Date(opts.now!.getTime()) : () => new Date();
+    const ctx: Context = { config, db, log, clock, templates, outboxChanged: () => undefined };
     // Encrypted to the list's key: explained as the daemon handles it, decrypted (the plaintext is not printed).
     if (config.openpgp.enabled) ctx.listKey = (await loadListKey(config.dataDir)) ?? undefined;
     const opened = await openInbound(ctx, (owner, address) => findKey(db, owner, address), raw);
@@ -117,6 +134,14 @@ export async function explain(
         aliasFindings: r.aliasFindings.map((f) => ({ code: f.code, severity: f.severity, message: f.message })),
       };
     }
+    // What the embargo reader makes of a disclosure (or of any post that has an embargo line).
+    const embargo = findEmbargoEnd(msg.text, {
+      now: clock(),
+      maxDays: config.policy.maxEmbargoDays,
+      mailDate: msg.date,
+    });
+    if (decision.outcome === 'open-disclosure' || embargo.ok || embargo.problem.code !== 'EMBARGO_MISSING')
+      out.embargo = embargoView(embargo);
     if (snap.keyword || decision.outcome === 'moderator-command') {
       out.command = snap.keyword ? { keyword: snap.keyword.keyword, argument: snap.keyword.argument } : null;
       const remove = decision.outcome === 'moderator-command' && decision.command === 'remove';

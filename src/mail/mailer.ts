@@ -209,6 +209,16 @@ export const MAIL_KINDS = {
     end: optStr,
     maxDays: num,
   }),
+  'moderator.action.disclosure-proposed': z.object({
+    token: str,
+    subject: str,
+    line: str,
+    why: str,
+    end: str,
+    words: str,
+    keyword: str,
+    maxDays: num,
+  }),
   'moderator.action.held-post': z.object({
     id: num,
     token: str,

@@ -38,3 +38,34 @@ export function exampleEnd(opts: EmbargoOptions): string {
   if (t <= opts.now.getTime()) t += 60 * MINUTE;
   return formatUtc(new Date(t));
 }
+
+const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
+
+/** "2026-12-10T17:00Z" ("...:SSZ" when the seconds are not zero): the end as a moderator sends it back after EMBARGO. */
+export function formatKeyword(d: Date): string {
+  const secs = d.getUTCSeconds() === 0 ? '' : `:${pad(d.getUTCSeconds())}`;
+  return `${d.toISOString().slice(0, 16)}${secs}Z`;
+}
+
+/** "Thursday 10 December 2026, 17:00 UTC": the end in words. */
+export function formatWords(d: Date): string {
+  const secs = d.getUTCSeconds() === 0 ? '' : `:${pad(d.getUTCSeconds())}`;
+  return (
+    `${DAYS[d.getUTCDay()]} ${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}, ` +
+    `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}${secs} UTC`
+  );
+}

@@ -22,6 +22,6 @@
  */
 
 export { findEmbargoEnd, parseEmbargoDate } from './find';
-export { formatUtc } from './format';
-export type { EmbargoEnd, EmbargoOptions, EmbargoProblem } from './types';
+export { formatKeyword, formatUtc, formatWords } from './format';
+export type { EmbargoEnd, EmbargoOptions, EmbargoProblem, EmbargoProposal } from './types';
 export { isUpstreamNotice } from './upstream';

@@ -3,7 +3,7 @@
  * summer date ("16:00 CET" in July), or a summer-time name on a winter date, is a contradiction.
  */
 import { MINUTE } from './format';
-import type { Rule, Zone } from './zones';
+import type { Rule, Zone } from './types';
 
 /** Start and end (UTC ms) of summer time in `year` under a rule (EU since 1996, US since 2007); for US, in a zone whose standard offset is `std`. */
 function summerTime(rule: Rule, year: number, std: number): [number, number] {

@@ -1,13 +1,8 @@
 /** Time zones as written beside an embargo end: which are read (each a fixed offset) and which are refused. */
+import { seasonMismatch } from './summer-time';
+import type { Zone } from './types';
 
-export type Rule = 'EU' | 'US';
-export interface Zone {
-  offset: number;
-  rule?: Rule;
-  summer?: boolean;
-  region?: string;
-  other?: string;
-}
+export type { Rule, Zone } from './types';
 
 /** Accepted abbreviations, each a fixed offset in minutes; rule/summer say when it is in force. */
 const ZONES: Record<string, Zone> = {
@@ -71,3 +66,28 @@ export const ZONE_TOKEN = String.raw`\(?\s*(?:(?:UTC|GMT|UT|utc|gmt)\s*[+-]\d{1,
 /** Zone tokens anywhere in a written date (chrono's match): upper-case words, utc/gmt, offsets. */
 export const ZONES_IN_TEXT =
   /\(?(?:\b(?:UTC|GMT|UT|utc|gmt)\s*[+-]\d{1,2}(?::?\d{2})?|\b[Uu][Tt][Cc]\b|\b[Gg][Mm][Tt]\b|(?<=\d)Z\b|(?<=[\s\d])[+-]\d{2}(?::?\d{2})?\b|\b[A-Z]{2,5}\b|\b[A-Za-z]+\/[A-Za-z_]+(?:\/[A-Za-z_]+)?)\)?/g;
+
+/**
+ * Offsets a refused zone name may stand for. Such a name never gives an end; it is only checked
+ * against an end read from a clear zone on the same line ("17:00 UTC (10am PT)"). The US zones
+ * without a season (ET, CT, MT, PT) stand for the offset in force at that end.
+ */
+const MAYBE: Record<string, number[]> = {
+  CST: [-360, -300, 480],
+  IST: [330, 60, 120],
+  BST: [60, 360],
+  AST: [-240, 180],
+};
+const US_MOVING: Record<string, number> = { ET: -300, CT: -360, MT: -420, PT: -480 };
+
+/** The offsets a zone reading may stand for at the instant `end`: its own when readable, else those of MAYBE (none for unknown names). */
+export function possibleOffsets(z: ZoneReading, end: Date): number[] {
+  if (z.ok) return [z.offset];
+  const name = z.name.replace(/^\(\s*|\s*\)$/g, '').toUpperCase();
+  const std = US_MOVING[name];
+  if (std !== undefined) {
+    const wrong = seasonMismatch({ offset: std, rule: 'US', summer: false }, end, end.getUTCFullYear());
+    return [wrong ? wrong.actual : std];
+  }
+  return MAYBE[name] ?? [];
+}

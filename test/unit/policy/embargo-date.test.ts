@@ -4,6 +4,7 @@ import {
   formatUtc,
   isUpstreamNotice,
   parseEmbargoDate,
+  type EmbargoOptions,
   type EmbargoProblem,
 } from '../../../src/policy/embargo-date';
 
@@ -12,13 +13,13 @@ const OPTS = { now: NOW, maxDays: 90 };
 const MINUTE = 60_000;
 const DAY = 86_400_000;
 
-function endOf(text: string, opts = OPTS): string {
+function endOf(text: string, opts: EmbargoOptions = OPTS): string {
   const r = findEmbargoEnd(text, opts);
   assert.ok(r.ok, `expected an end in ${JSON.stringify(text)}, got ${r.ok ? '' : JSON.stringify(r.problem)}`);
   return r.end.end.toISOString();
 }
 
-function problemOf(text: string, opts = OPTS): EmbargoProblem {
+function problemOf(text: string, opts: EmbargoOptions = OPTS): EmbargoProblem {
   const r = findEmbargoEnd(text, opts);
   assert.ok(!r.ok, `expected a problem in ${JSON.stringify(text)}, got ${r.ok ? r.end.end.toISOString() : ''}`);
   return r.problem;
@@ -34,6 +35,14 @@ function dateProblem(text: string, opts = OPTS): EmbargoProblem {
   const r = parseEmbargoDate(text, opts);
   assert.ok(!r.ok, `expected a problem in ${JSON.stringify(text)}, got ${r.ok ? r.end.toISOString() : ''}`);
   return r.problem;
+}
+
+type Proposed = Extract<EmbargoProblem, { code: 'EMBARGO_PROPOSED' }>;
+
+function proposalOf(text: string, opts: EmbargoOptions = OPTS): Proposed {
+  const p = problemOf(text, opts);
+  assert.equal(p.code, 'EMBARGO_PROPOSED', JSON.stringify(p));
+  return p as Proposed;
 }
 
 const unreadable = (p: EmbargoProblem): Extract<EmbargoProblem, { code: 'EMBARGO_UNREADABLE' }> => {
@@ -164,18 +173,29 @@ describe('policy/embargo-date', () => {
       }
     });
 
-    it('refuses an empty embargo line, asking for the end on the same line', () => {
-      assert.match(unreadable(problemOf('Embargo:\n2026-12-03 16:00 UTC')).message, /on the same line/);
+    it('refuses an empty embargo line, asking for the end on the same line, unless the next line is only a date', () => {
+      assert.match(unreadable(problemOf('Embargo:\n\n2026-12-03 16:00 UTC')).message, /on the same line/);
+      assert.match(unreadable(problemOf('Embargo:\n- distros: 2026-12-01 16:00 UTC')).message, /on the same line/);
+      assert.equal(endOf('Embargo:\n   2026-12-03 16:00 UTC'), '2026-12-03T16:00:00.000Z');
     });
 
-    it('refuses a line with two different dates', () => {
+    it('proposes the later of two dates on one line, never reads it', () => {
       for (const value of [
         '2026-12-03 16:00 UTC or 2026-12-04 16:00 UTC',
-        '2026-12-03 16:00 UTC (moved from 2026-11-30)',
-        '2026-12-01 - 2026-12-03 16:00 UTC',
+        '2026-12-04 16:00 UTC (moved from 2026-11-30)',
+        '2026-12-04 16:00 UTC, possibly 2026-12-03 16:00 UTC',
       ]) {
-        assert.match(unreadable(problemOf(`Embargo: ${value}`)).message, /names more than one date/, value);
+        const p = proposalOf(`Embargo: ${value}`);
+        assert.equal(p.proposal.end.toISOString(), '2026-12-04T16:00:00.000Z', value);
+        assert.match(p.proposal.why, /names more than one date .*the later is the safe reading/, value);
       }
+    });
+
+    it('refuses two dates on one line when the later has no time', () => {
+      assert.match(
+        unreadable(problemOf('Embargo: 2026-12-03 16:00 UTC or 2026-12-04')).message,
+        /names more than one date/,
+      );
     });
 
     it('refuses a date without a year and relative dates', () => {
@@ -244,12 +264,25 @@ describe('policy/embargo-date', () => {
       assert.equal(problemOf('').code, 'EMBARGO_MISSING');
     });
 
-    it('reports two lines with different ends as ambiguous, naming both', () => {
-      const p = problemOf('Embargo: 2026-12-03 16:00 UTC\nblah\nPublic disclosure: 2026-12-04 16:00 UTC');
-      assert.equal(p.code, 'EMBARGO_AMBIGUOUS');
-      assert.ok(p.code === 'EMBARGO_AMBIGUOUS');
-      assert.deepEqual(p.lines, ['Embargo: 2026-12-03 16:00 UTC', 'Public disclosure: 2026-12-04 16:00 UTC']);
-      assert.match(p.message, /2 different embargo ends/);
+    it('never opens on two lines with different ends: proposes the later, naming both, whichever comes first', () => {
+      for (const text of [
+        'Embargo: 2026-12-03 16:00 UTC\nblah\nPublic disclosure: 2026-12-04 16:00 UTC',
+        'Public disclosure: 2026-12-04 16:00 UTC\nblah\nEmbargo: 2026-12-03 16:00 UTC',
+      ]) {
+        const p = problemOf(text);
+        assert.ok(p.code === 'EMBARGO_PROPOSED', p.code);
+        assert.equal(p.proposal.end.toISOString(), '2026-12-04T16:00:00.000Z');
+        assert.equal(p.proposal.line, 'Public disclosure: 2026-12-04 16:00 UTC');
+        assert.match(p.proposal.why, /later of 2 different embargo ends/);
+        assert.match(p.message, /"Embargo: 2026-12-03 16:00 UTC"/);
+      }
+    });
+
+    it('refuses two lines with different ends when one of them cannot be read (fail closed)', () => {
+      assert.equal(
+        problemOf('Embargo: 2026-12-03 16:00 UTC\nPublic disclosure: 2026-12-04 16:00 XYZ').code,
+        'EMBARGO_UNREADABLE',
+      );
     });
 
     it('accepts two lines that give the same end in different forms', () => {
@@ -408,6 +441,253 @@ describe('policy/embargo-date', () => {
 
     it('reads MST all year, as Arizona does', () => {
       assert.equal(endOf('Embargo: 2026-07-04 12:00 MST', SUMMER), '2026-07-04T19:00:00.000Z');
+    });
+  });
+
+  describe('findEmbargoEnd: the forms security teams write (issue 13)', () => {
+    const END = '2026-12-03T16:00:00.000Z';
+    const clear: [string, string][] = [
+      ['Coordinated Release Date (CRD): 2026-12-03 16:00 UTC', 'a "Coordinated Release Date (CRD):" label'],
+      [
+        'Coordinated Release Date (CRD) for Exim 4.99:\n            2026-12-03 16:00 UTC',
+        'a CRD label with its value on the next line',
+      ],
+      ['CRD for OpenSSL 3.0: Thursday, December 3rd, 2026 at 16:00 UTC', '"CRD for <product>:"'],
+      ['CRD: 2026-12-03 16:00 UTC', 'a bare "CRD:"'],
+      [
+        'Proposed public disclosure date/time: 2026-12-03 1600UTC',
+        '"Proposed public disclosure date/time:" and a time without a colon',
+      ],
+      ['Disclosure-date: 2026-12-03 11:00 EST', 'a hyphenated label'],
+      ['Release date: 2026-12-03 16:00 UTC', '"Release date:"'],
+      ['Publication date: 3 December 2026, 16:00 GMT', '"Publication date:"'],
+      ['The embargo ends on December 3, 2026 at 16:00 UTC.', '"The embargo ends ..."'],
+      ['The embargo lifts 2026-12-03 16:00Z.', '"The embargo lifts ..."'],
+      ['The embargo ends on\nDecember 3, 2026 at 16:00 UTC.', 'a sentence wrapped over two lines'],
+      ['*** Note: EMBARGO is still in effect until 2026-12-03 1600 UTC. ***', '"EMBARGO is still in effect until ..."'],
+      [
+        'The fix is scheduled for public release on Thursday, December 3, 2026 at 08:00 PST (16:00 GMT).',
+        '"public release on ..." with two zones that agree',
+      ],
+      ['The advisory will be made public on 2026-12-03 at 16:00 UTC.', '"will be made public on ..."'],
+      ['Details will be public on 2026-12-03 16:00 UTC.', '"public on ..."'],
+      ['Version 1.2.3 will be released on Thursday, December 3, 2026 at 16:00 UTC.', '"will be released on ..."'],
+      ['2026-12-03: Coordinated Release Date (04:00 PM UTC).', 'a timeline line with the time in parentheses and PM'],
+      ['Disclosure date: 2026-12-03 (16:00 UTC)', 'a time in parentheses after the date'],
+      ['Embargo: 2026-12-03 1600 UTC', '"1600 UTC"'],
+      ['Embargo: 2026-12-03 at 1600UTC', '"1600UTC"'],
+      ['Embargo: 2026-12-03 16:00UTC', '"16:00UTC"'],
+      ['Embargo: Dec 3, 2026 4:00 PM UTC', 'PM'],
+      ['Embargo: 2026-12-03 17:00 CET (16:00 UTC)', 'two zones that agree, the second in parentheses'],
+      ['Embargo: 2026-12-03 23:00 UTC+7 (16:00 UTC)', 'two zones that agree across a day'],
+      ['Embargo: Thursday, December 3 2026 at 8am PT (16:00 UTC)', 'a moving zone checked against a clear one'],
+      ['Embargo: 16:00 UTC on 2026-12-03', 'a time before a year-first date (its dashes are no offset)'],
+    ];
+    for (const [text, what] of clear) {
+      it(`reads ${what}`, () => {
+        assert.equal(endOf(`Hello list,\n\n${text}\n\nDetails follow.`), END);
+      });
+    }
+
+    it('reads noon as 12:00 and 12:00 PM as noon', () => {
+      assert.equal(endOf('Embargo: 2026-12-03 noon UTC'), '2026-12-03T12:00:00.000Z');
+      assert.equal(endOf('Embargo: December 3, 2026, 12 noon UTC'), '2026-12-03T12:00:00.000Z');
+      assert.equal(endOf('Embargo: 2026-12-03 12:00 PM UTC'), '2026-12-03T12:00:00.000Z');
+    });
+
+    it('reads 24:00 as the end of its day', () => {
+      assert.equal(endOf('Embargo: 2026-12-03 24:00 UTC'), '2026-12-04T00:00:00.000Z');
+      assert.equal(endOf('Embargo: 2026-12-03T24:00Z'), '2026-12-04T00:00:00.000Z');
+      unreadable(problemOf('Embargo: 2026-12-03 24:30 UTC'));
+    });
+
+    it('lets a back-reference ("until the CRD") stand beside the date it names', () => {
+      const text =
+        'We are requesting a coordinated release date (CRD) of 2026-12-03 16:00 UTC.\nWe ask that you keep this issue embargoed until the CRD[2]. If you\ndo not request another date, we will make this bug public on the CRD.';
+      assert.equal(endOf(text), END);
+      assert.equal(endOf('Embargo: until the disclosure date\nDisclosure date: 2026-12-03 16:00 UTC'), END);
+    });
+
+    it('reports a back-reference alone as missing', () => {
+      assert.equal(problemOf('Please keep this issue embargoed until the CRD.').code, 'EMBARGO_MISSING');
+    });
+
+    it('does not take prose for an embargo line', () => {
+      assert.equal(endOf(`Embargo: 2026-12-03 16:00 UTC\nThe fix will be public on GitHub.`), END);
+      assert.equal(
+        endOf(`Embargo: 2026-12-03 16:00 UTC\nThe advisory will be public on https://example.org/2026/42`),
+        END,
+      );
+      assert.equal(endOf(`Embargo: 2026-12-03 16:00 UTC\nWe will release version 1.2.3 with the fix.`), END);
+    });
+  });
+
+  describe('findEmbargoEnd: proposals, never an end (issue 13)', () => {
+    const MAIL = { ...OPTS, mailDate: new Date('2026-11-24T09:00:00Z') };
+
+    it('proposes "around 15:00 UTC" as that instant', () => {
+      for (const text of [
+        'Embargo: 2026-12-03 around 15:00 UTC',
+        'The embargo ends around 15:00 UTC on 2026-12-03.',
+        'Version 2.0 will be released on Thursday, December 3, 2026 at approximately 1500 UTC.',
+        'Embargo: 2026-12-03 ~15:00 UTC',
+      ]) {
+        const p = proposalOf(text);
+        assert.equal(p.proposal.end.toISOString(), '2026-12-03T15:00:00.000Z', text);
+        assert.match(p.proposal.why, /approximate time/, text);
+      }
+    });
+
+    it('proposes the end of a window', () => {
+      for (const text of [
+        'Embargo: 2026-12-03 between 13:00-17:00 UTC',
+        'Embargo: 2026-12-03 between 13:00 and 17:00 UTC',
+        'Embargo: 2026-12-03 1300-1700 UTC',
+        'Embargo: 2026-12-03 from 1pm to 5pm UTC',
+        'These releases will be made available on 3rd December 2026 between\n1300-1700 UTC.',
+      ]) {
+        const p = proposalOf(text);
+        assert.equal(p.proposal.end.toISOString(), '2026-12-03T17:00:00.000Z', text);
+        assert.match(p.proposal.why, /window of times .* whose end is the safe reading/, text);
+      }
+    });
+
+    it('refuses a window that runs past midnight', () => {
+      assert.match(unreadable(problemOf('Embargo: 2026-12-03 between 22:00-02:00 UTC')).message, /past midnight/);
+    });
+
+    it("proposes a date without a year as the first such instant after the mail's Date", () => {
+      const p = proposalOf('Embargo: December 3 at 16:00 UTC', MAIL);
+      assert.equal(p.proposal.end.toISOString(), '2026-12-03T16:00:00.000Z');
+      assert.match(p.proposal.why, /no year .* after the mail's date \(2026-11-24 09:00 UTC\) is in 2026/);
+      const next = proposalOf('Embargo: January 5 at 16:00 UTC', MAIL);
+      assert.equal(next.proposal.end.toISOString(), '2027-01-05T16:00:00.000Z');
+      // Without the mail's Date a missing year is refused, as before.
+      assert.match(unreadable(problemOf('Embargo: December 3 at 16:00 UTC')).message, /without a year/);
+    });
+
+    it('refuses a date without a year whose weekday is not that of the proposed year', () => {
+      assert.match(
+        unreadable(problemOf('Embargo: Friday, December 3 at 16:00 UTC', MAIL)).message,
+        /says Friday, but 2026-12-03 is a Thursday/,
+      );
+    });
+
+    it('proposes the later midnight for "12:00 AM"', () => {
+      const p = proposalOf('Embargo: 2026-12-03 12:00 AM UTC');
+      assert.equal(p.proposal.end.toISOString(), '2026-12-04T00:00:00.000Z');
+      assert.match(p.proposal.why, /midnight that starts a day and for the one that ends it/);
+    });
+
+    it('writes the EMBARGO line to send back in its message, with the end in UTC and in words', () => {
+      const p = proposalOf('Embargo: 2026-12-10 around 17:00 UTC');
+      assert.equal(p.proposal.line, 'Embargo: 2026-12-10 around 17:00 UTC');
+      assert.match(p.message, /2026-12-10 17:00 UTC \(Thursday 10 December 2026, 17:00 UTC\)/);
+      assert.match(p.message, /reply "EMBARGO 2026-12-10T17:00Z"/);
+      assert.equal(dateOf('EMBARGO 2026-12-10T17:00Z'), '2026-12-10T17:00:00.000Z');
+    });
+
+    it('reads a proposal confirmed by an exact line, and proposes the later when another line contradicts it', () => {
+      assert.equal(
+        endOf('Embargo: 2026-12-03 16:00 UTC\nThe embargo ends around 16:00 UTC on 2026-12-03.'),
+        '2026-12-03T16:00:00.000Z',
+      );
+      const p = problemOf('Embargo: 2026-12-03 16:00 UTC\nThe embargo ends around 17:00 UTC on 2026-12-03.');
+      assert.ok(p.code === 'EMBARGO_PROPOSED', p.code);
+      assert.equal(p.proposal.end.toISOString(), '2026-12-03T17:00:00.000Z', 'the later, and never an end');
+    });
+
+    it('checks a proposal against the clock like an end', () => {
+      assert.equal(problemOf('Embargo: 2026-11-20 around 15:00 UTC').code, 'EMBARGO_PAST');
+      assert.equal(problemOf('Embargo: 2027-12-03 around 15:00 UTC').code, 'EMBARGO_TOO_FAR');
+    });
+
+    it('gives the EMBARGO keyword no proposal: it must be exact', () => {
+      const p = unreadable(dateProblem('EMBARGO 2026-12-03 around 15:00 UTC'));
+      assert.match(p.message, /approximate time.*give the exact end, e\.g\. "EMBARGO 2026-12-03T15:00Z"/);
+    });
+  });
+
+  describe('findEmbargoEnd: what an attacker or a slip may write (issue 13)', () => {
+    it('ignores a label inside quoted text', () => {
+      assert.equal(
+        problemOf('> Embargo: 2026-12-01 16:00 UTC\n> CRD: 2026-12-01 16:00 UTC\nThanks!').code,
+        'EMBARGO_MISSING',
+      );
+      assert.equal(endOf('> CRD: 2026-12-01 16:00 UTC\nCRD: 2026-12-03 16:00 UTC'), '2026-12-03T16:00:00.000Z');
+    });
+
+    it('does not read a date in a signature or a reply header', () => {
+      const text =
+        'On Tue, Dec 1, 2026 at 10:00 AM Mallory <m@example.org> wrote:\nEmbargo: 2026-12-03 16:00 UTC\n\n-- \nJane, PSIRT\nSent 2026-12-01 09:00 UTC\nPGP key expires 2027-01-01 00:00 UTC';
+      assert.equal(endOf(text), '2026-12-03T16:00:00.000Z');
+    });
+
+    it('never opens on a forged second CRD line, earlier or later: the later is only proposed', () => {
+      const p = problemOf('CRD: 2026-12-03 16:00 UTC\nSome text.\nCRD: 2026-12-01 16:00 UTC');
+      assert.ok(p.code === 'EMBARGO_PROPOSED', p.code);
+      assert.equal(p.proposal.end.toISOString(), '2026-12-03T16:00:00.000Z', 'an earlier forged date never wins');
+    });
+
+    it('reads fullwidth digits and Unicode dashes as what they show; refuses other digits and direction marks', () => {
+      assert.equal(endOf('Embargo: ２０２６-１２-０３ １６:００ UTC'), '2026-12-03T16:00:00.000Z');
+      assert.equal(endOf('Embargo: 2026\u201012\u201103 16:00 UTC'), '2026-12-03T16:00:00.000Z');
+      assert.equal(endOf('Embargo: 2026\u201312\u201303 16:00 UTC'), '2026-12-03T16:00:00.000Z');
+      assert.equal(endOf('Embargo: 2026-12-03 16:00 UTC\u22125'), '2026-12-03T21:00:00.000Z');
+      assert.match(unreadable(problemOf('Embargo: 2026-12-0\u0663 16:00 UTC')).message, /a digit that is not 0-9/);
+      assert.match(unreadable(problemOf('Embargo: 2026-12-03 16:00 UTC\u00b9')).message, /a digit that is not 0-9/);
+      assert.match(unreadable(problemOf('Embargo: \u202e2026-12-03 16:00 UTC')).message, /direction marks/);
+      assert.equal(endOf('Embargo: 2026-12-0\u200b3 16:00 UTC'), '2026-12-03T16:00:00.000Z');
+    });
+
+    it('refuses a zone in parentheses that disagrees', () => {
+      for (const value of [
+        '2026-12-03 16:00 UTC (18:00 CET)',
+        '2026-12-03 08:00 PST (17:00 GMT)',
+        'Thursday, December 3 2026 at 9am PT (16:00 UTC)',
+        '2026-12-03 16:00 UTC (17:00 CEST)',
+        '2026-12-03 16:00 UTC (17:00 XYZ)',
+      ]) {
+        unreadable(problemOf(`Embargo: ${value}`));
+      }
+    });
+
+    it('refuses dates and times that do not exist, and leap seconds', () => {
+      for (const value of [
+        '2026-02-30 16:00 UTC',
+        'February 30, 2026 16:00 UTC',
+        '2026-12-03 23:59:60 UTC',
+        '2026-12-31T23:59:60Z',
+        '2026-12-03 24:01 UTC',
+      ]) {
+        unreadable(problemOf(`Embargo: ${value}`));
+      }
+    });
+
+    it('refuses "midnight", which names the start or the end of a day', () => {
+      assert.match(unreadable(problemOf('Embargo: December 3, 2026 at midnight UTC')).message, /midnight/);
+    });
+
+    it('does not read a year as a time, nor a date as a window or an offset', () => {
+      assert.match(unreadable(problemOf('Embargo: Dec 3 2026 UTC')).message, /a date but no time/);
+      assert.equal(endOf('Embargo: 2026-12-03 16:00 -05:00'), '2026-12-03T21:00:00.000Z');
+      assert.equal(endOf('Embargo: 2026-12-03 16:00-05:00'), '2026-12-03T21:00:00.000Z');
+      assert.equal(endOf('Embargo: 2026-12-03 16:00 UTC / 2026-12-03 17:00 CET'), '2026-12-03T16:00:00.000Z');
+    });
+
+    it('keeps the zone rules: no zone, an ambiguous zone, a contradicting weekday, numeric day/month', () => {
+      for (const value of [
+        'CRD: 2026-12-03 16:00',
+        'CRD: 2026-12-03 16:00 IST',
+        'The embargo ends on 2026-12-03 1600 ET.',
+        'CRD: Wednesday, 2026-12-03 16:00 UTC',
+        'CRD: Friday, December 3rd 2026 at 16:00 UTC',
+        'Release date: 03/12/2026 16:00 UTC',
+        'Disclosure date: 2026-12-03',
+        '2026-12-03: Coordinated Release Date.',
+      ]) {
+        unreadable(problemOf(value));
+      }
     });
   });
 
