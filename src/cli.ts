@@ -18,8 +18,9 @@ import { explain } from './admin/explain';
 import { registerRequests } from './admin/requests';
 import { registerDisclosures } from './admin/disclosures';
 import { registerHeld } from './admin/held';
+import { registerInbound } from './admin/inbound';
 import { registerConsole } from './console/passwd';
-import { collectStatus, formatStatus } from './admin/status';
+import { statusReport } from './admin/status';
 import { createLogger } from './log';
 import { createTransport } from './mail/transport';
 import { loadTemplates } from './mail/templates';
@@ -195,21 +196,18 @@ export function buildProgram(): Command {
     .action((opts: { json?: boolean }) => {
       const ctx = createContext(load(), { logLevel: globals().logLevel ?? 'warn' });
       try {
-        const lastImap = ctx.db.prepare('SELECT max(updated_at) FROM imap_checkpoint').pluck().get() as string | null;
-        const status = collectStatus(ctx.db, ctx.clock(), {
-          lastImapContact: lastImap,
-          requestTimers: {
-            reminderDays: ctx.config.policy.requestReminderDays,
-            escalationDays: ctx.config.policy.requestEscalationDays,
-          },
-        });
-        process.stdout.write(opts.json ? `${JSON.stringify(status, null, 2)}\n` : `${formatStatus(status)}\n`);
+        // Unhealthy (admin/status assessHealth): the numbers still print, then exit 1 with the reasons.
+        const { output, health } = statusReport(ctx, opts);
+        process.stdout.write(output);
+        if (!health.healthy)
+          throw new AppError('UNHEALTHY', health.problems.map((p) => `${p.code} ${p.detail}`).join('; '));
       } finally {
         ctx.db.close();
       }
     });
 
   registerHeld(program, () => createContext(load(), { logLevel: globals().logLevel ?? 'warn' }));
+  registerInbound(program, () => createContext(load(), { logLevel: globals().logLevel ?? 'warn' }));
   registerMembers(program, () => createContext(load(), { logLevel: globals().logLevel ?? 'warn' }));
   registerKeys(program, () => createContext(load(), { logLevel: globals().logLevel ?? 'warn' }));
   registerConsole(program, () => createContext(load(), { logLevel: globals().logLevel ?? 'warn' }));

@@ -13,8 +13,11 @@ import { ImapFetcher } from './runners/fetch-imap';
 import { MaildirFetcher } from './runners/fetch-maildir';
 import { processRuns } from './pid';
 import { Scheduler } from './runners/schedule';
+import { RetryRunner } from './runners/pipeline';
 import { startHttp } from './runners/http';
-import { collectStatus } from './admin/status';
+import { assessHealth, collectStatus } from './admin/status';
+import { checkWritable } from './store/db';
+import { dbHealth, setDbHealthLog } from './store/db-health';
 import { checkAliasLists } from './policy/corporate-alias';
 import { ensureListKey, type ListKey } from './openpgp/list-key';
 
@@ -24,7 +27,17 @@ export interface Daemon {
 
 export function startDaemon(ctx: Context): Daemon {
   const { config, log } = ctx;
-  const lock = acquireLock(path.resolve(config.dataDir));
+  // A database that cannot be written (a read-only file or -shm, a full disk) stops the start
+  // with DB_NOT_WRITABLE, a configuration error, instead of a daemon that retries every message.
+  try {
+    checkWritable(ctx.db, ctx.db.name);
+  } catch (err) {
+    ctx.db.close();
+    throw err;
+  }
+  setDbHealthLog(log);
+  const dataDir = path.resolve(config.dataDir);
+  const lock = acquireLock(dataDir);
   // The alias domain lists load on the first join request; a missing or reshaped package stops the start here.
   checkAliasLists();
   const transport = createTransport(config);
@@ -36,25 +49,37 @@ export function startDaemon(ctx: Context): Daemon {
     ? new ImapFetcher(ctx, config.inbound.imap)
     : new MaildirFetcher(ctx, config.inbound.maildir!);
   fetcher.start();
+  // Messages put back from quarantine by `embargo-list inbound retry`, handled from the database.
+  const retries = new RetryRunner(ctx);
+  retries.start();
   const scheduler = new Scheduler(ctx);
   scheduler.start();
   const http = config.http.listen
     ? startHttp(config.http.listen, () => {
-        const status = collectStatus(ctx.db, ctx.clock(), {
+        const now = ctx.clock();
+        const status = collectStatus(ctx.db, now, {
           lastImapContact: fetcher.lastContact?.toISOString() ?? null,
           requestTimers: {
             reminderDays: config.policy.requestReminderDays,
             escalationDays: config.policy.requestEscalationDays,
           },
         });
-        // Healthy: the mail source answered within three poll intervals (and a minute), and nothing
-        // has waited in the outbox for over an hour.
-        const freshMs = (config.inbound.imap?.pollSeconds ?? 2) * 3000 + 60_000;
-        const fresh = fetcher.lastContact !== null && ctx.clock().getTime() - fetcher.lastContact.getTime() < freshMs;
-        const stuck =
-          status.outbox.oldestPendingAt !== null &&
-          ctx.clock().getTime() - Date.parse(status.outbox.oldestPendingAt) > 3_600_000;
-        return { ...status, healthy: fresh && !stuck };
+        // Healthy (admin/status assessHealth): the last database write succeeded, the disk is not
+        // full, no copy has been claimed for minutes or pending for an hour, and the mail source
+        // answered within three poll intervals (and a minute).
+        const db = dbHealth();
+        const health = assessHealth({
+          db: ctx.db,
+          status,
+          now,
+          dataDir,
+          dbHealth: db,
+          source: {
+            lastContact: fetcher.lastContact,
+            freshMs: (config.inbound.imap?.pollSeconds ?? 2) * 3000 + 60_000,
+          },
+        });
+        return { ...status, ...health, dbOk: db.ok };
       }).then(
         (h) => {
           log.info({ port: h.port }, `HTTP listening on ${config.http.listen!.host}:${h.port}`);
@@ -94,6 +119,7 @@ export function startDaemon(ctx: Context): Daemon {
         await (await webConsole)?.close();
         await scheduler.stop();
         await fetcher.stop();
+        await retries.stop();
         await deliverer.stop();
         transport.close();
         ctx.db.close();
@@ -128,7 +154,13 @@ function acquireLock(dataDir: string): { release(): void } {
       fs.writeFileSync(file, `${process.pid}\n`, { flag: 'wx' });
       return { release: () => fs.rmSync(file, { force: true }) };
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      // A full or read-only disk: one line and the configuration-error exit, not INTERNAL_ERROR.
+      if (code === 'ENOSPC' || code === 'EROFS' || code === 'EACCES' || code === 'EDQUOT')
+        throw new AppError('DATA_DIR_UNWRITABLE', `cannot write the lock file ${file}: ${(err as Error).message}`, {
+          cause: err,
+        });
+      if (code !== 'EEXIST') throw err;
       const pid = Number(fs.readFileSync(file, 'utf8').trim());
       if (pid && pid !== process.pid && processRuns(pid)) {
         throw new AppError(

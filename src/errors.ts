@@ -24,6 +24,8 @@ export type ErrorCode =
   | 'DATA_DIR_UNWRITABLE'
   | 'DB_UNREADABLE'
   | 'DB_NOT_WRITABLE'
+  // status / healthz (admin/status): the database, the disk or the outbox is in trouble.
+  | 'UNHEALTHY'
   | 'MEMBER_EXISTS'
   | 'HELD_NOT_FOUND'
   | 'INGEST_TEMPFAIL'
@@ -48,8 +50,8 @@ export type ErrorCode =
   | 'EMBARGO_PAST'
   | 'EMBARGO_TOO_FAR'
   | 'EMBARGO_AMBIGUOUS'
-  | 'NOT_DONE'
   | 'EMBARGO_PROPOSED'
+  | 'NOT_DONE'
   // OpenPGP: people's public keys (openpgp/keys, admin/keys) and the list's key pair (openpgp/list-key).
   | 'KEY_UNREADABLE'
   | 'KEY_TOO_LARGE'
@@ -67,7 +69,10 @@ export type ErrorCode =
   | 'LIST_KEY_INVALID'
   // OpenPGP at delivery (openpgp/outbound): a copy that must be encrypted is never sent in the clear.
   | 'KEY_UNUSABLE'
-  | 'ENCRYPT_FAILED';
+  | 'ENCRYPT_FAILED'
+  // Quarantined messages on the server (admin/inbound).
+  | 'INBOUND_NOT_FOUND'
+  | 'INBOUND_NOT_QUARANTINED';
 
 export class AppError extends Error {
   readonly code: ErrorCode;

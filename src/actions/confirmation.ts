@@ -130,10 +130,39 @@ function probeAnswer(ctx: Context, inboundId: number, msg: InboundMessage, token
   return { disposition: 'PROBE_ANSWERED', copies: 0 };
 }
 
-/** The operator's embargo policy text, or the one shipped in config/. Read when a welcome is sent. */
-export function embargoPolicyText(ctx: Pick<Context, 'config'>): string {
-  const file = ctx.config.policy.embargoPolicyFile
+/** The embargo policy texts read so far, by file; an Error when the last read failed. */
+const policyTexts = new Map<string, string | Error>();
+
+function policyFile(ctx: Pick<Context, 'config'>): string {
+  return ctx.config.policy.embargoPolicyFile
     ? path.resolve(ctx.config.policy.embargoPolicyFile)
     : shipped('config', 'embargo-policy.txt');
-  return fs.readFileSync(file, 'utf8').trim();
+}
+
+/**
+ * Reads the embargo policy text ahead, outside any transaction: the pipeline calls this before it
+ * handles a message, so that the welcome (embargoPolicyText, inside the message's transaction)
+ * does no file I/O. Read once per process and kept: a changed file is read at the next start. A
+ * file that cannot be read is tried again at the next call, and reported by embargoPolicyText.
+ */
+export function loadEmbargoPolicy(ctx: Pick<Context, 'config'>): void {
+  const file = policyFile(ctx);
+  if (typeof policyTexts.get(file) === 'string') return;
+  try {
+    policyTexts.set(file, fs.readFileSync(file, 'utf8').trim());
+  } catch (err) {
+    policyTexts.set(file, err instanceof Error ? err : new Error(String(err)));
+  }
+}
+
+/**
+ * The operator's embargo policy text, or the one shipped in config/, as loadEmbargoPolicy read it.
+ * Read here only when nothing loaded it first (a caller outside the pipeline).
+ */
+export function embargoPolicyText(ctx: Pick<Context, 'config'>): string {
+  const file = policyFile(ctx);
+  if (!policyTexts.has(file)) loadEmbargoPolicy(ctx);
+  const text = policyTexts.get(file)!;
+  if (text instanceof Error) throw text;
+  return text;
 }

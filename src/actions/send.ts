@@ -5,7 +5,7 @@
 import type { InboundMessage } from '../message/parse';
 import { bounceAddress } from '../config';
 import { nowIso, type Context } from '../context';
-import { composeNotice } from '../mail/compose';
+import { composeNotice, type NoticeAttachment } from '../mail/compose';
 import type { MailParams, RefusalReason, SentKind } from '../mail/mailer';
 import { render, renderBody } from '../mail/templates';
 import { splitThreadRecipients } from '../openpgp/outbound';
@@ -38,6 +38,8 @@ export interface TemplatedMail<K extends SentKind = SentKind> {
   verp?: boolean;
   /** Thread mail: the member key fingerprint each copy is encrypted to at delivery (sendThreadMail). */
   encryptTo?: (recipient: string) => string | null;
+  /** Parts after the text (a quarantined message, attached for the moderators). */
+  attachments?: NoticeAttachment[];
 }
 
 export function baseParams(ctx: Context): Record<string, unknown> {
@@ -92,6 +94,7 @@ export function sendTemplate<K extends SentKind>(
       messageId: mail.messageId,
       headerTo: mail.headerTo,
       replyTo: mail.replyTo,
+      attachments: mail.attachments,
     },
     ctx.clock(),
   );

@@ -6,6 +6,7 @@ import { runReceipts } from './receipts';
 import { runRetrospectives } from './retrospectives';
 import { runProbes } from './probes';
 import { runKeyExpiry } from './key-expiry';
+import { CHECKPOINT_SCHEDULE, runCheckpoint } from './checkpoint';
 
 export interface Job {
   name: string;
@@ -23,4 +24,6 @@ export const JOBS: readonly Job[] = [
   { name: 'probes', schedule: (c) => c.schedule.probes, run: (ctx) => ({ ...runProbes(ctx) }) },
   /** On the hourly clock of the retrospectives (no key of its own): warnings and lapses within the hour. */
   { name: 'key-expiry', schedule: (c) => c.schedule.retrospectives, run: (ctx) => ({ ...runKeyExpiry(ctx) }) },
+  /** The write-ahead log emptied and cut to zero bytes (store/db JOURNAL_SIZE_LIMIT bounds it between runs). */
+  { name: 'checkpoint', schedule: () => CHECKPOINT_SCHEDULE, run: (ctx) => ({ ...runCheckpoint(ctx) }) },
 ];

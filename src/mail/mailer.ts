@@ -347,6 +347,21 @@ export const MAIL_KINDS = {
   'moderator.notice.key-expiring': z.object({ moderator: str, fingerprint: str, fpr: str, expires: str, days: num }),
   'moderator.notice.no-keyword': z.object({ allowed: str, read: optStr }),
   'moderator.notice.probe-unanswered': z.object({ address: str, organization: str, probedAt: str, graceDays: num }),
+  /** A message shunted to quarantine (runners/pipeline.ts shunt), attached whole or by its header when over the cap. */
+  'moderator.notice.quarantined': z.object({
+    id: num,
+    code: str,
+    reason: str,
+    from: str,
+    subject: str,
+    messageId: str,
+    receivedAt: str,
+    size: num,
+    cap: num,
+    attached: bool,
+    crashes: num,
+    tooManyAttempts: bool,
+  }),
   'moderator.notice.request-decided': z.object({
     id: num,
     organization: str,

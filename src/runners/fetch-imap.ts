@@ -2,16 +2,24 @@
  * fetch (IMAP): the only code that talks IMAP. Takes the mailbox's messages in UID order, hands
  * each to the pipeline, and moves it to Processed or Quarantine only after its effects are
  * committed. IDLE wakes it when mail arrives; a poll every pollSeconds is the safety net; a
- * dropped connection is reopened with backoff.
+ * dropped connection is reopened with backoff (1 s doubling to 30 s, from 1 s again once
+ * connected). A database that cannot be written (full disk, read-only, I/O error) is not an IMAP
+ * problem: the connection stays open, DB_TROUBLE is logged (store/db-health), and the messages
+ * are tried again on a backoff of their own (1 s doubling to 30 s), which only a batch that went
+ * through resets.
  */
 import type { ImapFlow } from 'imapflow';
 import type { ImapConfig } from '../config';
 import { nowIso, type Context } from '../context';
 import { saveCheckpoint } from '../store/checkpoints';
+import { dbOk, dbTrouble, isDbError } from '../store/db-health';
 import { processRaw, type ProcessResult } from './pipeline';
 
 const BACKOFF_FIRST_MS = 1000;
-const BACKOFF_MAX_MS = 60_000;
+const BACKOFF_MAX_MS = 30_000;
+/** After a database error while handling: retry the mailbox after this, doubling up to DB_BACKOFF_MAX_MS. */
+const DB_BACKOFF_FIRST_MS = 1000;
+const DB_BACKOFF_MAX_MS = 30_000;
 
 export class ImapFetcher {
   private stopping = false;
@@ -25,6 +33,11 @@ export class ImapFetcher {
   private readonly log;
   /** When the server was last heard from; for status. */
   lastContact: Date | null = null;
+  /** The next wait after a database error, and the time before which the mailbox is left alone. */
+  private dbBackoff = DB_BACKOFF_FIRST_MS;
+  private dbRetryAt = 0;
+  /** Waiting out database trouble: news of mail does not cut the wait short (stop does). */
+  private holding = false;
 
   constructor(
     private readonly ctx: Context,
@@ -92,7 +105,7 @@ export class ImapFetcher {
     client.on('exists', () => {
       this.lastContact = new Date();
       this.news = true;
-      this.wakeUp?.();
+      if (!this.holding) this.wakeUp?.();
     });
     try {
       await Promise.race([client.connect(), closedPromise]);
@@ -106,7 +119,27 @@ export class ImapFetcher {
       );
       while (!this.stopping) {
         this.news = false;
-        await Promise.race([this.drain(client), closedPromise]);
+        // Database trouble: the messages wait for the backoff, even across a reconnect.
+        const wait = this.dbRetryAt - Date.now();
+        if (wait > 0) {
+          this.holding = true;
+          try {
+            await Promise.race([this.sleep(wait), closedPromise]);
+          } finally {
+            this.holding = false;
+          }
+          if (this.stopping) break;
+        }
+        try {
+          await Promise.race([this.drain(client), closedPromise]);
+        } catch (err) {
+          if (this.stopping || !isDbError(err)) throw err;
+          this.dbFailed(err);
+          continue;
+        }
+        // A batch went through: the database takes writes.
+        this.dbBackoff = DB_BACKOFF_FIRST_MS;
+        this.dbRetryAt = 0;
         if (this.stopping) break;
         if (!this.news) await Promise.race([this.sleep(imap.pollSeconds * 1000), closedPromise]);
       }
@@ -160,11 +193,37 @@ export class ImapFetcher {
         // every handling committed before it: if it fails, nothing moves and the messages are
         // seen again (each is recorded as handled, so none is applied twice).
         const last = Math.max(0, ...done, ...quarantined);
-        if (last > 0) saveCheckpoint(ctx.db, imap.mailbox, uidValidity, last, nowIso(ctx));
+        if (last > 0) this.saveCheckpoint(uidValidity, last);
         await this.move(client, done, imap.processedMailbox);
         await this.move(client, quarantined, imap.quarantineMailbox);
       }
     }
+  }
+
+  /** The checkpoint, a FULL commit: database trouble when it fails, proof of a working database when not. */
+  private saveCheckpoint(uidValidity: number, last: number): void {
+    try {
+      saveCheckpoint(this.ctx.db, this.imap.mailbox, uidValidity, last, nowIso(this.ctx));
+    } catch (err) {
+      if (isDbError(err)) dbTrouble(err, 'fetch:checkpoint');
+      throw err;
+    }
+    dbOk();
+  }
+
+  /**
+   * A database error while handling the mailbox (the pipeline's writes, the checkpoint): logged
+   * as DB_TROUBLE (store/db-health, once and then a reminder), never as an IMAP problem; the
+   * mailbox is looked at again after the database backoff.
+   */
+  private dbFailed(err: unknown): void {
+    dbTrouble(err, 'fetch');
+    this.log.debug(
+      { err: { message: (err as Error).message, code: (err as { code?: string }).code }, retryInMs: this.dbBackoff },
+      `DB_RETRY fetch in ${this.dbBackoff} ms: ${(err as Error).message}`,
+    );
+    this.dbRetryAt = Date.now() + this.dbBackoff;
+    this.dbBackoff = Math.min(this.dbBackoff * 2, DB_BACKOFF_MAX_MS);
   }
 
   private async move(client: ImapFlow, uids: number[], to: string): Promise<void> {

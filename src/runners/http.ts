@@ -8,7 +8,20 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Status } from '../store/status';
 
-export type Probe = () => Status & { healthy: boolean };
+/**
+ * What /healthz and /metrics show. problems: why it is not healthy (a stable code and a line each,
+ * admin/status assessHealth), written under "unhealthy"; no text of any message.
+ */
+export type Probe = () => Status & {
+  healthy: boolean;
+  problems?: { code: string; detail: string }[];
+  /** Bytes free on the data directory's file system. */
+  freeBytes?: number | null;
+  /** Copies claimed for sending for over a few minutes. */
+  staleClaims?: number;
+  /** Whether the last database write succeeded. */
+  dbOk?: boolean;
+};
 
 export interface HttpEndpoint {
   port: number;
@@ -68,7 +81,13 @@ function handle(req: http.IncomingMessage, res: http.ServerResponse, probe: Prob
     send(res, path === '/healthz' ? 503 : 500, TEXT, 'status unavailable\n');
     return;
   }
-  if (path === '/healthz') send(res, status.healthy ? 200 : 503, TEXT, status.healthy ? 'ok\n' : 'unhealthy\n');
+  if (path === '/healthz')
+    send(
+      res,
+      status.healthy ? 200 : 503,
+      TEXT,
+      status.healthy ? 'ok\n' : `unhealthy\n${(status.problems ?? []).map((p) => `${p.code} ${p.detail}\n`).join('')}`,
+    );
   else send(res, 200, PROMETHEUS, metrics(status));
 }
 
@@ -84,7 +103,7 @@ interface Gauge {
 }
 
 /** The Prometheus text exposition format: HELP and TYPE per family, one line per sample. */
-export function metrics(s: Status & { healthy: boolean }): string {
+export function metrics(s: ReturnType<Probe>): string {
   const seconds = (iso: string | null): number | null => {
     const ms = iso === null ? NaN : Date.parse(iso);
     return Number.isNaN(ms) ? null : ms / 1000;
@@ -94,6 +113,21 @@ export function metrics(s: Status & { healthy: boolean }): string {
       name: 'embargo_list_healthy',
       help: 'Whether the daemon considers itself healthy (1) or not (0).',
       samples: [{ value: s.healthy ? 1 : 0 }],
+    },
+    {
+      name: 'embargo_list_database_writable',
+      help: 'Whether the last database write succeeded (1) or failed (0: full disk, read-only, I/O error).',
+      samples: [{ value: s.dbOk === undefined ? null : s.dbOk ? 1 : 0 }],
+    },
+    {
+      name: 'embargo_list_data_free_bytes',
+      help: "Bytes free for the daemon on the data directory's file system.",
+      samples: [{ value: s.freeBytes ?? null }],
+    },
+    {
+      name: 'embargo_list_outbox_stale_claims',
+      help: 'Outbound copies claimed for sending for over 5 minutes (a sender that died or hangs).',
+      samples: [{ value: s.staleClaims ?? null }],
     },
     {
       name: 'embargo_list_inbound_messages',

@@ -10,6 +10,12 @@ import { shipped } from '../paths';
 
 export type Db = Database.Database;
 
+/**
+ * Bytes the write-ahead log is truncated to after a checkpoint: SQLite's automatic checkpoint
+ * runs at 1000 pages (4 MiB), so the log peaks a little above that and comes back to this.
+ */
+export const JOURNAL_SIZE_LIMIT = 4 * 1024 * 1024;
+
 export const MIGRATIONS_DIR = shipped('migrations');
 export const DB_FILE_NAME = 'embargo-list.sqlite';
 
@@ -35,6 +41,10 @@ export function openDb(file: string): Db {
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
+    // The write-ahead log is cut back to this size whenever a checkpoint resets it (the periodic
+    // wal_checkpoint(TRUNCATE) job, jobs/checkpoint, empties it): without it the log keeps the
+    // largest size it ever reached, disk space the database itself cannot use.
+    db.pragma(`journal_size_limit = ${JOURNAL_SIZE_LIMIT}`);
     // Reads the schema: a file that is not a database, or a damaged one, fails here and not later.
     db.pragma('schema_version', { simple: true });
     return db;
@@ -82,6 +92,14 @@ export function openError(file: string, err: unknown): AppError {
       `the database ${resolved} cannot be opened: ${message}; restore it from a backup, or move it away to start empty`,
       { cause: err },
     );
+  if (/^SQLITE_(FULL|IOERR)/.test(code) || /ENOSPC/.test(message))
+    return new AppError(
+      'DB_NOT_WRITABLE',
+      `the database ${resolved} cannot be written: ${message} (${code}); ${spaceNote(file)}`,
+      {
+        cause: err,
+      },
+    );
   if (/^SQLITE_(READONLY|CANTOPEN|PERM)/.test(code))
     return new AppError(
       'DB_NOT_WRITABLE',
@@ -91,6 +109,78 @@ export function openError(file: string, err: unknown): AppError {
   return new AppError('DB_UNREADABLE', `the database ${resolved} cannot be opened: ${message} (${code || 'no code'})`, {
     cause: err,
   });
+}
+
+/** Bytes this user may still write on the file system of path (statfs), or null when unknown. */
+export function freeBytes(file: string): number | null {
+  let dir = path.resolve(file);
+  while (!fs.existsSync(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  try {
+    const st = fs.statfsSync(dir);
+    return st.bavail * st.bsize;
+  } catch {
+    return null;
+  }
+}
+
+/** Free space the daemon needs besides room for the database to grow: the log at its peak, and a checkpoint's. */
+export const FREE_SPACE_NEEDED = 2 * JOURNAL_SIZE_LIMIT;
+
+/** "12345 bytes free on the file system of /data; the daemon needs ...": for messages about a full disk. */
+export function spaceNote(file: string): string {
+  const dir = path.dirname(path.resolve(file));
+  const free = freeBytes(dir);
+  return `${free === null ? 'free space unknown' : `${free} bytes free`} on the file system of ${dir}; the daemon needs at least ${FREE_SPACE_NEEDED / 1048576} MiB free plus room for the database to grow (docs/operator-guide.md#disk-space)`;
+}
+
+/**
+ * Empties the write-ahead log into the database and truncates it to zero bytes. busy: a reader
+ * (another process) still used the log, so it was not emptied; the next run tries again.
+ */
+export function checkpointWal(db: Db): { busy: boolean; walPages: number; checkpointed: number } {
+  const [r] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number; checkpointed: number }[];
+  return { busy: (r?.busy ?? 0) !== 0, walPages: r?.log ?? 0, checkpointed: r?.checkpointed ?? 0 };
+}
+
+/**
+ * A real, committed write that changes nothing: PRAGMA user_version set to its own value in an
+ * IMMEDIATE transaction. It takes the write lock and appends a frame to the write-ahead log, so a
+ * read-only file, a read-only -shm or a full disk fails it with the SQLite error.
+ */
+export function probeWrite(db: Db): void {
+  db.transaction(() => {
+    const v = schemaVersion(db);
+    db.pragma(`user_version = ${v}`);
+  }).immediate();
+}
+
+/**
+ * At the daemon's start: can this database be written? The log is emptied first (so that the
+ * probe needs new disk space, as the work will), then probeWrite. A failure is DB_NOT_WRITABLE,
+ * one line that names the files' owners and modes or the free space: a configuration error.
+ */
+export function checkWritable(db: Db, file: string): void {
+  try {
+    if (file !== ':memory:') checkpointWal(db);
+    probeWrite(db);
+  } catch (err) {
+    const code = String((err as { code?: string }).code ?? '');
+    const message = (err as Error).message;
+    const resolved = path.resolve(file);
+    if (/^SQLITE_(FULL|IOERR)/.test(code) || /ENOSPC/.test(message))
+      throw new AppError(
+        'DB_NOT_WRITABLE',
+        `the database ${resolved} cannot be written: ${message} (${code}); ${spaceNote(file)}`,
+        { cause: err },
+      );
+    if (/^SQLITE_(READONLY|CANTOPEN|PERM)/.test(code))
+      throw new AppError(
+        'DB_NOT_WRITABLE',
+        `the database ${resolved} cannot be written by this process (uid ${process.getuid?.() ?? '?'}): ${message} (${code}); files: ${ownership(file)}; check their owner and mode, and that the file system is not mounted read-only; the data in them is kept`,
+        { cause: err },
+      );
+    throw err;
+  }
 }
 
 /**
@@ -221,27 +311,62 @@ const relaxedCommits = new WeakMap<Db, number>();
  * sends them.
  */
 export function unsynced<T>(db: Db, fn: () => T): T {
+  const result = normal(db, fn);
+  pendingSync.add(db);
+  return result;
+}
+
+/** fn with synchronous=NORMAL, recording nothing. */
+function normal<T>(db: Db, fn: () => T): T {
   if (db.inTransaction) return fn();
   cached(db, 'PRAGMA synchronous = NORMAL').run();
+  normalDepth.set(db, (normalDepth.get(db) ?? 0) + 1);
   try {
     return fn();
   } finally {
+    normalDepth.set(db, (normalDepth.get(db) ?? 1) - 1);
     cached(db, 'PRAGMA synchronous = FULL').run();
   }
 }
 
+/** Connections with unsynced() commits that no FULL commit has synced yet. */
+const pendingSync = new WeakSet<Db>();
+/** How deep in normal() each connection is: a transaction committed there is not FULL. */
+const normalDepth = new WeakMap<Db, number>();
+
 /**
- * unsynced(), except that one call in RELAXED_SYNC_EVERY commits with FULL. For the deliverer's
- * marks only: losing one re-sends a copy already sent (a duplicate), never loses or applies twice
- * an inbound message.
+ * Whether unsynced() commits (an IMAP batch's handling) have not yet been synced by a FULL commit:
+ * what they queued could still be taken back by a power cut. The deliverer claims with FULL while
+ * they have not, and with NORMAL otherwise (a claim a power cut takes back only sends a copy
+ * again).
+ */
+export function hasUnsyncedWork(db: Db): boolean {
+  return pendingSync.has(db);
+}
+
+/** The caller just committed with FULL, outside normal(): every commit before it is on disk. */
+export function noteSynced(db: Db): void {
+  if ((normalDepth.get(db) ?? 0) === 0) pendingSync.delete(db);
+}
+
+/**
+ * unsynced(), except that one call in RELAXED_SYNC_EVERY commits with FULL, and that its commits
+ * do not count as unsynced work (hasUnsyncedWork). For the deliverer's claims and marks only:
+ * losing one re-sends a copy (a duplicate), never loses or applies twice an inbound message.
  */
 export function relaxed<T>(db: Db, fn: () => T): T {
   const n = (relaxedCommits.get(db) ?? 0) + 1;
   relaxedCommits.set(db, n % RELAXED_SYNC_EVERY);
-  return n % RELAXED_SYNC_EVERY === 0 ? fn() : unsynced(db, fn);
+  if (n % RELAXED_SYNC_EVERY !== 0) return normal(db, fn);
+  const result = fn();
+  noteSynced(db);
+  return result;
 }
 
 /** Runs fn in one IMMEDIATE transaction (takes the write lock at BEGIN, so no upgrade deadlock). */
 export function transaction<T>(db: Db, fn: () => T): T {
-  return db.transaction(fn).immediate();
+  const outermost = !db.inTransaction;
+  const result = db.transaction(fn).immediate();
+  if (outermost) noteSynced(db);
+  return result;
 }

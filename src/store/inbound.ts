@@ -25,6 +25,21 @@ export interface InboundRow {
   error_code: string | null;
   error_message: string | null;
   processed_at: string | null;
+  /** The process handling the message now (host:pid:start); NULL when no handling is under way (migration 0017). */
+  attempt_owner: string | null;
+  /** Handlings that ended with their process dying (a crash), not with a result or a database error. */
+  crashes: number;
+  /** When `embargo-list inbound retry` put it back from quarantine; NULL once it is finished again. */
+  retry_requested_at: string | null;
+}
+
+/**
+ * Who starts an attempt, and how to tell whether the process that owns an earlier one still runs
+ * (runners/deliver.ts OWNER and ownerAlive, as for the outbox claims).
+ */
+export interface AttemptOwner {
+  id: string;
+  alive: (owner: string) => boolean;
 }
 
 export function sha256(raw: Buffer): string {
@@ -40,16 +55,47 @@ export function getInbound(db: Db, id: number): InboundRow | undefined {
 }
 
 /**
- * Records the raw bytes of a copy before anything else happens to it, and counts the attempt.
+ * Records the raw bytes of a copy before anything else happens to it, and starts an attempt owned
+ * by `owner`. An earlier attempt that is still marked as running and whose owner is dead ended
+ * with its process dying: that counts a crash. An earlier attempt that ended otherwise (a database
+ * error, which clears the mark: endAttempt) or whose owner still runs (the same process trying
+ * again) counts nothing. Without an owner (tests) the attempt is unowned and nothing is counted.
  * Returns the row as it is now: a final status means the copy was handled before.
  */
-export function recordInbound(db: Db, sourceRef: string, raw: Buffer, at: string): InboundRow {
-  cached(
-    db,
-    `INSERT INTO inbound (source_ref, received_at, sha256, size, raw, attempts) VALUES (?, ?, ?, ?, ?, 1)
-     ON CONFLICT (source_ref) DO UPDATE SET attempts = attempts + 1 WHERE status = 'received'`,
-  ).run(sourceRef, at, sha256(raw), raw.length, raw);
-  return findInbound(db, sourceRef)!;
+export function recordInbound(db: Db, sourceRef: string, raw: Buffer, at: string, owner?: AttemptOwner): InboundRow {
+  const before = findInbound(db, sourceRef);
+  if (!before) {
+    cached(
+      db,
+      `INSERT INTO inbound (source_ref, received_at, sha256, size, raw, attempts, attempt_owner) VALUES (?, ?, ?, ?, ?, 1, ?)`,
+    ).run(sourceRef, at, sha256(raw), raw.length, raw, owner?.id ?? null);
+    return findInbound(db, sourceRef)!;
+  }
+  if (before.status !== 'received') return before;
+  const previous = before.attempt_owner;
+  const crashed = owner !== undefined && previous !== null && previous !== owner.id && !owner.alive(previous) ? 1 : 0;
+  cached(db, 'UPDATE inbound SET attempts = attempts + 1, crashes = crashes + ?, attempt_owner = ? WHERE id = ?').run(
+    crashed,
+    owner?.id ?? null,
+    before.id,
+  );
+  return {
+    ...before,
+    attempts: before.attempts + 1,
+    crashes: before.crashes + crashed,
+    attempt_owner: owner?.id ?? null,
+  };
+}
+
+/**
+ * The attempt ended without a result and without the process dying (a database error): the next
+ * one, by whichever process, is not a crash. Only the owner's own mark is cleared.
+ */
+export function endAttempt(db: Db, id: number, owner: string): void {
+  cached(db, "UPDATE inbound SET attempt_owner = NULL WHERE id = ? AND attempt_owner = ? AND status = 'received'").run(
+    id,
+    owner,
+  );
 }
 
 export interface Disposition {
@@ -67,7 +113,8 @@ export function finishInbound(db: Db, id: number, d: Disposition, at: string): v
   cached(
     db,
     `UPDATE inbound SET status = ?, outcome = ?, hits = ?, message_id = coalesce(?, message_id), sender = coalesce(?, sender),
-       subject = coalesce(?, subject), error_code = ?, error_message = ?, processed_at = ? WHERE id = ?`,
+       subject = coalesce(?, subject), error_code = ?, error_message = ?, processed_at = ?, attempt_owner = NULL,
+       retry_requested_at = NULL WHERE id = ?`,
   ).run(
     d.status,
     d.outcome,
@@ -136,4 +183,56 @@ export function countByStatus(db: Db): Record<string, number> {
     n: number;
   }[];
   return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+}
+
+/** An inbound message as `embargo-list inbound list` shows it. */
+export interface InboundListRow {
+  id: number;
+  source_ref: string;
+  status: InboundStatus;
+  received_at: string;
+  processed_at: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  sender: string | null;
+  subject: string | null;
+  message_id: string | null;
+  size: number;
+  crashes: number;
+  retry_requested_at: string | null;
+}
+
+/** The messages in these states (not their bytes), newest first. */
+export function listInbound(db: Db, statuses: InboundStatus[]): InboundListRow[] {
+  return cached(
+    db,
+    `SELECT id, source_ref, status, received_at, processed_at, error_code, error_message, sender, subject, message_id,
+            size, crashes, retry_requested_at
+       FROM inbound WHERE status IN (${statuses.map(() => '?').join(', ')}) ORDER BY id DESC`,
+  ).all(...statuses) as InboundListRow[];
+}
+
+/**
+ * Puts a quarantined message back to `received`, its crash count at zero, for the daemon to handle
+ * again (retryRequested). What it was quarantined for stays in the audit. False when the message
+ * is not in quarantine (nothing is changed).
+ */
+export function requeueQuarantined(db: Db, id: number, at: string): boolean {
+  return (
+    cached(
+      db,
+      `UPDATE inbound SET status = 'received', outcome = NULL, hits = NULL, error_code = NULL, error_message = NULL,
+         processed_at = NULL, crashes = 0, attempt_owner = NULL, retry_requested_at = ? WHERE id = ? AND status = 'quarantined'`,
+    ).run(at, id).changes === 1
+  );
+}
+
+/** Messages put back by `inbound retry` and not finished yet, oldest request first: their ids. */
+export function retryRequested(db: Db): number[] {
+  return cached(
+    db,
+    "SELECT id FROM inbound WHERE retry_requested_at IS NOT NULL AND status = 'received' ORDER BY retry_requested_at, id",
+  )
+    .pluck()
+    .all() as number[];
 }

@@ -112,6 +112,18 @@ export function markRetry(db: Db, id: number, code: number | null, error: string
   ).run(code, error, nextAt, id);
 }
 
+/**
+ * Gives back a copy the relay as a whole could not take (421, a connection that failed): pending
+ * again and due as it was, so it goes first when the relay is back; the reply is kept to show.
+ */
+export function markRequeued(db: Db, id: number, code: number | null, error: string): void {
+  cached(db, "UPDATE outbox SET status = 'pending', last_code = ?, last_error = ?, claimed_by = NULL WHERE id = ?").run(
+    code,
+    error,
+    id,
+  );
+}
+
 export function markFailed(db: Db, id: number, code: number | null, error: string, at: string): void {
   cached(
     db,
@@ -136,6 +148,29 @@ export function releaseOrphans(db: Db, isAlive: (owner: string) => boolean): num
     ).run(owner).changes;
   }
   return released;
+}
+
+/** A claim older than this is stale: its copy should have been sent and marked long before. */
+export const STALE_CLAIM_MS = 5 * 60_000;
+
+/**
+ * Gives back the copies `owner` (this running process) claimed before `before` and no longer has
+ * in hand (`inHand`: the copies it is sending or recording right now), as if never claimed: a
+ * claim left behind by a write that failed goes back to the queue without a restart. Returns how many.
+ */
+export function releaseStaleClaims(db: Db, owner: string, before: string, inHand: ReadonlySet<number>): number {
+  const ids = (
+    cached(db, "SELECT id FROM outbox WHERE status = 'sending' AND claimed_by = ? AND claimed_at < ?")
+      .pluck()
+      .all(owner, before) as number[]
+  ).filter((id) => !inHand.has(id));
+  if (ids.length === 0) return 0;
+  // The attempt stays counted: the copy may have been tried before its claim was left behind.
+  const release = cached(
+    db,
+    "UPDATE outbox SET status = 'pending', claimed_by = NULL WHERE id = ? AND status = 'sending' AND claimed_by = ?",
+  );
+  return db.transaction(() => ids.reduce((n, id) => n + release.run(id, owner).changes, 0)).immediate();
 }
 
 /**

@@ -121,7 +121,12 @@ describe('integration: a member gives its OpenPGP key by mail (Dovecot + SMTP pe
       }),
       f.account(),
     );
-    await f.smtp.waitFor((r) => r.some((m) => /New OpenPGP key for psirt@alpha/.test(subjectOf(m))), 60_000);
+    await f.smtp.waitFor(
+      (r) =>
+        r.some((m) => /New OpenPGP key for psirt@alpha/.test(subjectOf(m))) &&
+        r.some((m) => m.rcptTo.includes(MEMBER.address) && /Your OpenPGP key is in use/.test(subjectOf(m))),
+      60_000,
+    );
     const stored = query<{ fingerprint: string }>(
       f.setup,
       "SELECT fingerprint FROM openpgp_keys WHERE owner_kind = 'member' AND address = ?",

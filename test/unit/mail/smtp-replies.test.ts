@@ -25,6 +25,7 @@ describe('mail/smtp-replies', () => {
       assert.deepEqual(judge({ responseCode: code, message: 'odd' }), {
         verdict: 'temporary',
         why: 'unexpected reply',
+        scope: 'copy',
       });
   });
 

@@ -9,11 +9,14 @@ import {
   loadMigrations,
   migrate,
   MIGRATIONS_DIR as SRC_MIGRATIONS_DIR,
+  hasUnsyncedWork,
+  noteSynced,
   openDb,
   relaxed,
   RELAXED_SYNC_EVERY,
   schemaVersion,
   transaction,
+  unsynced,
   type Db,
 } from '../../../src/store/db';
 import { MIGRATIONS_DIR, migratedMemoryDb } from '../../helpers/context';
@@ -235,6 +238,28 @@ describe('store/db', () => {
       const seen = relaxed(db, () => sync(db));
       assert.equal(seen, NORMAL);
       assert.equal(sync(db), FULL);
+      db.close();
+    });
+
+    it('knows when unsynced commits wait for a FULL one: a relaxed commit is not such work, a FULL transaction syncs it', () => {
+      const db = openDb(dbFile(tmp()));
+      db.exec('CREATE TABLE t (x INTEGER)');
+      const insert = () => transaction(db, () => db.prepare('INSERT INTO t VALUES (1)').run());
+      assert.equal(hasUnsyncedWork(db), false);
+      relaxed(db, insert);
+      relaxed(db, insert);
+      assert.equal(hasUnsyncedWork(db), false, "the deliverer's own commits are not waited for");
+      unsynced(db, insert);
+      assert.equal(hasUnsyncedWork(db), true, 'an IMAP batch handled unsynced');
+      relaxed(db, insert);
+      assert.equal(hasUnsyncedWork(db), true, 'a relaxed (NORMAL) commit does not sync it');
+      unsynced(db, () => transaction(db, () => undefined));
+      assert.equal(hasUnsyncedWork(db), true, 'nor does a transaction inside unsynced()');
+      insert();
+      assert.equal(hasUnsyncedWork(db), false, 'a FULL transaction syncs every commit before it');
+      unsynced(db, insert);
+      noteSynced(db);
+      assert.equal(hasUnsyncedWork(db), false, 'nor after a FULL commit made elsewhere (a claim)');
       db.close();
     });
 
