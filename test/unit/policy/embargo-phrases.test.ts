@@ -47,6 +47,8 @@ interface Phrase {
   maxDays?: number;
   text: string;
   expect: Expect;
+  /** Why the expectation is what it is, where that is not plain (e.g. a date the reader does not take for an embargo line). */
+  note?: string;
 }
 
 /** What the reader said, whatever shape it returns it in. */
