@@ -23,6 +23,7 @@ import { findKey } from './store/keys';
 import { getDisclosure, threadOf } from './store/disclosures';
 import { wasRelayed } from './store/inbound';
 import { isActiveMember } from './store/members';
+import { signatureUsed } from './store/signatures';
 import { findToken } from './store/tokens';
 
 export function isModerator(ctx: Pick<Context, 'config'>, address: string): boolean {
@@ -77,7 +78,7 @@ export async function authenticate(
     raw,
     received.opened,
   );
-  return signature ? judgeSignature(dkim, signature, msg.from.address) : dkim;
+  return signature ? judgeSignature(dkim, signature, msg.from.address, ctx.clock()) : dkim;
 }
 
 /** relay.fromRewrite "dmarc": the author's published policy decides (looked up before the transaction). */
@@ -115,7 +116,7 @@ export function snapshot(
     tokens: tokensOf(ctx, msg),
     keyword,
     keywordDisagreement: disagreement,
-    auth,
+    auth: unlessReplayed(ctx, auth),
     requireAuthenticatedPosts: ctx.config.security.requireAuthenticatedPosts,
     thread: thread ?? null,
     namedThread: thread ? null : named !== null ? (getDisclosure(ctx.db, named) ?? null) : null,
@@ -125,6 +126,26 @@ export function snapshot(
     maxMessageBytes: ctx.config.policy.maxMessageBytes,
     maxMimeParts: ctx.config.policy.maxMimeParts,
     attachedKey,
+  };
+}
+
+/**
+ * An OpenPGP signature authenticates one message: the same signature already used by another one
+ * (a captured mail sent again under a new Message-ID) does not authenticate this one.
+ */
+function unlessReplayed(ctx: Context, auth: AuthVerdict | null): AuthVerdict | null {
+  if (auth?.method !== 'openpgp-signature' || !auth.signature) return auth;
+  const used = signatureUsed(ctx.db, auth.signature.id);
+  if (!used) return auth;
+  const decidedBy = `openpgp signature by ${auth.signature.fingerprint} already authenticated inbound #${used.inbound_id ?? '?'} at ${used.used_at}: this is a replay`;
+  return {
+    ...auth,
+    authenticated: false,
+    method: null,
+    decidedBy,
+    evidence: [...auth.evidence, `not authenticated: ${decidedBy}`],
+    failed: true,
+    signedTokens: [],
   };
 }
 

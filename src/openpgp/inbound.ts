@@ -10,6 +10,7 @@
  * post's subject) holds the decrypted text as it would hold a clear one. Nothing here logs
  * plaintext: refusals log their code and openpgp.js's sentence, never the message.
  */
+import { createHash } from 'node:crypto';
 import type { Context } from '../context';
 import { readHeaderOnly } from '../message/header-only';
 import { TOKEN_PATTERN } from '../message/tokens';
@@ -142,6 +143,8 @@ export interface SignatureEvidence {
   registered: { fingerprint: string; state: 'usable' | 'expired' | 'revoked' } | null;
   /** Our tokens inside what the signature covers (protected header fields, and the signed text). */
   signedTokens: string[];
+  /** A valid signature's identity: sha256 of the signer, the signature time and the signed bytes (store/signatures). */
+  id: string | null;
 }
 
 /** The tokens in a signed entity: its header fields (Subject, In-Reply-To, References) and its text and HTML, decoded. */
@@ -221,5 +224,14 @@ export async function signatureEvidence(
     signerOwner: verdict.ok ? (owners[verdict.keyIndex] ?? null) : null,
     registered: await registeredKey(ctx, findKey, from),
     signedTokens: verdict.ok && signed ? await tokensIn(signed) : [],
+    id: verdict.ok && signed ? signatureId(verdict.fingerprint, verdict.created, signed) : null,
   };
+}
+
+/** The same signature over the same bytes gives the same id, whatever headers were put around it. */
+function signatureId(fingerprint: string, created: Date | null, signed: Buffer): string {
+  return createHash('sha256')
+    .update(`${fingerprint}\n${created?.toISOString() ?? ''}\n`)
+    .update(signed)
+    .digest('hex');
 }

@@ -20,6 +20,11 @@ export interface AuthVerdict {
    * on a token listed here (policy/command-auth): the outer In-Reply-To and Subject are not signed.
    */
   signedTokens?: string[];
+  /**
+   * method 'openpgp-signature': the signature that authenticated, which authenticates one message
+   * only (store/signatures: a copy sent again under a new Message-ID is a replay).
+   */
+  signature?: { id: string; fingerprint: string; signedAt: string | null };
 }
 
 /** One header field, in message order (top first), value unfolded. */

@@ -62,7 +62,12 @@ export async function authenticateSender(
  *   moderator whose client signs everything need not register a key to keep using DKIM);
  * - a trusted DKIM or DMARC failure (dkim.failed) stands: the signature does not override it.
  */
-export function judgeSignature(dkim: AuthVerdict, sig: SignatureEvidence, fromAddress: string): AuthVerdict {
+/** A signature made longer ago than this never authenticates: a captured one cannot be kept for later. */
+export const SIGNATURE_MAX_AGE_DAYS = 7;
+/** How far in the future a signature's time may be (the signer's clock running ahead). */
+const SIGNATURE_CLOCK_SKEW_MS = 10 * 60_000;
+
+export function judgeSignature(dkim: AuthVerdict, sig: SignatureEvidence, fromAddress: string, now: Date): AuthVerdict {
   const where = sig.source === 'encrypted' ? 'inside the encryption' : 'multipart/signed';
   const refuse = (why: string): AuthVerdict => {
     const decidedBy = `openpgp signature (${where}): ${why}`;
@@ -96,6 +101,14 @@ export function judgeSignature(dkim: AuthVerdict, sig: SignatureEvidence, fromAd
     return refuse(
       `signed by ${verdict.fingerprint}, the key registered to ${fromAddress}, which is ${registered.state}`,
     );
+  const made = verdict.created?.getTime() ?? null;
+  if (made === null) return refuse(`signed by ${verdict.fingerprint} with no signature time: its age cannot be told`);
+  if (made > now.getTime() + SIGNATURE_CLOCK_SKEW_MS)
+    return refuse(`signed by ${verdict.fingerprint} at ${verdict.created!.toISOString()}, in the future`);
+  if (made < now.getTime() - SIGNATURE_MAX_AGE_DAYS * 86_400_000)
+    return refuse(
+      `signed by ${verdict.fingerprint} at ${verdict.created!.toISOString()}, more than ${SIGNATURE_MAX_AGE_DAYS} days ago: an old signature is not taken as proof now`,
+    );
   const good = `openpgp signature by ${verdict.fingerprint}`;
   if (dkim.failed) return { ...dkim, evidence: [...dkim.evidence, `${good} (${where}); a trusted failure stands`] };
   if (dkim.authenticated) return { ...dkim, evidence: [...dkim.evidence, `${good} (${where}), valid as well`] };
@@ -110,5 +123,8 @@ export function judgeSignature(dkim: AuthVerdict, sig: SignatureEvidence, fromAd
     decidedBy: good,
     failed: false,
     signedTokens: sig.signedTokens,
+    ...(sig.id
+      ? { signature: { id: sig.id, fingerprint: verdict.fingerprint, signedAt: verdict.created!.toISOString() } }
+      : {}),
   };
 }

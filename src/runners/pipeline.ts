@@ -31,6 +31,7 @@ import { transaction, unsynced } from '../store/db';
 import { dbOk, dbTrouble } from '../store/db-health';
 import { getHeld } from '../store/held';
 import { findKey } from '../store/keys';
+import { recordSignatureUse } from '../store/signatures';
 import {
   endAttempt,
   finishInbound,
@@ -286,6 +287,9 @@ function act(
   // The table is keyed by outcome, so each action gets the decision of its own outcome; the
   // compiler cannot follow that through an index, hence the one widening here.
   const result = (ACTIONS[decision.outcome] as (c: Context, i: ActInput) => ActResult)(ctx, input);
+  // The OpenPGP signature that authenticated this message authenticates no other (snapshot unlessReplayed).
+  if (snap.auth?.authenticated && snap.auth.signature)
+    recordSignatureUse(ctx.db, { ...snap.auth.signature, inboundId: row.id }, ctx.clock());
   if (decrypted && (getHeld(ctx.db, row.id)?.relayable || result.disposition === 'RETURNED'))
     keepOpened(ctx.db, row.id, decrypted);
   finishInbound(

@@ -240,6 +240,64 @@ describe('openpgp/inbound: signed commands and encrypted mail, through the pipel
       assert.deepEqual(m.state(), state, 'still nothing moved');
     });
 
+    /** A list with an open disclosure (opened with DKIM), moderator A's key registered; the thread's EMBARGO is signed only. */
+    async function thread(): Promise<{ d: Disclosures; opened: Sent }> {
+      const d = new Disclosures('', undefined, { listKey });
+      d.clock.set(new Date(Math.floor(Date.now() / 1000) * 1000)); // whole seconds: EMBARGO lines carry no milliseconds
+      await register(d.ctx, 'moderator', MODERATOR, modA);
+      const { opened } = await d.open({ end: d.at(10 * 86_400_000) });
+      return { d, opened };
+    }
+    const endOf = (d: Disclosures) => d.disclosure(1).embargo_end;
+    const embargoReply = (opened: Sent, end: Date): { part: string; signature: string } => {
+      const part = textPart(quotedReply(`EMBARGO ${isoLine(end)}`, opened));
+      return { part, signature: sign(modA, part) };
+    };
+    const sendSigned = (d: Disclosures, opened: Sent, signed: { part: string; signature: string }) =>
+      d.receive(
+        signedMail(
+          { from: MODERATOR, subject: `Re: ${opened.subject}`, inReplyTo: opened.messageId },
+          signed.part,
+          signed.signature,
+        ),
+      );
+
+    it("refuses a captured signed EMBARGO sent again under a new Message-ID (the thread's token lives on): a signature proves one message", async function () {
+      const { d, opened } = await thread();
+      const earlier = d.at(5 * 86_400_000);
+      const captured = embargoReply(opened, earlier);
+      await sendSigned(d, opened, captured);
+      assert.equal(endOf(d), earlier.toISOString(), 'the signed EMBARGO counts once');
+      const later = d.at(9 * 86_400_000);
+      await sendSigned(d, opened, embargoReply(opened, later));
+      assert.equal(endOf(d), later.toISOString(), 'a new signed EMBARGO counts');
+
+      // The first one again, byte for byte inside, under a new Message-ID: it would pull the end back.
+      const before = d.mark();
+      await sendSigned(d, opened, captured);
+      assert.equal(endOf(d), later.toISOString(), 'the replay moved nothing');
+      const notice = await d.find(MODERATOR, /refused|not acted on/i, before);
+      assert.match(notice.text, /replay/);
+    });
+
+    it('refuses a signature made more than 7 days before the list reads it, and one made in the future', async function () {
+      const { d, opened } = await thread();
+      const old = embargoReply(opened, d.at(12 * 86_400_000));
+      d.clock.set(d.at(8 * 86_400_000));
+      const before = d.mark();
+      const kept = endOf(d);
+      await sendSigned(d, opened, old);
+      assert.equal(endOf(d), kept);
+      assert.match((await d.find(MODERATOR, /refused|not acted on/i, before)).text, /more than 7 days ago/);
+
+      const { d: d2, opened: opened2 } = await thread();
+      const ahead = embargoReply(opened2, d2.at(12 * 86_400_000));
+      d2.clock.set(d2.at(-3_600_000));
+      const kept2 = endOf(d2);
+      await sendSigned(d2, opened2, ahead);
+      assert.equal(endOf(d2), kept2, 'a signature from the future does not count');
+    });
+
     it('refuses a signed part beside an unsigned part that holds the keyword', async function () {
       const m = await list();
       await refused(
