@@ -300,7 +300,8 @@ export class Deliverer {
     const at = nowIso(this.ctx);
     if (!hasUnsyncedWork(db)) return relaxed(db, () => claimDue(db, OWNER, at, limit));
     const claimed = claimDue(db, OWNER, at, limit);
-    noteSynced(db);
+    // A claim that took nothing wrote nothing, and synced nothing.
+    if (claimed.length > 0) noteSynced(db);
     return claimed;
   }
 

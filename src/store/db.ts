@@ -344,7 +344,7 @@ export function hasUnsyncedWork(db: Db): boolean {
   return pendingSync.has(db);
 }
 
-/** The caller just committed with FULL, outside normal(): every commit before it is on disk. */
+/** The caller just committed a write with FULL, outside normal(): every commit before it is on disk. */
 export function noteSynced(db: Db): void {
   if ((normalDepth.get(db) ?? 0) === 0) pendingSync.delete(db);
 }
@@ -357,16 +357,20 @@ export function noteSynced(db: Db): void {
 export function relaxed<T>(db: Db, fn: () => T): T {
   const n = (relaxedCommits.get(db) ?? 0) + 1;
   relaxedCommits.set(db, n % RELAXED_SYNC_EVERY);
-  if (n % RELAXED_SYNC_EVERY !== 0) return normal(db, fn);
-  const result = fn();
-  noteSynced(db);
-  return result;
+  // The FULL one: a transaction() inside notes the sync if it wrote.
+  return n % RELAXED_SYNC_EVERY !== 0 ? normal(db, fn) : fn();
 }
 
 /** Runs fn in one IMMEDIATE transaction (takes the write lock at BEGIN, so no upgrade deadlock). */
 export function transaction<T>(db: Db, fn: () => T): T {
-  const outermost = !db.inTransaction;
+  if (db.inTransaction) return db.transaction(fn).immediate();
+  // Only a commit that wrote something syncs the log: a read-only one writes no frame at all.
+  const before = totalChanges(db);
   const result = db.transaction(fn).immediate();
-  if (outermost) noteSynced(db);
+  if (totalChanges(db) !== before) noteSynced(db);
   return result;
+}
+
+function totalChanges(db: Db): number {
+  return cached(db, 'SELECT total_changes()').pluck().get() as number;
 }

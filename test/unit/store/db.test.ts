@@ -255,8 +255,10 @@ describe('store/db', () => {
       assert.equal(hasUnsyncedWork(db), true, 'a relaxed (NORMAL) commit does not sync it');
       unsynced(db, () => transaction(db, () => undefined));
       assert.equal(hasUnsyncedWork(db), true, 'nor does a transaction inside unsynced()');
+      transaction(db, () => db.prepare('SELECT count(*) FROM t').get());
+      assert.equal(hasUnsyncedWork(db), true, 'a read-only transaction writes no frame and syncs nothing');
       insert();
-      assert.equal(hasUnsyncedWork(db), false, 'a FULL transaction syncs every commit before it');
+      assert.equal(hasUnsyncedWork(db), false, 'a FULL transaction that writes syncs every commit before it');
       unsynced(db, insert);
       noteSynced(db);
       assert.equal(hasUnsyncedWork(db), false, 'nor after a FULL commit made elsewhere (a claim)');
