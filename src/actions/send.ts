@@ -8,7 +8,7 @@ import { nowIso, type Context } from '../context';
 import { composeNotice, type NoticeAttachment } from '../mail/compose';
 import type { MailParams, RefusalReason, SentKind } from '../mail/mailer';
 import { render, renderBody } from '../mail/templates';
-import { splitThreadRecipients } from '../openpgp/outbound';
+import { encryptionActive, splitThreadRecipients } from '../openpgp/outbound';
 import type { DisclosureRow } from '../store/disclosures';
 import { noticeOnlyMembers, recordNoticeOnly, usableKeyRow } from '../store/keys';
 import { enqueueMail } from '../store/outbox';
@@ -111,10 +111,30 @@ export function sendTemplate<K extends SentKind>(
       envelopeFor: mail.verp && envelopeFrom !== '' ? memberEnvelope(ctx) : undefined,
       raw: composed.raw,
       recipients: mail.to,
-      encryptTo: mail.encryptTo,
+      encryptTo: mail.encryptTo ?? moderatorKeys(ctx, mail.to),
     },
     nowIso(ctx),
   );
+}
+
+/**
+ * Our own mail to a moderator who registered an OpenPGP key (`moderators key add`) goes encrypted
+ * to that key while encryption is in force, whatever the mail: subjects of disclosures, held and
+ * returned posts, and quarantined messages attached whole all pass through moderators' mail. A
+ * moderator without a usable key gets it in the clear, as before (the list must reach its
+ * moderators). undefined when no copy is to be encrypted.
+ */
+function moderatorKeys(ctx: Context, to: readonly string[]): ((recipient: string) => string | null) | undefined {
+  if (!encryptionActive(ctx.config)) return undefined;
+  const now = ctx.clock();
+  const moderators = new Set(ctx.config.list.moderators.map((m) => m.toLowerCase()));
+  const keys = new Map<string, string>();
+  for (const r of to) {
+    if (!moderators.has(r.toLowerCase())) continue;
+    const row = usableKeyRow(ctx.db, r, now, 'moderator');
+    if (row) keys.set(r, row.fingerprint);
+  }
+  return keys.size > 0 ? (r) => keys.get(r) ?? null : undefined;
 }
 
 /** The disclosure footer added to every relayed post of a thread. */

@@ -226,8 +226,8 @@ export function factsOf(row: {
 
 /**
  * The key a queued copy to `address` must be encrypted to, `fingerprint` (outbox.encrypt_to), if
- * it can be used at `now`: the member's current key, or a key of its still waiting for
- * confirmation (the confirmation mail itself is encrypted to it). Otherwise the current key or
+ * it can be used at `now`: the member's current key, the moderator's, or a member's key still
+ * waiting for confirmation (the confirmation mail itself is encrypted to it). Otherwise the current key or
  * null, and the deliverer refuses the copy (openpgp/outbound: never in the clear).
  */
 export async function keyToEncryptTo(
@@ -238,6 +238,9 @@ export async function keyToEncryptTo(
 ): Promise<PublicKey | null> {
   const current = await usableKeyFor(db, address, now);
   if (current && current.getFingerprint().toUpperCase() === fingerprint.toUpperCase()) return current;
+  // A moderator's own mail (actions/send moderatorKeys); an address can be both.
+  const moderator = await usableKeyFor(db, address, now, 'moderator');
+  if (moderator && moderator.getFingerprint().toUpperCase() === fingerprint.toUpperCase()) return moderator;
   const pending = cached(
     db,
     `SELECT p.armored FROM openpgp_pending_keys p JOIN tokens t ON t.token = p.token
@@ -245,7 +248,7 @@ export async function keyToEncryptTo(
   )
     .pluck()
     .get(normalizeAddress(address), fingerprint.toUpperCase(), now.toISOString()) as string | undefined;
-  if (pending === undefined) return current;
+  if (pending === undefined) return current ?? moderator;
   try {
     const key = await openpgp.readKey({ armoredKey: pending });
     if (
@@ -257,7 +260,7 @@ export async function keyToEncryptTo(
   } catch {
     // unreadable: as if there were none
   }
-  return current;
+  return current ?? moderator;
 }
 
 /** The key a join request carried, or why it was refused (migration 0016). */

@@ -114,7 +114,22 @@ describe('integration: OpenPGP on inbound mail (Dovecot + SMTP peer + GnuPG)', f
     member?.cleanup();
   });
 
-  const subjectOf = (m: Received) => m.headers.get('subject')?.[0] ?? '';
+  /**
+   * What a recipient reads: the moderator's copies are encrypted to its registered key (the outer
+   * Subject is "..."), so gpg in the moderator's home decrypts them, as its client would.
+   */
+  const plainOf = (m: Received): string => {
+    const raw = m.raw.toString('utf8');
+    if (!m.rcptTo.includes(MODERATOR) || !/multipart\/encrypted/i.test(headerOf(m.raw))) return raw;
+    const armored = /-----BEGIN PGP MESSAGE-----[\s\S]*?-----END PGP MESSAGE-----/.exec(raw)?.[0];
+    const inner = armored ? moderator.run(['--decrypt'], armored) : null;
+    return inner && inner.status === 0 ? inner.stdout.toString('utf8') : raw;
+  };
+  const subjectOf = (m: Received): string => {
+    const outer = m.headers.get('subject')?.[0] ?? '';
+    if (!m.rcptTo.includes(MODERATOR) || !/multipart\/encrypted/i.test(headerOf(m.raw))) return outer;
+    return /^Subject: (.*(?:\r?\n[ \t].*)*)/m.exec(plainOf(m))?.[1]?.replace(/\r?\n[ \t]/g, ' ') ?? outer;
+  };
   const receivedBy = (address: string) => f.smtp.received.filter((m) => m.rcptTo.includes(address));
   const to = (address: string, subject: RegExp) => (r: Received[]) =>
     r.some((m) => m.rcptTo.includes(address) && subject.test(subjectOf(m)));
@@ -218,6 +233,14 @@ describe('integration: OpenPGP on inbound mail (Dovecot + SMTP peer + GnuPG)', f
       verifier.cleanup();
     }
 
+    // The moderators' own notice: encrypted to the moderator's registered key (its Subject names
+    // the CVE), in the clear to the moderator who registered none.
+    await f.smtp.waitFor(to(MODERATOR, /Disclosure #1 opened/), 60_000);
+    const opened = find(MODERATOR, /Disclosure #1 opened/);
+    assert.match(headerOf(opened.raw), /multipart\/encrypted/i);
+    assert.ok(!headerOf(opened.raw).includes('CVE-2026-5151'), headerOf(opened.raw));
+    assert.match(subjectOf(find(MODERATOR_2, /Disclosure #1 opened/)), /CVE-2026-5151/);
+
     // The inbound row keeps the encrypted original; the daemon logged no plaintext.
     const stored = query<{ raw: Buffer }>(f.setup, 'SELECT raw FROM inbound');
     assert.ok(stored.length >= 1);
@@ -278,7 +301,7 @@ describe('integration: OpenPGP on inbound mail (Dovecot + SMTP peer + GnuPG)', f
       assert.notEqual(tampered, part);
       await appendRaw(f.dovecot, 'INBOX', signedMail(replyHeader(), tampered, signature), f.account());
       await f.smtp.waitFor(to(MODERATOR, /Refused a command from/), 60_000);
-      const refusal = find(MODERATOR, /Refused a command from/).raw.toString('utf8');
+      const refusal = plainOf(find(MODERATOR, /Refused a command from/));
       assert.match(refusal, /BAD_SIGNATURE/, refusal);
       assert.ok(
         f.smtp.received.some((m) => m.rcptTo.includes(MODERATOR_2) && /Refused a command from/.test(subjectOf(m))),

@@ -18,6 +18,9 @@ import {
   type Sent,
 } from '../../helpers/membership';
 import { makeGpgKeys, type GpgKeys } from '../../helpers/openpgp-keys';
+import { openpgp } from '../../../src/openpgp/lib';
+import { describeKey } from '../../../src/openpgp/keys';
+import { putKey } from '../../../src/store/keys';
 import { uniqueId } from '../../helpers/mail-factory';
 
 const MEMBER = 'security@member.example';
@@ -283,6 +286,30 @@ describe('actions/member-key: OpenPGP keys by mail (through processRaw, keys mad
     );
     assert.notEqual(quoted.outcome, 'moderator-command');
     assert.equal(h.request(1).state, 'moderation');
+  });
+
+  describe("the moderators' own mail", () => {
+    it('goes encrypted to a moderator with a registered key (every kind), in the clear to one without', async () => {
+      const info = await describeKey(await openpgp.readKey({ armoredKey: keys.elsewhere.armored }), h.ctx.clock());
+      putKey(h.ctx.db, 'moderator', MODERATOR, info, h.ctx.clock().toISOString(), 'test');
+      const moderation = await h.submit();
+      assert.deepEqual(encryptTo(moderation.id), [
+        { recipient: MODERATORS[0], encrypt_to: keys.elsewhere.fingerprint },
+        { recipient: MODERATORS[1], encrypt_to: null },
+      ]);
+      // The applicant's acknowledgement is nobody's moderator mail: clear.
+      const ack = (await h.sent()).find((m) => m.purpose === 'applicant.notice.request-received')!;
+      assert.deepEqual(encryptTo(ack.id), [{ recipient: APPLICANT, encrypt_to: null }]);
+    });
+
+    it('stays in the clear while encryption is off (openpgp.enabled off), key or not', async () => {
+      h = new Membership();
+      h.clock.set(new Date());
+      const info = await describeKey(await openpgp.readKey({ armoredKey: keys.elsewhere.armored }), h.ctx.clock());
+      putKey(h.ctx.db, 'moderator', MODERATOR, info, h.ctx.clock().toISOString(), 'test');
+      const moderation = await h.submit();
+      assert.ok(encryptTo(moderation.id).every((r) => r.encrypt_to === null));
+    });
   });
 
   describe('a join request that carries a key', () => {
