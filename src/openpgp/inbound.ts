@@ -18,7 +18,7 @@ import type { KeyOwner, KeyRow } from '../store/keys';
 import { keyState } from './keys';
 import { openpgp, type Key } from './lib';
 import { contentTypeOf, parseEntity, splitMultipart, toCrlf, writeEntity } from './mime-entity';
-import { decryptMime, verifyMime, type DecryptCode, type SignatureVerdict } from './pgp-mime';
+import { decryptMime, verifyMime, type DecryptCode, type SignatureVerdict, type SignedBy } from './pgp-mime';
 
 /** Why a message encrypted to the list could not be read; NO_LIST_KEY: the list has no key (openpgp.enabled off). */
 export type UnreadableCode = Exclude<DecryptCode, 'NOT_ENCRYPTED'> | 'NO_LIST_KEY';
@@ -224,14 +224,22 @@ export async function signatureEvidence(
     signerOwner: verdict.ok ? (owners[verdict.keyIndex] ?? null) : null,
     registered: await registeredKey(ctx, findKey, from),
     signedTokens: verdict.ok && signed ? await tokensIn(signed) : [],
-    id: verdict.ok && signed ? signatureId(verdict.fingerprint, verdict.created, signed) : null,
+    id: verdict.ok ? signatureId(verdict, signed) : null,
   };
 }
 
-/** The same signature over the same bytes gives the same id, whatever headers were put around it. */
-function signatureId(fingerprint: string, created: Date | null, signed: Buffer): string {
-  return createHash('sha256')
-    .update(`${fingerprint}\n${created?.toISOString() ?? ''}\n`)
+/**
+ * The same signature gives the same id wherever it travels: the signer and the signature packet
+ * itself (store/signatures). Not the signed bytes as we see them: inside an encryption those lose
+ * the protected header fields that equal outer ones, and outer fields are the sender's to change.
+ */
+function signatureId(verdict: SignedBy, signed: Buffer | null): string | null {
+  const hash = createHash('sha256').update(`${verdict.fingerprint}\n`);
+  if (verdict.packetDigest) return hash.update(`packet ${verdict.packetDigest}`).digest('hex');
+  // A packet openpgp.js verified but would not hand over: the time and the bytes, as a last resort.
+  if (!signed) return null;
+  return hash
+    .update(`${verdict.created?.toISOString() ?? ''}\n`)
     .update(signed)
     .digest('hex');
 }

@@ -15,6 +15,7 @@
  * encryption is refused (NESTED_ENCRYPTION): unwrapping it would let anyone wrap somebody else's
  * signed ciphertext in a layer of their own and pass it off as theirs.
  */
+import { createHash } from 'node:crypto';
 import type { enums, Key, KeyID, Message, PrivateKey, Signature, VerifyMessageResult } from 'openpgp' with {
   'resolution-mode': 'import',
 };
@@ -103,6 +104,11 @@ export interface SignedBy {
   created: Date | null;
   /** e.g. "sha256". */
   hash: string | null;
+  /**
+   * sha256 of the signature packet as it came (its hashed data, its time, its value): the same
+   * signature wherever it travels, whatever headers are put around it. Null when it cannot be read.
+   */
+  packetDigest: string | null;
 }
 
 export interface VerifyRefusal {
@@ -307,10 +313,12 @@ async function judge(signatures: VerifyMessageResult['signatures'], candidates: 
     }
     let created: Date | null = null;
     let hash: string | null = null;
+    let packetDigest: string | null = null;
     try {
       const packet = (await sig.signature).packets[0];
       created = packet?.created ?? null;
       hash = hashName(packet?.hashAlgorithm);
+      packetDigest = packet ? createHash('sha256').update(packet.write()).digest('hex') : null;
     } catch {
       // The signature verified; its packet details are only for the report.
     }
@@ -321,6 +329,7 @@ async function judge(signatures: VerifyMessageResult['signatures'], candidates: 
       keyIndex: who.index,
       created,
       hash,
+      packetDigest,
     };
   }
   if (bad.length > 0)

@@ -280,6 +280,38 @@ describe('openpgp/inbound: signed commands and encrypted mail, through the pipel
       assert.match(notice.text, /replay/);
     });
 
+    it('refuses a captured signed and encrypted EMBARGO sent again under other outer header fields (the id is the signature packet itself)', async function () {
+      const { d, opened } = await thread();
+      const earlier = d.at(5 * 86_400_000);
+      // What a moderator's client encrypts and signs: protected headers inside, as Thunderbird writes them.
+      const inner = [
+        'Content-Type: text/plain; charset=us-ascii; protected-headers="v1"',
+        `Subject: Re: ${opened.subject}`,
+        `To: ${REQUESTS_ADDRESS}`,
+        '',
+        quotedReply(`EMBARGO ${isoLine(earlier)}`, opened),
+      ].join(CRLF);
+      const armored = modA
+        .ok(['--armor', '--trust-model', 'always', '--encrypt', '--sign', '-r', LIST_ADDRESS], inner)
+        .stdout.toString('utf8');
+      await d.receive(encryptedMail({ from: MODERATOR, subject: '...', inReplyTo: opened.messageId }, armored));
+      assert.equal(endOf(d), earlier.toISOString(), 'the signed, encrypted EMBARGO counts once');
+      const later = d.at(9 * 86_400_000);
+      await sendSigned(d, opened, embargoReply(opened, later));
+      assert.equal(endOf(d), later.toISOString());
+
+      // The same ciphertext under a new Message-ID and an outer To written otherwise (neither is signed).
+      const before = d.mark();
+      await d.receive(
+        encryptedMail(
+          { from: MODERATOR, to: `"Requests" <${REQUESTS_ADDRESS}>`, subject: '...', inReplyTo: opened.messageId },
+          armored,
+        ),
+      );
+      assert.equal(endOf(d), later.toISOString(), 'the replay moved nothing');
+      assert.match((await d.find(MODERATOR, /refused|not acted on/i, before)).text, /replay/);
+    });
+
     it('refuses a signature made more than 7 days before the list reads it, and one made in the future', async function () {
       const { d, opened } = await thread();
       const old = embargoReply(opened, d.at(12 * 86_400_000));
