@@ -1,5 +1,6 @@
 /** The embargo end of a disclosure's text, or of a keyword's argument, checked against the clock. */
 import { DAY, exampleEnd, formatKeyword, formatUtc, formatWords, shown } from './format';
+import { doubtElsewhere } from './doubt';
 import { embargoLines, MAX_LINES } from './lines';
 import type { EmbargoEnd, EmbargoOptions, EmbargoProblem } from './types';
 import { readValue } from './value';
@@ -86,7 +87,10 @@ export function findEmbargoEnd(text: string, opts: EmbargoOptions): Found {
       why: `is the later of ${distinct.length} different embargo ends in the message (${listed}), the safe reading`,
     });
   }
-  // One instant: certain when any line gives it without doubt, else a proposal.
+  // One instant: certain when any line gives it without doubt and nothing elsewhere in the
+  // message moves it or names a later date (./doubt), else a proposal.
+  const doubt = doubtElsewhere(text, ends[0]!.end);
+  if (doubt) for (const e of ends) e.why = e.why ? `${e.why}; ${doubt}` : doubt;
   const sure = ends.find((e) => !e.why);
   const found = sure ?? ends[0]!;
   const problem = checkRange(found.end, opts, example);

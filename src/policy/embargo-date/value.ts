@@ -219,5 +219,46 @@ export function readValue(raw: string, subject: string, example: string, mailDat
       `says "${shown(n.midnight12)}", which people use for the midnight that starts a day and for the one that ends it; the later is the safe reading`,
     );
   if (latest.noYear) why.push(latest.noYear);
+  const extra = leftover(n.value, readings, groups, latest.day);
+  if (extra) why.push(`adds "${shown(extra)}", which the reader does not weigh: it may move or question the end`);
   return { ok: true, end: latest.end, why: why.length > 0 ? why.join('; ') : null };
+}
+
+/** Words beside a date that change or question it. */
+const DOUBT =
+  /\b(?:plus|minus|extend\w*|extension|tentative\w*|provisional\w*|subject\s+to|likely|may|might|could|slip\w*|unless|if\b|earlie\w*|later|whichever|then|delay\w*|postpon\w*|resched\w*|revis\w*|moved?|push\w*|tb[acd]|estimated?|expected|target\w*|pending|until\s+further|or\b)/i;
+const WEEKDAY_WORD = /\b(sun|mon|tue|wed|thu|fri|sat)[a-z]*\b/gi;
+
+/**
+ * What the value says besides the dates and times it was read from (their spans blanked), when it
+ * may change the end: words that move or question it ("+ 48h", "(tentative)", "or earlier",
+ * "extended by 7 days"), a number (a year, an hour without a zone that is not the end's), or a
+ * weekday that is not the end's. Null when nothing is left but filler.
+ */
+function leftover(value: string, readings: Reading[], groups: { d: Reading }[], day: string): string | null {
+  let rest = value;
+  for (const r of readings) {
+    if (r.date === null && r.zone === null && r.time) {
+      // A time without a zone: another writing of the end's time only if it is the same time.
+      const same = groups.some((g) => g.d.time && g.d.time.h === r.time!.h && g.d.time.mi === r.time!.mi);
+      if (!same) continue;
+    }
+    rest = rest.slice(0, r.index) + ' '.repeat(r.text.length) + rest.slice(r.index + r.text.length);
+  }
+  // What follows the last date may be the next sentence, run on from a wrapped line: it ends at a
+  // full stop or at a capitalised word after a space ("... 1200UTC Please do not ...").
+  const last = Math.max(...readings.map((r) => r.index + r.text.length));
+  const tail = rest.slice(last);
+  const stop = /[.!?](?:\s|$)|\s(?=[A-Z][a-z])/.exec(tail);
+  const words = (rest.slice(0, last) + (stop ? tail.slice(0, stop.index) : tail)).replace(/\s+/g, ' ').trim();
+  if (words === '') return null;
+  const doubt = DOUBT.exec(words);
+  if (doubt) return words;
+  if (/\d/.test(words)) return words;
+  const real = new Date(`${day}T00:00:00Z`).getUTCDay();
+  for (const m of words.matchAll(WEEKDAY_WORD)) {
+    const named = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'].indexOf(m[1]!.toLowerCase());
+    if (named !== real) return words;
+  }
+  return null;
 }

@@ -159,7 +159,8 @@ export function checkReceivingHostPrerequisites(): void {
 /**
  * The ports are picked free and then handed to the daemons, so another process of the test run
  * can take one in between; Postfix then cannot bind, and the listener found is somebody else's
- * (a reset or a foreign banner). Such a start is tried again with new ports, twice at most.
+ * (a reset or a foreign banner). Such a start is tried again with new ports, four times at most,
+ * a little later each time.
  */
 export async function startReceivingHost(options: ReceivingHostOptions = {}): Promise<ReceivingHost> {
   for (let attempt = 1; ; attempt++) {
@@ -167,7 +168,9 @@ export async function startReceivingHost(options: ReceivingHostOptions = {}): Pr
       return await startReceivingHostOnce(options);
     } catch (err) {
       const portTaken = /ECONNRESET|EADDRINUSE|unexpected SMTP banner/.test((err as Error).message);
-      if (!portTaken || attempt >= 3) throw err;
+      if (!portTaken || attempt >= 5) throw err;
+      // A machine under load (another test run beside this one) can take a while to free what it held.
+      await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
     }
   }
 }

@@ -771,3 +771,69 @@ describe('policy/embargo-date', () => {
     });
   });
 });
+
+describe('policy/embargo-date: what moves or questions an end is never taken as certain (review of issue 13)', () => {
+  /** Each text names 2026-12-03 16:00 UTC as the end, and something else that may move it. */
+  const MOVED_ELSEWHERE = [
+    'Embargo: 2026-12-03 16:00 UTC\nUpdate: the embargo has been extended until 2026-12-10 16:00 UTC.',
+    'Embargo: 2026-12-03 16:00 UTC\nThe CRD has been moved to 2026-12-10 16:00 UTC.',
+    'Embargo: 2026-12-03 16:00 UTC\nThe CRD has been pushed to 2026-12-10 16:00 UTC.',
+    'Embargo: 2026-12-03 16:00 UTC\nEMBARGO EXTENDED TO 2026-12-10 16:00 UTC',
+    'Embargo: 2026-12-03 16:00 UTC\nEmbargo extension: 2026-12-10 16:00 UTC',
+    'Embargo: 2026-12-03 16:00 UTC\nEmbargo (revised): 2026-12-10 16:00 UTC',
+    'Embargo: 2026-12-03 16:00 UTC\nNew date for the embargo: 2026-12-10 16:00 UTC',
+    'Embargo: 2026-12-03 16:00 UTC\nThe embargo is extended indefinitely.',
+    'Embargo: 2026-12-03 16:00 UTC\nDisclosure will be delayed by one week.',
+    'Embargo: 2026-12-03 16:00 UTC\nEmbargo lifts upon release of the fix.',
+    'Embargo: 2026-12-03 16:00 UTC\n| Embargo | 2026-12-10 16:00 UTC |',
+    'Embargo: 2026-12-03 16:00 UTC\n  (extended to 2026-12-10 16:00 UTC)',
+    'Embargoed until 2026-12-03 16:00 UTC. Extended: 2026-12-10 16:00 UTC.',
+    'The embargo ends on 2026-12-03 16:00 UTC; if no fix is ready, it moves to 2026-12-10 16:00 UTC.',
+    'Embargo: 2026-12-03 16:00 UTC\nthe public disclosure is planned for early 2027',
+    'Embargo: 2026-12-03 16:00 UTC\nWe will publish the advisory on 10 December 2026.',
+  ];
+  /** The same end with words beside it in its own value that move or question it. */
+  const QUALIFIED = [
+    '2026-12-03 16:00 UTC + 48h',
+    '2026-12-03 16:00 UTC plus one week',
+    '2026-12-03 16:00 UTC (+7 days for distros)',
+    '2026-12-03 16:00 UTC, extended by 7 days',
+    '2026-12-03 16:00 UTC (tentative)',
+    '2026-12-03 16:00 UTC, subject to change',
+    '2026-12-03 16:00 UTC (will likely slip)',
+    '2026-12-03 16:00 UTC (unless the fix slips)',
+    '2026-12-03 16:00 UTC or earlier if exploited in the wild',
+    '2026-12-03 16:00 UTC or when the fix ships, whichever is later',
+    '2026-12-03 16:00 UTC at the earliest',
+    'no earlier than 2026-12-03 16:00 UTC',
+    'until 2026-12-03 16:00 UTC, then one more week for distributions',
+    '2026-12-03 16:00 UTC (Friday)',
+    '2026-12-03 16:00 UTC 2025',
+    '2026-12-03 16:00 UTC (18:00)',
+  ];
+
+  for (const text of MOVED_ELSEWHERE)
+    it(`proposes, never opens: ${JSON.stringify(text)}`, () => {
+      const p = problemOf(text, { ...OPTS, now: new Date('2026-11-20T12:00:00Z') });
+      assert.ok(p.code === 'EMBARGO_PROPOSED' || p.code === 'EMBARGO_UNREADABLE', p.code);
+    });
+
+  for (const value of QUALIFIED) {
+    it(`proposes, never opens, and the keyword refuses: "Embargo: ${value}"`, () => {
+      const p = problemOf(`Embargo: ${value}`);
+      assert.ok(p.code === 'EMBARGO_PROPOSED' || p.code === 'EMBARGO_UNREADABLE', p.code);
+      dateProblem(`EMBARGO ${value}`);
+    });
+  }
+
+  it('still reads the end when what is beside it only says the same (another zone, the weekday, the same day in Tokyo)', () => {
+    for (const text of [
+      'Embargo: 2026-12-03 16:00 UTC (Thursday)',
+      'Embargo: 2026-12-03 16:00 UTC (2026-12-03 17:00 CET, 2026-12-04 01:00 JST)',
+      'Embargo: 2026-12-03 16:00 UTC\nReported to us on 2026-11-02; thanks to the finder.',
+      'Embargo: 2026-12-03 16:00 UTC\n\n-- \nJane, PSIRT\nPGP key expires 2027-01-01 00:00 UTC',
+      'Embargo: 2026-12-03 16:00 UTC\n> The embargo was extended to 2026-12-10 16:00 UTC, someone wrote.',
+    ])
+      assert.equal(endOf(text), '2026-12-03T16:00:00.000Z', text);
+  });
+});
