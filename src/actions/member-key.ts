@@ -243,7 +243,8 @@ export function requestKeyParams(
 
 /**
  * At the subscription (actions/confirmation): the key the join request carried becomes the
- * alias's key, if it is still usable by its stored end. Returns its spaced fingerprint, or null.
+ * alias's key, if it is still usable by its stored end and the alias has no other key. Returns its
+ * spaced fingerprint, or null.
  */
 export function takeRequestKey(ctx: Context, requestId: number, alias: string, msg: InboundMessage): string | null {
   const facts = requestKeyFacts(getRequestKey(ctx.db, requestId));
@@ -252,6 +253,18 @@ export function takeRequestKey(ctx: Context, requestId: number, alias: string, m
     ctx.log
       .child({ stage: 'act' })
       .warn({ request: requestId, alias }, `KEY_NOT_TAKEN ${alias} code=KEY_EXPIRED request=${requestId}`);
+    return null;
+  }
+  // A join request proves nobody holds the key: it never replaces a key the alias already has
+  // (that takes the alias's own CONFIRM from a mail encrypted to the new key, keyConfirmation).
+  const current = findKey(ctx.db, 'member', alias);
+  if (current && current.fingerprint !== facts.fingerprint) {
+    ctx.log
+      .child({ stage: 'act' })
+      .warn(
+        { request: requestId, alias, kept: current.fingerprint, offered: facts.fingerprint },
+        `KEY_NOT_TAKEN ${alias} code=KEY_ALREADY_SET request=${requestId}`,
+      );
     return null;
   }
   const previous = putKey(ctx.db, 'member', alias, facts, nowIso(ctx), `join request #${requestId}`);

@@ -343,6 +343,19 @@ describe('actions/member-key: OpenPGP keys by mail (through processRaw, keys mad
       assert.match((await h.find(MODERATOR, /subscribed/, before)).text, /is now its key/);
     });
 
+    it('never replaces a key the alias already has: a join request proves nobody holds the key it carries', async () => {
+      const info = await describeKey(await openpgp.readKey({ armoredKey: keys.good.armored }), h.ctx.clock());
+      addMembers(h.ctx, ALIAS);
+      putKey(h.ctx.db, 'member', ALIAS, info, h.ctx.clock().toISOString(), 'operator');
+      const moderation = await h.submit(withKey(aliasKey.publicKey()));
+      const before = h.mark();
+      await h.command(moderation, 'APPROVE\n');
+      const confirm = await h.find(ALIAS, /Confirm subscription of/, before);
+      await h.receive(reply({ from: ALIAS, to: confirm, body: 'CONFIRM\n' }));
+      assert.equal(memberKey(ALIAS)?.fingerprint, keys.good.fingerprint, 'the key on file stays');
+      assert.doesNotMatch((await h.find(ALIAS, /Welcome/, before)).text, /encrypted to the OpenPGP key/);
+    });
+
     it('flags a key whose user IDs do not name the alias', async () => {
       const moderation = await h.submit(withKey(keys.elsewhere.armored));
       assert.match(moderation.text, /KEY_UID_MISMATCH/);
