@@ -159,6 +159,13 @@ export const openDisclosureAction: Action = (ctx, { inboundId, msg, snap }) => {
         ? { problem: problem.code, proposal: problem.proposal.end.toISOString() }
         : { problem: problem.code },
   });
+  // Back to the moderator who sent it, in its thread, with the token that SEND or EMBARGO answers.
+  const back = {
+    to: [msg.from.address],
+    autoSubmitted: 'auto-replied' as const,
+    inReplyTo: msg.messageId,
+    messageId: tokenMessageId(config, token, 'hold'),
+  };
   if (problem.code === 'EMBARGO_PROPOSED') {
     const { proposal } = problem;
     ctx.log
@@ -169,10 +176,7 @@ export const openDisclosureAction: Action = (ctx, { inboundId, msg, snap }) => {
       );
     const copies = sendTemplate(ctx, inboundId, {
       template: 'moderator.action.disclosure-proposed',
-      to: [msg.from.address],
-      autoSubmitted: 'auto-replied',
-      inReplyTo: msg.messageId,
-      messageId: tokenMessageId(config, token, 'hold'),
+      ...back,
       params: {
         token,
         subject: msg.subject || '(no subject)',
@@ -188,10 +192,7 @@ export const openDisclosureAction: Action = (ctx, { inboundId, msg, snap }) => {
   }
   const copies = sendTemplate(ctx, inboundId, {
     template: 'moderator.action.disclosure-returned',
-    to: [msg.from.address],
-    autoSubmitted: 'auto-replied',
-    inReplyTo: msg.messageId,
-    messageId: tokenMessageId(config, token, 'hold'),
+    ...back,
     params: {
       token,
       subject: msg.subject || '(no subject)',

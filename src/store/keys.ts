@@ -42,6 +42,17 @@ export function userIdsOf(row: KeyRow): string[] {
   return Array.isArray(parsed) ? parsed.filter((u): u is string => typeof u === 'string') : [];
 }
 
+/** fingerprint, armored, user_ids, created, expires: the columns every table of keys stores. */
+function keyColumns(k: Omit<PublicKeyInfo, 'key'>): [string, string, string, string, string | null] {
+  return [
+    k.fingerprint,
+    k.armored,
+    JSON.stringify(k.userIds),
+    k.created.toISOString(),
+    k.expires?.toISOString() ?? null,
+  ];
+}
+
 /** Stores `info` as the owner's current key, replacing any other; returns the row it replaced. */
 export function putKey(
   db: Db,
@@ -57,18 +68,7 @@ export function putKey(
     db,
     `INSERT INTO openpgp_keys (owner_kind, address, fingerprint, armored, user_ids, created, expires, revoked, added_at, added_by)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  ).run(
-    owner,
-    normalizeAddress(address),
-    info.fingerprint,
-    info.armored,
-    JSON.stringify(info.userIds),
-    info.created.toISOString(),
-    info.expires?.toISOString() ?? null,
-    info.revoked ? 1 : 0,
-    at,
-    by,
-  );
+  ).run(owner, normalizeAddress(address), ...keyColumns(info), info.revoked ? 1 : 0, at, by);
   return previous;
 }
 
@@ -188,17 +188,7 @@ export function putPendingKey(
     db,
     `INSERT INTO openpgp_pending_keys (token, address, fingerprint, armored, user_ids, created, expires, received_at, message_id)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  ).run(
-    token,
-    normalizeAddress(address),
-    key.fingerprint,
-    key.armored,
-    JSON.stringify(key.userIds),
-    key.created.toISOString(),
-    key.expires?.toISOString() ?? null,
-    at,
-    messageId,
-  );
+  ).run(token, normalizeAddress(address), ...keyColumns(key), at, messageId);
 }
 
 export function getPendingKey(db: Db, token: string): PendingKeyRow | undefined {

@@ -14,12 +14,10 @@ import { waitUntil } from '../helpers/wait';
 import { freePort, startDovecot, type Dovecot } from './harness/dovecot';
 import { appendMany, listUids } from './harness/imap';
 import { startSmtpPeer, type SmtpPeer } from './harness/smtp-peer';
-import { authenticatedMessage } from './helpers/authenticated';
 import {
   addMembers,
   CLI,
   cleanup,
-  LIST,
   query,
   runCli,
   startDaemon,
@@ -28,6 +26,7 @@ import {
   type DaemonProcess,
   type Setup,
 } from './helpers/daemon';
+import { deliveries, memberPosts, MEMBERS_MAY_OPEN } from './helpers/member-posts';
 
 const MEMBERS = [
   { address: 'psirt@alpha.test.example', org: 'Alpha' },
@@ -36,30 +35,8 @@ const MEMBERS = [
   { address: 'cert@delta.test.example', org: 'Delta' },
 ];
 
-/** Members may open threads here: these tests are about not losing mail, not about moderation. */
-const CONFIG = { membersMayOpenThreads: true };
-
-function posts(count: number, tag: string): Buffer[] {
-  return Array.from({ length: count }, (_, i) =>
-    authenticatedMessage({
-      from: MEMBERS[i % MEMBERS.length]!.address,
-      to: LIST,
-      subject: `${tag} ${i}`,
-      messageId: `<${tag}.${i}@test.example>`,
-    }),
-  );
-}
-
-/** Every (Message-ID, recipient) pair the peer accepted, with how often. */
-function deliveries(smtp: SmtpPeer): Map<string, number> {
-  const seen = new Map<string, number>();
-  for (const r of smtp.received)
-    for (const rcpt of r.rcptTo) {
-      const key = `${r.messageId} ${rcpt}`;
-      seen.set(key, (seen.get(key) ?? 0) + 1);
-    }
-  return seen;
-}
+const CONFIG = MEMBERS_MAY_OPEN;
+const posts = (count: number, tag: string): Buffer[] => memberPosts(MEMBERS, count, tag);
 
 /** Root, or a loud refusal: never a silent skip. */
 function needRoot(test: Mocha.Context): void {

@@ -6,17 +6,16 @@ import { waitUntil } from '../helpers/wait';
 import { startDovecot, type Dovecot } from './harness/dovecot';
 import { appendMany, listUids } from './harness/imap';
 import { startSmtpPeer, type SmtpPeer } from './harness/smtp-peer';
-import { authenticatedMessage } from './helpers/authenticated';
 import {
   addMembers,
   cleanup,
-  LIST,
   query,
   startDaemon,
   writeConfig,
   type DaemonProcess,
   type Setup,
 } from './helpers/daemon';
+import { deliveries, memberPosts, MEMBERS_MAY_OPEN } from './helpers/member-posts';
 
 const MEMBERS = [
   { address: 'psirt@alpha.test.example', org: 'Alpha' },
@@ -24,33 +23,8 @@ const MEMBERS = [
   { address: 'secure@gamma.test.example', org: 'Gamma' },
 ];
 
-/**
- * Members' authenticated new posts. These tests are about not losing or repeating mail, so
- * members may open threads here (CONFIG; the shipped policy holds such a post for a moderator).
- */
-const CONFIG = { membersMayOpenThreads: true };
-
-function posts(count: number, tag: string): Buffer[] {
-  return Array.from({ length: count }, (_, i) =>
-    authenticatedMessage({
-      from: MEMBERS[i % MEMBERS.length]!.address,
-      to: LIST,
-      subject: `${tag} ${i}`,
-      messageId: `<${tag}.${i}@test.example>`,
-    }),
-  );
-}
-
-/** Every (Message-ID, recipient) pair the peer accepted, with how often. */
-function deliveries(smtp: SmtpPeer): Map<string, number> {
-  const seen = new Map<string, number>();
-  for (const r of smtp.received)
-    for (const rcpt of r.rcptTo) {
-      const key = `${r.messageId} ${rcpt}`;
-      seen.set(key, (seen.get(key) ?? 0) + 1);
-    }
-  return seen;
-}
+const CONFIG = MEMBERS_MAY_OPEN;
+const posts = (count: number, tag: string): Buffer[] => memberPosts(MEMBERS, count, tag);
 
 describe('integration: crashes and outages', function () {
   this.timeout(180_000);

@@ -110,10 +110,13 @@ describe('cli: explain --now', () => {
       return true;
     }) as typeof process.stderr.write;
     let code: number;
+    // main() sets the process umask to 077, as the daemon wants: put it back for the tests after this one.
+    const umask = process.umask();
     try {
       code = await main(['node', 'embargo-list', 'explain', '--now', 'next tuesday', 'whatever.eml']);
     } finally {
       process.stderr.write = write;
+      process.umask(umask);
     }
     assert.equal(code, EXIT.usage);
     assert.deepEqual(written, [
