@@ -6,15 +6,7 @@ import { waitUntil } from '../helpers/wait';
 import { startDovecot, type Dovecot } from './harness/dovecot';
 import { appendMany, listUids } from './harness/imap';
 import { startSmtpPeer, type SmtpPeer } from './harness/smtp-peer';
-import {
-  addMembers,
-  cleanup,
-  query,
-  startDaemon,
-  writeConfig,
-  type DaemonProcess,
-  type Setup,
-} from './helpers/daemon';
+import { addMembers, cleanup, query, startDaemon, writeConfig, type DaemonProcess, type Setup } from './helpers/daemon';
 import { deliveries, memberPosts, MEMBERS_MAY_OPEN } from './helpers/member-posts';
 
 const MEMBERS = [
