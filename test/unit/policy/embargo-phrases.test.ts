@@ -179,7 +179,7 @@ describe('policy/embargo-date: real phrases (fixture)', () => {
       assert.deepEqual(wrong, []);
     });
 
-    it('prints, per form, how many phrases the reader handles as expected', () => {
+    it('prints, per form, how many phrases the reader handles as expected; every form has a phrase', () => {
       const rows = new Map<string, { real: number; constructed: number; pass: number; total: number }>();
       for (const form of FORMS) rows.set(form, { real: 0, constructed: 0, pass: 0, total: 0 });
       for (const p of PHRASES) {
@@ -205,10 +205,10 @@ describe('policy/embargo-date: real phrases (fixture)', () => {
           '',
         ].join('\n'),
       );
-      assert.equal(
-        [...rows.values()].reduce((n, r) => n + r.total, 0),
-        PHRASES.length,
-      );
+      // The corpus covers every form the issue names, and real phrases pass as a whole.
+      const empty = [...rows].filter(([, r]) => r.total === 0).map(([form]) => form);
+      assert.deepEqual(empty, [], 'every form has at least one phrase');
+      assert.equal(realPass, real.length, 'every real phrase is handled as expected');
     });
   });
 });
