@@ -7,11 +7,13 @@
  * ID that does not name the address only warns (stderr), the key is added.
  */
 import fs from 'node:fs';
+import { checkedAddress } from './members';
+import { cliActor } from './moderator-action';
 import type { Command } from 'commander';
 import type { Context } from '../context';
 import { nowIso } from '../context';
 import { AppError } from '../errors';
-import { isAddress, normalizeAddress } from '../message/address';
+import { normalizeAddress } from '../message/address';
 import {
   formatFingerprint,
   keyState,
@@ -40,18 +42,8 @@ const defaultIo: KeysIo = {
   err: (t) => process.stderr.write(t),
 };
 
-function operator(): string {
-  return `operator:${process.env.SUDO_USER ?? process.env.USER ?? 'unknown'}`;
-}
-
-function checkedAddress(address: string): string {
-  if (!isAddress(address))
-    throw new AppError(
-      'MEMBER_INVALID_ADDRESS',
-      `"${address}" is not an email address; expected something like security@example.com`,
-    );
-  return normalizeAddress(address);
-}
+/** The audit actor of a change made here: the CLI's, as for every command (moderator-action.ts cliActor). */
+const operator = (): string => cliActor().name;
 
 /** At most `cap` + 1 bytes of a file (or of standard input for "-"): enough to know it is too large. */
 export async function readCapped(file: string, cap: number, io: Pick<KeysIo, 'stdin'>): Promise<Buffer> {

@@ -14,7 +14,8 @@ import { parseMembershipTable, renderMembershipTable } from './membership-table'
 import fs from 'node:fs';
 import path from 'node:path';
 
-function checkedAddress(address: string): string {
+/** A command-line address, normalised, or MEMBER_INVALID_ADDRESS. */
+export function checkedAddress(address: string): string {
   if (!isAddress(address))
     throw new AppError(
       'MEMBER_INVALID_ADDRESS',

@@ -71,6 +71,16 @@ export class GpgHome {
     }
   }
 
+  /**
+   * gpg --status-fd 2 --decrypt on the armored OpenPGP message a PGP/MIME mail carries, as the
+   * recipient's client would; null when the mail carries none. stderr holds the status lines
+   * ([GNUPG:] GOODSIG when it was signed by a key this home knows).
+   */
+  decryptMail(raw: Buffer): GpgResult | null {
+    const armored = /-----BEGIN PGP MESSAGE-----[\s\S]*?-----END PGP MESSAGE-----/.exec(raw.toString('latin1'))?.[0];
+    return armored ? this.run(['--status-fd', '2', '--decrypt'], armored) : null;
+  }
+
   /** Writes bytes to a new file in the home and returns its path. */
   file(data: Buffer | string): string {
     this.files += 1;

@@ -101,9 +101,8 @@ describe('integration: OpenPGP encryption of thread mail (Dovecot + SMTP peer + 
     assert.equal(subjectOf(encrypted[0]!), '...');
     assert.ok(!raw.toString('latin1').includes(SECRET_LINE), 'the text is not in the clear');
     member.importKey(listPublic);
-    const armored = /-----BEGIN PGP MESSAGE-----[\s\S]*?-----END PGP MESSAGE-----/.exec(raw.toString('latin1'))?.[0];
-    assert.ok(armored, 'an armored OpenPGP message');
-    const decrypted = member.run(['--status-fd', '2', '--decrypt'], armored);
+    const decrypted = member.decryptMail(raw);
+    assert.ok(decrypted, 'an armored OpenPGP message');
     assert.equal(decrypted.status, 0, decrypted.stderr);
     const plain = decrypted.stdout.toString('utf8');
     assert.ok(plain.includes(SECRET_LINE), `gpg decrypts it to the moderator's text: ${plain}`);

@@ -17,6 +17,7 @@ import { makeMessage, uniqueId } from '../helpers/mail-factory';
 import { appendRaw } from './harness/imap';
 import type { Received } from './harness/smtp-peer';
 import { LIST, MODERATOR, MODERATOR_2, query, REQUESTS, runCli } from './helpers/daemon';
+import { ALIAS, APPLICANT, REQUEST_BODY } from './helpers/seven-corp';
 import { useListFixture } from './helpers/list-fixture';
 
 const CRLF = '\r\n';
@@ -27,31 +28,6 @@ const MEMBERS = [KEYED, BETA, GAMMA];
 
 const SUBJECT = 'CVE-2026-5151: quuxd trusts the frame count';
 const SECRET_LINE = 'The quuxd frame reader allocates count*16 bytes and the multiplication wraps.';
-
-const APPLICANT = 'jane.doe@seven-corp.test.example';
-const ALIAS = 'istio-security-team@seven-corp.test.example';
-const REQUEST_BODY = `Below are each criterion and why I think we, Seven-Corp, qualify.
-
-> 1. Have an actively monitored security alias email for our project.
-
-Yes, please subscribe ${ALIAS} to the early disclosure list.
-
-> 2. Be involved in redistributing Istio or have a product with close coupling to Istio.
-
-We distribute the "Seven" distribution of Istio. We have been doing this since 2017.
-
-> 3. Have a user base not limited to your own organization.
-
-Our user base spans the extensive "Seven" community.
-
-> 4. Be a participant and active contributor in the Istio community.
-
-Our members Acidburn, Cereal and ZeroCool are well known in the community.
-
-> 5. Accept the Embargo Policy that is outlined above.
-
-We accept.
-`;
 
 function isoIn(ms: number): string {
   return new Date(Math.ceil((Date.now() + ms) / 1000) * 1000).toISOString().replace('.000Z', 'Z');
@@ -121,8 +97,7 @@ describe('integration: OpenPGP on inbound mail (Dovecot + SMTP peer + GnuPG)', f
   const plainOf = (m: Received): string => {
     const raw = m.raw.toString('utf8');
     if (!m.rcptTo.includes(MODERATOR) || !/multipart\/encrypted/i.test(headerOf(m.raw))) return raw;
-    const armored = /-----BEGIN PGP MESSAGE-----[\s\S]*?-----END PGP MESSAGE-----/.exec(raw)?.[0];
-    const inner = armored ? moderator.run(['--decrypt'], armored) : null;
+    const inner = moderator.decryptMail(m.raw);
     return inner && inner.status === 0 ? inner.stdout.toString('utf8') : raw;
   };
   const subjectOf = (m: Received): string => {
@@ -205,9 +180,8 @@ describe('integration: OpenPGP on inbound mail (Dovecot + SMTP peer + GnuPG)', f
     assert.ok(!headerOf(copy).includes('CVE-2026-5151') && !headerOf(copy).includes('quuxd'), headerOf(copy));
     assert.ok(!copy.toString('latin1').includes(SECRET_LINE), 'the text is not in the clear');
     member.importKey(listPublic);
-    const message = /-----BEGIN PGP MESSAGE-----[\s\S]*?-----END PGP MESSAGE-----/.exec(copy.toString('latin1'))?.[0];
-    assert.ok(message, 'an armored OpenPGP message');
-    const decrypted = member.run(['--status-fd', '2', '--decrypt'], message);
+    const decrypted = member.decryptMail(copy);
+    assert.ok(decrypted, 'an armored OpenPGP message');
     assert.equal(decrypted.status, 0, decrypted.stderr);
     const plain = decrypted.stdout.toString('utf8');
     assert.ok(plain.includes(SECRET_LINE), `gpg decrypts it to the moderator's text: ${plain}`);

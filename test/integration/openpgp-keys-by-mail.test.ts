@@ -60,11 +60,6 @@ function keyMail(publicKey: string): Buffer {
 }
 
 const headerOf = (raw: Buffer): string => raw.toString('latin1').split('\r\n\r\n')[0]!;
-const armoredMessage = (raw: Buffer): string => {
-  const found = /-----BEGIN PGP MESSAGE-----[\s\S]*?-----END PGP MESSAGE-----/.exec(raw.toString('latin1'))?.[0];
-  assert.ok(found, 'an armored OpenPGP message');
-  return found;
-};
 
 describe('integration: a member gives its OpenPGP key by mail (Dovecot + SMTP peer + GnuPG)', function () {
   this.timeout(180_000);
@@ -98,7 +93,8 @@ describe('integration: a member gives its OpenPGP key by mail (Dovecot + SMTP pe
     assert.match(headerOf(confirm.raw), /Content-Type: multipart\/encrypted;/i);
     assert.doesNotMatch(headerOf(confirm.raw), /tk-/, 'no token in any outer header');
     assert.doesNotMatch(confirm.raw.toString('latin1'), /tk-[a-z2-7]{26}/, 'no token anywhere in the clear');
-    const decrypted = member.run(['--status-fd', '2', '--decrypt'], armoredMessage(confirm.raw));
+    const decrypted = member.decryptMail(confirm.raw);
+    assert.ok(decrypted, 'an armored OpenPGP message');
     assert.equal(decrypted.status, 0, decrypted.stderr);
     assert.match(decrypted.stderr, /\[GNUPG:\] GOODSIG/, 'signed inside by the list key');
     const inner = decrypted.stdout.toString('utf8');
@@ -159,7 +155,8 @@ describe('integration: a member gives its OpenPGP key by mail (Dovecot + SMTP pe
     const copy = f.smtp.received.slice(before).find((m) => m.rcptTo.includes(MEMBER.address))!;
     assert.match(headerOf(copy.raw), /multipart\/encrypted/i);
     assert.ok(!copy.raw.toString('latin1').includes(SECRET_LINE));
-    const plain = member.run(['--decrypt'], armoredMessage(copy.raw));
+    const plain = member.decryptMail(copy.raw);
+    assert.ok(plain, 'an armored OpenPGP message');
     assert.equal(plain.status, 0, plain.stderr);
     assert.ok(plain.stdout.toString('utf8').includes(SECRET_LINE), 'gpg decrypts it to the moderator text');
     const clear = f.smtp.received.slice(before).find((m) => m.rcptTo.includes(OTHER.address))!;

@@ -4,10 +4,10 @@
  * mail and the console.
  */
 import assert from 'node:assert/strict';
+import { runInProcess } from '../../helpers/cli-in-process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Command } from 'commander';
 import { registerMembers } from '../../../src/admin/members';
 import { cliActor } from '../../../src/admin/moderator-action';
 import type { Context } from '../../../src/context';
@@ -52,25 +52,13 @@ describe('admin: the CLI actor', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     });
 
-    async function run(...args: string[]): Promise<string> {
-      const program = new Command('embargo-list').exitOverride().configureOutput({ writeErr: () => undefined });
+    function run(...args: string[]): Promise<string> {
       const open = (): Context => ({
         ...h.ctx,
         config: { ...h.ctx.config, outbound: { ...h.ctx.config.outbound, directory: path.join(dir, 'outbox') } },
         db: openDb(file),
       });
-      registerMembers(program, open);
-      let out = '';
-      process.stdout.write = ((chunk: string | Uint8Array): boolean => {
-        out += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-        return true;
-      }) as typeof process.stdout.write;
-      try {
-        await program.parseAsync(args, { from: 'user' });
-      } finally {
-        process.stdout.write = realWrite;
-      }
-      return out;
+      return runInProcess((program) => registerMembers(program, open), args, { quietErrors: true });
     }
 
     it('audits both as the CLI actor; remove is moderatorAction (via cli, the same notices), and a second remove is MEMBER_NOT_FOUND', async () => {

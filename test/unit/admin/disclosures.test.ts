@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
+import { runInProcess } from '../../helpers/cli-in-process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Command } from 'commander';
 import { registerDisclosures } from '../../../src/admin/disclosures';
 import { loadMigrations, migrate, openDb } from '../../../src/store/db';
 import { markFailed, markSent } from '../../../src/store/outbox';
@@ -36,20 +36,8 @@ describe('admin/disclosures: disclosures and leaks commands', () => {
   });
 
   /** Runs one command line against the database file; returns what it printed. */
-  async function run(...args: string[]): Promise<string> {
-    const program = new Command('embargo-list').exitOverride();
-    registerDisclosures(program, () => ({ ...h.ctx, db: openDb(file) }));
-    let out = '';
-    process.stdout.write = ((chunk: string | Uint8Array): boolean => {
-      out += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-      return true;
-    }) as typeof process.stdout.write;
-    try {
-      await program.parseAsync(args, { from: 'user' });
-    } finally {
-      process.stdout.write = realWrite;
-    }
-    return out;
+  function run(...args: string[]): Promise<string> {
+    return runInProcess((program) => registerDisclosures(program, () => ({ ...h.ctx, db: openDb(file) })), args);
   }
 
   /** Sets how the opening copy to `address` fared. */

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
+import { runInProcess } from '../../helpers/cli-in-process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Command } from 'commander';
 import { registerHeld } from '../../../src/admin/held';
 import type { Context } from '../../../src/context';
 import { loadMigrations, migrate, openDb } from '../../../src/store/db';
@@ -71,26 +71,13 @@ describe('admin/held: the held command', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Runs one command line against the database file, delivering into outDir; returns what it printed. */
-  async function run(...args: string[]): Promise<string> {
-    const program = new Command('embargo-list').exitOverride().configureOutput({ writeErr: () => undefined });
+  function run(...args: string[]): Promise<string> {
     const open = (): Context => ({
       ...h.ctx,
       config: { ...h.ctx.config, outbound: { ...h.ctx.config.outbound, directory: outDir } },
       db: openDb(file),
     });
-    registerHeld(program, open);
-    let out = '';
-    process.stdout.write = ((chunk: string | Uint8Array): boolean => {
-      out += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-      return true;
-    }) as typeof process.stdout.write;
-    try {
-      await program.parseAsync(args, { from: 'user' });
-    } finally {
-      process.stdout.write = realWrite;
-    }
-    return out;
+    return runInProcess((program) => registerHeld(program, open), args, { quietErrors: true });
   }
 
   function held(id: number): HeldRow {
